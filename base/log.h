@@ -1,0 +1,56 @@
+// Structured logging: one JSON object per line (level, time, request_id, message, fields).
+// Never pass request bodies, query values, user locations or secrets as fields.
+#ifndef RAINCHECK_BASE_LOG_H_
+#define RAINCHECK_BASE_LOG_H_
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+
+namespace raincheck::base {
+
+enum class LogLevel { kDebug = 0, kInfo, kWarn, kError, kOff };
+
+// Parses "debug", "info", "warn"/"warning", "error", "off" (any case).
+Result<LogLevel> ParseLogLevel(std::string_view text);
+std::string_view LogLevelName(LogLevel level);
+
+// Thread-safe: lines from concurrent callers never interleave. Copies share the sink.
+class Logger {
+ public:
+  using Sink = std::function<void(std::string_view line)>;
+
+  // Writes to stderr.
+  explicit Logger(LogLevel level = LogLevel::kInfo);
+  // Writes each finished line (with its trailing newline) to `sink`; for tests and emulators.
+  Logger(LogLevel level, Sink sink);
+
+  // A logger whose lines carry `request_id`.
+  Logger ForRequest(std::string request_id) const;
+
+  LogLevel level() const { return level_; }
+  bool Enabled(LogLevel level) const { return level >= level_ && level_ != LogLevel::kOff; }
+
+  // `fields` must be a JSON object (or null); its keys are added beside the standard ones.
+  void Log(LogLevel level, std::string_view message, const nlohmann::json& fields = nullptr) const;
+  void Debug(std::string_view m, const nlohmann::json& f = nullptr) const { Log(LogLevel::kDebug, m, f); }
+  void Info(std::string_view m, const nlohmann::json& f = nullptr) const { Log(LogLevel::kInfo, m, f); }
+  void Warn(std::string_view m, const nlohmann::json& f = nullptr) const { Log(LogLevel::kWarn, m, f); }
+  void Error(std::string_view m, const nlohmann::json& f = nullptr) const { Log(LogLevel::kError, m, f); }
+
+ private:
+  struct Shared;
+  LogLevel level_;
+  std::string request_id_;
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace raincheck::base
+
+#endif  // RAINCHECK_BASE_LOG_H_

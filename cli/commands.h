@@ -1,0 +1,19 @@
+// Each `raincheck` verb registers itself on the root command; main.cc lists them.
+#ifndef RAINCHECK_CLI_COMMANDS_H_
+#define RAINCHECK_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace raincheck::cli {
+
+// Exit codes shared by every verb.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // the work failed (bad input file, upstream, ...)
+inline constexpr int kExitUsage = 2;    // the command line was wrong
+
+// Each Register* adds a subcommand whose callback sets `*exit_code`.
+void RegisterInvoke(CLI::App& root, int* exit_code);
+
+}  // namespace raincheck::cli
+
+#endif  // RAINCHECK_CLI_COMMANDS_H_

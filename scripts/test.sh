@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the release and the sanitizer (ASan + UBSan) builds and runs every test on both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --deps-only
+for preset in release dev; do
+  echo "== $preset: build" >&2
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  echo "== $preset: test" >&2
+  ctest --preset "$preset"
+done
