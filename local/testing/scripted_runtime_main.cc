@@ -1,0 +1,112 @@
+// A custom runtime for the emulator's tests: the same loop as bootstrap, with a handler whose
+// behaviour the event chooses. Not shipped.
+//
+// Event (JSON object), first key that is present wins:
+//   {"fail": "msg"}       handler returns an error Status (InvalidArgument)
+//   {"throw": "msg"}      handler throws std::runtime_error
+//   {"throw_int": 1}      handler throws an int
+//   {"exit": N}           process exits with status N mid-invocation
+//   {"crash": 1}          process aborts mid-invocation
+//   {"big": N}            responds with a JSON string of N bytes in total
+//   {"sleep_ms": N, ...}  sleeps, then behaves as below
+//   {"log": "text", ...}  prints "text" on stdout and "text (stderr)" on stderr, then echoes
+//   anything else         echoes: {"event", "request_id", "function_arn", "trace_id",
+//                         "trace_env", "remaining_ms", "pid", "env": {...}}
+// A body that is not JSON makes the handler throw (nlohmann::json::parse_error).
+// Start-up, from RAINCHECK_TEST_INIT: "fail" (init returns an error), "throw", "exit" (exits 3
+// before any call), "sleep_ms:N"; RAINCHECK_TEST_NO_SIZE_CHECK=1 lets oversized responses
+// through to the Runtime API.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "lambda/runtime_loop.h"
+#include "local/loopback_client.h"
+
+namespace {
+
+using raincheck::Result;
+using raincheck::Status;
+using raincheck::lambda::InvocationContext;
+
+std::string EnvOr(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : fallback;
+}
+
+Result<std::string> Handle(std::string_view event_text, const InvocationContext& context) {
+  const nlohmann::json event = nlohmann::json::parse(event_text);  // throws on a bad event
+  if (event.contains("fail")) return Status::InvalidArgument(event["fail"].get<std::string>());
+  if (event.contains("throw")) throw std::runtime_error(event["throw"].get<std::string>());
+  if (event.contains("throw_int")) throw 42;
+  if (event.contains("exit")) std::_Exit(event["exit"].get<int>());
+  if (event.contains("crash")) std::abort();
+  if (event.contains("big")) {
+    const size_t total = event["big"].get<size_t>();
+    std::string body(total < 2 ? 2 : total, 'x');
+    body.front() = '"';
+    body.back() = '"';
+    return body;
+  }
+  if (event.contains("sleep_ms")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(event["sleep_ms"].get<int>()));
+  }
+  if (event.contains("log")) {
+    const std::string text = event["log"].get<std::string>();
+    std::printf("%s\n", text.c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s (stderr)\n", text.c_str());
+  }
+  raincheck::base::SystemClock clock;
+  nlohmann::json env = nlohmann::json::object();
+  for (const char* name :
+       {"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+        "LAMBDA_TASK_ROOT", "TZ", "AWS_REGION", "AWS_ACCESS_KEY_ID", "RAINCHECK_TEST_MARKER",
+        "HOME"}) {
+    if (const char* value = std::getenv(name)) env[name] = value;
+  }
+  nlohmann::json out = {{"event", event},
+                        {"request_id", context.request_id},
+                        {"function_arn", context.function_arn},
+                        {"trace_id", context.trace_id},
+                        {"trace_env", EnvOr("_X_AMZN_TRACE_ID", "")},
+                        {"remaining_ms", context.Remaining(clock).count()},
+                        {"pid", static_cast<long>(::getpid())},
+                        {"cwd", EnvOr("PWD", "")},
+                        {"env", env}};
+  return out.dump();
+}
+
+}  // namespace
+
+int main() {
+  raincheck::base::Logger log(raincheck::base::LogLevel::kInfo);
+  raincheck::local::LoopbackClient http;
+  raincheck::lambda::LoopOptions options;
+  if (EnvOr("RAINCHECK_TEST_NO_SIZE_CHECK", "") == "1") {
+    options.max_response_bytes = std::numeric_limits<size_t>::max();
+  }
+  const std::string init_mode = EnvOr("RAINCHECK_TEST_INIT", "");
+  auto init = [&]() -> Result<raincheck::lambda::Handler> {
+    std::fprintf(stderr, "scripted runtime starting\n");
+    if (init_mode == "fail") return Status::FailedPrecondition("scripted init failure");
+    if (init_mode == "throw") throw std::runtime_error("scripted init exception");
+    if (init_mode == "exit") std::_Exit(3);
+    if (init_mode.rfind("sleep_ms:", 0) == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(init_mode.substr(9))));
+    }
+    return raincheck::lambda::Handler(Handle);
+  };
+  return raincheck::lambda::RunRuntime(EnvOr("AWS_LAMBDA_RUNTIME_API", ""), http, init, log,
+                                       options);
+}
