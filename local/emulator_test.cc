@@ -1,7 +1,8 @@
 // The emulator running real runtimes: the scripted test runtime (local/testing) and bootstrap.
 #include "local/emulator.h"
 
-#include <atomic>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
@@ -29,7 +30,9 @@ class EmulatorTest : public ::testing::Test {
     options.timeout = timeout;
     options.max_concurrency = max_concurrency;
     options.environment = std::move(env);
-    options.environment.emplace_back("RAINCHECK_LOG_LEVEL", "warn");
+    bool has_level = false;
+    for (const auto& pair : options.environment) has_level |= pair.first == "RAINCHECK_LOG_LEVEL";
+    if (!has_level) options.environment.emplace_back("RAINCHECK_LOG_LEVEL", "warn");
     for (auto& pair : PassThroughEnvironment()) {
       if (pair.first.find("SAN_OPTIONS") != std::string::npos) options.environment.push_back(pair);
     }
@@ -310,12 +313,70 @@ TEST_F(EmulatorTest, ShutdownEndsRunningInvocations) {
   EXPECT_EQ(emulator->Invoke("{}").status().code(), StatusCode::kUnavailable);
 }
 
+TEST_F(EmulatorTest, RuntimeApiAnswers400ForUnknownIdsAnd403ForSecondAnswers) {
+  auto emulator = Make();
+  auto probe = emulator->Invoke(R"({"probe":1})");
+  ASSERT_TRUE(probe.ok());
+  EXPECT_EQ(probe->function_error, "");
+  EXPECT_EQ(probe->payload, R"({"probe":"first"})");  // the first answer counts
+  // The runtime prints what it was told after its first answer ended the invocation, so the
+  // line reaches the terminal log (still prefixed with the request id), not the tail.
+  const std::string expected = "[" + probe->request_id +
+                               "] probe unknown=400 init_error=403 first=202 second=403 error_after=403";
+  auto next = emulator->Invoke("{}");  // the runtime has printed the line before it asks for more
+  bool seen = false;
+  for (int i = 0; i < 500 && !seen; ++i) {
+    for (const std::string& line : Lines()) seen |= line == expected;
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!seen) for (const std::string& line : Lines()) ADD_FAILURE() << line;
+  EXPECT_TRUE(seen) << expected;
+  // The loop's own (third) answer was refused with 403; it logged that and went on.
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->function_error, "");
+  EXPECT_FALSE(next->cold_start);
+}
+
 TEST_F(EmulatorTest, StartRefusesAMissingBootstrap) {
   EmulatorOptions options;
   options.bootstrap_path = "/nonexistent/bootstrap";
   Emulator emulator(options);
   EXPECT_EQ(emulator.Start().code(), StatusCode::kNotFound);
   EXPECT_EQ(emulator.Invoke("{}").status().code(), StatusCode::kFailedPrecondition);
+}
+
+// The real function binary under the emulator.
+TEST_F(EmulatorTest, BootstrapAnswersAnApiGatewayEvent) {
+  auto emulator = Make({}, std::chrono::seconds(10), 1, kBootstrap);
+  std::ifstream file(RAINCHECK_SOURCE_DIR "/data/events/forecast-cape-town.json");
+  const std::string event((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(event.empty());
+  auto r = emulator->Invoke(event);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->function_error, "") << r->payload;
+  const nlohmann::json response = Json(*r);
+  EXPECT_TRUE(response.contains("statusCode"));
+  EXPECT_TRUE(response["body"].is_string());
+  EXPECT_TRUE(r->cold_start);
+
+  // Not an API Gateway event: a function error, and the next event is served by the same process.
+  auto bad = emulator->Invoke(R"({"not":"an event"})");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->function_error, "Unhandled");
+  EXPECT_EQ(Json(*bad)["errorType"], "InvalidArgument");
+  auto again = emulator->Invoke(event);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->function_error, "");
+  EXPECT_FALSE(again->cold_start);
+}
+
+TEST_F(EmulatorTest, BootstrapReportsBadConfigurationAsAnInitError) {
+  auto emulator = Make({{"RAINCHECK_LOG_LEVEL", "chatty"}}, std::chrono::seconds(10), 1, kBootstrap);
+  auto r = emulator->Invoke("{}");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->function_error, "Unhandled");
+  EXPECT_EQ(Json(*r)["errorType"], "Runtime.InitError");
+  EXPECT_THAT(Json(*r)["errorMessage"].get<std::string>(), HasSubstr("RAINCHECK_LOG_LEVEL"));
 }
 
 }  // namespace

@@ -122,6 +122,18 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
   }
   Invocation invocation = std::move(*pending_);
   pending_.reset();
+  // The runtime asks for the next event only after printing what belongs to the last one:
+  // attribute that output first, then start this invocation's log.
+  DrainOutput();
+  {
+    std::lock_guard<std::mutex> log_lock(log_mu_);
+    if (log_request_id_ != invocation.request_id) {
+      log_request_id_ = invocation.request_id;
+      invocation_log_.clear();
+    }
+    EmitLocked("START RequestId: " + invocation.request_id + " Version: " +
+               options_.function_version);
+  }
   delivered_ = true;
   const auto now = std::chrono::system_clock::now();
   deadline_ = now + options_.timeout;
@@ -330,18 +342,18 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
   }
   std::unique_lock<std::mutex> lock(mu_);
   if (shutting_down_) return Status::Unavailable("the emulator is shutting down");
-  {
-    std::lock_guard<std::mutex> log_lock(log_mu_);
-    log_request_id_ = id;
-    invocation_log_.clear();
-  }
   const auto spawned_at = SteadyClock::now();
   if (child_ == nullptr) {
+    {
+      // A new process's start-up output belongs to the invocation that started it.
+      std::lock_guard<std::mutex> log_lock(log_mu_);
+      log_request_id_ = id;
+      invocation_log_.clear();
+    }
     Status spawned = SpawnLocked();
     if (!spawned.ok()) return spawned;
     result.cold_start = true;
   }
-  Emit("START RequestId: " + id + " Version: " + options_.function_version);
   pending_ = invocation;
   inflight_id_ = id;
   delivered_ = false;
@@ -422,6 +434,10 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
   }
   {
     std::lock_guard<std::mutex> log_lock(log_mu_);
+    if (log_request_id_ != id) {  // the event was never handed over
+      log_request_id_ = id;
+      invocation_log_.clear();
+    }
     EmitLocked("END RequestId: " + id);
     EmitLocked(report_line);
     const size_t keep = std::min(invocation_log_.size(), kLogTailBytes);

@@ -9,6 +9,9 @@
 //   {"crash": 1}          process aborts mid-invocation
 //   {"big": N}            responds with a JSON string of N bytes in total
 //   {"sleep_ms": N, ...}  sleeps, then behaves as below
+//   {"probe": 1}          plays a misbehaving runtime: posts for an unknown id, posts
+//                         /init/error late, answers twice, then prints the statuses it got
+//                         ("probe unknown=400 ...") and returns (so the loop answers a third time)
 //   {"log": "text", ...}  prints "text" on stdout and "text (stderr)" on stderr, then echoes
 //   anything else         echoes: {"event", "request_id", "function_arn", "trace_id",
 //                         "trace_env", "remaining_ms", "pid", "env": {...}}
@@ -44,8 +47,32 @@ std::string EnvOr(const char* name, const char* fallback) {
   return value != nullptr ? value : fallback;
 }
 
+int Post(const std::string& path, const std::string& body) {
+  raincheck::local::LoopbackClient client;
+  raincheck::http::Request request;
+  request.method = "POST";
+  request.url = "http://" + EnvOr("AWS_LAMBDA_RUNTIME_API", "") + "/2018-06-01" + path;
+  request.body = body;
+  auto response = client.Send(request);
+  return response.ok() ? response->status : -1;
+}
+
+std::string Probe(const InvocationContext& context) {
+  const std::string own = "/runtime/invocation/" + context.request_id;
+  const int unknown = Post("/runtime/invocation/no-such-id/response", "{}");
+  const int init_error = Post("/runtime/init/error", R"({"errorMessage":"late","errorType":"X"})");
+  const int first = Post(own + "/response", R"({"probe":"first"})");
+  const int second = Post(own + "/response", R"({"probe":"second"})");
+  const int error_after = Post(own + "/error", R"({"errorMessage":"late","errorType":"X"})");
+  std::printf("probe unknown=%d init_error=%d first=%d second=%d error_after=%d\n", unknown,
+              init_error, first, second, error_after);
+  std::fflush(stdout);
+  return "{}";
+}
+
 Result<std::string> Handle(std::string_view event_text, const InvocationContext& context) {
   const nlohmann::json event = nlohmann::json::parse(event_text);  // throws on a bad event
+  if (event.contains("probe")) return Probe(context);
   if (event.contains("fail")) return Status::InvalidArgument(event["fail"].get<std::string>());
   if (event.contains("throw")) throw std::runtime_error(event["throw"].get<std::string>());
   if (event.contains("throw_int")) throw 42;
