@@ -6,11 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "base/clock.h"
 #include "base/env.h"
 #include "base/log.h"
 #include "cli/function.h"
 #include "lambda/runtime_loop.h"
-#include "local/loopback_client.h"
+#include "http/curl_client.h"
 
 int main() {
   using namespace raincheck;
@@ -24,8 +25,9 @@ int main() {
       return f->Invoke(event, context);
     });
   };
-  // The Runtime API is on loopback (on Lambda too): one connection per call is enough.
-  local::LoopbackClient http;
+  // One client for the whole process: warm invocations reuse the Runtime API connection.
+  base::SystemClock clock;
+  http::CurlClient http(clock);
   const char* endpoint = std::getenv("AWS_LAMBDA_RUNTIME_API");
   return lambda::RunRuntime(endpoint != nullptr ? endpoint : "", http, init, startup_log);
 }

@@ -14,9 +14,6 @@ namespace raincheck::lambda {
 namespace {
 
 constexpr std::string_view kApiVersion = "/2018-06-01";
-// GET /next may block for as long as the process lives (it can be frozen between
-// invocations), so its one attempt gets a bound no invocation can reach.
-constexpr std::chrono::milliseconds kNoTimeout = std::chrono::hours(24 * 366);
 
 std::string HeaderValue(const http::Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
@@ -72,7 +69,8 @@ Result<NextInvocation> RuntimeClient::Next() {
   request.method = "GET";
   request.url = base_url_ + "/runtime/invocation/next";
   request.deadline = std::nullopt;
-  request.attempt_timeout = kNoTimeout;
+  // No limit at all: the process may be frozen between invocations for any time.
+  request.attempt_timeout = std::chrono::milliseconds(0);
   RC_ASSIGN_OR_RETURN(http::Response response, Call(std::move(request)));
   RC_RETURN_IF_ERROR(RuntimeStatusFromHttp(response.status, "next"));
 

@@ -11,7 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
-#include "local/loopback_client.h"
+#include "base/clock.h"
+#include "http/curl_client.h"
 
 namespace raincheck::local {
 namespace {
@@ -56,6 +57,7 @@ class InvokeApiTest : public ::testing::Test {
     request.url = "http://127.0.0.1:" + std::to_string(server_->port()) +
                   "/2015-03-31/functions/" + function + "/invocations" + query;
     request.headers = std::move(headers);
+    request.max_retries = 0;
     request.body = std::move(body);
     auto response = client_.Send(request);
     EXPECT_TRUE(response.ok()) << response.status().ToString();
@@ -72,7 +74,8 @@ class InvokeApiTest : public ::testing::Test {
 
   std::unique_ptr<Emulator> emulator_;
   std::unique_ptr<InvokeApiServer> server_;
-  LoopbackClient client_;
+  base::SystemClock clock_;
+  http::CurlClient client_{clock_};
   std::mutex mu_;
   std::vector<std::string> lines_;
 };

@@ -34,7 +34,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "lambda/runtime_loop.h"
-#include "local/loopback_client.h"
+#include "http/curl_client.h"
 
 namespace {
 
@@ -48,8 +48,10 @@ std::string EnvOr(const char* name, const char* fallback) {
 }
 
 int Post(const std::string& path, const std::string& body) {
-  raincheck::local::LoopbackClient client;
+  raincheck::base::SystemClock clock;
+  raincheck::http::CurlClient client(clock);
   raincheck::http::Request request;
+  request.max_retries = 0;
   request.method = "POST";
   request.url = "http://" + EnvOr("AWS_LAMBDA_RUNTIME_API", "") + "/2018-06-01" + path;
   request.body = body;
@@ -118,7 +120,8 @@ Result<std::string> Handle(std::string_view event_text, const InvocationContext&
 
 int main() {
   raincheck::base::Logger log(raincheck::base::LogLevel::kInfo);
-  raincheck::local::LoopbackClient http;
+  raincheck::base::SystemClock clock;
+  raincheck::http::CurlClient http(clock);
   raincheck::lambda::LoopOptions options;
   if (EnvOr("RAINCHECK_TEST_NO_SIZE_CHECK", "") == "1") {
     options.max_response_bytes = std::numeric_limits<size_t>::max();
