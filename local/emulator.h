@@ -83,7 +83,8 @@ class Emulator {
   Emulator(const Emulator&) = delete;
   Emulator& operator=(const Emulator&) = delete;
 
-  // Checks the options (bootstrap executable, limits). Call once before Invoke.
+  // Checks the options (bootstrap executable, limits). Call once before Invoke. Sets SIGPIPE
+  // to be ignored process-wide (a runtime may vanish while we write to it).
   Status Start();
 
   // Runs one synchronous invocation. Function failures (handler error, init error, timeout,

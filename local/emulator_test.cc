@@ -45,6 +45,14 @@ class EmulatorTest : public ::testing::Test {
     return emulator;
   }
 
+  // Runtimes built with sanitizers report through their output: none may appear.
+  void TearDown() override {
+    for (const std::string& line : Lines()) {
+      EXPECT_EQ(line.find("Sanitizer"), std::string::npos) << line;
+      EXPECT_EQ(line.find("runtime error:"), std::string::npos) << line;
+    }
+  }
+
   static nlohmann::json Json(const InvokeResult& r) { return nlohmann::json::parse(r.payload); }
 
   std::vector<std::string> Lines() {

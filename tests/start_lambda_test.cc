@@ -172,6 +172,7 @@ TEST_F(StartLambdaTest, AwsCliInvokesTheRealBootstrap) {
   EXPECT_THAT(server.output(), HasSubstr("] END RequestId: "));
   const local::ExitInfo exit = server.Stop();
   EXPECT_EQ(exit.Describe(), "exit status 0");
+  EXPECT_EQ(server.output().find("Sanitizer"), std::string::npos) << server.output();
 }
 
 TEST_F(StartLambdaTest, TimeoutIsReportedToTheCliAndStopKillsInstances) {
