@@ -37,7 +37,7 @@ WriteOutcome SpoolingStore::StoreEncoded(const EncodedRecord& object, base::Time
   Result<std::string> key = inner_->Write(object, deadline);
   if (key.ok()) {
     out.state = WriteOutcome::State::kStored;
-    out.key = *std::move(key);
+    out.key = std::move(key).value();
     if (spool_may_hold_records_.load() && clock_.Now() < deadline && flush_per_write_ > 0) {
       out.flushed = Flush(deadline, flush_per_write_).flushed;
     }
@@ -48,7 +48,7 @@ WriteOutcome SpoolingStore::StoreEncoded(const EncodedRecord& object, base::Time
   if (spooled.ok()) {
     spool_may_hold_records_ = true;
     out.state = WriteOutcome::State::kSpooled;
-    out.key = *std::move(spooled);
+    out.key = std::move(spooled).value();
   } else {
     out.error = Status(key.status().code(), key.status().message() + "; spooling failed too: " +
                                                 spooled.status().message());
@@ -75,7 +75,7 @@ FlushResult SpoolingStore::Flush(base::TimePoint deadline, int max_records) {
       result.error = body.status();
       break;
     }
-    EncodedRecord object{key, *std::move(body), ContentTypeForKey(key)};
+    EncodedRecord object{key, std::move(body).value(), ContentTypeForKey(key)};
     Result<std::string> stored = inner_->Write(object, deadline);
     if (!stored.ok()) {
       result.error = stored.status();
