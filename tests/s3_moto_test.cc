@@ -20,6 +20,7 @@
 #include "store/s3_store.h"
 #include "store/spooling_store.h"
 #include "tests/support/moto_server.h"
+#include "tests/support/process.h"
 
 namespace raincheck {
 namespace {
@@ -225,6 +226,34 @@ TEST_F(S3MotoTest, ConnectionRefusedThenFlushedToTheServer) {
   auto up = Spooling(Options(creds_));  // the same spool, the store reachable again
   EXPECT_EQ(up->Flush(Deadline()).flushed, 1);
   EXPECT_EQ(*up->Get(out.key), *store::EncodeCsv(MakeRecord(7)));
+}
+
+TEST_F(S3MotoTest, RecordsCliListsAndPrintsWhatIsInTheBucket) {
+  S3Store s3(Options(creds_), client_, clock_);
+  const auto key = s3.Write(Encoded(MakeRecord(5)), Deadline());
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  const std::map<std::string, std::string> env = {
+      {"RAINCHECK_RECORDS", std::string("s3://") + kBucket},
+      {"RAINCHECK_SPOOL", spool_},
+      {"AWS_ENDPOINT_URL_S3", moto_->endpoint()},
+      {"AWS_REGION", "us-east-1"},
+      {"AWS_ACCESS_KEY_ID", creds_.access_key_id},
+      {"AWS_SECRET_ACCESS_KEY", creds_.secret_access_key}};
+  const auto ls = testing::RunProcess({testing::BinaryPath("raincheck"), "records", "ls"}, "", env);
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_EQ(ls.out, *key + "\n");
+  const auto cat =
+      testing::RunProcess({testing::BinaryPath("raincheck"), "records", "cat", *key}, "", env);
+  EXPECT_EQ(cat.exit_code, 0) << cat.err;
+  EXPECT_EQ(cat.out, Encoded(MakeRecord(5)).body);
+
+  auto wrong = env;
+  wrong["AWS_SECRET_ACCESS_KEY"] = "0123456789abcdefghij0123456789abcdefghij";
+  const auto refused =
+      testing::RunProcess({testing::BinaryPath("raincheck"), "records", "ls"}, "", wrong);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("SignatureDoesNotMatch"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find(wrong["AWS_SECRET_ACCESS_KEY"]), std::string::npos);
 }
 
 }  // namespace
