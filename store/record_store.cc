@@ -2,6 +2,18 @@
 
 namespace raincheck::store {
 
+std::string_view WriteStateName(WriteOutcome::State state) {
+  switch (state) {
+    case WriteOutcome::State::kStored:
+      return "stored";
+    case WriteOutcome::State::kSpooled:
+      return "spooled";
+    case WriteOutcome::State::kLost:
+      return "lost";
+  }
+  return "lost";
+}
+
 std::string CollisionKey(std::string_view key, int n) {
   const size_t slash = key.rfind('/');
   const size_t dot = key.rfind('.');

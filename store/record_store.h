@@ -40,6 +40,33 @@ class RecordStore {
   virtual std::string Describe() const = 0;
 };
 
+// What happened to one record.
+struct WriteOutcome {
+  enum class State {
+    kStored,   // in the store under `key`
+    kSpooled,  // not stored; kept in the spool under `key`, retried later
+    kLost,     // neither stored nor spooled (or not encodable): `error` says why
+  };
+  State state = State::kLost;
+  std::string key;
+  Status error;     // why the store did not take it; OK when stored
+  int flushed = 0;  // spooled records pushed to the store during this call
+
+  bool stored() const { return state == State::kStored; }
+};
+
+std::string_view WriteStateName(WriteOutcome::State state);  // "stored", "spooled", "lost"
+
+// What the handler writes each record to: never fails silently, always says where the record
+// went. Thread-safe.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // Writes `record`, giving up on the store at `deadline`; the outcome says whether it was
+  // stored, spooled for a later retry, or lost (and why).
+  virtual WriteOutcome Store(const Record& record, base::TimePoint deadline) = 0;
+};
+
 // `key` with "-n" inserted before its extension: ("a/b.csv", 2) -> "a/b-2.csv".
 std::string CollisionKey(std::string_view key, int n);
 // The content type matching a key's extension (for objects read back from a spool).

@@ -2,18 +2,6 @@
 
 namespace raincheck::store {
 
-std::string_view WriteStateName(WriteOutcome::State state) {
-  switch (state) {
-    case WriteOutcome::State::kStored:
-      return "stored";
-    case WriteOutcome::State::kSpooled:
-      return "spooled";
-    case WriteOutcome::State::kLost:
-      return "lost";
-  }
-  return "lost";
-}
-
 SpoolingStore::SpoolingStore(std::unique_ptr<RecordStore> inner, std::string spool_dir,
                              RecordFormat format, const base::Clock& clock, int flush_per_write)
     : inner_(std::move(inner)),

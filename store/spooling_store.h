@@ -14,23 +14,6 @@
 
 namespace raincheck::store {
 
-// What happened to one record.
-struct WriteOutcome {
-  enum class State {
-    kStored,   // in the store under `key`
-    kSpooled,  // not stored; kept in the spool under `key`, retried later
-    kLost,     // neither stored nor spooled (or not encodable): `error` says why
-  };
-  State state = State::kLost;
-  std::string key;
-  Status error;     // why the store did not take it; OK when stored
-  int flushed = 0;  // spooled records pushed to the store during this call
-
-  bool stored() const { return state == State::kStored; }
-};
-
-std::string_view WriteStateName(WriteOutcome::State state);  // "stored", "spooled", "lost"
-
 struct FlushResult {
   int flushed = 0;    // records moved from the spool to the store
   int remaining = 0;  // records still in the spool
@@ -38,7 +21,7 @@ struct FlushResult {
 };
 
 // Thread-safe.
-class SpoolingStore final : public RecordStore {
+class SpoolingStore final : public RecordStore, public RecordSink {
  public:
   // `flush_per_write`: how many spooled records a successful write pushes after its own
   // record (bounded so that a long outage does not make one response slow).
@@ -47,7 +30,7 @@ class SpoolingStore final : public RecordStore {
 
   // Writes `record` to the store; on failure spools it. After a successful write, pushes up
   // to `flush_per_write` spooled records while `deadline` allows.
-  WriteOutcome Store(const Record& record, base::TimePoint deadline);
+  WriteOutcome Store(const Record& record, base::TimePoint deadline) override;
   WriteOutcome StoreEncoded(const EncodedRecord& object, base::TimePoint deadline);
 
   // Pushes spooled records (oldest key first) until the spool is empty, `max_records` were

@@ -70,7 +70,7 @@ Result<std::unique_ptr<MotoServer>> MotoServer::Start(int unauthenticated_action
   }
   const int port = FreePort();
   if (port == 0) return Status::Unavailable("no free port");
-  const std::string log = std::string(RAINCHECK_BINARY_DIR) + "/tests/moto-" +
+  const std::string log = std::string(RAINCHECK_BINARY_DIR) + "/moto-" +
                           std::to_string(port) + ".log";
   const pid_t pid = ::fork();
   if (pid == 0) {
