@@ -93,6 +93,9 @@ TEST_F(RecordsCliTest, ConfigurationErrorsAreClear) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("AWS_ACCESS_KEY_ID"), std::string::npos) << bad.err;
   EXPECT_EQ(bad.err.find("TOPSECRET"), std::string::npos);
+  // Command-line mistakes fail before any store is opened (CLI11's exit codes, as `invoke`).
+  EXPECT_NE(RunProcess({BinaryPath("raincheck"), "records"}).exit_code, 0);
+  EXPECT_NE(RunProcess({BinaryPath("raincheck"), "records", "cat"}).exit_code, 0);
   auto help = RunProcess({BinaryPath("raincheck"), "records", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("flush"), std::string::npos);
