@@ -1,6 +1,7 @@
 #include "store/s3_store.h"
 
 #include <algorithm>
+#include <string>
 
 #include "base/strings.h"
 #include "store/digest.h"
@@ -244,7 +245,8 @@ Result<std::string> S3Store::Put(const Record& record, base::TimePoint deadline)
 
 Result<std::string> S3Store::Write(const EncodedRecord& object, base::TimePoint deadline) {
   if (!IsSafeKey(object.key)) return Status::InvalidArgument("unsafe record key");
-  for (int n = 0; n < kMaxCollisions; ++n) {
+  int requests = 0;  // bounds the loop whatever the server answers
+  for (int n = 0; n < kMaxCollisions && requests < kMaxCollisions + 8; ++n, ++requests) {
     const std::string key = n == 0 ? object.key : CollisionKey(object.key, n);
     const std::string full = options_.prefix + key;
     http::Headers headers = {{"Content-Type", object.content_type},
