@@ -1,6 +1,9 @@
 #include "store/s3_store.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <optional>
 #include <string>
 
 #include "base/strings.h"
@@ -105,6 +108,21 @@ std::string XmlText(std::string_view xml, std::string_view tag) {
   return all.empty() ? "" : all.front();
 }
 
+// "2026-11-28T03:16:05Z" or "2026-11-28T03:16:05.000Z" (UTC).
+std::optional<base::TimePoint> ParseIso8601(const std::string& text) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 || consumed < 19) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t secs = timegm(&tm);
+  if (secs == static_cast<std::time_t>(-1)) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(secs);
+}
+
 // Printable ASCII only, bounded: S3 messages go into logs and pages.
 std::string Clean(std::string_view s, size_t max = 200) {
   std::string out;
@@ -189,18 +207,27 @@ Result<http::Response> S3Store::Send(const std::string& method, std::string_view
   in.region = options_.region;
   in.service = "s3";
   in.add_content_sha256 = true;
-  SignedRequest signed_request = SignV4(in, options_.credentials, FormatAmzDate(clock_.Now()));
-
   http::Request req;
   req.method = method;
   req.url = t.scheme + "://" + t.host + EncodePath(t.path);
   if (!in.query.empty()) req.url += "?" + EncodeQuery(in.query);
-  req.headers = std::move(signed_request.headers);
   req.body = body;
   req.deadline = deadline;
   req.attempt_timeout = options_.attempt_timeout;
   req.max_retries = options_.max_retries;
-  return client_.Send(req);
+  for (int attempt = 0;; ++attempt) {
+    const base::TimePoint signing_time = clock_.Now() + std::chrono::milliseconds(skew_ms_.load());
+    req.headers = SignV4(in, options_.credentials, FormatAmzDate(signing_time)).headers;
+    RC_ASSIGN_OR_RETURN(http::Response resp, client_.Send(req));
+    // Like the AWS SDKs: a clock more than 15 minutes off is corrected from S3's own time
+    // (once per request; the offset is kept for later requests).
+    if (attempt > 0 || resp.status != 403 || XmlText(resp.body, "Code") != "RequestTimeTooSkewed") {
+      return resp;
+    }
+    const std::optional<base::TimePoint> server = ParseIso8601(XmlText(resp.body, "ServerTime"));
+    if (!server) return resp;
+    skew_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(*server - clock_.Now()).count();
+  }
 }
 
 Status S3Error(std::string_view operation, const http::Response& response,

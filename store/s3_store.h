@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "base/clock.h"
@@ -41,7 +42,8 @@ struct S3Options {
 // Thread-safe. Objects are written with Content-MD5 and a signed x-amz-content-sha256 (S3
 // rejects a body that does not match either) and If-None-Match: * so an existing object is
 // never replaced (servers that answer 501 to the condition get plain PUTs afterwards). S3's
-// XML errors are reported by code without echoing anything secret:
+// XML errors are reported by code without echoing anything secret (a RequestTimeTooSkewed is
+// first corrected from S3's ServerTime and the request re-signed once, as the AWS SDKs do):
 //   SignatureDoesNotMatch, InvalidAccessKeyId, AccessDenied, ExpiredToken -> PermissionDenied
 //   RequestTimeTooSkewed                                              -> FailedPrecondition
 //   NoSuchBucket, NoSuchKey                                           -> NotFound
@@ -73,6 +75,7 @@ class S3Store final : public RecordStore {
   http::Client& client_;
   const base::Clock& clock_;
   std::atomic<bool> conditional_put_supported_{true};
+  std::atomic<int64_t> skew_ms_{0};  // S3's clock minus ours, learnt from RequestTimeTooSkewed
 };
 
 // Maps an S3 error response to a Status (exposed for tests). `operation` is "PutObject", ...

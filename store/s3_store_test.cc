@@ -172,6 +172,10 @@ TEST_F(S3StoreTest, DocumentedErrorsAreReportedByCodeWithoutSecrets) {
   for (const ErrorCase& c : cases) {
     SCOPED_TRACE(c.code);
     S3Store store(Options(), client_, clock_);
+    if (std::string_view(c.code) == "RequestTimeTooSkewed") {  // corrected once, then reported
+      client_.Reply(c.status, std::string("<Error><Code>") + c.code + "</Code><ServerTime>"
+                                  "2026-11-28T03:16:05Z</ServerTime></Error>");
+    }
     // The shape of S3's error documents; SignatureDoesNotMatch also echoes the string to
     // sign and the canonical request, which must not be repeated.
     client_.Reply(c.status, std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>") +
@@ -189,6 +193,30 @@ TEST_F(S3StoreTest, DocumentedErrorsAreReportedByCodeWithoutSecrets) {
     EXPECT_EQ(msg.find(kSecret), std::string::npos);
     EXPECT_EQ(msg.find("secret-ish"), std::string::npos);
   }
+}
+
+TEST_F(S3StoreTest, ClockSkewIsCorrectedFromServerTimeOnceThenReported) {
+  S3Store store(Options(), client_, clock_);
+  const std::string skewed =
+      "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request "
+      "time and the current time is too large.</Message><RequestTime>20261128T021605Z"
+      "</RequestTime><ServerTime>2026-11-28T03:16:05Z</ServerTime></Error>";
+  client_.Reply(403, skewed);
+  client_.Reply(200);
+  ASSERT_TRUE(store.Put(MakeRecord(), deadline_).ok());
+  ASSERT_EQ(client_.requests.size(), 2u);
+  EXPECT_EQ(Header(client_.requests[0], "X-Amz-Date"), "20261128T021605Z");
+  EXPECT_EQ(Header(client_.requests[1], "X-Amz-Date"), "20261128T031605Z");
+  // The offset is kept for later requests.
+  client_.Reply(200, "x");
+  ASSERT_TRUE(store.Get("dt=2026-11-28/a.csv").ok());
+  EXPECT_EQ(Header(client_.requests[2], "X-Amz-Date"), "20261128T031605Z");
+  // Still refused after the correction: reported.
+  client_.Reply(403, skewed);
+  client_.Reply(403, skewed);
+  const auto key = store.Put(MakeRecord(), deadline_);
+  EXPECT_EQ(key.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(client_.requests.size(), 5u);
 }
 
 TEST_F(S3StoreTest, TransportErrorsPassThrough) {
