@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   // Verbs: each Register* call adds one subcommand.
   RegisterInvoke(app, &exit_code);
   RegisterStartLambda(app, &exit_code);
+  RegisterRecords(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -70,11 +70,18 @@ Instance::~Instance() { Shutdown(); }
 Status Instance::StartServer() {
   server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   server_->set_payload_max_length(kMaxBodyBytes);
+  // stop() waits for idle keep-alive connections; a runtime is never idle for long anyway.
+  server_->set_keep_alive_timeout(1);
   InstallRoutes();
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) return Status::Unavailable("cannot bind the Runtime API server to 127.0.0.1");
-  // The socket already listens: connections queue until the accept loop runs.
   server_thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs (cpp-httplib 0.11): wait for it, so that a
+  // quick Shutdown cannot leave the loop running forever.
+  for (int i = 0; i < 100000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  if (!server_->is_running()) return Status::Unavailable("the HTTP server did not start");
   return Status::Ok();
 }
 

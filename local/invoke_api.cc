@@ -1,5 +1,6 @@
 #include "local/invoke_api.h"
 
+#include <chrono>
 #include <utility>
 
 #include <httplib.h>
@@ -67,6 +68,8 @@ InvokeApiServer::~InvokeApiServer() { Stop(); }
 Status InvokeApiServer::Start() {
   server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   server_->set_payload_max_length(kMaxBodyBytes);
+  // stop() waits for idle keep-alive connections (SDKs keep them): bound that wait.
+  server_->set_keep_alive_timeout(1);
   InstallRoutes();
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
@@ -78,6 +81,11 @@ Status InvokeApiServer::Start() {
                                std::to_string(options_.port) + " (address in use or not local)");
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs (cpp-httplib 0.11): wait for it.
+  for (int i = 0; i < 100000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  if (!server_->is_running()) return Status::Unavailable("the HTTP server did not start");
   return Status::Ok();
 }
 

@@ -46,6 +46,7 @@ class InvokeApiTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    client_.reset();  // closes its keep-alive connections, which the server would wait for
     emulator_->Shutdown();
     server_->Stop();
   }
@@ -59,7 +60,7 @@ class InvokeApiTest : public ::testing::Test {
     request.headers = std::move(headers);
     request.max_retries = 0;
     request.body = std::move(body);
-    auto response = client_.Send(request);
+    auto response = client_->Send(request);
     EXPECT_TRUE(response.ok()) << response.status().ToString();
     return response.ok() ? *response : http::Response{};
   }
@@ -75,7 +76,7 @@ class InvokeApiTest : public ::testing::Test {
   std::unique_ptr<Emulator> emulator_;
   std::unique_ptr<InvokeApiServer> server_;
   base::SystemClock clock_;
-  http::CurlClient client_{clock_};
+  std::unique_ptr<http::CurlClient> client_ = std::make_unique<http::CurlClient>(clock_);
   std::mutex mu_;
   std::vector<std::string> lines_;
 };
