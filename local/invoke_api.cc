@@ -70,6 +70,7 @@ Status InvokeApiServer::Start() {
   server_->set_payload_max_length(kMaxBodyBytes);
   // stop() waits for idle keep-alive connections (SDKs keep them): bound that wait.
   server_->set_keep_alive_timeout(1);
+  server_->set_tcp_nodelay(true);  // no 40 ms Nagle / delayed-ACK stall per answer
   InstallRoutes();
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
