@@ -124,7 +124,7 @@ TEST_F(OpenMeteoTest, WeatherFaultsGiveTheRightStatusWithinTheDeadline) {
     SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
     forecast_.set_fault(c.fault);
     OpenMeteoWeather weather(forecast_.base_url(), client_, logger_);
-    const auto ctx = Ctx(milliseconds(1500));
+    const auto ctx = Ctx(milliseconds(1000));
     auto obs = weather.Current(CapeTown(), ctx);
     EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(100));  // never far past the deadline
     EXPECT_EQ(obs.ok(), c.ok);
@@ -193,7 +193,7 @@ TEST_F(OpenMeteoTest, GeocoderFaults) {
     SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
     geocoding_.set_fault(c.fault);
     OpenMeteoGeocoder geocoder(geocoding_.base_url(), client_, logger_);
-    const auto ctx = Ctx(milliseconds(1500));
+    const auto ctx = Ctx(milliseconds(1000));
     auto place = geocoder.Geocode("Cape Town", ctx);
     EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(100));
     EXPECT_EQ(place.ok(), c.ok);

@@ -87,7 +87,10 @@ std::string Coord(double v) {
 
 }  // namespace
 
-FakeUpstream::FakeUpstream() = default;
+FakeUpstream::FakeUpstream() {
+  // One request per connection: a stopping fake never waits for an idle keep-alive client.
+  server_.server().set_keep_alive_max_count(1);
+}
 FakeUpstream::~FakeUpstream() = default;
 
 std::string FakeUpstream::base_url() const {
@@ -278,11 +281,13 @@ LocationIqFake::LocationIqFake(std::string valid_key) {
   b.check = [valid_key](const httplib::Request& req)
       -> std::optional<std::pair<int, std::string>> {
     if (req.get_param_value("key") != valid_key) return std::pair(401, R"({"error":"Invalid key"})");
+    if (Match(req.get_param_value("q"), req.get_param_value("countrycodes")).empty()) {
+      return std::pair(404, R"({"error":"Unable to geocode"})");
+    }
     return std::nullopt;
   };
   b.ok = [](const httplib::Request& req) {
     const auto found = Match(req.get_param_value("q"), req.get_param_value("countrycodes"));
-    if (found.empty()) return std::string(R"({"error":"Unable to geocode"})");
     json arr = json::array();
     for (const auto& c : found) arr.push_back(OsmResult(c, false));
     return arr.dump();
@@ -339,7 +344,7 @@ DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
     const double lon = std::stod(where.substr(comma + 1));
     const bool us = req.get_param_value("units") == "us";
     // 2026-11-28T02:15:00Z; Cape Town is UTC+2 -> local date 2026-11-28.
-    json currently = {{"time", 1764296100}, {"summary", "Clear"}, {"icon", "clear-night"},
+    json currently = {{"time", 1795832100}, {"summary", "Clear"}, {"icon", "clear-night"},
                       {"nearestStormDistance", 0}, {"nearestStormBearing", 0},
                       {"precipIntensity", 0}, {"precipProbability", 0},
                       {"precipIntensityError", 0}, {"precipType", "none"},
@@ -348,9 +353,9 @@ DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
                       {"windSpeed", us ? 11.2 : 5.0}, {"windGust", us ? 18.9 : 8.4},
                       {"windBearing", 160}, {"cloudCover", 0.12}, {"uvIndex", 0},
                       {"visibility", us ? 10 : 16.09}, {"ozone", ozone_missing ? -999 : 287.4}};
-    json day = {{"time", 1764280800}, {"icon", "clear-day"},
-                {"summary", "Clear throughout the day."}, {"sunriseTime", 1764299460},
-                {"sunsetTime", 1764350880}, {"precipIntensity", us ? 0.0016 : 0.04},
+    json day = {{"time", 1795816800}, {"icon", "clear-day"},
+                {"summary", "Clear throughout the day."}, {"sunriseTime", 1795836660},
+                {"sunsetTime", 1795888080}, {"precipIntensity", us ? 0.0016 : 0.04},
                 {"precipIntensityMax", us ? 0.01 : 0.25}, {"precipAccumulation", us ? 0.04 : 0.1},
                 {"precipProbability", 0.12}, {"precipType", "rain"},
                 {"temperatureHigh", us ? 75.2 : 24.0}, {"temperatureLow", us ? 59.1 : 15.1},
@@ -382,7 +387,7 @@ DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
   b.unauthorized = "Kong Error Invalid authentication credentials.";
   b.not_found = R"({"message":"no Route matched with those values"})";
   b.rate_limited = "Kong Error API rate limit exceeded.";
-  Route(R"(/forecast/([^/]+)/([^/]+))", std::move(b));
+  Route(R"(/forecast/(.+))", std::move(b));  // keys may hold an encoded '/'
   Start();
 }
 
