@@ -23,10 +23,10 @@ int main(int argc, char** argv) {
     size_t ok = 0;
     const auto s = Clock::now();
     for (int r = 0; r < rounds; ++r) {
-      for (const auto& q : queries) ok += (*g)->Lookup(q).ok() ? 1 : 0;
+      for (const auto& q : queries) ok += (*g)->Lookup(q).ok() ? 1u : 0u;
     }
     const auto e = Clock::now();
-    const double n = static_cast<double>(queries.size()) * rounds;
+    const double n = static_cast<double>(queries.size()) * static_cast<double>(rounds);
     std::printf("%-10s %8.2f us/lookup (%zu ok of %.0f)\n", label,
                 std::chrono::duration<double, std::micro>(e - s).count() / n, ok, n);
   };

@@ -5,13 +5,13 @@
 #define RAINCHECK_PROVIDERS_CONFIG_H_
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/clock.h"
+#include "base/env.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "http/client.h"
@@ -54,7 +54,7 @@ struct ProvidersConfig {
   size_t geocode_cache_size = 1024;       // RAINCHECK_GEOCODE_CACHE_SIZE (entries, 0 disables)
 };
 
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+using EnvLookup = base::EnvLookup;  // base/env.h: ProcessEnv(), OverlayEnv()
 
 // Reads the variables above (unset or empty = default). InvalidArgument naming the variable
 // for a bad value, an unknown provider, conflicting or missing key settings. Key values

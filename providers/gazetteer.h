@@ -39,7 +39,9 @@ std::string BuildGazetteerIndex(const std::vector<GazetteerCity>& cities,
 // An index in memory. Immutable after Load, so lookups are thread-safe.
 class Gazetteer {
  public:
-  // Corruption for a truncated, foreign or damaged file; IOError when it cannot be read.
+  // Maps the file read-only (no copy, no parsing: a few milliseconds for the world) and
+  // checks its header, sizes and checksum. Corruption for a truncated, foreign or damaged
+  // file; IOError when it cannot be read.
   static Result<std::unique_ptr<Gazetteer>> Load(const std::string& path);
   static Result<std::unique_ptr<Gazetteer>> FromBytes(std::string bytes);
 
@@ -54,6 +56,7 @@ class Gazetteer {
 
  private:
   Gazetteer() = default;
+  Status Init();  // validates data_
   struct City;
   City CityAt(size_t i) const;
   std::string_view Str(uint32_t offset) const;
@@ -62,7 +65,9 @@ class Gazetteer {
   std::string Describe(const City& c) const;
   std::vector<size_t> Suggest(std::string_view key) const;
 
-  std::string bytes_;
+  std::string owned_;             // FromBytes
+  std::shared_ptr<void> mapping_;  // Load: the read-only mmap of the file
+  std::string_view bytes_;         // the index, in owned_ or mapping_
   size_t city_count_ = 0;
   size_t country_count_ = 0;
   size_t cities_offset_ = 0;
