@@ -183,7 +183,7 @@ Result<ProvidersConfig> ParseProvidersConfig(const EnvLookup& env) {
   c.session_token = Read(env, "AWS_SESSION_TOKEN").value_or("");
   c.gazetteer_path = Read(env, "RAINCHECK_GAZETTEER_PATH").value_or("");
   uint64_t ttl = 600;
-  RC_RETURN_IF_ERROR(ReadUnsigned(env, "RAINCHECK_WEATHER_TTL", 7 * 86400, &ttl));
+  RC_RETURN_IF_ERROR(ReadUnsigned(env, "RAINCHECK_WEATHER_TTL", uint64_t{7} * 86400, &ttl));
   c.weather_ttl = std::chrono::seconds(ttl);
   uint64_t cache = 1024;
   RC_RETURN_IF_ERROR(ReadUnsigned(env, "RAINCHECK_GEOCODE_CACHE_SIZE", 1000000, &cache));

@@ -101,7 +101,9 @@ TEST_F(OsmGeocodersTest, LocationIqFaults) {
     auto g = LocationIq();
     const auto ctx = Ctx(milliseconds(1000));
     auto place = g.Geocode("Seattle", ctx);
-    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(100));
+    // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
+    // margin only absorbs scheduling on a loaded machine.
+    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
     EXPECT_EQ(place.ok(), c.ok);
     if (!c.ok) {
       EXPECT_EQ(place.status().code(), c.code) << place.status().ToString();
@@ -148,7 +150,9 @@ TEST_F(OsmGeocodersTest, NominatimFaults) {
     NominatimGeocoder fresh(nominatim_.base_url(), client_, clock_, logger_);
     const auto ctx = Ctx(milliseconds(1000));
     auto place = fresh.Geocode("Seattle", ctx);
-    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(100));
+    // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
+    // margin only absorbs scheduling on a loaded machine.
+    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
     EXPECT_EQ(place.ok(), c.ok);
     if (!c.ok) {
       EXPECT_EQ(place.status().code(), c.code) << place.status().ToString();

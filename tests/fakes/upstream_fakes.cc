@@ -103,7 +103,8 @@ std::string FakeUpstream::base_url() const {
 }
 
 void FakeUpstream::Route(const std::string& path, Bodies bodies) {
-  server_.server().Get(path, [this, bodies](const httplib::Request& req, httplib::Response& res) {
+  server_.server().Get(path, [this, bodies = std::move(bodies)](const httplib::Request& req,
+                                                               httplib::Response& res) {
     ++hits_;
     const Fault f = fault_.load();
     auto send = [&res](int status, const std::string& body, const char* type) {
@@ -278,7 +279,7 @@ json OsmResult(const FakeCity& c, bool v2_category) {
 
 LocationIqFake::LocationIqFake(std::string valid_key) {
   Bodies b;
-  b.check = [valid_key](const httplib::Request& req)
+  b.check = [valid_key = std::move(valid_key)](const httplib::Request& req)
       -> std::optional<std::pair<int, std::string>> {
     if (req.get_param_value("key") != valid_key) return std::pair(401, R"({"error":"Invalid key"})");
     if (Match(req.get_param_value("q"), req.get_param_value("countrycodes")).empty()) {
@@ -329,7 +330,7 @@ NominatimFake::NominatimFake() {
 
 DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
   Bodies b;
-  b.check = [valid_key](const httplib::Request& req)
+  b.check = [valid_key = std::move(valid_key)](const httplib::Request& req)
       -> std::optional<std::pair<int, std::string>> {
     const std::string prefix = "/forecast/" + valid_key + "/";
     if (req.path.rfind(prefix, 0) != 0) {
