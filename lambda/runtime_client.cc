@@ -49,7 +49,7 @@ Status RuntimeStatusFromHttp(int http_status, std::string_view what) {
   return Status::Internal(context);
 }
 
-RuntimeClient::RuntimeClient(std::string endpoint, http::Client& http)
+RuntimeClient::RuntimeClient(const std::string& endpoint, http::Client& http)
     : base_url_("http://" + endpoint + std::string(kApiVersion)), http_(http) {}
 
 Result<http::Response> RuntimeClient::Call(http::Request request) {
@@ -93,7 +93,7 @@ Result<NextInvocation> RuntimeClient::Next() {
   return next;
 }
 
-Status RuntimeClient::Post(std::string path, std::string body, const ErrorReport* error) {
+Status RuntimeClient::Post(const std::string& path, std::string body, const ErrorReport* error) {
   http::Request request;
   request.method = "POST";
   request.url = base_url_ + path;

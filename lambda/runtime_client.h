@@ -47,7 +47,7 @@ struct ErrorReport {
 class RuntimeClient {
  public:
   // `endpoint` is the value of AWS_LAMBDA_RUNTIME_API ("host:port"). `http` must outlive this.
-  RuntimeClient(std::string endpoint, http::Client& http);
+  RuntimeClient(const std::string& endpoint, http::Client& http);
 
   // Blocks, with no timeout, until the next event arrives.
   Result<NextInvocation> Next();
@@ -60,7 +60,7 @@ class RuntimeClient {
 
  private:
   Result<http::Response> Call(http::Request request);
-  Status Post(std::string path, std::string body, const ErrorReport* error);
+  Status Post(const std::string& path, std::string body, const ErrorReport* error);
 
   std::string base_url_;
   http::Client& http_;

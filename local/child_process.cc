@@ -23,7 +23,7 @@ class FileActions {
   posix_spawn_file_actions_t* get() { return &actions_; }
 
  private:
-  posix_spawn_file_actions_t actions_;
+  posix_spawn_file_actions_t actions_{};
 };
 
 class SpawnAttributes {
@@ -35,7 +35,7 @@ class SpawnAttributes {
   posix_spawnattr_t* get() { return &attr_; }
 
  private:
-  posix_spawnattr_t attr_;
+  posix_spawnattr_t attr_{};
 };
 
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {

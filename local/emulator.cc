@@ -135,7 +135,10 @@ std::vector<std::string> Emulator::InstanceEnvironment(int index, int port) cons
   };
   bool has_region = false;
   for (const auto& [name, value] : options_.environment) {
-    env.push_back(name + "=" + value);
+    std::string entry = name;
+    entry += '=';
+    entry += value;
+    env.push_back(std::move(entry));
     if (name == "AWS_REGION") has_region = true;
   }
   if (!has_region) env.push_back("AWS_REGION=" + options_.region);

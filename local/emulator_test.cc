@@ -256,6 +256,7 @@ TEST_F(EmulatorTest, ConcurrentInvokesAreAllAnsweredByAtMostMaxConcurrencyInstan
   constexpr int kCalls = 8;
   std::vector<Result<InvokeResult>> results(kCalls, Status::Internal("not run"));
   std::vector<std::thread> threads;
+  threads.reserve(kCalls);
   for (int i = 0; i < kCalls; ++i) {
     threads.emplace_back([&, i] {
       results[static_cast<size_t>(i)] =

@@ -53,9 +53,9 @@ std::string NormalizeError(const httplib::Request& req) {
   return ErrorJson(type, "the runtime reported an error without an error document");
 }
 
-void Reply(httplib::Response& res, int status, std::string body) {
+void Reply(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
-  res.set_content(std::move(body), "application/json");
+  res.set_content(body, "application/json");
 }
 
 }  // namespace
@@ -157,7 +157,7 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
     res.set_header("Lambda-Runtime-Client-Context", invocation.client_context);
   }
   res.status = 200;
-  res.set_content(std::move(invocation.payload), "application/json");
+  res.set_content(invocation.payload, "application/json");
   cv_.notify_all();
 }
 

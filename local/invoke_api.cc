@@ -188,7 +188,7 @@ void InvokeApiServer::InstallRoutes() {
       res.set_header("X-Amz-Function-Error", result->function_error);
     }
     if (log_type == "Tail") res.set_header("X-Amz-Log-Result", base::Base64Encode(result->log_tail));
-    res.set_content(std::move(result->payload), "application/json");
+    res.set_content(result->payload, "application/json");
   });
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;

@@ -52,7 +52,8 @@ class InvokeApiTest : public ::testing::Test {
   }
 
   http::Response Invoke(std::string body, http::Headers headers = {},
-                        std::string function = "raincheck", std::string query = "") {
+                        const std::string& function = "raincheck",
+                        const std::string& query = "") {
     http::Request request;
     request.method = "POST";
     request.url = "http://127.0.0.1:" + std::to_string(server_->port()) +
