@@ -15,10 +15,15 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   int exit_code = kExitOk;
   // Verbs: each Register* call adds one subcommand.
+  RegisterTrain(app, &exit_code);
+  RegisterEvaluate(app, &exit_code);
+  RegisterPredict(app, &exit_code);
+  RegisterInspect(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every other command-line error is a usage error.
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "raincheck: %s\n", e.what());
     return kExitFailure;

@@ -1,6 +1,8 @@
 #include "forest/card.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 namespace raincheck::forest {
@@ -262,6 +264,35 @@ std::string CalibrationSvg(const json& card) {
   }
   return PlotSvg("Calibration (held-out)", "mean predicted probability", "observed frequency",
                  pts, true);
+}
+
+CardPaths CardPathsFor(const std::string& model_path) {
+  std::filesystem::path p(model_path);
+  CardPaths c;
+  c.stem = p.stem().string();
+  const std::filesystem::path base = p.parent_path() / c.stem;
+  c.markdown = base.string() + ".card.md";
+  c.json = base.string() + ".card.json";
+  c.roc_svg = base.string() + ".roc.svg";
+  c.calibration_svg = base.string() + ".calibration.svg";
+  return c;
+}
+
+Status WriteCardFiles(const json& card, const std::string& model_path) {
+  const CardPaths paths = CardPathsFor(model_path);
+  const std::pair<std::string, std::string> files[] = {
+      {paths.markdown, CardMarkdown(card, paths.stem)},
+      {paths.json, card.dump(2) + "\n"},
+      {paths.roc_svg, RocSvg(card)},
+      {paths.calibration_svg, CalibrationSvg(card)}};
+  for (const auto& [path, text] : files) {
+    if (text.empty()) continue;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return Status::IOError("cannot write " + path);
+  }
+  return Status::Ok();
 }
 
 }  // namespace raincheck::forest

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
+
 namespace raincheck::forest {
 
 // The card as Markdown. When `plot_stem` is not empty the ROC and calibration plots are
@@ -21,6 +23,15 @@ std::string CalibrationSvg(const nlohmann::json& card);
 std::string EvaluationMarkdown(const nlohmann::json& metrics, const nlohmann::json& baselines,
                                const nlohmann::json& reliability,
                                const nlohmann::json& class_labels);
+
+// Card file paths for a model at `model_path` ("dir/x.rcf" -> "dir/x.card.md", ...).
+struct CardPaths {
+  std::string markdown, json, roc_svg, calibration_svg;
+  std::string stem;  // "x": what the Markdown uses to link the plots
+};
+CardPaths CardPathsFor(const std::string& model_path);
+// Writes the four card files beside the model. IOError naming the file that failed.
+Status WriteCardFiles(const nlohmann::json& card, const std::string& model_path);
 
 }  // namespace raincheck::forest
 
