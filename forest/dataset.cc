@@ -27,7 +27,7 @@ std::string LabelSpec::Describe() const {
 
 std::vector<std::string> LabelSpec::ClassLabels() const {
   if (value) return {column + " != " + *value, column + " = " + *value};
-  return {"0", "1"};
+  return {"not " + column, column};
 }
 
 Result<std::map<std::string, std::string>> ParseUnits(std::string_view text) {

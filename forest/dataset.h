@@ -27,7 +27,8 @@ struct LabelSpec {
   static Result<LabelSpec> Parse(std::string_view text, int ahead);
   // Human-readable definition, e.g. "1 if precipType == \"rain\" in the row 1 ahead, else 0".
   std::string Describe() const;
-  // The two class labels, e.g. {"precipType != rain", "precipType = rain"} or {"0", "1"}.
+  // The two class labels: {"precipType != rain", "precipType = rain"}, or for a 0/1 column
+  // "rain" {"not rain", "rain"}.
   std::vector<std::string> ClassLabels() const;
 };
 
