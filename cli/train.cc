@@ -129,7 +129,7 @@ void RegisterTrain(CLI::App& root, int* exit_code) {
   cmd->add_option("--features", flags->features, "Comma-separated feature columns, in model order")->required();
   cmd->add_option("--label", flags->label, "COLUMN (0/1) or COLUMN=VALUE (1 where equal)")->required();
   cmd->add_option("--label-ahead", flags->label_ahead, "Row i takes the label of row i+N")->capture_default_str();
-  cmd->add_option("--grid", flags->grid, "Parameter grid, e.g. 'n_estimators=10,50;max_depth=8,9'");
+  cmd->add_option("--grid", flags->grid, "Parameter grid, e.g. 'n_estimators=10,50;max_depth=8,9' (';' or spaces between parameters)");
   cmd->add_option("--cv", flags->cv, "Cross-validation folds (< 2: none)")->capture_default_str();
   cmd->add_option("--cv-kind", flags->cv_kind, "random (stratified) or time (forward-chaining)")->capture_default_str();
   cmd->add_option("--test-fraction", flags->test_fraction, "Held-out fraction")->capture_default_str();

@@ -73,7 +73,12 @@ Result<std::vector<Split>> MakeFolds(const std::vector<uint8_t>& y, int k, CvKin
 
 Result<Grid> ParseGrid(std::string_view text) {
   Grid grid;
-  for (const std::string& part : base::Split(text, ';')) {
+  // Parameters are separated by ';' or whitespace (values never contain either).
+  std::string normalised(text);
+  for (char& c : normalised) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') c = ';';
+  }
+  for (const std::string& part : base::Split(normalised, ';')) {
     const std::string_view p = base::Trim(part);
     if (p.empty()) continue;
     const size_t eq = p.find('=');

@@ -58,6 +58,9 @@ TEST(SelectionTest, GridParsingAndExpansion) {
   EXPECT_FALSE(ParseGrid("colour=red").ok());
   EXPECT_FALSE(ParseGrid("max_depth=1;max_depth=2").ok());
   EXPECT_EQ(ExpandGrid(*ParseGrid("")).size(), 1u);
+  auto spaced = ParseGrid("n_estimators=10,20  max_depth=8");
+  ASSERT_TRUE(spaced.ok());
+  EXPECT_EQ(ExpandGrid(*spaced).size(), 2u);
 }
 
 }  // namespace
