@@ -152,7 +152,7 @@ std::string CardMarkdown(const json& card, std::string_view plot_stem) {
 
   s << "## Data\n\n";
   const json& data = Get(card, "data");
-  s << "- file: `" << Fmt(Get(data, "file")) << "` (CRC-32 " << Fmt(Get(data, "crc32")) << "), "
+  s << "- file: `" << Fmt(Get(data, "file")) << "` (XXH64 " << Fmt(Get(data, "xxh64")) << "), "
     << Fmt(Get(data, "csv_rows")) << " rows, " << Fmt(Get(data, "labelled_rows"))
     << " labelled\n";
   const json& prov = Get(card, "provenance");

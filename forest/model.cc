@@ -13,49 +13,59 @@ std::string NodeWhere(size_t tree, size_t node) {
 }
 
 // Checks one tree of `a`: every node is reached exactly once from the root through children
-// that lie after their parent, so prediction always ends at a leaf.
+// that lie after their parent, so prediction always ends at a leaf. The loop is written over
+// raw arrays because it runs once per node of every loaded model.
 Status ValidateTree(const ForestArrays& a, size_t t, std::vector<uint8_t>& seen) {
   const size_t nb = a.node_begin[t], ne = a.node_begin[t + 1];
   const size_t lb = a.leaf_begin[t], le = a.leaf_begin[t + 1];
   if (nb >= ne) return Status::Corruption("tree " + std::to_string(t) + " has no nodes");
+  const int32_t* feature = a.feature.data();
+  const float* threshold = a.threshold.data();
+  const uint32_t* left = a.left.data();
+  const uint32_t* right = a.right.data();
+  const uint8_t* missing_left = a.missing_left.data();
+  const float* leaf_value = a.leaf_value.data();
+  uint8_t* reached = seen.data();
+  const size_t k = a.n_classes;
+  const auto n_features = static_cast<int64_t>(a.n_features);
   for (size_t i = nb; i < ne; ++i) {
-    if (i != nb && seen[i] != 1) {
+    if (i != nb && reached[i] != 1) {
       return Status::Corruption(NodeWhere(t, i - nb) + " is not reached exactly once");
     }
-    if (a.feature[i] == ForestArrays::kLeaf) {
-      const size_t slot = a.left[i];
-      if (slot < lb || slot >= le || a.right[i] != 0) {
+    const int32_t f = feature[i];
+    if (f == ForestArrays::kLeaf) {
+      const size_t slot = left[i];
+      if (slot < lb || slot >= le || right[i] != 0) {
         return Status::Corruption(NodeWhere(t, i - nb) + ": leaf slot out of range");
       }
-      double sum = 0;
-      for (size_t c = 0; c < a.n_classes; ++c) {
-        const float v = a.leaf_value[slot * a.n_classes + c];
-        if (!std::isfinite(v) || v < 0.0f || v > 1.0f) {
-          return Status::Corruption(NodeWhere(t, i - nb) + ": bad class frequency");
-        }
-        sum += static_cast<double>(v);
+      float sum = 0.0f;
+      bool in_range = true;
+      for (size_t c = 0; c < k; ++c) {
+        const float v = leaf_value[slot * k + c];
+        in_range = in_range && v >= 0.0f && v <= 1.0f;  // false for NaN
+        sum += v;
       }
-      if (std::fabs(sum - 1.0) > 1e-3) {
+      if (!in_range) return Status::Corruption(NodeWhere(t, i - nb) + ": bad class frequency");
+      if (!(sum > 0.999f && sum < 1.001f)) {
         return Status::Corruption(NodeWhere(t, i - nb) + ": class frequencies do not sum to 1");
       }
       continue;
     }
-    if (a.feature[i] < 0 || static_cast<size_t>(a.feature[i]) >= a.n_features) {
+    if (f < 0 || f >= n_features) {
       return Status::Corruption(NodeWhere(t, i - nb) + ": feature index out of range");
     }
-    if (std::isnan(a.threshold[i])) {
+    if (std::isnan(threshold[i])) {
       return Status::Corruption(NodeWhere(t, i - nb) + ": threshold is NaN");
     }
-    if (a.missing_left[i] > 1) {
+    if (missing_left[i] > 1) {
       return Status::Corruption(NodeWhere(t, i - nb) + ": bad missing-value flag");
     }
-    for (uint32_t child : {a.left[i], a.right[i]}) {
-      if (child <= i || child >= ne) {
-        return Status::Corruption(NodeWhere(t, i - nb) + ": child index out of range");
-      }
-      if (++seen[child] > 1) {
-        return Status::Corruption(NodeWhere(t, child - nb) + " has two parents");
-      }
+    const uint32_t l = left[i], r = right[i];
+    if (l <= i || l >= ne || r <= i || r >= ne || l == r) {
+      return Status::Corruption(NodeWhere(t, i - nb) + ": child index out of range");
+    }
+    if (++reached[l] > 1 || ++reached[r] > 1) {
+      return Status::Corruption(NodeWhere(t, i - nb) + ": a child has two parents");
     }
   }
   return Status::Ok();

@@ -1,4 +1,5 @@
 // Reading and writing the model file (docs/model_format.md).
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -7,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "forest/crc32.h"
+#include "forest/checksum.h"
 #include "forest/model.h"
 #include "forest/model_file.h"
 
@@ -83,6 +84,25 @@ class Reader {
     if (remaining() < n) return false;
     v = b_.substr(pos_, n);
     pos_ += n;
+    return true;
+  }
+  // Reads n little-endian values of a 1- or 4-byte type into `out`.
+  template <typename T>
+  bool Array(std::vector<T>& out, size_t n) {
+    static_assert(sizeof(T) == 1 || sizeof(T) == 4);
+    if (remaining() / sizeof(T) < n) return false;
+    out.resize(n);
+    if (n == 0) return true;
+    if constexpr (sizeof(T) == 1 || std::endian::native == std::endian::little) {
+      std::memcpy(out.data(), b_.data() + pos_, n * sizeof(T));
+      pos_ += n * sizeof(T);
+    } else {
+      for (T& v : out) {
+        uint32_t x;
+        U32(x);
+        std::memcpy(&v, &x, sizeof v);
+      }
+    }
     return true;
   }
   bool Str(std::string& v) {
@@ -173,22 +193,15 @@ Status ParseTrees(std::string_view payload, ForestArrays& a) {
       leaf_bytes / 4 / a.n_classes != n_leaves || (leaf_bytes / 4) % a.n_classes != 0) {
     return Truncated("TREE");
   }
-  a.node_begin.assign(static_cast<size_t>(n_trees) + 1, 0);
-  a.leaf_begin.assign(static_cast<size_t>(n_trees) + 1, 0);
-  for (uint32_t& v : a.node_begin) r.U32(v);
-  for (uint32_t& v : a.leaf_begin) r.U32(v);
-  a.feature.assign(n_nodes, 0);
-  a.threshold.assign(n_nodes, 0.0f);
-  a.left.assign(n_nodes, 0);
-  a.right.assign(n_nodes, 0);
-  a.missing_left.assign(n_nodes, 0);
-  a.leaf_value.assign(static_cast<size_t>(leaf_bytes / 4), 0.0f);
-  for (int32_t& v : a.feature) r.I32(v);
-  for (float& v : a.threshold) r.F32(v);
-  for (uint32_t& v : a.left) r.U32(v);
-  for (uint32_t& v : a.right) r.U32(v);
-  for (uint8_t& v : a.missing_left) r.U8(v);
-  for (float& v : a.leaf_value) r.F32(v);
+  // Sizes were checked above, so every array read succeeds.
+  r.Array(a.node_begin, static_cast<size_t>(n_trees) + 1);
+  r.Array(a.leaf_begin, static_cast<size_t>(n_trees) + 1);
+  r.Array(a.feature, n_nodes);
+  r.Array(a.threshold, n_nodes);
+  r.Array(a.left, n_nodes);
+  r.Array(a.right, n_nodes);
+  r.Array(a.missing_left, n_nodes);
+  r.Array(a.leaf_value, static_cast<size_t>(leaf_bytes / 4));
   return Status::Ok();
 }
 
@@ -233,7 +246,7 @@ std::string Model::ToBytes() const {
   std::string& out = w.out();
   const uint64_t total = out.size() + kModelTrailerSize;
   for (size_t i = 0; i < 8; ++i) out[16 + i] = static_cast<char>((total >> (8 * i)) & 0xFFu);
-  w.U32(Crc32(out));
+  w.U64(Xxh64(out));
   w.Bytes(kModelEndMagic);
   return std::move(w.out());
 }
@@ -271,10 +284,10 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
     return Status::Corruption("model file is truncated (no end marker)");
   }
   const std::string_view body = bytes.substr(0, bytes.size() - kModelTrailerSize);
-  uint32_t stored_crc = 0;
+  uint64_t stored_checksum = 0;
   Reader trailer(bytes.substr(body.size()));
-  trailer.U32(stored_crc);
-  if (Crc32(body) != stored_crc) {
+  trailer.U64(stored_checksum);
+  if (Xxh64(body) != stored_checksum) {
     return Status::Corruption("model file is corrupted (checksum mismatch)");
   }
 
@@ -326,16 +339,24 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
 }
 
 Result<Model> Model::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
     const int err = errno;
     if (err == ENOENT) return Status::NotFound("model file " + path + " does not exist");
     return Status::IOError("cannot open model file " + path + ": " + std::strerror(err));
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return Status::IOError("cannot read model file " + path);
-  auto model = FromBytes(buffer.view());
+  // One read of the whole file (its size from the stream; regular files only).
+  std::string bytes;
+  bool ok = std::fseek(f, 0, SEEK_END) == 0;
+  const long size = ok ? std::ftell(f) : -1;
+  ok = ok && size >= 0 && std::fseek(f, 0, SEEK_SET) == 0;
+  if (ok) {
+    bytes.resize(static_cast<size_t>(size));
+    ok = std::fread(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  }
+  std::fclose(f);
+  if (!ok) return Status::IOError("cannot read model file " + path);
+  auto model = FromBytes(bytes);
   if (!model.ok()) return model.status().WithContext(path);
   return model;
 }

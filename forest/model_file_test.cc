@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "forest/crc32.h"
+#include "forest/checksum.h"
 #include "forest/model.h"
 #include "forest/model_file.h"
 #include "forest/test_models.h"
@@ -26,9 +26,9 @@ void PutLe(std::string& s, size_t at, uint64_t v, int n) {
 std::string Reseal(std::string body_without_trailer) {
   const uint64_t total = body_without_trailer.size() + kModelTrailerSize;
   PutLe(body_without_trailer, 16, total, 8);
-  std::string crc(4, '\0');
-  PutLe(crc, 0, Crc32(body_without_trailer), 4);
-  return body_without_trailer + crc + std::string(kModelEndMagic);
+  std::string sum(8, '\0');
+  PutLe(sum, 0, Xxh64(body_without_trailer), 8);
+  return body_without_trailer + sum + std::string(kModelEndMagic);
 }
 
 std::string WithExtraSection(const std::string& good, std::string_view tag, uint32_t flags) {
@@ -41,7 +41,14 @@ std::string WithExtraSection(const std::string& good, std::string_view tag, uint
   return Reseal(body);
 }
 
-TEST(Crc32Test, KnownValue) { EXPECT_EQ(Crc32("123456789"), 0xCBF43926u); }
+TEST(ChecksumTest, KnownXxh64Values) {
+  // xxhsum -H1 on the same bytes.
+  EXPECT_EQ(Xxh64(""), 0xef46db3751d8e999ull);
+  EXPECT_EQ(Xxh64("abc"), 0x44bc2cf5ad770999ull);
+  EXPECT_EQ(Xxh64("The quick brown fox jumps over the lazy dog, and then some more text past 32"),
+            0xaa31cfd60863c7c8ull);
+  EXPECT_EQ(Xxh64("0123456789abcdef0123456789abcdef0123456789abcdef01234"), 0x7056398b61e02e81ull);
+}
 
 TEST(ModelFileTest, RoundTripKeepsEverything) {
   auto m = testing::TwoTreeBuilder().Build();

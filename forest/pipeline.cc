@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "forest/crc32.h"
+#include "forest/checksum.h"
 #include "forest/metrics.h"
 #include "forest/random.h"
 #include "forest/trainer.h"
@@ -20,9 +20,9 @@ nlohmann::json Num(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
-std::string Hex32(uint32_t v) {
-  char buf[9];
-  std::snprintf(buf, sizeof buf, "%08x", v);
+std::string Hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
 }
 
@@ -80,7 +80,7 @@ std::string TreeHash(const std::vector<TreeArrays>& trees) {
     add(t.missing_left);
     add(t.leaf_value);
   }
-  return Hex32(Crc32(bytes));
+  return Hex64(Xxh64(bytes)).substr(0, 12);
 }
 
 }  // namespace
@@ -135,7 +135,8 @@ Result<Model> Train(const TrainOptions& o, const ProgressFn& progress) {
                  {"cv_kind", CvKindName(o.cv_kind)}, {"grid", rows}, {"best_index", gs.best}};
     for (const auto& [k, v] : gs.points[gs.best].params) RC_RETURN_IF_ERROR(params.Set(k, v));
   } else {
-    for (const auto& [k, v] : ExpandGrid(grid).front()) RC_RETURN_IF_ERROR(params.Set(k, v));
+    const auto only = ExpandGrid(grid);
+    for (const auto& [k, v] : only.front()) RC_RETURN_IF_ERROR(params.Set(k, v));
   }
 
   RC_ASSIGN_OR_RETURN(TrainedForest forest, TrainForest(data, split.train, params, o.jobs));
@@ -162,7 +163,7 @@ Result<Model> Train(const TrainOptions& o, const ProgressFn& progress) {
   card["version"] = o.model_version.empty() ? "sha-" + TreeHash(forest.trees) : o.model_version;
   card["created_by"] = std::string("raincheck ") + RAINCHECK_VERSION;
   card["data"] = {{"file", std::filesystem::path(o.data_path).filename().string()},
-                  {"crc32", Hex32(Crc32(text))},
+                  {"xxh64", Hex64(Xxh64(text))},
                   {"csv_rows", table.rows.size()},
                   {"labelled_rows", data.n_rows}};
   nlohmann::json feats = nlohmann::json::array();

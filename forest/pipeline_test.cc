@@ -116,6 +116,19 @@ TEST(PipelineTest, EvaluateAndPredict) {
   EXPECT_NE(q.status().message().find("'temp'"), std::string::npos);
 }
 
+TEST(PipelineTest, NoCrossValidationTrainsTheSinglePoint) {
+  TrainOptions o = Options(WriteCsv("pipeline_e.csv"));
+  o.grid = "n_estimators=3 max_depth=2";
+  o.cv = 0;
+  o.test_fraction = 0.0;
+  auto m = Train(o, nullptr);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->n_trees(), 3u);
+  EXPECT_EQ(m->card()["params"]["max_depth"], 2);
+  EXPECT_TRUE(m->card()["selection"].is_null());
+  EXPECT_TRUE(m->card()["evaluation"].is_null());
+}
+
 TEST(PipelineTest, BadOptionsAreRefused) {
   TrainOptions o = Options(WriteCsv("pipeline_d.csv"));
   o.cv = 1;
