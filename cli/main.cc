@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   int exit_code = kExitOk;
   // Verbs: each Register* call adds one subcommand.
+  RegisterInvoke(app, &exit_code);
   RegisterTrain(app, &exit_code);
   RegisterEvaluate(app, &exit_code);
   RegisterPredict(app, &exit_code);

@@ -3,7 +3,7 @@
 set(RAINCHECK_WARNINGS
   -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow
   -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
-  -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+  -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
 
 # raincheck_defaults(TARGET): warnings (errors when RAINCHECK_WERROR), sanitizers when asked.
 function(raincheck_defaults target)

@@ -1,0 +1,42 @@
+#include "app/handler.h"
+
+#include "app/query.h"
+#include "app/render.h"
+
+namespace raincheck::app {
+
+lambda::HttpResponse Handle(const lambda::HttpRequest& request,
+                            const lambda::InvocationContext& context, const Services& services) {
+  const base::Logger log = services.logger->ForRequest(context.request_id);
+  const Format format = ChooseFormat(request);
+  const bool head = request.method == "HEAD";
+  if (request.method != "GET" && !head) {
+    lambda::HttpResponse r = RenderError(
+        Status::InvalidArgument("method not allowed; use GET"), context.request_id, format);
+    r.status = 405;
+    r.SetHeader("Allow", "GET, HEAD");
+    log.Info("request refused", {{"status", r.status}});
+    return r;
+  }
+  Result<ForecastQuery> query = ParseForecastQuery(request, services.settings.default_city);
+  if (!query.ok()) {
+    lambda::HttpResponse r = RenderError(query.status(), context.request_id, format);
+    log.Info("request refused", {{"status", r.status}, {"reason", StatusCodeName(query.status().code())}});
+    return r;
+  }
+  ForecastView view{context.request_id, std::move(query).value(), nlohmann::json::object()};
+  lambda::HttpResponse r = RenderForecast(view, format);
+  if (head) r.body.clear();
+  log.Info("request answered", {{"status", r.status}});
+  return r;
+}
+
+Result<std::string> HandleEvent(std::string_view event_json,
+                                const lambda::InvocationContext& context,
+                                const Services& services) {
+  RC_ASSIGN_OR_RETURN(lambda::HttpRequest request, lambda::ParseEvent(event_json));
+  const lambda::HttpResponse response = Handle(request, context, services);
+  return lambda::SerializeResponse(response, request.version);
+}
+
+}  // namespace raincheck::app

@@ -1,0 +1,42 @@
+// The rain-check function: API Gateway request in, HTML or JSON response out. A pure function
+// of (request, context, services): no environment, no globals, no I/O of its own.
+#ifndef RAINCHECK_APP_HANDLER_H_
+#define RAINCHECK_APP_HANDLER_H_
+
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "lambda/context.h"
+#include "lambda/event.h"
+
+namespace raincheck::app {
+
+struct Settings {
+  std::string default_city = "Cape Town";  // RAINCHECK_DEFAULT_CITY
+};
+
+// Everything the handler may use; owned by the caller and shared across invocations.
+// Members must be thread-safe when the caller invokes concurrently.
+struct Services {
+  const base::Clock* clock = nullptr;
+  const base::Logger* logger = nullptr;
+  Settings settings;
+};
+
+// Answers one request. Always returns a response: failures become error responses with
+// the right status code and the request id.
+lambda::HttpResponse Handle(const lambda::HttpRequest& request,
+                            const lambda::InvocationContext& context, const Services& services);
+
+// Parses the event, handles it and serializes the response for the event's payload version.
+// Fails (InvalidArgument) only when the event is not an API Gateway / Function URL event.
+Result<std::string> HandleEvent(std::string_view event_json,
+                                const lambda::InvocationContext& context,
+                                const Services& services);
+
+}  // namespace raincheck::app
+
+#endif  // RAINCHECK_APP_HANDLER_H_

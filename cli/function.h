@@ -1,0 +1,45 @@
+// The function wired from configuration: the services the handler uses, built once and
+// shared by every invocation. `raincheck invoke`, `bootstrap` and tests use it alike.
+#ifndef RAINCHECK_CLI_FUNCTION_H_
+#define RAINCHECK_CLI_FUNCTION_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "app/handler.h"
+#include "base/clock.h"
+#include "base/env.h"
+#include "base/log.h"
+#include "cli/config.h"
+#include "lambda/context.h"
+
+namespace raincheck::cli {
+
+class Function {
+ public:
+  // Reads the configuration from `env` and builds every service. Errors say which setting
+  // or resource is wrong. `logger` receives the function's log lines (stderr in mains).
+  static Result<std::unique_ptr<Function>> Create(const base::EnvLookup& env,
+                                                  base::Logger::Sink log_sink = nullptr);
+
+  // Thread-safe.
+  Result<std::string> Invoke(std::string_view event_json,
+                             const lambda::InvocationContext& context) const;
+
+  const app::Services& services() const { return services_; }
+  const base::Clock& clock() const { return clock_; }
+  const base::Logger& logger() const { return logger_; }
+
+ private:
+  Function(FunctionConfig config, base::Logger logger);
+
+  FunctionConfig config_;
+  base::SystemClock clock_;
+  base::Logger logger_;
+  app::Services services_;
+};
+
+}  // namespace raincheck::cli
+
+#endif  // RAINCHECK_CLI_FUNCTION_H_
