@@ -45,7 +45,23 @@ int Run(const TrainFlags& f) {
     if (!n.empty()) o.features.emplace_back(n);
   }
   auto label = forest::LabelSpec::Parse(f.label, f.label_ahead);
-  auto units = forest::ParseUnits(f.units);
+  // --units @FILE reads NAME=UNIT entries from a file, one per line or comma-separated;
+  // lines starting with '#' are comments.
+  std::string units_text = f.units;
+  if (!units_text.empty() && units_text[0] == '@') {
+    auto text = forest::ReadFileToString(units_text.substr(1));
+    if (!text.ok()) {
+      std::fprintf(stderr, "raincheck train: --units: %s\n", text.status().message().c_str());
+      return kExitFailure;
+    }
+    units_text.clear();
+    for (const std::string& line : base::Split(*text, '\n')) {
+      const std::string_view l = base::Trim(line);
+      if (l.empty() || l[0] == '#') continue;
+      units_text += (units_text.empty() ? "" : ",") + std::string(l);
+    }
+  }
+  auto units = forest::ParseUnits(units_text);
   auto kind = forest::ParseCvKind(f.cv_kind);
   auto metric = forest::ParseMetric(f.metric);
   for (const Status& s : {label.status(), units.status(), kind.status(), metric.status()}) {
@@ -136,7 +152,7 @@ void RegisterTrain(CLI::App& root, int* exit_code) {
   cmd->add_option("--seed", flags->seed, "Random seed")->capture_default_str();
   cmd->add_option("--metric", flags->metric, "accuracy, roc_auc, brier or log_loss")->capture_default_str();
   cmd->add_option("--jobs", flags->jobs, "Threads (default: all cores); the model does not depend on it");
-  cmd->add_option("--units", flags->units, "Units per feature, e.g. 'temp=degF,wind=mph'");
+  cmd->add_option("--units", flags->units, "Units per feature, e.g. 'temp=degF,wind=mph', or @FILE with NAME=UNIT lines");
   cmd->add_option("--out", flags->out, "Model file to write (cards go beside it)")->required();
   cmd->add_option("--name", flags->name, "Model name for the card");
   cmd->add_option("--model-version", flags->model_version, "Model version for the card (default: a hash of the trees)");

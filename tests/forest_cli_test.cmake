@@ -35,6 +35,14 @@ execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${WORK}/jobs1.rcf ${WO
 if(NOT differ EQUAL 0)
   message(FATAL_ERROR "--jobs 1 and --jobs 2 gave different model files")
 endif()
+# --units from a small schema file.
+file(WRITE ${WORK}/units.txt "# DarkSky 'us' units\nhumidity=fraction\npressure=hPa, windBearing=degree\n")
+run(0 train --data ${capetown} --features humidity,pressure,windBearing --label precipType=rain
+    --label-ahead 1 --grid "n_estimators=3 max_depth=3" --cv 0 --units @${WORK}/units.txt
+    --out ${WORK}/units.rcf)
+run(0 inspect ${WORK}/units.rcf)
+expect_contains("${out}" "| pressure | hPa |")
+expect_contains("${out}" "| windBearing | degree |")
 file(READ ${WORK}/jobs1.card.json card1)
 file(READ ${WORK}/jobs2.card.json card2)
 if(NOT card1 STREQUAL card2)
