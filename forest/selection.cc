@@ -136,7 +136,8 @@ Result<GridSearchResult> GridSearch(const Dataset& data, const std::vector<uint3
     std::string what;
     for (const auto& [name, value] : point) {
       RC_RETURN_IF_ERROR(params.Set(name, value));
-      what += (what.empty() ? "" : " ") + name + "=" + value;
+      if (!what.empty()) what += ' ';
+      what.append(name).append("=").append(value);
     }
     GridPoint gp;
     gp.params = point;
