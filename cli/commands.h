@@ -15,6 +15,10 @@ inline constexpr int kExitUsage = 2;    // the command line was wrong
 void RegisterInvoke(CLI::App& root, int* exit_code);
 void RegisterStartLambda(CLI::App& root, int* exit_code);
 void RegisterRecords(CLI::App& root, int* exit_code);
+void RegisterTrain(CLI::App& root, int* exit_code);
+void RegisterEvaluate(CLI::App& root, int* exit_code);
+void RegisterPredict(CLI::App& root, int* exit_code);
+void RegisterInspect(CLI::App& root, int* exit_code);
 
 }  // namespace raincheck::cli
 

@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
   RegisterInvoke(app, &exit_code);
   RegisterStartLambda(app, &exit_code);
   RegisterRecords(app, &exit_code);
+  RegisterTrain(app, &exit_code);
+  RegisterEvaluate(app, &exit_code);
+  RegisterPredict(app, &exit_code);
+  RegisterInspect(app, &exit_code);
   if (argc > 1 && argv[1][0] != '-') {
     try {
       (void)app.get_subcommand(argv[1]);
