@@ -1,6 +1,8 @@
 // The emulator running real runtimes: the scripted test runtime (local/testing) and bootstrap.
 #include "local/emulator.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -11,6 +13,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "tests/fakes/upstream_fakes.h"
 
 namespace raincheck::local {
 namespace {
@@ -356,7 +360,12 @@ TEST_F(EmulatorTest, StartRefusesAMissingBootstrap) {
 
 // The real function binary under the emulator.
 TEST_F(EmulatorTest, BootstrapAnswersAnApiGatewayEvent) {
-  auto emulator = Make({}, std::chrono::seconds(10), 1, kBootstrap);
+  fakes::OpenMeteoForecastFake openmeteo;
+  const std::string dir = ::testing::TempDir() + "rc-emulator-" + std::to_string(::getpid());
+  auto emulator = Make({{"RAINCHECK_OPENMETEO_URL", openmeteo.base_url()},
+                        {"RAINCHECK_RECORDS", "dir:" + dir + "/records"},
+                        {"RAINCHECK_SPOOL", dir + "/spool"}},
+                       std::chrono::seconds(10), 1, kBootstrap);
   std::ifstream file(RAINCHECK_SOURCE_DIR "/data/events/forecast-cape-town.json");
   const std::string event((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(event.empty());
@@ -364,8 +373,8 @@ TEST_F(EmulatorTest, BootstrapAnswersAnApiGatewayEvent) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->function_error, "") << r->payload;
   const nlohmann::json response = Json(*r);
-  EXPECT_TRUE(response.contains("statusCode"));
-  EXPECT_TRUE(response["body"].is_string());
+  EXPECT_EQ(response["statusCode"], 200) << r->payload;
+  EXPECT_NE(response["body"].get<std::string>().find("Cape Town"), std::string::npos);
   EXPECT_TRUE(r->cold_start);
 
   // Not an API Gateway event: a function error, and the next event is served by the same process.

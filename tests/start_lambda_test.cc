@@ -15,6 +15,7 @@
 
 #include "base/strings.h"
 #include "local/child_process.h"
+#include "tests/fakes/upstream_fakes.h"
 #include "tests/support/process.h"
 
 extern char** environ;
@@ -131,7 +132,12 @@ class StartLambdaTest : public ::testing::Test {
 };
 
 TEST_F(StartLambdaTest, AwsCliInvokesTheRealBootstrap) {
-  StartLambda server({"--max-concurrency", "2", "--timeout", "5"});
+  fakes::OpenMeteoForecastFake openmeteo;
+  const std::string dir = ::testing::TempDir() + "rc-start-lambda-" + std::to_string(::getpid());
+  StartLambda server({"--max-concurrency", "2", "--timeout", "5", "--env",
+                      "RAINCHECK_OPENMETEO_URL=" + openmeteo.base_url(), "--env",
+                      "RAINCHECK_RECORDS=dir:" + dir + "/records", "--env",
+                      "RAINCHECK_SPOOL=" + dir + "/spool"});
   ASSERT_GT(server.port(), 0) << server.output();
   const std::string event = ReadFile(RAINCHECK_SOURCE_DIR "/data/events/forecast-cape-town.json");
 
@@ -142,7 +148,7 @@ TEST_F(StartLambdaTest, AwsCliInvokesTheRealBootstrap) {
   EXPECT_EQ(result["ExecutedVersion"], "$LATEST");
   EXPECT_FALSE(result.contains("FunctionError"));
   const nlohmann::json response = nlohmann::json::parse(ReadFile(out_file_));
-  EXPECT_TRUE(response.contains("statusCode"));
+  EXPECT_EQ(response["statusCode"], 200);
   EXPECT_THAT(response["body"].get<std::string>(), HasSubstr("Cape Town"));
   auto log = base::Base64Decode(result["LogResult"].get<std::string>());
   ASSERT_TRUE(log.ok());
