@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   RegisterEvaluate(app, &exit_code);
   RegisterPredict(app, &exit_code);
   RegisterInspect(app, &exit_code);
+  RegisterPackage(app, &exit_code);
+  RegisterDeploy(app, &exit_code);
   if (argc > 1 && argv[1][0] != '-') {
     try {
       (void)app.get_subcommand(argv[1]);

@@ -1,0 +1,183 @@
+#include "packaging/package.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "base/file.h"
+#include "packaging/subprocess.h"
+#include "packaging/template.h"
+#include "packaging/zip.h"
+
+namespace raincheck::packaging {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string FileName(const std::string& path) { return fs::path(path).filename().string(); }
+
+Result<std::string> Read(const std::string& path, const std::string& what) {
+  auto data = base::ReadFile(path);
+  if (!data.ok()) return data.status().WithContext(what);
+  return std::move(*data);
+}
+
+}  // namespace
+
+std::string HostArchitecture() {
+#if defined(__aarch64__)
+  return "arm64";
+#elif defined(__x86_64__)
+  return "x86_64";
+#else
+#error "Lambda runs x86_64 and arm64 only"
+#endif
+}
+
+Result<LibraryClosure> ParseLddOutput(const std::string& output) {
+  LibraryClosure out;
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string first;
+    std::string arrow;
+    std::string target;
+    words >> first >> arrow >> target;
+    if (first.empty() || first.rfind("linux-vdso", 0) == 0 || first.rfind("linux-gate", 0) == 0) continue;
+    if (arrow == "=>") {
+      if (target == "not" || target.empty() || target.front() != '/') {
+        return Status::NotFound("shared library " + first + " not found (ldd: " + line + ")");
+      }
+      out.libraries.push_back({first, target});
+    } else if (first.front() == '/' && FileName(first).rfind("ld-linux", 0) == 0) {
+      out.loader = {FileName(first), first};
+    } else if (line.find("statically linked") != std::string::npos) {
+      return Status::FailedPrecondition("the executable is statically linked; nothing to bundle");
+    }
+  }
+  if (out.loader.path.empty()) return Status::NotFound("ldd named no dynamic loader (ld-linux-*.so.*)");
+  return out;
+}
+
+Result<LibraryClosure> ResolveLibraries(const std::string& executable) {
+  RC_ASSIGN_OR_RETURN(CommandOutput r, RunCapture({"ldd", executable}));
+  if (r.exit_code != 0) {
+    return Status::FailedPrecondition("ldd " + executable + " failed: " + r.stderr_text);
+  }
+  return ParseLddOutput(r.stdout_text);
+}
+
+std::string LauncherScript(const std::string& loader_name) {
+  return "#!/bin/sh\n"
+         "# raincheck's Lambda bootstrap: runs bin/bootstrap with the C library and shared\n"
+         "# libraries it was built against (the runtime layer's /opt/raincheck/lib, or lib/ beside\n"
+         "# this script), so it does not depend on the host's glibc.\n"
+         "# See docs/packaging.md.\n"
+         "root=\"${LAMBDA_TASK_ROOT:-$(dirname \"$0\")}\"\n"
+         "if [ -z \"$RAINCHECK_MODEL\" ] && [ -f \"$root/model.rcf\" ]; then\n"
+         "  RAINCHECK_MODEL=\"$root/model.rcf\"; export RAINCHECK_MODEL\n"
+         "fi\n"
+         "if [ -z \"$RAINCHECK_MODEL\" ] && [ -f /opt/raincheck/model.rcf ]; then\n"
+         "  RAINCHECK_MODEL=/opt/raincheck/model.rcf; export RAINCHECK_MODEL\n"
+         "fi\n"
+         "if [ -z \"$RAINCHECK_GAZETTEER_PATH\" ] && [ -f \"$root/gazetteer.bin\" ]; then\n"
+         "  RAINCHECK_GAZETTEER_PATH=\"$root/gazetteer.bin\"; export RAINCHECK_GAZETTEER_PATH\n"
+         "fi\n"
+         "lib=\"$root/lib\"\n"
+         "[ -d \"$lib\" ] || lib=/opt/raincheck/lib\n"
+         "exec \"$lib/" + loader_name + "\" --library-path \"$lib\" \"$root/bin/bootstrap\" \"$@\"\n";
+}
+
+Result<std::vector<Artefact>> Package(const PackageOptions& o) {
+  const std::string arch = o.architecture.empty() ? HostArchitecture() : o.architecture;
+  if (arch != "x86_64" && arch != "arm64") {
+    return Status::InvalidArgument("architecture must be x86_64 or arm64, not '" + arch + "'");
+  }
+  if (arch != HostArchitecture()) {
+    return Status::InvalidArgument("bootstrap is built for " + HostArchitecture() +
+                                   "; build on (or cross-compile for) " + arch + " to package it");
+  }
+  RC_ASSIGN_OR_RETURN(std::string bootstrap, Read(o.bootstrap_path, "bootstrap"));
+  if (bootstrap.size() < 4 || bootstrap.compare(0, 4, "\x7f" "ELF") != 0) {
+    return Status::InvalidArgument(o.bootstrap_path + ": not an ELF executable");
+  }
+  RC_ASSIGN_OR_RETURN(std::string model, Read(o.model_path, "model"));
+  RC_ASSIGN_OR_RETURN(std::string gazetteer, Read(o.gazetteer_path, "gazetteer"));
+  RC_ASSIGN_OR_RETURN(std::string attribution, Read(o.attribution_path, "gazetteer attribution"));
+  RC_ASSIGN_OR_RETURN(LibraryClosure closure, ResolveLibraries(o.bootstrap_path));
+
+  std::vector<ZipEntry> function;
+  function.push_back({"bootstrap", LauncherScript(closure.loader.name), 0755});
+  function.push_back({"bin/bootstrap", std::move(bootstrap), 0755});
+  // The loader and the libraries: a layer of their own (/opt/raincheck/lib), so function.zip
+  // stays small and the libraries, which change only with the build machine, upload once.
+  std::vector<ZipEntry> runtime;
+  RC_ASSIGN_OR_RETURN(std::string loader, Read(closure.loader.path, "dynamic loader"));
+  runtime.push_back({"raincheck/lib/" + closure.loader.name, std::move(loader), 0755});
+  std::set<std::string> names{closure.loader.name};
+  for (const auto& lib : closure.libraries) {
+    if (!names.insert(lib.name).second) continue;
+    RC_ASSIGN_OR_RETURN(std::string data, Read(lib.path, "shared library"));
+    runtime.push_back({"raincheck/lib/" + lib.name, std::move(data), 0755});
+  }
+  runtime.push_back({"raincheck/lib/THIRD-PARTY-NOTICES.md",
+                     "The libraries here are Debian 12's, copied from the machine that built "
+                     "bootstrap; their licences are in /usr/share/doc/<package>/copyright of the "
+                     "Debian packages they come from (glibc: LGPL-2.1+, libstdc++: GPL-3 with the "
+                     "runtime exception, libcurl: curl licence, OpenSSL: Apache-2.0, ...).\n",
+                     0644});
+  function.push_back({"model.rcf", model, 0644});
+  function.push_back({"gazetteer.bin", std::move(gazetteer), 0644});
+  function.push_back({"THIRD-PARTY-NOTICES.md",
+                      "# Third-party data and libraries in this package\n\n"
+                      "gazetteer.bin is derived from GeoNames (CC BY 4.0); its provenance and "
+                      "attribution follow. The shared libraries are in runtime-layer.zip, with "
+                      "their notice.\n\n"
+                      "---\n\n" + attribution,
+                      0644});
+
+  // The layer: extracted under /opt, so raincheck/model.rcf is /opt/raincheck/model.rcf.
+  std::vector<ZipEntry> layer;
+  layer.push_back({"raincheck/model.rcf", std::move(model), 0644});
+  const fs::path model_path(o.model_path);
+  for (const char* ext : {".card.md", ".card.json"}) {
+    const fs::path card = model_path.parent_path() / (model_path.stem().string() + ext);
+    std::error_code ec;
+    if (fs::is_regular_file(card, ec)) {
+      RC_ASSIGN_OR_RETURN(std::string data, Read(card.string(), "model card"));
+      layer.push_back({std::string("raincheck/model") + ext, std::move(data), 0644});
+    }
+  }
+
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (ec) return Status::IOError(o.out_dir + ": " + ec.message());
+  const std::string function_zip = (fs::path(o.out_dir) / "function.zip").string();
+  const std::string layer_zip = (fs::path(o.out_dir) / "model-layer.zip").string();
+  const std::string runtime_zip = (fs::path(o.out_dir) / "runtime-layer.zip").string();
+  const std::string template_yaml = (fs::path(o.out_dir) / "template.yaml").string();
+  RC_RETURN_IF_ERROR(WriteZip(function_zip, function));
+  RC_RETURN_IF_ERROR(WriteZip(layer_zip, layer));
+  RC_RETURN_IF_ERROR(WriteZip(runtime_zip, runtime));
+  TemplateOptions t;
+  t.architecture = arch;
+  RC_RETURN_IF_ERROR(base::WriteFileAtomic(template_yaml, SamTemplate(t)));
+
+  std::vector<Artefact> out;
+  for (const auto& p : {function_zip, layer_zip, runtime_zip, template_yaml}) {
+    out.push_back({p, static_cast<uint64_t>(fs::file_size(p, ec))});
+    if (ec) return Status::IOError(p + ": " + ec.message());
+  }
+  if (out[0].bytes > kMaxFunctionZipBytes) {
+    return Status::ResourceExhausted(function_zip + " is " + std::to_string(out[0].bytes) +
+                                     " bytes, over the 10 MB budget");
+  }
+  return out;
+}
+
+}  // namespace raincheck::packaging

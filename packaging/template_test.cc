@@ -1,0 +1,54 @@
+#include "packaging/template.h"
+
+#include <gtest/gtest.h>
+
+namespace raincheck::packaging {
+namespace {
+
+bool Has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+TEST(TemplateTest, DescribesTheFunctionLayerAndApi) {
+  TemplateOptions o;
+  o.architecture = "arm64";
+  const std::string t = SamTemplate(o);
+  EXPECT_TRUE(Has(t, "Transform: AWS::Serverless-2016-10-31"));
+  EXPECT_TRUE(Has(t, "Type: AWS::Serverless::Function"));
+  EXPECT_TRUE(Has(t, "Type: AWS::Serverless::LayerVersion"));
+  EXPECT_TRUE(Has(t, "Runtime: provided.al2023"));
+  EXPECT_TRUE(Has(t, "Handler: bootstrap"));
+  EXPECT_TRUE(Has(t, "Architectures: [arm64]"));
+  EXPECT_FALSE(Has(t, "x86_64"));
+  EXPECT_TRUE(Has(t, "MemorySize: 128"));
+  EXPECT_TRUE(Has(t, "Timeout: 10"));
+  EXPECT_TRUE(Has(t, "CodeUri: function.zip"));
+  EXPECT_TRUE(Has(t, "ContentUri: model-layer.zip"));
+  EXPECT_TRUE(Has(t, "ContentUri: runtime-layer.zip"));
+  EXPECT_TRUE(Has(t, "- !Ref RuntimeLayer"));
+  EXPECT_TRUE(Has(t, "Path: /forecast"));
+  EXPECT_TRUE(Has(t, "Type: HttpApi"));
+  EXPECT_FALSE(Has(t, "@"));  // every placeholder filled
+}
+
+TEST(TemplateTest, RecordsPolicyIsPutObjectOnly) {
+  const std::string t = SamTemplate({});
+  EXPECT_TRUE(Has(t, "Action: s3:PutObject"));
+  EXPECT_FALSE(Has(t, "s3:GetObject"));
+  EXPECT_FALSE(Has(t, "s3:ListBucket"));
+  EXPECT_FALSE(Has(t, "s3:*"));
+  EXPECT_TRUE(Has(t, "Condition: HasRecordsBucket"));
+}
+
+TEST(TemplateTest, KeysAreReferencesNeverValues) {
+  const std::string t = SamTemplate({});
+  EXPECT_TRUE(Has(t, "LOCATIONIQ_KEY_SSM_PARAMETER:"));
+  EXPECT_TRUE(Has(t, "DARKSKY_KEY_SECRET_ID:"));
+  EXPECT_FALSE(Has(t, "LOCATIONIQ_KEY:"));
+  EXPECT_FALSE(Has(t, "DARKSKY_KEY:"));
+  EXPECT_FALSE(Has(t, "AWS_SECRET_ACCESS_KEY"));
+  EXPECT_TRUE(Has(t, "ParametersSecretsExtensionLayerArn"));
+}
+
+}  // namespace
+}  // namespace raincheck::packaging
