@@ -278,13 +278,14 @@ std::string SerializeResponse(const HttpResponse& response, PayloadVersion versi
   const bool encode = response.base64 || !base::IsValidUtf8(response.body);
   // Group repeated names, keeping the first spelling and the order of first appearance.
   std::vector<std::pair<std::string, std::vector<std::string>>> grouped;
-  for (const auto& [k, v] : response.headers) {
-    auto it = std::find_if(grouped.begin(), grouped.end(),
-                           [&](const auto& g) { return base::EqualsIgnoreAsciiCase(g.first, k); });
+  for (const auto& header : response.headers) {
+    auto it = std::find_if(grouped.begin(), grouped.end(), [&](const auto& g) {
+      return base::EqualsIgnoreAsciiCase(g.first, header.first);
+    });
     if (it == grouped.end()) {
-      grouped.push_back({k, {v}});
+      grouped.push_back({header.first, {header.second}});
     } else {
-      it->second.push_back(v);
+      it->second.push_back(header.second);
     }
   }
   json headers = json::object();
@@ -356,7 +357,9 @@ Result<HttpResponse> ParseResponse(std::string_view response_json, PayloadVersio
     if (!h->is_object()) {
       return Status::InvalidArgument("function response multiValueHeaders is not an object");
     }
-    for (const auto& [k, values] : h->items()) {
+    for (const auto& item : h->items()) {
+      const std::string& k = item.key();
+      const json& values = item.value();
       if (!values.is_array()) {
         return Status::InvalidArgument("function response multiValueHeaders value is not an array");
       }
