@@ -19,14 +19,15 @@ using NamedValues = std::vector<std::pair<std::string, std::vector<std::string>>
 // the order of first appearance.
 NamedValues Group(const std::vector<std::pair<std::string, std::string>>& items, bool fold_case) {
   NamedValues out;
-  for (const auto& [name, value] : items) {
+  for (const auto& item : items) {
+    const std::string& name = item.first;
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& g) {
       return fold_case ? base::EqualsIgnoreAsciiCase(g.first, name) : g.first == name;
     });
     if (it == out.end()) {
-      out.push_back({name, {value}});
+      out.push_back({name, {item.second}});
     } else {
-      it->second.push_back(value);
+      it->second.push_back(item.second);
     }
   }
   return out;

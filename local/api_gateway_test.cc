@@ -266,7 +266,10 @@ TEST_P(EventShapeTest, ProxyResponsesAreMappedBack) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Payloads, EventShapeTest,
-                         ::testing::Values(PayloadVersion::kV1, PayloadVersion::kV2));
+                         ::testing::Values(PayloadVersion::kV1, PayloadVersion::kV2),
+                         [](const auto& p) {
+                           return p.param == PayloadVersion::kV1 ? "Rest" : "HttpApi";
+                         });
 
 TEST_F(GatewayTest, HopByHopAndInjectedHeadersFromTheFunctionAreDropped) {
   ScriptedInvoker invoker([](const std::string&) {
