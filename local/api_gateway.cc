@@ -242,9 +242,16 @@ Status ApiGateway::Start() {
   s.Patch(".*", dispatch);
   s.Delete(".*", dispatch);
   s.Options(".*", dispatch);
-  s.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  // Requests without a body are answered here, before httplib matches its handlers' regular
+  // expressions; requests with one go on to the handlers below, after httplib has read the
+  // body (and refused it with 413 when it is too large).
+  s.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
     Impl::t_routed = false;
-    return httplib::Server::HandlerResponse::Unhandled;
+    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    impl->Dispatch(req, res);
+    return httplib::Server::HandlerResponse::Handled;
   });
   s.set_error_handler(httplib::Server::HandlerWithResponse(
       [impl](const httplib::Request& req, httplib::Response& res) { return impl->Error(req, res); }));
@@ -259,6 +266,7 @@ Status ApiGateway::Start() {
   });
   s.set_logger([impl](const httplib::Request& req, const httplib::Response& res) {
     Impl::t_routed = false;
+    if (!impl->options.logger->Enabled(base::LogLevel::kDebug)) return;
     // The path only for known routes: other paths and every query may carry user data.
     const bool known = req.path == kForecastPath || req.path == kHealthPath ||
                        std::any_of(impl->options.assets.begin(), impl->options.assets.end(),
