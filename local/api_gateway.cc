@@ -98,7 +98,7 @@ HttpResponse MapFunctionResult(const Result<FunctionResult>& result, PayloadVers
 
 struct ApiGateway::Impl {
   ApiGatewayOptions options;
-  FunctionInvoker* invoker;
+  FunctionInvoker* invoker = nullptr;
   httplib::Server server;
   std::thread thread;
   std::mutex mu;
@@ -261,7 +261,8 @@ Status ApiGateway::Start() {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                             const std::exception_ptr&) {
     WriteResponse(JsonMessage(500, "Internal server error"), res);
   });
   s.set_logger([impl](const httplib::Request& req, const httplib::Response& res) {
