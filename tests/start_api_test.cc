@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <regex>
 #include <string>
 #include <vector>
@@ -137,6 +138,29 @@ TEST(StartApiTest, ServesThePageTheFunctionAndHealthThenStopsOnSigterm) {
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 405);
 
+  EXPECT_EQ(api.Stop(SIGTERM), 0);
+}
+
+TEST(StartApiTest, ManyKeepAliveClientsAtOnce) {
+  StartApi api({"--port", "0", "--log-level", "warn"});
+  ASSERT_FALSE(api.url().empty()) << api.printed();
+  constexpr int kClients = 32;
+  constexpr int kRequests = 20;
+  std::vector<std::future<int>> oks;
+  for (int c = 0; c < kClients; ++c) {
+    oks.push_back(std::async(std::launch::async, [&api, c] {
+      httplib::Client client = api.Client();
+      client.set_keep_alive(true);
+      int ok = 0;
+      for (int i = 0; i < kRequests; ++i) {
+        const std::string city = "City" + std::to_string(c) + "x" + std::to_string(i);
+        auto r = client.Get("/forecast?format=json&city=" + city);
+        if (r && r->status == 200 && json::parse(r->body)["city"] == city) ++ok;
+      }
+      return ok;
+    }));
+  }
+  for (auto& f : oks) EXPECT_EQ(f.get(), kRequests);
   EXPECT_EQ(api.Stop(SIGTERM), 0);
 }
 
