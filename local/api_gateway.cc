@@ -299,7 +299,10 @@ Status ApiGateway::Start() {
 }
 
 std::string ApiGateway::Url() const {
-  const std::string& host = impl_->options.host;
+  std::string host = impl_->options.host;
+  // Listening on every interface: name the loopback one, which a browser can open.
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
   const bool v6 = host.find(':') != std::string::npos;
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port_) + "/";
 }

@@ -87,7 +87,8 @@ class ApiGateway {
   Status Start();
   // The bound port (after Start).
   int port() const { return port_; }
-  // "http://127.0.0.1:3000/" (IPv6 hosts in brackets).
+  // "http://127.0.0.1:3000/" (IPv6 hosts in brackets; the loopback address when listening on
+  // every interface).
   std::string Url() const;
 
   // Stops accepting, lets in-flight requests finish and closes idle connections, then returns.

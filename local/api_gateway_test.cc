@@ -471,6 +471,17 @@ TEST_F(GatewayTest, BusyPortIsReported) {
   EXPECT_THAT(s.message(), HasSubstr(std::to_string(o.port)));
 }
 
+TEST_F(GatewayTest, ListensOnEveryInterfaceWhenAsked) {
+  HandlerInvoker invoker;
+  ApiGatewayOptions o = Options();
+  o.host = "0.0.0.0";
+  Start(&invoker, o);
+  EXPECT_EQ(gateway_->Url(), "http://127.0.0.1:" + std::to_string(gateway_->port()) + "/");
+  auto r = Client().Get("/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
 TEST(MapFunctionResultTest, InferredV2BodyAndDefaultContentType) {
   auto r = MapFunctionResult(FunctionResult{R"({"a": 1})", "", false}, PayloadVersion::kV2);
   EXPECT_EQ(r.status, 200);
