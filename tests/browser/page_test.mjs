@@ -128,6 +128,15 @@ try {
   const font = await page.evaluate(() => getComputedStyle(document.querySelector('main')).maxWidth);
   check(font !== 'none', 'the stylesheet applied');
 
+  // Keyboard: Tab reaches the box, then the button; the answer region is announced politely.
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.id) === 'city', 'Tab focuses the city box first');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.id) === 'submit', 'then the Check button');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  check(outline !== 'none', `the focused button shows a focus ring (${outline})`);
+  check(await page.getAttribute('#result', 'aria-live') === 'polite', 'the result is an aria-live region');
+
   // 2. A city gives an answer.
   const good = await ask(page, 'Cape Town', true);
   check(good.status === 200, `Cape Town answered 200 (got ${good.status})`);
