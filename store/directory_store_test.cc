@@ -1,0 +1,150 @@
+#include "store/directory_store.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace raincheck::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DirectoryStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/raincheck-dirstore-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  static Record MakeRecord(int n) {
+    Record r;
+    r.timestamp = base::FromUnixMillis(1795832165123);  // the same millisecond for all
+    r.city = "Cape Town";
+    r.request_id = "same-request";
+    r.Set("n", n);
+    r.Set("prob_rain", 0.25);
+    return r;
+  }
+
+  std::string root_;
+  const base::TimePoint deadline_ = base::TimePoint::max();
+};
+
+TEST_F(DirectoryStoreTest, PutThenGetAndList) {
+  DirectoryStore store(root_, RecordFormat::kCsv);
+  const auto key = store.Put(MakeRecord(1), deadline_);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(*key, "dt=2026-11-28/20261128T021605.123Z_cape-town_same-request.csv");
+  EXPECT_EQ(*store.Get(*key), "n,prob_rain\r\n1,0.25\r\n");
+  EXPECT_EQ(*store.List(""), std::vector<std::string>{*key});
+  EXPECT_EQ(*store.List("dt=2026-11-28/"), std::vector<std::string>{*key});
+  EXPECT_TRUE(store.List("dt=2026-11-29/")->empty());
+  EXPECT_TRUE(fs::is_regular_file(fs::path(root_) / *key));
+}
+
+TEST_F(DirectoryStoreTest, SameKeyDifferentBytesGetsASuffixNeverOverwrites) {
+  DirectoryStore store(root_, RecordFormat::kJsonLines);
+  const auto first = store.Put(MakeRecord(1), deadline_);
+  const auto second = store.Put(MakeRecord(2), deadline_);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(*first, *second);
+  EXPECT_EQ(*second, CollisionKey(*first, 1));
+  EXPECT_EQ(*store.Get(*first), "{\"n\":1,\"prob_rain\":0.25}\n");
+  EXPECT_EQ(*store.Get(*second), "{\"n\":2,\"prob_rain\":0.25}\n");
+}
+
+TEST_F(DirectoryStoreTest, RewritingTheSameBytesIsIdempotent) {
+  DirectoryStore store(root_, RecordFormat::kCsv);
+  const auto first = store.Put(MakeRecord(7), deadline_);
+  const auto again = store.Put(MakeRecord(7), deadline_);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(*first, *again);
+  EXPECT_EQ(store.List("")->size(), 1u);
+}
+
+TEST_F(DirectoryStoreTest, ExistingForeignFileIsKept) {
+  DirectoryStore store(root_, RecordFormat::kCsv);
+  const std::string key = RecordKey(MakeRecord(1), RecordFormat::kCsv);
+  fs::create_directories((fs::path(root_) / key).parent_path());
+  std::ofstream(fs::path(root_) / key) << "precious";
+  const auto written = store.Put(MakeRecord(1), deadline_);
+  ASSERT_TRUE(written.ok());
+  EXPECT_NE(*written, key);
+  EXPECT_EQ(*store.Get(key), "precious");
+}
+
+TEST_F(DirectoryStoreTest, ConcurrentPutsFromManyThreadsGetUniqueKeysAndLoseNothing) {
+  DirectoryStore store(root_, RecordFormat::kCsv);
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 40;
+  std::vector<std::vector<std::string>> keys(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const auto key = store.Put(MakeRecord(t * kPerThread + i), deadline_);
+        keys[static_cast<size_t>(t)].push_back(key.ok() ? *key : "error: " + key.status().ToString());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+
+  std::set<std::string> unique;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string& key = keys[static_cast<size_t>(t)][static_cast<size_t>(i)];
+      ASSERT_TRUE(IsSafeKey(key)) << key;
+      unique.insert(key);
+      const int n = t * kPerThread + i;
+      EXPECT_EQ(*store.Get(key), "n,prob_rain\r\n" + std::to_string(n) + ",0.25\r\n");
+    }
+  }
+  EXPECT_EQ(unique.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(store.List("")->size(), static_cast<size_t>(kThreads * kPerThread));
+  // No temporary file is left behind.
+  for (const auto& entry : fs::recursive_directory_iterator(root_)) {
+    EXPECT_NE(entry.path().filename().string().rfind(".tmp-", 0), 0u) << entry.path();
+  }
+}
+
+TEST_F(DirectoryStoreTest, RefusesUnsafeKeysAndReportsMissingOnes) {
+  DirectoryStore store(root_, RecordFormat::kCsv);
+  EXPECT_EQ(store.Get("../etc/passwd").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.Get("dt=2026-01-01/nothing.csv").status().code(), StatusCode::kNotFound);
+  EncodedRecord bad{"../escape.csv", "x", "text/csv"};
+  EXPECT_EQ(store.Write(bad, deadline_).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store.List("")->empty());  // a missing root lists as empty
+}
+
+TEST_F(DirectoryStoreTest, RemoveDeletesRecordAndEmptyPartition) {
+  DirectoryStore store(root_, RecordFormat::kCsv);
+  const auto key = store.Put(MakeRecord(1), deadline_);
+  ASSERT_TRUE(key.ok());
+  EXPECT_TRUE(store.Remove(*key).ok());
+  EXPECT_EQ(store.Get(*key).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs::exists(fs::path(root_) / "dt=2026-11-28"));
+  EXPECT_EQ(store.Remove(*key).code(), StatusCode::kNotFound);
+}
+
+TEST_F(DirectoryStoreTest, UnwritableRootIsAnIOError) {
+  DirectoryStore store("/proc/raincheck-cannot-exist", RecordFormat::kCsv);
+  const auto key = store.Put(MakeRecord(1), deadline_);
+  ASSERT_FALSE(key.ok());
+  EXPECT_EQ(key.status().code(), StatusCode::kIOError);
+}
+
+TEST(CollisionKeyTest, InsertsBeforeExtension) {
+  EXPECT_EQ(CollisionKey("dt=2026-01-01/a_b.csv", 2), "dt=2026-01-01/a_b-2.csv");
+  EXPECT_EQ(CollisionKey("dt=2026.01/a", 1), "dt=2026.01/a-1");
+  EXPECT_EQ(ContentTypeForKey("x.jsonl"), "application/x-ndjson");
+}
+
+}  // namespace
+}  // namespace raincheck::store
