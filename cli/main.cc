@@ -18,10 +18,19 @@ int main(int argc, char** argv) {
   RegisterInvoke(app, &exit_code);
   RegisterRecords(app, &exit_code);
   RegisterStartApi(app, &exit_code);
+  if (argc > 1 && argv[1][0] != '-') {
+    try {
+      (void)app.get_subcommand(argv[1]);
+    } catch (const CLI::OptionNotFound&) {
+      std::fprintf(stderr, "raincheck: unknown command '%s' (see raincheck --help)\n", argv[1]);
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version end here with 0; a wrong command line is a usage error.
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "raincheck: %s\n", e.what());
     return kExitFailure;
