@@ -213,7 +213,13 @@ Attempt RunOnce(CURL* c, const Request& request, const base::Clock& clock,
   bool has_expect = false;
   for (const auto& [name, value] : request.headers) {
     if (base::EqualsIgnoreAsciiCase(name, "Expect")) has_expect = true;
-    const std::string line = value.empty() ? name + ";" : name + ": " + value;
+    std::string line = name;
+    if (value.empty()) {
+      line += ';';  // curl's syntax for a header with an empty value
+    } else {
+      line += ": ";
+      line += value;
+    }
     list = curl_slist_append(list, line.c_str());
   }
   if (!has_expect) list = curl_slist_append(list, "Expect:");  // no 100-continue round trip

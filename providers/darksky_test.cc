@@ -1,0 +1,142 @@
+#include "providers/darksky.h"
+
+#include <gtest/gtest.h>
+
+#include "http/curl_client.h"
+#include "providers/features.h"
+#include "tests/fakes/upstream_fakes.h"
+
+namespace raincheck::providers {
+namespace {
+
+using fakes::Fault;
+using std::chrono::milliseconds;
+
+constexpr char kKey[] = "DSKEY/with+odd=chars";
+
+const std::vector<FeatureSpec> kOriginal = {
+    {"apparentTemperature", "degF"}, {"cloudCover", "fraction"}, {"dewPoint", "degF"},
+    {"humidity", "fraction"},        {"ozone", "dobson"},        {"pressure", "hPa"},
+    {"temperature", "degF"},         {"uvIndex", "index"},       {"visibility", "mile"},
+    {"windBearing", "degree"},       {"windGust", "mph"},        {"windSpeed", "mph"}};
+
+class DarkSkyTest : public ::testing::Test {
+ protected:
+  DarkSkyTest()
+      : client_(clock_, {.base_backoff = milliseconds(5), .max_backoff = milliseconds(20)}),
+        logger_(base::LogLevel::kDebug, [this](std::string_view l) { log_ += l; }) {}
+  lambda::InvocationContext Ctx(milliseconds budget = milliseconds(3000)) {
+    lambda::InvocationContext c;
+    c.deadline = clock_.Now() + budget;
+    return c;
+  }
+  DarkSkyWeather Source(const fakes::DarkSkyFake& fake, const std::string& key = kKey) {
+    return DarkSkyWeather(fake.base_url(), std::make_shared<StaticApiKey>(key), client_, logger_);
+  }
+  static Place CapeTown() {
+    Place p;
+    p.latitude = -33.92584;
+    p.longitude = 18.42322;
+    return p;
+  }
+
+  base::SystemClock clock_;
+  http::CurlClient client_;
+  std::string log_;
+  base::Logger logger_;
+};
+
+TEST_F(DarkSkyTest, FeedsTheOriginalModelsTwelveFeatures) {
+  fakes::DarkSkyFake fake(kKey);
+  auto source = Source(fake);
+  auto obs = source.Current(CapeTown(), Ctx());
+  ASSERT_TRUE(obs.ok()) << obs.status().ToString();
+  EXPECT_EQ(obs->source, "darksky");
+  EXPECT_EQ(base::FormatIso8601Utc(obs->time), "2026-11-28T02:15:00.000Z");
+  EXPECT_EQ(obs->local_date, std::chrono::year_month_day(std::chrono::year(2026) / 11 / 28));
+  auto f = MapFeatures(*obs, CapeTown(), kOriginal);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const std::vector<float> expected = {61.9f, 0.12f, 52.1f, 0.69f, 287.4f, 1014.2f,
+                                       62.3f, 0.0f,  10.0f, 160.0f, 18.9f, 11.2f};
+  ASSERT_EQ(f->size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_FLOAT_EQ((*f)[i], expected[i]) << i;
+
+  // The key travels URL-encoded in the path; units=us as the original model expects.
+  const auto seen = fake.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].target.find("/forecast/DSKEY%2Fwith%2Bodd%3Dchars/-33.92584,18.42322"), 0u)
+      << seen[0].target;
+  EXPECT_EQ(seen[0].params.find("units")->second, "us");
+}
+
+TEST_F(DarkSkyTest, FeedsTheDefaultModelFromDailyData) {
+  fakes::DarkSkyFake fake(kKey);
+  auto source = Source(fake);
+  auto obs = source.Current(CapeTown(), Ctx());
+  ASSERT_TRUE(obs.ok());
+  auto f = MapFeatures(*obs, CapeTown(),
+                       {{"precipitation", "mm"}, {"temp_max", "degC"}, {"temp_min", "degC"},
+                        {"wind", "m/s"}, {"season_cos", "1"}, {"season_sin", "1"}});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_NEAR((*f)[0], 0.0016 * 24 * 25.4, 1e-4);
+  EXPECT_NEAR((*f)[1], (75.2 - 32) * 5 / 9, 1e-4);
+  EXPECT_NEAR((*f)[3], 12.4 * 0.44704, 1e-4);
+}
+
+TEST_F(DarkSkyTest, MinusNineNineNineMeansMissingAndIsNamed) {
+  fakes::DarkSkyFake fake(kKey, /*ozone_missing=*/true);
+  auto source = Source(fake);
+  auto obs = source.Current(CapeTown(), Ctx());
+  ASSERT_TRUE(obs.ok()) << obs.status().ToString();
+  EXPECT_EQ(obs->Find("ozone"), nullptr);
+  auto f = MapFeatures(*obs, CapeTown(), kOriginal);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("'ozone'"), std::string::npos);
+}
+
+TEST_F(DarkSkyTest, Faults) {
+  fakes::DarkSkyFake fake(kKey);
+  struct Case {
+    Fault fault;
+    bool ok;
+    StatusCode code;
+  };
+  const std::vector<Case> cases = {
+      {Fault::kNone, true, StatusCode::kOk},
+      {Fault::kSlow, true, StatusCode::kOk},
+      {Fault::kHang, false, StatusCode::kDeadlineExceeded},
+      {Fault::kReset, false, StatusCode::kUnavailable},
+      {Fault::kUnauthorized, false, StatusCode::kPermissionDenied},
+      {Fault::kNotFound, false, StatusCode::kUnavailable},
+      {Fault::kRateLimited, false, StatusCode::kResourceExhausted},
+      {Fault::kServerError, false, StatusCode::kUnavailable},
+      {Fault::kTruncated, false, StatusCode::kUnavailable},
+      {Fault::kMalformed, false, StatusCode::kUnavailable},
+      {Fault::kWrongTypes, false, StatusCode::kUnavailable},
+      {Fault::kHuge, false, StatusCode::kUnavailable},
+      {Fault::kNoMatch, false, StatusCode::kUnavailable},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
+    fake.set_fault(c.fault);
+    auto source = Source(fake);
+    const auto ctx = Ctx(milliseconds(1000));
+    auto obs = source.Current(CapeTown(), ctx);
+    // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
+    // margin only absorbs scheduling on a loaded machine.
+    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
+    EXPECT_EQ(obs.ok(), c.ok);
+    if (!c.ok) {
+      EXPECT_EQ(obs.status().code(), c.code) << obs.status().ToString();
+      EXPECT_EQ(obs.status().message().find("DSKEY"), std::string::npos);
+    }
+  }
+  fake.set_fault(Fault::kNone);
+  auto wrong = Source(fake, "not-the-key");
+  EXPECT_EQ(wrong.Current(CapeTown(), Ctx()).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(log_.find("DSKEY"), std::string::npos) << "the key must never be logged";
+  EXPECT_EQ(log_.find("-33.92"), std::string::npos) << "locations must never be logged";
+}
+
+}  // namespace
+}  // namespace raincheck::providers

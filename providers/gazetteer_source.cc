@@ -1,0 +1,159 @@
+#include "providers/gazetteer_source.h"
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace raincheck::providers {
+
+namespace {
+
+class PbfReader {
+ public:
+  explicit PbfReader(std::string_view bytes) : bytes_(bytes) {}
+  bool done() const { return pos_ >= bytes_.size(); }
+  size_t pos() const { return pos_; }
+
+  bool Varint(uint64_t* out) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= bytes_.size()) return false;
+      const auto b = static_cast<unsigned char>(bytes_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        *out = v;
+        return true;
+      }
+    }
+    return false;
+  }
+  bool Bytes(uint64_t len, std::string_view* out) {
+    if (len > bytes_.size() - pos_) return false;
+    *out = bytes_.substr(pos_, static_cast<size_t>(len));
+    pos_ += static_cast<size_t>(len);
+    return true;
+  }
+  bool Skip(uint64_t len) {
+    std::string_view ignored;
+    return Bytes(len, &ignored);
+  }
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+int64_t ZigZag(uint64_t n) {
+  return static_cast<int64_t>(n >> 1) ^ -static_cast<int64_t>(n & 1);
+}
+
+}  // namespace
+
+Result<std::vector<GazetteerCity>> ParseAllTheCitiesPbf(std::string_view bytes) {
+  std::vector<GazetteerCity> out;
+  PbfReader outer(bytes);
+  int64_t lon = 0, lat = 0;
+  while (!outer.done()) {
+    uint64_t len = 0;
+    std::string_view message;
+    if (!outer.Varint(&len) || !outer.Bytes(len, &message)) {
+      return Status::Corruption("cities.pbf: truncated record at byte " + std::to_string(outer.pos()));
+    }
+    PbfReader r(message);
+    GazetteerCity city;
+    while (!r.done()) {
+      uint64_t key = 0;
+      if (!r.Varint(&key)) return Status::Corruption("cities.pbf: bad field key");
+      const uint64_t tag = key >> 3;
+      const uint64_t type = key & 7;
+      if (type == 0) {
+        uint64_t v = 0;
+        if (!r.Varint(&v)) return Status::Corruption("cities.pbf: bad varint");
+        if (tag == 9) city.population = static_cast<int64_t>(v);
+        if (tag == 10) lon += ZigZag(v);
+        if (tag == 11) lat += ZigZag(v);
+      } else if (type == 2) {
+        uint64_t n = 0;
+        std::string_view s;
+        if (!r.Varint(&n) || !r.Bytes(n, &s)) return Status::Corruption("cities.pbf: bad string");
+        if (tag == 2) city.name = std::string(s);
+        if (tag == 3) city.country_code = std::string(s);
+        if (tag == 8) city.admin_code = std::string(s);
+      } else if (type == 1) {
+        if (!r.Skip(8)) return Status::Corruption("cities.pbf: bad fixed64");
+      } else if (type == 5) {
+        if (!r.Skip(4)) return Status::Corruption("cities.pbf: bad fixed32");
+      } else {
+        return Status::Corruption("cities.pbf: unsupported wire type " + std::to_string(type));
+      }
+    }
+    city.longitude = static_cast<double>(lon) / 1e5;
+    city.latitude = static_cast<double>(lat) / 1e5;
+    if (city.latitude < -90 || city.latitude > 90 || city.longitude < -180 ||
+        city.longitude > 180) {
+      return Status::Corruption("cities.pbf: coordinates out of range");
+    }
+    out.push_back(std::move(city));
+  }
+  return out;
+}
+
+Result<std::vector<GazetteerCountry>> ParseIso3166Countries(std::string_view json_text) {
+  auto j = nlohmann::json::parse(json_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("3166-1") || !j["3166-1"].is_array()) {
+    return Status::Corruption("iso_3166-1.json: unexpected structure");
+  }
+  std::vector<GazetteerCountry> out;
+  for (const auto& e : j["3166-1"]) {
+    if (!e.is_object() || !e.contains("alpha_2") || !e["alpha_2"].is_string() ||
+        !e.contains("name") || !e["name"].is_string()) {
+      continue;
+    }
+    GazetteerCountry c;
+    c.code = e["alpha_2"].get<std::string>();
+    const std::string name = e["name"].get<std::string>();
+    c.name = e.value("common_name", name);
+    c.aliases.push_back(name);
+    for (const char* k : {"alpha_3", "official_name", "common_name"}) {
+      if (e.contains(k) && e[k].is_string()) c.aliases.push_back(e[k].get<std::string>());
+    }
+    out.push_back(std::move(c));
+  }
+  // Everyday names the standard does not carry.
+  for (auto& c : out) {
+    if (c.code == "GB") c.aliases.insert(c.aliases.end(), {"UK", "Great Britain", "Britain"});
+    if (c.code == "US") c.aliases.insert(c.aliases.end(), {"America", "United States of America"});
+    if (c.code == "RU") c.aliases.push_back("Russia");
+    if (c.code == "CZ") c.aliases.push_back("Czech Republic");
+    if (c.code == "NL") c.aliases.push_back("Holland");
+  }
+  out.push_back({"XK", "Kosovo", {"XKX"}});  // used by GeoNames, not assigned by ISO
+  return out;
+}
+
+Result<std::map<std::string, std::string>> ParseIso3166Subdivisions(std::string_view json_text) {
+  auto j = nlohmann::json::parse(json_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("3166-2") || !j["3166-2"].is_array()) {
+    return Status::Corruption("iso_3166-2.json: unexpected structure");
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& e : j["3166-2"]) {
+    if (e.is_object() && e.contains("code") && e["code"].is_string() && e.contains("name") &&
+        e["name"].is_string()) {
+      out[e["code"].get<std::string>()] = e["name"].get<std::string>();
+    }
+  }
+  return out;
+}
+
+void FillAdminNames(std::vector<GazetteerCity>& cities,
+                    const std::map<std::string, std::string>& subdivisions) {
+  static const std::set<std::string> kIsoAdminCountries = {"US", "CH", "GB", "BE"};
+  for (auto& c : cities) {
+    if (!kIsoAdminCountries.count(c.country_code) || c.admin_code.empty()) continue;
+    const auto it = subdivisions.find(c.country_code + "-" + c.admin_code);
+    if (it != subdivisions.end()) c.admin_name = it->second;
+  }
+}
+
+}  // namespace raincheck::providers

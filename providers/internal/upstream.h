@@ -1,0 +1,62 @@
+// Shared plumbing of the HTTP providers: one GET with the invocation's deadline, HTTP status
+// and transport errors mapped to provider Status codes, and tolerant JSON field readers.
+#ifndef RAINCHECK_PROVIDERS_INTERNAL_UPSTREAM_H_
+#define RAINCHECK_PROVIDERS_INTERNAL_UPSTREAM_H_
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+#include "base/status.h"
+#include "http/client.h"
+#include "lambda/context.h"
+
+namespace raincheck::providers::internal {
+
+// Upstream bodies we accept (the largest real answer is a few KiB).
+inline constexpr size_t kMaxUpstreamBytes = 1u << 20;
+
+struct Upstream {
+  std::string_view name;  // "openmeteo"; used in messages and logs
+  http::Client& client;
+  const base::Logger& logger;
+};
+
+// GET `url` before ctx.deadline. Transport failures become DeadlineExceeded / Unavailable;
+// an oversized body is Unavailable. Any HTTP status is returned as is. `url` is never logged
+// nor put in a message (it may carry a key or the user's query).
+Result<http::Response> Get(const Upstream& up, const std::string& url,
+                           const lambda::InvocationContext& ctx, http::Headers headers = {});
+
+// The Status for a non-2xx answer: 401/403 PermissionDenied, 429 ResourceExhausted,
+// anything else Unavailable. Logs the status (never the body).
+Status StatusForHttpError(const Upstream& up, const http::Response& response);
+
+// Parses a JSON body; Unavailable("<name>: malformed JSON") when it is not JSON.
+Result<nlohmann::json> ParseJson(const Upstream& up, std::string_view body);
+
+// A finite number at obj[key] (a number, or a string holding one when `allow_string`),
+// or nullopt when the key is absent, null or not a number.
+std::optional<double> NumberAt(const nlohmann::json& obj, std::string_view key,
+                               bool allow_string = false);
+// A string at obj[key], or nullopt.
+std::optional<std::string> StringAt(const nlohmann::json& obj, std::string_view key);
+
+// Unavailable("<name>: malformed response: <what>").
+Status Malformed(const Upstream& up, std::string_view what);
+
+// "2026-11-28" -> a valid date, or nullopt.
+std::optional<std::chrono::year_month_day> ParseIsoDate(std::string_view s);
+// "2026-11-28T14:15" (optionally ":SS") as a local time -> seconds since the epoch as if it
+// were UTC, or nullopt. Subtract the UTC offset to get the instant.
+std::optional<std::chrono::sys_seconds> ParseIsoLocalMinutes(std::string_view s);
+// "%.5f": enough for ~1 m, never exponent notation.
+std::string FormatCoordinate(double degrees);
+
+}  // namespace raincheck::providers::internal
+
+#endif  // RAINCHECK_PROVIDERS_INTERNAL_UPSTREAM_H_

@@ -1,0 +1,212 @@
+#include "providers/openmeteo.h"
+
+#include <gtest/gtest.h>
+
+#include "http/curl_client.h"
+#include "providers/features.h"
+#include "tests/fakes/upstream_fakes.h"
+
+namespace raincheck::providers {
+namespace {
+
+using fakes::Fault;
+using std::chrono::milliseconds;
+
+class OpenMeteoTest : public ::testing::Test {
+ protected:
+  OpenMeteoTest()
+      : client_(clock_, {.base_backoff = milliseconds(5), .max_backoff = milliseconds(20)}),
+        logger_(base::LogLevel::kDebug, [this](std::string_view line) { log_ += line; }) {}
+
+  lambda::InvocationContext Ctx(milliseconds budget = milliseconds(3000)) {
+    lambda::InvocationContext ctx;
+    ctx.request_id = "req-1";
+    ctx.deadline = clock_.Now() + budget;
+    return ctx;
+  }
+
+  static Place CapeTown() {
+    Place p;
+    p.name = "Cape Town";
+    p.latitude = -33.92584;
+    p.longitude = 18.42322;
+    return p;
+  }
+
+  base::SystemClock clock_;
+  fakes::OpenMeteoForecastFake forecast_;
+  fakes::OpenMeteoGeocodingFake geocoding_;
+  http::CurlClient client_;
+  std::string log_;
+  base::Logger logger_;
+};
+
+TEST_F(OpenMeteoTest, ParsesCurrentAndDailyWithUnits) {
+  OpenMeteoWeather weather(forecast_.base_url(), client_, logger_);
+  auto obs = weather.Current(CapeTown(), Ctx());
+  ASSERT_TRUE(obs.ok()) << obs.status().ToString();
+  EXPECT_EQ(obs->source, "openmeteo");
+  EXPECT_EQ(obs->timezone, "Africa/Johannesburg");
+  // 04:15 local at UTC+2.
+  EXPECT_EQ(base::FormatIso8601Utc(obs->time), "2026-11-28T02:15:00.000Z");
+  EXPECT_EQ(obs->local_date, std::chrono::year_month_day(std::chrono::year(2026) / 11 / 28));
+  ASSERT_NE(obs->Find("temperature"), nullptr);
+  EXPECT_DOUBLE_EQ(obs->Find("temperature")->value, 17.4);
+  EXPECT_EQ(obs->Find("temperature")->unit, "degC");
+  EXPECT_EQ(obs->Find("humidity")->unit, "percent");
+  EXPECT_EQ(obs->Find("windSpeed")->unit, "km/h");
+  EXPECT_EQ(obs->Find("windBearing")->unit, "degree");
+  EXPECT_EQ(obs->Find("uvIndex")->unit, "1");
+  EXPECT_EQ(obs->Find("visibility")->unit, "m");
+  EXPECT_DOUBLE_EQ(obs->Find("temp_max")->value, 24.1);
+  EXPECT_DOUBLE_EQ(obs->Find("precipitation")->value, 0.4);
+  EXPECT_EQ(obs->Find("ozone"), nullptr);
+
+  const auto seen = forecast_.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].params.find("latitude")->second, "-33.92584");
+  EXPECT_EQ(seen[0].params.find("longitude")->second, "18.42322");
+  EXPECT_EQ(seen[0].params.find("timezone")->second, "auto");
+  EXPECT_NE(seen[0].params.find("daily")->second.find("wind_speed_10m_mean"), std::string::npos);
+}
+
+TEST_F(OpenMeteoTest, FeedsTheDefaultModelAndNamesOzoneForTheOriginal) {
+  OpenMeteoWeather weather(forecast_.base_url(), client_, logger_);
+  const Place place = CapeTown();
+  auto obs = weather.Current(place, Ctx());
+  ASSERT_TRUE(obs.ok()) << obs.status().ToString();
+  auto daily = MapFeatures(*obs, place,
+                           {{"precipitation", "mm"}, {"temp_max", "degC"}, {"temp_min", "degC"},
+                            {"wind", "m/s"}, {"season_cos", "1"}, {"season_sin", "1"}});
+  ASSERT_TRUE(daily.ok()) << daily.status().ToString();
+  EXPECT_NEAR((*daily)[3], 18.7 / 3.6, 1e-5);
+  EXPECT_LT((*daily)[4], 0.0f);  // late November, southern hemisphere: negated cos(~5.7 rad) < 0
+
+  const std::vector<FeatureSpec> original = {
+      {"apparentTemperature", "degF"}, {"cloudCover", "fraction"}, {"dewPoint", "degF"},
+      {"humidity", "fraction"},        {"ozone", "dobson"},        {"pressure", "hPa"},
+      {"temperature", "degF"},         {"uvIndex", "index"},       {"visibility", "mile"},
+      {"windBearing", "degree"},       {"windGust", "mph"},        {"windSpeed", "mph"}};
+  auto current = MapFeatures(*obs, place, original);
+  ASSERT_FALSE(current.ok());
+  EXPECT_NE(current.status().message().find("'ozone'"), std::string::npos);
+  std::vector<FeatureSpec> without_ozone = original;
+  without_ozone.erase(without_ozone.begin() + 4);
+  auto rest = MapFeatures(*obs, place, without_ozone);
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_NEAR((*rest)[5], 17.4 * 9 / 5 + 32, 1e-4);  // temperature degF
+}
+
+struct FaultCase {
+  Fault fault;
+  bool ok;
+  StatusCode code;
+};
+
+TEST_F(OpenMeteoTest, WeatherFaultsGiveTheRightStatusWithinTheDeadline) {
+  const std::vector<FaultCase> cases = {
+      {Fault::kNone, true, StatusCode::kOk},
+      {Fault::kSlow, true, StatusCode::kOk},
+      {Fault::kHang, false, StatusCode::kDeadlineExceeded},
+      {Fault::kReset, false, StatusCode::kUnavailable},
+      {Fault::kUnauthorized, false, StatusCode::kPermissionDenied},
+      {Fault::kNotFound, false, StatusCode::kUnavailable},
+      {Fault::kRateLimited, false, StatusCode::kResourceExhausted},
+      {Fault::kServerError, false, StatusCode::kUnavailable},
+      {Fault::kTruncated, false, StatusCode::kUnavailable},
+      {Fault::kMalformed, false, StatusCode::kUnavailable},
+      {Fault::kWrongTypes, false, StatusCode::kUnavailable},
+      {Fault::kHuge, false, StatusCode::kUnavailable},
+      {Fault::kNoMatch, false, StatusCode::kUnavailable},
+  };
+  ASSERT_EQ(cases.size(), fakes::AllFaults().size());
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
+    forecast_.set_fault(c.fault);
+    OpenMeteoWeather weather(forecast_.base_url(), client_, logger_);
+    const auto ctx = Ctx(milliseconds(1000));
+    auto obs = weather.Current(CapeTown(), ctx);
+    // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
+    // margin only absorbs scheduling on a loaded machine.
+    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
+    EXPECT_EQ(obs.ok(), c.ok);
+    if (!c.ok) {
+      EXPECT_EQ(obs.status().code(), c.code) << obs.status().ToString();
+    }
+  }
+}
+
+TEST_F(OpenMeteoTest, GeocodesWithCountryQualifiers) {
+  OpenMeteoGeocoder geocoder(geocoding_.base_url(), client_, logger_);
+  auto paris = geocoder.Geocode("  Paris ", Ctx());
+  ASSERT_TRUE(paris.ok()) << paris.status().ToString();
+  EXPECT_EQ(paris->country_code, "FR");
+  EXPECT_EQ(paris->source, "openmeteo");
+  EXPECT_EQ(paris->timezone, "Europe/Paris");
+  EXPECT_NEAR(paris->latitude, 48.85341, 1e-6);
+
+  auto texas = geocoder.Geocode("Paris, US", Ctx());
+  ASSERT_TRUE(texas.ok()) << texas.status().ToString();
+  EXPECT_EQ(texas->admin_area, "Texas");
+  EXPECT_EQ(geocoding_.requests().back().params.find("countryCode")->second, "us");
+
+  auto by_region = geocoder.Geocode("Portland, Maine", Ctx());
+  ASSERT_TRUE(by_region.ok()) << by_region.status().ToString();
+  EXPECT_EQ(by_region->admin_area, "Maine");
+
+  auto wrong_country = geocoder.Geocode("Paris, Narnia", Ctx());
+  ASSERT_FALSE(wrong_country.ok());
+  EXPECT_EQ(wrong_country.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(wrong_country.status().message().find("did you mean"), std::string::npos);
+
+  auto unknown = geocoder.Geocode("Atlantis", Ctx());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(geocoder.Geocode(" ", Ctx()).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(geocoder.Geocode("a\x01", Ctx()).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(OpenMeteoTest, QueryValuesAreUrlEncoded) {
+  OpenMeteoGeocoder geocoder(geocoding_.base_url(), client_, logger_);
+  (void)geocoder.Geocode("x&count=1&name=Paris#frag", Ctx());
+  const auto seen = geocoding_.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].params.count("name"), 1u);
+  EXPECT_EQ(seen[0].params.find("name")->second, "x&count=1&name=Paris#frag");
+  EXPECT_EQ(seen[0].params.find("count")->second, "10");
+}
+
+TEST_F(OpenMeteoTest, GeocoderFaults) {
+  const std::vector<FaultCase> cases = {
+      {Fault::kNone, true, StatusCode::kOk},
+      {Fault::kSlow, true, StatusCode::kOk},
+      {Fault::kHang, false, StatusCode::kDeadlineExceeded},
+      {Fault::kReset, false, StatusCode::kUnavailable},
+      {Fault::kUnauthorized, false, StatusCode::kPermissionDenied},
+      {Fault::kNotFound, false, StatusCode::kUnavailable},
+      {Fault::kRateLimited, false, StatusCode::kResourceExhausted},
+      {Fault::kServerError, false, StatusCode::kUnavailable},
+      {Fault::kTruncated, false, StatusCode::kUnavailable},
+      {Fault::kMalformed, false, StatusCode::kUnavailable},
+      {Fault::kWrongTypes, false, StatusCode::kUnavailable},
+      {Fault::kHuge, false, StatusCode::kUnavailable},
+      {Fault::kNoMatch, false, StatusCode::kNotFound},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
+    geocoding_.set_fault(c.fault);
+    OpenMeteoGeocoder geocoder(geocoding_.base_url(), client_, logger_);
+    const auto ctx = Ctx(milliseconds(1000));
+    auto place = geocoder.Geocode("Cape Town", ctx);
+    // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
+    // margin only absorbs scheduling on a loaded machine.
+    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
+    EXPECT_EQ(place.ok(), c.ok);
+    if (!c.ok) {
+      EXPECT_EQ(place.status().code(), c.code) << place.status().ToString();
+    }
+  }
+  EXPECT_EQ(log_.find("Cape Town"), std::string::npos) << "the query must not be logged";
+}
+
+}  // namespace
+}  // namespace raincheck::providers
