@@ -14,6 +14,10 @@ inline constexpr int kExitUsage = 2;    // the command line was wrong
 // Each Register* adds a subcommand whose callback sets `*exit_code`.
 void RegisterInvoke(CLI::App& root, int* exit_code);
 void RegisterRecords(CLI::App& root, int* exit_code);
+void RegisterTrain(CLI::App& root, int* exit_code);
+void RegisterEvaluate(CLI::App& root, int* exit_code);
+void RegisterPredict(CLI::App& root, int* exit_code);
+void RegisterInspect(CLI::App& root, int* exit_code);
 void RegisterStartApi(CLI::App& root, int* exit_code);
 
 }  // namespace raincheck::cli

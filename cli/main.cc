@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   // Verbs: each Register* call adds one subcommand.
   RegisterInvoke(app, &exit_code);
   RegisterRecords(app, &exit_code);
+  RegisterTrain(app, &exit_code);
+  RegisterEvaluate(app, &exit_code);
+  RegisterPredict(app, &exit_code);
+  RegisterInspect(app, &exit_code);
   RegisterStartApi(app, &exit_code);
   if (argc > 1 && argv[1][0] != '-') {
     try {

@@ -1,0 +1,47 @@
+// `raincheck inspect`: print a model's card.
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.h"
+#include "forest/card.h"
+#include "forest/model.h"
+
+namespace raincheck::cli {
+namespace {
+
+struct InspectFlags {
+  std::string model;
+  bool json = false;
+};
+
+int Run(const InspectFlags& f) {
+  auto model = forest::Model::Load(f.model);
+  if (!model.ok()) {
+    std::fprintf(stderr, "raincheck inspect: %s\n", model.status().message().c_str());
+    return kExitFailure;
+  }
+  if (f.json) {
+    std::printf("%s\n", model->card().dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("%s", forest::CardMarkdown(model->card(), "").c_str());
+  std::printf("\n## File\n\n%zu trees, %zu nodes, %zu features:", model->n_trees(),
+              model->arrays().n_nodes(), model->schema().size());
+  for (const auto& feature : model->schema().features()) {
+    std::printf(" %s [%s]", feature.name.c_str(), feature.unit.c_str());
+  }
+  std::printf("\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterInspect(CLI::App& root, int* exit_code) {
+  auto flags = std::make_shared<InspectFlags>();
+  CLI::App* cmd = root.add_subcommand("inspect", "Print a model's card (Markdown, or JSON with --json)");
+  cmd->add_option("model", flags->model, "Model file")->required();
+  cmd->add_flag("--json", flags->json, "Print the card's JSON");
+  cmd->callback([flags, exit_code]() { *exit_code = Run(*flags); });
+}
+
+}  // namespace raincheck::cli

@@ -1,0 +1,154 @@
+#include "forest/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace raincheck::forest {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+Metrics ComputeMetrics(std::span<const uint8_t> y, std::span<const double> p) {
+  Metrics m;
+  m.n = y.size();
+  size_t tp = 0, tn = 0, fp = 0, fn = 0;
+  double brier = 0.0, ll = 0.0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    const bool pred = p[i] > 0.5;
+    const bool truth = y[i] == 1;
+    if (pred && truth) ++tp;
+    if (!pred && !truth) ++tn;
+    if (pred && !truth) ++fp;
+    if (!pred && truth) ++fn;
+    const double d = p[i] - (truth ? 1.0 : 0.0);
+    brier += d * d;
+    const double q = std::clamp(p[i], 1e-15, 1.0 - 1e-15);
+    ll -= truth ? std::log(q) : std::log(1.0 - q);
+  }
+  const double n = static_cast<double>(std::max<size_t>(m.n, 1));
+  m.accuracy = static_cast<double>(tp + tn) / n;
+  m.brier = brier / n;
+  m.log_loss = ll / n;
+  auto report = [](size_t hit, size_t false_pos, size_t false_neg) {
+    ClassReport r;
+    r.support = hit + false_neg;
+    r.precision = hit + false_pos ? static_cast<double>(hit) / static_cast<double>(hit + false_pos) : 0.0;
+    r.recall = hit + false_neg ? static_cast<double>(hit) / static_cast<double>(hit + false_neg) : 0.0;
+    r.f1 = r.precision + r.recall > 0.0 ? 2 * r.precision * r.recall / (r.precision + r.recall) : 0.0;
+    return r;
+  };
+  m.per_class[1] = report(tp, fp, fn);
+  m.per_class[0] = report(tn, fn, fp);
+  m.roc_auc = RocAuc(y, p);
+  return m;
+}
+
+std::vector<RocPoint> RocCurve(std::span<const uint8_t> y, std::span<const double> p) {
+  std::vector<size_t> order(y.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] > p[b]; });
+  double pos = 0.0, neg = 0.0;
+  for (uint8_t v : y) (v ? pos : neg) += 1.0;
+  std::vector<RocPoint> curve{{0.0, 0.0}};
+  if (pos == 0.0 || neg == 0.0) return curve;
+  double tp = 0.0, fp = 0.0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    (y[order[i]] ? tp : fp) += 1.0;
+    // One point per distinct score: tied scores move together (a diagonal segment).
+    if (i + 1 == order.size() || p[order[i + 1]] != p[order[i]]) {
+      curve.push_back({fp / neg, tp / pos});
+    }
+  }
+  return curve;
+}
+
+double RocAuc(std::span<const uint8_t> y, std::span<const double> p) {
+  const std::vector<RocPoint> c = RocCurve(y, p);
+  if (c.size() < 2) return kNaN;
+  double area = 0.0;
+  for (size_t i = 1; i < c.size(); ++i) {
+    area += (c[i].fpr - c[i - 1].fpr) * (c[i].tpr + c[i - 1].tpr) / 2.0;
+  }
+  return area;
+}
+
+std::vector<ReliabilityBin> Reliability(std::span<const uint8_t> y, std::span<const double> p,
+                                        int bins) {
+  std::vector<ReliabilityBin> out(static_cast<size_t>(bins));
+  std::vector<double> sum_p(out.size(), 0.0), sum_y(out.size(), 0.0);
+  for (size_t b = 0; b < out.size(); ++b) {
+    out[b].lo = static_cast<double>(b) / bins;
+    out[b].hi = static_cast<double>(b + 1) / bins;
+  }
+  for (size_t i = 0; i < y.size(); ++i) {
+    const size_t b = std::min(out.size() - 1,
+                              static_cast<size_t>(std::max(0.0, p[i]) * static_cast<double>(bins)));
+    ++out[b].count;
+    sum_p[b] += p[i];
+    sum_y[b] += y[i];
+  }
+  for (size_t b = 0; b < out.size(); ++b) {
+    const double c = static_cast<double>(out[b].count);
+    out[b].mean_predicted = out[b].count ? sum_p[b] / c : kNaN;
+    out[b].observed = out[b].count ? sum_y[b] / c : kNaN;
+  }
+  return out;
+}
+
+Result<MetricKind> ParseMetric(std::string_view name) {
+  if (name == "accuracy") return MetricKind::kAccuracy;
+  if (name == "roc_auc") return MetricKind::kRocAuc;
+  if (name == "brier") return MetricKind::kBrier;
+  if (name == "log_loss") return MetricKind::kLogLoss;
+  return Status::InvalidArgument("--metric must be accuracy, roc_auc, brier or log_loss");
+}
+
+std::string MetricName(MetricKind m) {
+  switch (m) {
+    case MetricKind::kAccuracy: return "accuracy";
+    case MetricKind::kRocAuc: return "roc_auc";
+    case MetricKind::kBrier: return "brier";
+    case MetricKind::kLogLoss: return "log_loss";
+  }
+  return "accuracy";
+}
+
+bool HigherIsBetter(MetricKind m) { return m == MetricKind::kAccuracy || m == MetricKind::kRocAuc; }
+
+double Score(MetricKind m, std::span<const uint8_t> y, std::span<const double> p) {
+  const Metrics all = ComputeMetrics(y, p);
+  switch (m) {
+    case MetricKind::kAccuracy: return all.accuracy;
+    case MetricKind::kRocAuc: return all.roc_auc;
+    case MetricKind::kBrier: return all.brier;
+    case MetricKind::kLogLoss: return all.log_loss;
+  }
+  return all.accuracy;
+}
+
+nlohmann::json MetricsToJson(const Metrics& m) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (const ClassReport& r : m.per_class) {
+    classes.push_back({{"precision", r.precision}, {"recall", r.recall}, {"f1", r.f1},
+                       {"support", r.support}});
+  }
+  return {{"n", m.n},          {"accuracy", m.accuracy}, {"roc_auc", Num(m.roc_auc)},
+          {"brier", m.brier},  {"log_loss", m.log_loss}, {"per_class", classes}};
+}
+
+nlohmann::json ReliabilityToJson(const std::vector<ReliabilityBin>& bins) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ReliabilityBin& b : bins) {
+    out.push_back({{"lo", b.lo}, {"hi", b.hi}, {"count", b.count},
+                   {"mean_predicted", Num(b.mean_predicted)}, {"observed", Num(b.observed)}});
+  }
+  return out;
+}
+
+}  // namespace raincheck::forest

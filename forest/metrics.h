@@ -1,0 +1,59 @@
+// Classification metrics for binary labels and P(class 1), as scikit-learn computes them.
+#ifndef RAINCHECK_FOREST_METRICS_H_
+#define RAINCHECK_FOREST_METRICS_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+
+namespace raincheck::forest {
+
+struct ClassReport {
+  double precision = 0.0, recall = 0.0, f1 = 0.0;  // 0 when undefined (scikit-learn's default)
+  size_t support = 0;
+};
+
+struct ReliabilityBin {
+  double lo = 0.0, hi = 0.0;  // predicted-probability range [lo, hi) ([lo, 1] for the last)
+  size_t count = 0;
+  double mean_predicted = 0.0, observed = 0.0;  // NaN when count == 0
+};
+
+struct RocPoint {
+  double fpr = 0.0, tpr = 0.0;
+};
+
+struct Metrics {
+  size_t n = 0;
+  double accuracy = 0.0;
+  ClassReport per_class[2];
+  double roc_auc = 0.0;  // NaN when only one class is present
+  double brier = 0.0;
+  double log_loss = 0.0;  // probabilities clipped to [1e-15, 1 - 1e-15]
+};
+
+// Predicted class = 1 when p > 0.5 (argmax, ties to class 0). y and p have the same size > 0.
+Metrics ComputeMetrics(std::span<const uint8_t> y, std::span<const double> p);
+double RocAuc(std::span<const uint8_t> y, std::span<const double> p);
+std::vector<RocPoint> RocCurve(std::span<const uint8_t> y, std::span<const double> p);
+std::vector<ReliabilityBin> Reliability(std::span<const uint8_t> y, std::span<const double> p,
+                                        int bins);
+
+// The model-selection metrics of `--metric`.
+enum class MetricKind { kAccuracy, kRocAuc, kBrier, kLogLoss };
+Result<MetricKind> ParseMetric(std::string_view name);
+std::string MetricName(MetricKind m);
+bool HigherIsBetter(MetricKind m);
+double Score(MetricKind m, std::span<const uint8_t> y, std::span<const double> p);
+
+nlohmann::json MetricsToJson(const Metrics& m);
+nlohmann::json ReliabilityToJson(const std::vector<ReliabilityBin>& bins);
+
+}  // namespace raincheck::forest
+
+#endif  // RAINCHECK_FOREST_METRICS_H_

@@ -1,0 +1,244 @@
+#include "forest/model.h"
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+
+namespace raincheck::forest {
+namespace {
+
+std::string NodeWhere(size_t tree, size_t node) {
+  return "tree " + std::to_string(tree) + " node " + std::to_string(node);
+}
+
+// Checks one tree of `a`: every node is reached exactly once from the root through children
+// that lie after their parent, so prediction always ends at a leaf. The loop is written over
+// raw arrays because it runs once per node of every loaded model.
+Status ValidateTree(const ForestArrays& a, size_t t, std::vector<uint8_t>& seen) {
+  const size_t nb = a.node_begin[t], ne = a.node_begin[t + 1];
+  const size_t lb = a.leaf_begin[t], le = a.leaf_begin[t + 1];
+  if (nb >= ne) return Status::Corruption("tree " + std::to_string(t) + " has no nodes");
+  const int32_t* feature = a.feature.data();
+  const float* threshold = a.threshold.data();
+  const uint32_t* left = a.left.data();
+  const uint32_t* right = a.right.data();
+  const uint8_t* missing_left = a.missing_left.data();
+  const float* leaf_value = a.leaf_value.data();
+  uint8_t* reached = seen.data();
+  const size_t k = a.n_classes;
+  const auto n_features = static_cast<int64_t>(a.n_features);
+  for (size_t i = nb; i < ne; ++i) {
+    if (i != nb && reached[i] != 1) {
+      return Status::Corruption(NodeWhere(t, i - nb) + " is not reached exactly once");
+    }
+    const int32_t f = feature[i];
+    if (f == ForestArrays::kLeaf) {
+      const size_t slot = left[i];
+      if (slot < lb || slot >= le || right[i] != 0) {
+        return Status::Corruption(NodeWhere(t, i - nb) + ": leaf slot out of range");
+      }
+      float sum = 0.0f;
+      bool in_range = true;
+      for (size_t c = 0; c < k; ++c) {
+        const float v = leaf_value[slot * k + c];
+        in_range = in_range && v >= 0.0f && v <= 1.0f;  // false for NaN
+        sum += v;
+      }
+      if (!in_range) return Status::Corruption(NodeWhere(t, i - nb) + ": bad class frequency");
+      if (!(sum > 0.999f && sum < 1.001f)) {
+        return Status::Corruption(NodeWhere(t, i - nb) + ": class frequencies do not sum to 1");
+      }
+      continue;
+    }
+    if (f < 0 || f >= n_features) {
+      return Status::Corruption(NodeWhere(t, i - nb) + ": feature index out of range");
+    }
+    if (std::isnan(threshold[i])) {
+      return Status::Corruption(NodeWhere(t, i - nb) + ": threshold is NaN");
+    }
+    if (missing_left[i] > 1) {
+      return Status::Corruption(NodeWhere(t, i - nb) + ": bad missing-value flag");
+    }
+    const uint32_t l = left[i], r = right[i];
+    if (l <= i || l >= ne || r <= i || r >= ne || l == r) {
+      return Status::Corruption(NodeWhere(t, i - nb) + ": child index out of range");
+    }
+    if (++reached[l] > 1 || ++reached[r] > 1) {
+      return Status::Corruption(NodeWhere(t, i - nb) + ": a child has two parents");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Validate(const FeatureSchema& schema, const std::vector<std::string>& labels,
+                const nlohmann::json& card, const ForestArrays& a) {
+  if (schema.size() == 0) return Status::Corruption("the model has no features");
+  std::set<std::string> names;
+  for (const Feature& f : schema.features()) {
+    if (f.name.empty()) return Status::Corruption("a feature has an empty name");
+    if (!names.insert(f.name).second) {
+      return Status::Corruption("feature '" + f.name + "' appears twice");
+    }
+  }
+  if (labels.size() < 2) return Status::Corruption("a model needs at least two classes");
+  if (!card.is_object()) return Status::Corruption("the model card is not a JSON object");
+  if (a.n_features != schema.size()) {
+    return Status::Corruption("the trees and the schema disagree on the number of features");
+  }
+  if (a.n_classes != labels.size()) {
+    return Status::Corruption("the trees and the class labels disagree on the number of classes");
+  }
+  if (a.node_begin.size() < 2) return Status::Corruption("the model has no trees");
+  if (a.leaf_begin.size() != a.node_begin.size()) {
+    return Status::Corruption("tree tables have different lengths");
+  }
+  const size_t n = a.feature.size();
+  if (a.threshold.size() != n || a.left.size() != n || a.right.size() != n ||
+      a.missing_left.size() != n) {
+    return Status::Corruption("node arrays have different lengths");
+  }
+  if (a.node_begin.front() != 0 || a.node_begin.back() != n || a.leaf_begin.front() != 0) {
+    return Status::Corruption("tree table does not cover the node arrays");
+  }
+  for (size_t t = 0; t + 1 < a.node_begin.size(); ++t) {
+    if (a.node_begin[t] >= a.node_begin[t + 1] || a.leaf_begin[t] >= a.leaf_begin[t + 1]) {
+      return Status::Corruption("tree table is not increasing at tree " + std::to_string(t));
+    }
+  }
+  if (static_cast<size_t>(a.leaf_begin.back()) * a.n_classes != a.leaf_value.size()) {
+    return Status::Corruption("leaf table has the wrong size");
+  }
+  std::vector<uint8_t> seen(n, 0);
+  for (size_t t = 0; t + 1 < a.node_begin.size(); ++t) {
+    RC_RETURN_IF_ERROR(ValidateTree(a, t, seen));
+  }
+  return Status::Ok();
+}
+
+// Index of the leaf slot `row` reaches in the tree whose root is `node`.
+inline size_t LeafSlot(const ForestArrays& a, size_t node, const float* row) {
+  while (a.feature[node] != ForestArrays::kLeaf) {
+    const float x = row[a.feature[node]];
+    bool go_left;
+    if (std::isnan(x)) {
+      go_left = a.missing_left[node] != 0;
+    } else {
+      go_left = x <= a.threshold[node];
+    }
+    node = go_left ? a.left[node] : a.right[node];
+  }
+  return a.left[node];
+}
+
+}  // namespace
+
+std::string Model::name() const {
+  auto it = card_.find("name");
+  return it != card_.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string Model::version() const {
+  auto it = card_.find("version");
+  return it != card_.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+void Model::PredictClassProba(std::span<const float> row, std::span<double> out) const {
+  const size_t k = arrays_.n_classes;
+  if (out.size() != k) return;
+  for (double& v : out) v = std::numeric_limits<double>::quiet_NaN();
+  if (row.size() != schema_.size()) return;
+  for (double& v : out) v = 0.0;
+  const size_t trees = arrays_.n_trees();
+  for (size_t t = 0; t < trees; ++t) {
+    const size_t slot = LeafSlot(arrays_, arrays_.node_begin[t], row.data());
+    for (size_t c = 0; c < k; ++c) out[c] += static_cast<double>(arrays_.leaf_value[slot * k + c]);
+  }
+  for (double& v : out) v /= static_cast<double>(trees);
+}
+
+double Model::PredictProba(std::span<const float> row) const {
+  if (row.size() != schema_.size()) return std::numeric_limits<double>::quiet_NaN();
+  const size_t k = arrays_.n_classes;
+  const size_t trees = arrays_.n_trees();
+  double sum = 0.0;
+  for (size_t t = 0; t < trees; ++t) {
+    const size_t slot = LeafSlot(arrays_, arrays_.node_begin[t], row.data());
+    sum += static_cast<double>(arrays_.leaf_value[slot * k + 1]);
+  }
+  return sum / static_cast<double>(trees);
+}
+
+Status Model::PredictProbaBatch(std::span<const float> rows, std::span<double> out) const {
+  const size_t width = schema_.size();
+  if (rows.size() != out.size() * width) {
+    return Status::InvalidArgument("batch of " + std::to_string(rows.size()) +
+                                   " values does not hold " + std::to_string(out.size()) +
+                                   " rows of " + std::to_string(width) + " features");
+  }
+  for (size_t r = 0; r < out.size(); ++r) out[r] = PredictProba(rows.subspan(r * width, width));
+  return Status::Ok();
+}
+
+ModelBuilder& ModelBuilder::SetSchema(FeatureSchema schema) {
+  schema_ = std::move(schema);
+  arrays_.n_features = static_cast<uint32_t>(schema_.size());
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::SetClassLabels(std::vector<std::string> labels) {
+  class_labels_ = std::move(labels);
+  arrays_.n_classes = static_cast<uint32_t>(class_labels_.size());
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::SetCard(nlohmann::json card) {
+  card_ = std::move(card);
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::SetArrays(ForestArrays arrays) {
+  arrays_ = std::move(arrays);
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::AddTree(const TreeArrays& tree) {
+  if (!pending_.ok()) return *this;
+  const size_t k = class_labels_.size();
+  const size_t n = tree.feature.size();
+  if (k == 0 || tree.leaf_value.size() % k != 0 || tree.threshold.size() != n ||
+      tree.left.size() != n || tree.right.size() != n || tree.missing_left.size() != n) {
+    pending_ = Status::Corruption("tree " + std::to_string(arrays_.n_trees()) +
+                                  " has inconsistent arrays");
+    return *this;
+  }
+  const uint32_t node_base = arrays_.node_begin.back();
+  const uint32_t leaf_base = arrays_.leaf_begin.back();
+  for (size_t i = 0; i < n; ++i) {
+    const bool leaf = tree.feature[i] == ForestArrays::kLeaf;
+    arrays_.feature.push_back(tree.feature[i]);
+    arrays_.threshold.push_back(tree.threshold[i]);
+    arrays_.left.push_back(leaf ? tree.left[i] + leaf_base : tree.left[i] + node_base);
+    arrays_.right.push_back(leaf ? 0u : tree.right[i] + node_base);
+    arrays_.missing_left.push_back(tree.missing_left[i]);
+  }
+  arrays_.leaf_value.insert(arrays_.leaf_value.end(), tree.leaf_value.begin(),
+                            tree.leaf_value.end());
+  arrays_.node_begin.push_back(node_base + static_cast<uint32_t>(n));
+  arrays_.leaf_begin.push_back(leaf_base + static_cast<uint32_t>(tree.leaf_value.size() / k));
+  return *this;
+}
+
+Result<Model> ModelBuilder::Build() {
+  if (!pending_.ok()) return pending_;
+  RC_RETURN_IF_ERROR(Validate(schema_, class_labels_, card_, arrays_));
+  Model m;
+  m.schema_ = std::move(schema_);
+  m.class_labels_ = std::move(class_labels_);
+  m.card_ = std::move(card_);
+  m.arrays_ = std::move(arrays_);
+  *this = ModelBuilder();
+  return m;
+}
+
+}  // namespace raincheck::forest

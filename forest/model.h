@@ -1,0 +1,91 @@
+// forest::Model: a validated, immutable random forest with its feature schema, class labels
+// and model card; loading from the model file format (docs/model_format.md) and the reference
+// predictor. Thread-safe for concurrent const use.
+#ifndef RAINCHECK_FOREST_MODEL_H_
+#define RAINCHECK_FOREST_MODEL_H_
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "forest/forest_ir.h"
+#include "forest/schema.h"
+
+namespace raincheck::forest {
+
+class ModelBuilder;
+
+class Model {
+ public:
+  // Reads a model file with one read. NotFound/IOError when it cannot be read, Corruption
+  // when it is truncated, damaged, foreign or of an unsupported major version.
+  static Result<Model> Load(const std::string& path);
+  // Parses the bytes of a model file (see Load for the errors).
+  static Result<Model> FromBytes(std::string_view bytes);
+
+  // The model file's bytes; FromBytes(ToBytes()) gives an equal model.
+  std::string ToBytes() const;
+  // Writes ToBytes() to `path` (through a temporary file renamed into place).
+  Status Save(const std::string& path) const;
+
+  const FeatureSchema& schema() const { return schema_; }
+  const std::vector<std::string>& class_labels() const { return class_labels_; }
+  const nlohmann::json& card() const { return card_; }
+  // card()["name"] / card()["version"] as strings ("" when absent).
+  std::string name() const;
+  std::string version() const;
+  const ForestArrays& arrays() const { return arrays_; }
+  size_t n_trees() const { return arrays_.n_trees(); }
+
+  // Probability of the positive class (class index 1): the mean over the trees of the class
+  // frequency in the leaf the row reaches, as scikit-learn's predict_proba. `row` holds one
+  // value per schema feature in schema order; NaN means missing. Returns NaN when
+  // row.size() != schema().size().
+  double PredictProba(std::span<const float> row) const;
+  // Row-major `rows` (n * schema().size() floats) -> `out` (n probabilities).
+  // InvalidArgument when the sizes do not agree.
+  Status PredictProbaBatch(std::span<const float> rows, std::span<double> out) const;
+  // All class probabilities for one row (n_classes values); row size as PredictProba.
+  void PredictClassProba(std::span<const float> row, std::span<double> out) const;
+
+ private:
+  friend class ModelBuilder;
+  Model() = default;
+
+  FeatureSchema schema_;
+  std::vector<std::string> class_labels_;
+  nlohmann::json card_ = nlohmann::json::object();
+  ForestArrays arrays_;
+};
+
+// Assembles a Model. Build() is the only place that validates a model: the trainer and the
+// file reader both go through it. Not thread-safe.
+class ModelBuilder {
+ public:
+  ModelBuilder& SetSchema(FeatureSchema schema);
+  ModelBuilder& SetClassLabels(std::vector<std::string> labels);
+  ModelBuilder& SetCard(nlohmann::json card);
+  // Appends a tree given with tree-local indices (see TreeArrays).
+  ModelBuilder& AddTree(const TreeArrays& tree);
+  // Takes a whole forest with absolute indices (the file reader's path).
+  ModelBuilder& SetArrays(ForestArrays arrays);
+
+  // Checks everything (schema names, class count, every node and leaf) and returns the model,
+  // or Corruption naming the first problem. The builder is left empty.
+  Result<Model> Build();
+
+ private:
+  FeatureSchema schema_;
+  std::vector<std::string> class_labels_;
+  nlohmann::json card_ = nlohmann::json::object();
+  ForestArrays arrays_;
+  Status pending_;  // first error from AddTree
+};
+
+}  // namespace raincheck::forest
+
+#endif  // RAINCHECK_FOREST_MODEL_H_

@@ -1,0 +1,140 @@
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "forest/checksum.h"
+#include "forest/model.h"
+#include "forest/model_file.h"
+#include "forest/test_models.h"
+
+namespace raincheck::forest {
+namespace {
+
+std::string GoodBytes() {
+  auto m = testing::TwoTreeBuilder().Build();
+  EXPECT_TRUE(m.ok());
+  return m->ToBytes();
+}
+
+void PutLe(std::string& s, size_t at, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) s[at + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+// Re-seals edited bytes: fixes the length field and the checksum, as a writer would.
+std::string Reseal(std::string body_without_trailer) {
+  const uint64_t total = body_without_trailer.size() + kModelTrailerSize;
+  PutLe(body_without_trailer, 16, total, 8);
+  std::string sum(8, '\0');
+  PutLe(sum, 0, Xxh64(body_without_trailer), 8);
+  return body_without_trailer + sum + std::string(kModelEndMagic);
+}
+
+std::string WithExtraSection(const std::string& good, std::string_view tag, uint32_t flags) {
+  std::string body = good.substr(0, good.size() - kModelTrailerSize);
+  std::string section(tag);
+  std::string head(12, '\0');
+  PutLe(head, 0, flags, 4);
+  PutLe(head, 4, 5, 8);
+  body += section + head + "hello";
+  return Reseal(body);
+}
+
+TEST(ChecksumTest, KnownXxh64Values) {
+  // xxhsum -H1 on the same bytes.
+  EXPECT_EQ(Xxh64(""), 0xef46db3751d8e999ull);
+  EXPECT_EQ(Xxh64("abc"), 0x44bc2cf5ad770999ull);
+  EXPECT_EQ(Xxh64("The quick brown fox jumps over the lazy dog, and then some more text past 32"),
+            0xaa31cfd60863c7c8ull);
+  EXPECT_EQ(Xxh64("0123456789abcdef0123456789abcdef0123456789abcdef01234"), 0x7056398b61e02e81ull);
+}
+
+TEST(ModelFileTest, RoundTripKeepsEverything) {
+  auto m = testing::TwoTreeBuilder().Build();
+  ASSERT_TRUE(m.ok());
+  const std::string bytes = m->ToBytes();
+  auto back = Model::FromBytes(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->schema(), m->schema());
+  EXPECT_EQ(back->class_labels(), m->class_labels());
+  EXPECT_EQ(back->card(), m->card());
+  EXPECT_EQ(back->arrays().threshold, m->arrays().threshold);
+  EXPECT_EQ(back->arrays().leaf_value, m->arrays().leaf_value);
+  EXPECT_EQ(back->ToBytes(), bytes);
+}
+
+TEST(ModelFileTest, SaveAndLoad) {
+  const std::string path = std::string(RAINCHECK_BINARY_DIR) + "/model_file_test.rcf";
+  auto m = testing::TwoTreeBuilder().Build();
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(m->Save(path).ok());
+  auto back = Model::Load(path);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->name(), "test-model");
+  std::remove(path.c_str());
+  auto missing = Model::Load(path);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+TEST(ModelFileTest, EveryTruncationIsRefused) {
+  const std::string good = GoodBytes();
+  for (size_t n = 0; n < good.size(); ++n) {
+    auto m = Model::FromBytes(std::string_view(good).substr(0, n));
+    ASSERT_FALSE(m.ok()) << "length " << n;
+    EXPECT_EQ(m.status().code(), StatusCode::kCorruption);
+  }
+  auto m = Model::FromBytes(good.substr(0, good.size() - 20));
+  EXPECT_NE(m.status().message().find("truncated"), std::string::npos) << m.status().ToString();
+}
+
+TEST(ModelFileTest, EveryFlippedByteIsRefused) {
+  const std::string good = GoodBytes();
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] = static_cast<char>(bad[i] ^ 0x5A);
+    auto m = Model::FromBytes(bad);
+    ASSERT_FALSE(m.ok()) << "byte " << i;
+  }
+  std::string bad = good;
+  bad[good.size() / 2] = static_cast<char>(bad[good.size() / 2] ^ 1);
+  EXPECT_NE(Model::FromBytes(bad).status().message().find("checksum"), std::string::npos);
+}
+
+TEST(ModelFileTest, ForeignAndWrongVersionFilesAreRefused) {
+  auto foreign = Model::FromBytes("PK\x03\x04 this is a zip file, not a model");
+  EXPECT_NE(foreign.status().message().find("not a raincheck model"), std::string::npos);
+  EXPECT_FALSE(Model::FromBytes("").ok());
+
+  std::string v2 = GoodBytes();
+  PutLe(v2, 8, 2, 2);  // major 2
+  v2 = Reseal(v2.substr(0, v2.size() - kModelTrailerSize));
+  auto m = Model::FromBytes(v2);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("version 2.0 is not supported"), std::string::npos)
+      << m.status().ToString();
+}
+
+TEST(ModelFileTest, NewerMinorVersionAndUnknownOptionalSectionsLoad) {
+  std::string newer = WithExtraSection(GoodBytes(), "XTRA", 0);
+  PutLe(newer, 10, 7, 2);  // minor 7
+  newer = Reseal(newer.substr(0, newer.size() - kModelTrailerSize));
+  auto m = Model::FromBytes(newer);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->n_trees(), 2u);
+}
+
+TEST(ModelFileTest, UnknownRequiredSectionIsRefused) {
+  auto m = Model::FromBytes(WithExtraSection(GoodBytes(), "NEW!", kSectionRequired));
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("NEW!"), std::string::npos);
+}
+
+TEST(ModelFileTest, DuplicateSectionIsRefused) {
+  auto m = Model::FromBytes(WithExtraSection(GoodBytes(), "CARD", kSectionRequired));
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace raincheck::forest

@@ -1,0 +1,120 @@
+#include "forest/model.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "forest/test_models.h"
+
+namespace raincheck::forest {
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+TEST(ModelTest, PredictsMeanOfLeafFrequencies) {
+  auto m = testing::TwoTreeBuilder().Build();
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->name(), "test-model");
+  EXPECT_EQ(m->version(), "7");
+  EXPECT_EQ(m->n_trees(), 2u);
+  EXPECT_EQ(m->schema()[1].unit, "mm");
+  std::vector<float> row = {0.0f, 1.0f};
+  EXPECT_NEAR(m->PredictProba(row), (0.1 + 0.5) / 2, 1e-6);
+  row = {0.5f, 2.5f};  // 0.5 <= 0.5 goes left
+  EXPECT_NEAR(m->PredictProba(row), (0.1 + 1.0) / 2, 1e-6);
+  row = {0.51f, 2.0f};
+  EXPECT_NEAR(m->PredictProba(row), (0.8 + 0.5) / 2, 1e-6);
+  std::vector<double> all(2);
+  m->PredictClassProba(row, all);
+  EXPECT_NEAR(all[0] + all[1], 1.0, 1e-6);
+  EXPECT_NEAR(all[1], (0.8 + 0.5) / 2, 1e-6);
+}
+
+TEST(ModelTest, MissingValuesFollowTheLearnedDirection) {
+  auto m = testing::TwoTreeBuilder().Build();
+  ASSERT_TRUE(m.ok());
+  std::vector<float> row = {kNaN, kNaN};  // tree 0: NaN left (0.1); tree 1: NaN right (1.0)
+  EXPECT_NEAR(m->PredictProba(row), (0.1 + 1.0) / 2, 1e-6);
+}
+
+TEST(ModelTest, WrongRowSizeGivesNaNNotACrash) {
+  auto m = testing::TwoTreeBuilder().Build();
+  ASSERT_TRUE(m.ok());
+  std::vector<float> row = {1.0f};
+  EXPECT_TRUE(std::isnan(m->PredictProba(row)));
+}
+
+TEST(ModelTest, BatchMatchesSingleRows) {
+  auto m = testing::TwoTreeBuilder().Build();
+  ASSERT_TRUE(m.ok());
+  std::vector<float> rows = {0.0f, 1.0f, 0.9f, 3.0f, kNaN, 2.0f};
+  std::vector<double> out(3);
+  ASSERT_TRUE(m->PredictProbaBatch(rows, out).ok());
+  for (size_t r = 0; r < 3; ++r) {
+    EXPECT_EQ(out[r], m->PredictProba(std::span<const float>(rows).subspan(r * 2, 2)));
+  }
+  std::vector<double> wrong(2);
+  EXPECT_EQ(m->PredictProbaBatch(rows, wrong).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ModelBuilderTest, RefusesInvalidModels) {
+  {
+    ModelBuilder b = testing::TwoTreeBuilder();
+    b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "degC"}, {"x", "mm"}}));
+    auto m = b.Build();
+    ASSERT_FALSE(m.ok());
+    EXPECT_NE(m.status().message().find("appears twice"), std::string::npos);
+  }
+  {
+    ModelBuilder b;
+    b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}})).SetClassLabels({"a", "b"});
+    EXPECT_FALSE(b.Build().ok()) << "no trees";
+  }
+  {
+    ModelBuilder b;
+    b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}})).SetClassLabels({"a", "b"});
+    TreeArrays t = testing::StumpTree(true);
+    t.right[0] = 0;  // a cycle back to the root
+    b.AddTree(t);
+    auto m = b.Build();
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(m.status().code(), StatusCode::kCorruption);
+  }
+  {
+    ModelBuilder b;
+    b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}})).SetClassLabels({"a", "b"});
+    TreeArrays t = testing::StumpTree(true);
+    t.feature[0] = 3;  // no such feature
+    b.AddTree(t);
+    EXPECT_FALSE(b.Build().ok());
+  }
+  {
+    ModelBuilder b;
+    b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}})).SetClassLabels({"a", "b"});
+    TreeArrays t = testing::StumpTree(true);
+    t.leaf_value[0] = 0.3f;  // frequencies no longer sum to 1
+    b.AddTree(t);
+    EXPECT_FALSE(b.Build().ok());
+  }
+  {
+    ModelBuilder b;
+    b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}})).SetClassLabels({"a", "b"});
+    TreeArrays t = testing::StumpTree(true);
+    t.threshold[0] = std::numeric_limits<float>::quiet_NaN();
+    b.AddTree(t);
+    EXPECT_FALSE(b.Build().ok());
+  }
+  {
+    ModelBuilder b;
+    b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}})).SetClassLabels({"a", "b"});
+    TreeArrays t = testing::StumpTree(true);
+    t.right[0] = 1;  // both children the same node
+    b.AddTree(t);
+    EXPECT_FALSE(b.Build().ok());
+  }
+}
+
+}  // namespace
+}  // namespace raincheck::forest

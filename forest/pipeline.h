@@ -1,0 +1,51 @@
+// The `train`, `evaluate` and `predict` workflows on CSV data, independent of the command
+// line: what the cli/ verbs call.
+#ifndef RAINCHECK_FOREST_PIPELINE_H_
+#define RAINCHECK_FOREST_PIPELINE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "forest/csv.h"
+#include "forest/dataset.h"
+#include "forest/model.h"
+#include "forest/selection.h"
+
+namespace raincheck::forest {
+
+struct TrainOptions {
+  std::string data_path;
+  std::vector<std::string> features;
+  std::map<std::string, std::string> units;  // feature -> unit; others are "unspecified"
+  LabelSpec label;
+  std::string grid;  // --grid; "" trains the defaults (n_estimators=100, ...)
+  int cv = 5;        // folds; < 2 skips cross-validation (then the grid must be one point)
+  CvKind cv_kind = CvKind::kRandom;
+  double test_fraction = 0.2;
+  uint64_t seed = 42;
+  MetricKind metric = MetricKind::kAccuracy;
+  int jobs = 1;
+  std::string name;           // card "name"; "" -> "model"
+  std::string model_version;  // card "version"; "" -> a hash of the trees
+  nlohmann::json card_extra = nlohmann::json::object();  // merged into the card (provenance...)
+};
+
+// Reads the data, selects parameters by cross-validation, fits the chosen forest on the
+// training rows, evaluates it on the held-out rows and writes everything into the model card.
+// The result depends only on the options' data and values (not on `jobs`, time or paths).
+Result<Model> Train(const TrainOptions& options, const ProgressFn& progress);
+
+// Metrics of `model` on labelled data: {"metrics", "baselines", "reliability", "n"}.
+// Baselines use the training positive rate stored in the card.
+Result<nlohmann::json> Evaluate(const Model& model, const CsvTable& table, const LabelSpec& label);
+
+// P(positive class) for every row of `table` (columns by the model's feature names).
+Result<std::vector<double>> PredictTable(const Model& model, const CsvTable& table);
+
+}  // namespace raincheck::forest
+
+#endif  // RAINCHECK_FOREST_PIPELINE_H_

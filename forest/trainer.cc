@@ -1,0 +1,424 @@
+#include "forest/trainer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+#include "forest/random.h"
+
+namespace raincheck::forest {
+namespace {
+
+Result<int> ParseInt(std::string_view name, std::string_view v, int min) {
+  int out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || end != v.data() + v.size() || out < min) {
+    return Status::InvalidArgument(std::string(name) + " must be an integer >= " +
+                                   std::to_string(min) + ", got '" + std::string(v) + "'");
+  }
+  return out;
+}
+
+double Impurity(Criterion c, double w0, double w1) {
+  const double n = w0 + w1;
+  if (n <= 0.0) return 0.0;
+  const double p0 = w0 / n, p1 = w1 / n;
+  if (c == Criterion::kGini) return 1.0 - p0 * p0 - p1 * p1;
+  double e = 0.0;
+  if (p0 > 0.0) e -= p0 * std::log2(p0);
+  if (p1 > 0.0) e -= p1 * std::log2(p1);
+  return e;
+}
+
+struct Candidate {
+  bool found = false;
+  double cost = std::numeric_limits<double>::infinity();  // Nl * imp_l + Nr * imp_r
+  int32_t feature = -1;
+  float threshold = 0.0f;
+  bool missing_left = false;
+};
+
+struct Entry {
+  float v;
+  uint32_t s;
+};
+
+// Grows one tree over the local rows (column-major `cols`, m rows).
+class TreeGrower {
+ public:
+  TreeGrower(const std::vector<float>& cols, const std::vector<uint8_t>& y, size_t m,
+             size_t n_features, const ForestParams& p, size_t max_features)
+      : cols_(cols), y_(y), m_(m), nf_(n_features), p_(p), max_features_(max_features) {}
+
+  TreeArrays Grow(const std::vector<double>& weight, Rng& rng, std::vector<double>& importance) {
+    w_ = &weight;
+    rng_ = &rng;
+    importance_ = &importance;
+    samples_.clear();
+    for (uint32_t j = 0; j < m_; ++j) {
+      if (weight[j] > 0.0) samples_.push_back(j);
+    }
+    tree_ = TreeArrays();
+    features_.resize(nf_);
+    for (size_t f = 0; f < nf_; ++f) features_[f] = static_cast<int32_t>(f);
+    struct Task {
+      size_t begin, end;
+      int depth;
+      uint32_t node;
+    };
+    std::vector<Task> stack;
+    stack.push_back({0, samples_.size(), 0, NewNode()});
+    while (!stack.empty()) {
+      const Task t = stack.back();
+      stack.pop_back();
+      double w0 = 0.0, w1 = 0.0;
+      for (size_t i = t.begin; i < t.end; ++i) {
+        const uint32_t s = samples_[i];
+        (y_[s] ? w1 : w0) += weight[s];
+      }
+      const size_t n = t.end - t.begin;
+      const bool stop = (p_.max_depth >= 0 && t.depth >= p_.max_depth) ||
+                        n < static_cast<size_t>(p_.min_samples_split) ||
+                        n < 2 * static_cast<size_t>(p_.min_samples_leaf) || w0 <= 0.0 ||
+                        w1 <= 0.0;
+      Candidate best;
+      if (!stop) best = FindSplit(t.begin, t.end, w0, w1);
+      if (!best.found) {
+        MakeLeaf(t.node, w0, w1);
+        continue;
+      }
+      // Partition: rows going left first, order otherwise kept.
+      const auto mid = std::stable_partition(
+          samples_.begin() + static_cast<std::ptrdiff_t>(t.begin),
+          samples_.begin() + static_cast<std::ptrdiff_t>(t.end), [&](uint32_t s) {
+            const float v = cols_[static_cast<size_t>(best.feature) * m_ + s];
+            return std::isnan(v) ? best.missing_left : v <= best.threshold;
+          });
+      const size_t split = static_cast<size_t>(mid - samples_.begin());
+      double l0 = 0.0, l1 = 0.0;
+      for (size_t i = t.begin; i < split; ++i) (y_[samples_[i]] ? l1 : l0) += weight[samples_[i]];
+      const double r0 = w0 - l0, r1 = w1 - l1;
+      (*importance_)[static_cast<size_t>(best.feature)] +=
+          (w0 + w1) * Impurity(p_.criterion, w0, w1) - (l0 + l1) * Impurity(p_.criterion, l0, l1) -
+          (r0 + r1) * Impurity(p_.criterion, r0, r1);
+      const uint32_t left = NewNode();
+      const uint32_t right = NewNode();
+      tree_.feature[t.node] = best.feature;
+      tree_.threshold[t.node] = best.threshold;
+      tree_.left[t.node] = left;
+      tree_.right[t.node] = right;
+      tree_.missing_left[t.node] = best.missing_left ? 1 : 0;
+      stack.push_back({split, t.end, t.depth + 1, right});
+      stack.push_back({t.begin, split, t.depth + 1, left});
+    }
+    return std::move(tree_);
+  }
+
+ private:
+  uint32_t NewNode() {
+    tree_.feature.push_back(ForestArrays::kLeaf);
+    tree_.threshold.push_back(0.0f);
+    tree_.left.push_back(0);
+    tree_.right.push_back(0);
+    tree_.missing_left.push_back(0);
+    return static_cast<uint32_t>(tree_.feature.size() - 1);
+  }
+
+  void MakeLeaf(uint32_t node, double w0, double w1) {
+    const double n = w0 + w1;
+    tree_.feature[node] = ForestArrays::kLeaf;
+    tree_.left[node] = static_cast<uint32_t>(tree_.leaf_value.size() / 2);
+    tree_.leaf_value.push_back(n > 0.0 ? static_cast<float>(w0 / n) : 0.5f);
+    tree_.leaf_value.push_back(n > 0.0 ? static_cast<float>(w1 / n) : 0.5f);
+  }
+
+  // Tries features in a random order until max_features non-constant ones were seen.
+  Candidate FindSplit(size_t begin, size_t end, double w0, double w1) {
+    Candidate best;
+    size_t tried = 0;
+    for (size_t k = 0; k < nf_ && tried < max_features_; ++k) {
+      const size_t j = k + static_cast<size_t>(rng_->Below(nf_ - k));
+      std::swap(features_[k], features_[j]);
+      if (EvaluateFeature(features_[k], begin, end, w0, w1, best)) ++tried;
+    }
+    return best;
+  }
+
+  void Consider(Candidate& best, double lw0, double lw1, double rw0, double rw1, int32_t f,
+                float threshold, bool missing_left) {
+    const double cost = (lw0 + lw1) * Impurity(p_.criterion, lw0, lw1) +
+                        (rw0 + rw1) * Impurity(p_.criterion, rw0, rw1);
+    if (cost < best.cost) {
+      best = {true, cost, f, threshold, missing_left};
+    }
+  }
+
+  // Returns false when the feature is constant (or entirely missing) in this node.
+  bool EvaluateFeature(int32_t f, size_t begin, size_t end, double w0, double w1,
+                       Candidate& best) {
+    const std::vector<double>& w = *w_;
+    const float* col = cols_.data() + static_cast<size_t>(f) * m_;
+    buf_.clear();
+    double mw0 = 0.0, mw1 = 0.0;
+    size_t nm = 0;
+    for (size_t i = begin; i < end; ++i) {
+      const uint32_t s = samples_[i];
+      const float v = col[s];
+      if (std::isnan(v)) {
+        (y_[s] ? mw1 : mw0) += w[s];
+        ++nm;
+      } else {
+        buf_.push_back({v, s});
+      }
+    }
+    const size_t nn = buf_.size();
+    if (nn == 0) return false;
+    std::sort(buf_.begin(), buf_.end(),
+              [](const Entry& a, const Entry& b) { return a.v < b.v || (a.v == b.v && a.s < b.s); });
+    const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
+    const double nw0 = w0 - mw0, nw1 = w1 - mw1;  // non-missing totals
+    if (buf_.front().v == buf_.back().v && nm == 0) return false;
+    double lw0 = 0.0, lw1 = 0.0;
+    for (size_t p = 0; p + 1 < nn; ++p) {
+      const uint32_t s = buf_[p].s;
+      (y_[s] ? lw1 : lw0) += w[s];
+      const float a = buf_[p].v, b = buf_[p + 1].v;
+      if (a == b) continue;
+      const size_t left_n = p + 1, right_n = nn - left_n;
+      float threshold = static_cast<float>((static_cast<double>(a) + static_cast<double>(b)) / 2.0);
+      if (threshold >= b || std::isinf(threshold)) threshold = a;
+      if (nm == 0) {
+        if (left_n < min_leaf || right_n < min_leaf) continue;
+        const double rw0 = nw0 - lw0, rw1 = nw1 - lw1;
+        // Rows with a missing value at prediction go to the heavier side.
+        const bool missing_left = lw0 + lw1 >= rw0 + rw1;
+        Consider(best, lw0, lw1, rw0, rw1, f, threshold, missing_left);
+      } else {
+        if (left_n >= min_leaf && right_n + nm >= min_leaf) {
+          Consider(best, lw0, lw1, nw0 - lw0 + mw0, nw1 - lw1 + mw1, f, threshold, false);
+        }
+        if (left_n + nm >= min_leaf && right_n >= min_leaf) {
+          Consider(best, lw0 + mw0, lw1 + mw1, nw0 - lw0, nw1 - lw1, f, threshold, true);
+        }
+      }
+    }
+    if (nm > 0 && nn >= min_leaf && nm >= min_leaf) {
+      // Present values left, missing values right.
+      Consider(best, nw0, nw1, mw0, mw1, f, std::numeric_limits<float>::infinity(), false);
+    }
+    return true;
+  }
+
+  const std::vector<float>& cols_;
+  const std::vector<uint8_t>& y_;
+  size_t m_, nf_;
+  const ForestParams& p_;
+  size_t max_features_;
+  const std::vector<double>* w_ = nullptr;
+  Rng* rng_ = nullptr;
+  std::vector<double>* importance_ = nullptr;
+  std::vector<uint32_t> samples_;
+  std::vector<int32_t> features_;
+  std::vector<Entry> buf_;
+  TreeArrays tree_;
+};
+
+}  // namespace
+
+Status ForestParams::Set(std::string_view name, std::string_view value) {
+  if (name == "n_estimators") {
+    RC_ASSIGN_OR_RETURN(n_estimators, ParseInt(name, value, 1));
+  } else if (name == "max_depth") {
+    if (value == "none" || value == "None") {
+      max_depth = -1;
+    } else {
+      RC_ASSIGN_OR_RETURN(max_depth, ParseInt(name, value, 1));
+    }
+  } else if (name == "min_samples_split") {
+    RC_ASSIGN_OR_RETURN(min_samples_split, ParseInt(name, value, 2));
+  } else if (name == "min_samples_leaf") {
+    RC_ASSIGN_OR_RETURN(min_samples_leaf, ParseInt(name, value, 1));
+  } else if (name == "max_features") {
+    const std::string old = max_features;
+    max_features = std::string(value);
+    auto ok = MaxFeatures(1000);
+    if (!ok.ok()) {
+      max_features = old;
+      return ok.status();
+    }
+  } else if (name == "criterion") {
+    if (value == "gini") {
+      criterion = Criterion::kGini;
+    } else if (value == "entropy") {
+      criterion = Criterion::kEntropy;
+    } else {
+      return Status::InvalidArgument("criterion must be gini or entropy");
+    }
+  } else if (name == "class_weight") {
+    if (value == "balanced") {
+      class_weight_balanced = true;
+    } else if (value == "none" || value == "None") {
+      class_weight_balanced = false;
+    } else {
+      return Status::InvalidArgument("class_weight must be balanced or none");
+    }
+  } else if (name == "bootstrap") {
+    if (value == "true" || value == "True") {
+      bootstrap = true;
+    } else if (value == "false" || value == "False") {
+      bootstrap = false;
+    } else {
+      return Status::InvalidArgument("bootstrap must be true or false");
+    }
+  } else {
+    return Status::InvalidArgument("unknown forest parameter '" + std::string(name) + "'");
+  }
+  return Status::Ok();
+}
+
+nlohmann::json ForestParams::ToJson() const {
+  return {{"n_estimators", n_estimators},
+          {"max_depth", max_depth < 0 ? nlohmann::json(nullptr) : nlohmann::json(max_depth)},
+          {"min_samples_split", min_samples_split},
+          {"min_samples_leaf", min_samples_leaf},
+          {"max_features", max_features},
+          {"criterion", criterion == Criterion::kGini ? "gini" : "entropy"},
+          {"class_weight", class_weight_balanced ? nlohmann::json("balanced") : nlohmann::json(nullptr)},
+          {"bootstrap", bootstrap},
+          {"seed", seed}};
+}
+
+Result<size_t> ForestParams::MaxFeatures(size_t n_features) const {
+  const double nf = static_cast<double>(n_features);
+  size_t k = 0;
+  if (max_features == "sqrt") {
+    k = static_cast<size_t>(std::sqrt(nf));
+  } else if (max_features == "log2") {
+    k = static_cast<size_t>(std::log2(nf));
+  } else if (max_features == "all" || max_features == "none" || max_features == "None") {
+    k = n_features;
+  } else if (max_features.find('.') != std::string::npos) {
+    double f = 0.0;
+    const auto [end, ec] = std::from_chars(max_features.data(),
+                                           max_features.data() + max_features.size(), f);
+    if (ec != std::errc() || end != max_features.data() + max_features.size() || !(f > 0.0) ||
+        f > 1.0) {
+      return Status::InvalidArgument("max_features fraction must be in (0, 1], got '" +
+                                     max_features + "'");
+    }
+    k = static_cast<size_t>(f * nf);
+  } else {
+    RC_ASSIGN_OR_RETURN(int v, ParseInt("max_features", max_features, 1));
+    k = static_cast<size_t>(v);
+  }
+  return std::clamp<size_t>(k, 1, std::max<size_t>(n_features, 1));
+}
+
+double TreeProba(const TreeArrays& tree, const float* row) {
+  uint32_t node = 0;
+  while (tree.feature[node] != ForestArrays::kLeaf) {
+    const float x = row[tree.feature[node]];
+    const bool left = std::isnan(x) ? tree.missing_left[node] != 0 : x <= tree.threshold[node];
+    node = left ? tree.left[node] : tree.right[node];
+  }
+  return static_cast<double>(tree.leaf_value[2 * static_cast<size_t>(tree.left[node]) + 1]);
+}
+
+Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t> rows,
+                                  const ForestParams& params, int jobs) {
+  const size_t m = rows.size();
+  const size_t nf = data.schema.size();
+  if (m < 2) return Status::InvalidArgument("need at least two training rows");
+  if (data.y.size() != data.n_rows) return Status::InvalidArgument("the data has no labels");
+  if (params.n_estimators < 1) return Status::InvalidArgument("n_estimators must be >= 1");
+  RC_ASSIGN_OR_RETURN(size_t max_features, params.MaxFeatures(nf));
+
+  std::vector<float> cols(m * nf);
+  std::vector<uint8_t> y(m);
+  size_t positives = 0;
+  for (size_t j = 0; j < m; ++j) {
+    if (rows[j] >= data.n_rows) return Status::InvalidArgument("training row out of range");
+    const float* r = data.row(rows[j]);
+    for (size_t f = 0; f < nf; ++f) cols[f * m + j] = r[f];
+    y[j] = data.y[rows[j]];
+    positives += y[j];
+  }
+  double class_weight[2] = {1.0, 1.0};
+  if (params.class_weight_balanced) {
+    const double counts[2] = {static_cast<double>(m - positives), static_cast<double>(positives)};
+    for (int c = 0; c < 2; ++c) {
+      class_weight[c] = counts[c] > 0.0 ? static_cast<double>(m) / (2.0 * counts[c]) : 0.0;
+    }
+  }
+
+  const size_t n_trees = static_cast<size_t>(params.n_estimators);
+  TrainedForest out;
+  out.trees.resize(n_trees);
+  std::vector<std::vector<uint32_t>> counts(n_trees);
+  std::vector<std::vector<double>> importances(n_trees, std::vector<double>(nf, 0.0));
+  std::atomic<size_t> next{0};
+  auto worker = [&]() {
+    TreeGrower grower(cols, y, m, nf, params, max_features);
+    std::vector<double> weight(m);
+    for (size_t t = next++; t < n_trees; t = next++) {
+      Rng rng = Rng::ForStream(params.seed, t);
+      std::vector<uint32_t>& count = counts[t];
+      count.assign(m, params.bootstrap ? 0u : 1u);
+      if (params.bootstrap) {
+        for (size_t k = 0; k < m; ++k) ++count[rng.Below(m)];
+      }
+      for (size_t j = 0; j < m; ++j) weight[j] = count[j] * class_weight[y[j]];
+      out.trees[t] = grower.Grow(weight, rng, importances[t]);
+    }
+  };
+  const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(jobs, 1)), 1, n_trees);
+  if (threads == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+    for (std::thread& th : pool) th.join();
+  }
+
+  // Importances: each tree's normalised, then averaged and normalised (as scikit-learn).
+  out.impurity_importance.assign(nf, 0.0);
+  for (const std::vector<double>& imp : importances) {
+    double total = 0.0;
+    for (double v : imp) total += v;
+    if (total <= 0.0) continue;
+    for (size_t f = 0; f < nf; ++f) out.impurity_importance[f] += imp[f] / total;
+  }
+  double total = 0.0;
+  for (double v : out.impurity_importance) total += v;
+  if (total > 0.0) {
+    for (double& v : out.impurity_importance) v /= total;
+  }
+
+  out.oob_accuracy = std::numeric_limits<double>::quiet_NaN();
+  if (params.bootstrap) {
+    std::vector<double> sum(m, 0.0);
+    std::vector<uint32_t> seen(m, 0);
+    for (size_t t = 0; t < n_trees; ++t) {
+      for (size_t j = 0; j < m; ++j) {
+        if (counts[t][j] != 0) continue;
+        sum[j] += TreeProba(out.trees[t], data.row(rows[j]));
+        ++seen[j];
+      }
+    }
+    out.oob_proba.assign(m, std::numeric_limits<double>::quiet_NaN());
+    size_t n = 0, correct = 0;
+    for (size_t j = 0; j < m; ++j) {
+      if (seen[j] == 0) continue;
+      out.oob_proba[j] = sum[j] / seen[j];
+      ++n;
+      correct += ((out.oob_proba[j] > 0.5) == (y[j] == 1)) ? 1u : 0u;
+    }
+    if (n > 0) out.oob_accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  }
+  return out;
+}
+
+}  // namespace raincheck::forest

@@ -1,0 +1,64 @@
+// The random forest trainer (Breiman; scikit-learn's RandomForestClassifier semantics):
+// bootstrap samples, a random feature subset per split, exact best splits by Gini or entropy,
+// a learned direction for missing values at every split. Binary labels.
+#ifndef RAINCHECK_FOREST_TRAINER_H_
+#define RAINCHECK_FOREST_TRAINER_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "forest/dataset.h"
+#include "forest/forest_ir.h"
+
+namespace raincheck::forest {
+
+enum class Criterion { kGini, kEntropy };
+
+struct ForestParams {
+  int n_estimators = 100;
+  int max_depth = -1;           // -1: unlimited
+  int min_samples_split = 2;
+  int min_samples_leaf = 1;
+  std::string max_features = "sqrt";  // "sqrt", "log2", "all", an int, or a fraction in (0, 1]
+  Criterion criterion = Criterion::kGini;
+  bool class_weight_balanced = false;
+  bool bootstrap = true;
+  uint64_t seed = 42;
+
+  // Sets one parameter by its scikit-learn name (n_estimators, max_depth ("none" = unlimited),
+  // min_samples_split, min_samples_leaf, max_features, criterion, class_weight
+  // ("balanced"|"none"), bootstrap ("true"|"false")). InvalidArgument for an unknown name or
+  // a bad value.
+  Status Set(std::string_view name, std::string_view value);
+  nlohmann::json ToJson() const;
+  // Number of features tried per split for `n_features` features; InvalidArgument when
+  // max_features is malformed.
+  Result<size_t> MaxFeatures(size_t n_features) const;
+};
+
+struct TrainedForest {
+  std::vector<TreeArrays> trees;
+  // Out-of-bag P(class 1) per training row (NaN when the row was in every bootstrap sample);
+  // empty without bootstrap.
+  std::vector<double> oob_proba;
+  double oob_accuracy = 0.0;      // NaN when no row was out of bag
+  std::vector<double> impurity_importance;  // per feature, sums to 1 (or all 0)
+};
+
+// Trains on the rows `rows` of `data` (labels required). `jobs` threads (>= 1) build trees in
+// parallel; the result is identical for every `jobs`. InvalidArgument for bad parameters or
+// fewer than two rows.
+Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t> rows,
+                                  const ForestParams& params, int jobs);
+
+// P(class 1) of one tree (tree-local indices) for one row.
+double TreeProba(const TreeArrays& tree, const float* row);
+
+}  // namespace raincheck::forest
+
+#endif  // RAINCHECK_FOREST_TRAINER_H_

@@ -1,0 +1,121 @@
+# End-to-end test of `raincheck train | inspect | predict | evaluate`, run by ctest as
+#   cmake -DRAINCHECK=... -DSHARED=... -DMODELS=... -DWORK=... -P forest_cli_test.cmake
+# Checks the determinism promise (same seed, --jobs 1 and 2: identical model bytes), the
+# verbs' outputs and exit codes, and that damaged files are refused cleanly.
+
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+set(capetown ${SHARED}/data/capetown_darksky_daily.csv)
+set(features apparentTemperature,cloudCover,dewPoint,humidity,ozone,pressure,temperature,uvIndex,visibility,windBearing,windGust,windSpeed)
+
+function(run expected_code)
+  execute_process(COMMAND ${RAINCHECK} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT code EQUAL expected_code)
+    message(FATAL_ERROR "raincheck ${ARGN}\nexited ${code}, expected ${expected_code}\nstdout: ${out}\nstderr: ${err}")
+  endif()
+  set(out "${out}" PARENT_SCOPE)
+  set(err "${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect_contains haystack needle)
+  string(FIND "${haystack}" "${needle}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "expected to find '${needle}' in:\n${haystack}")
+  endif()
+endfunction()
+
+# Determinism: the same seed and data give the same bytes whatever --jobs.
+foreach(jobs 1 2)
+  run(0 train --data ${capetown} --features ${features} --label precipType=rain --label-ahead 1
+      --grid "n_estimators=20 max_depth=8,9" --cv 3 --seed 42 --jobs ${jobs}
+      --out ${WORK}/jobs${jobs}.rcf)
+endforeach()
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${WORK}/jobs1.rcf ${WORK}/jobs2.rcf
+                RESULT_VARIABLE differ)
+if(NOT differ EQUAL 0)
+  message(FATAL_ERROR "--jobs 1 and --jobs 2 gave different model files")
+endif()
+# --units from a small schema file.
+file(WRITE ${WORK}/units.txt "# DarkSky 'us' units\nhumidity=fraction\npressure=hPa, windBearing=degree\n")
+run(0 train --data ${capetown} --features humidity,pressure,windBearing --label precipType=rain
+    --label-ahead 1 --grid "n_estimators=3 max_depth=3" --cv 0 --units @${WORK}/units.txt
+    --out ${WORK}/units.rcf)
+run(0 inspect ${WORK}/units.rcf)
+expect_contains("${out}" "| pressure | hPa |")
+expect_contains("${out}" "| windBearing | degree |")
+file(READ ${WORK}/jobs1.card.json card1)
+file(READ ${WORK}/jobs2.card.json card2)
+if(NOT card1 STREQUAL card2)
+  message(FATAL_ERROR "--jobs 1 and --jobs 2 gave different cards")
+endif()
+foreach(f jobs1.card.md jobs1.roc.svg jobs1.calibration.svg)
+  if(NOT EXISTS ${WORK}/${f})
+    message(FATAL_ERROR "train did not write ${f}")
+  endif()
+endforeach()
+
+# inspect
+run(0 inspect ${MODELS}/default.rcf)
+expect_contains("${out}" "# Model card: default-seattle-daily 1.0")
+expect_contains("${out}" "| temp_max | degC |")
+expect_contains("${out}" "monthly climatology")
+run(0 inspect --json ${MODELS}/default.rcf)
+string(JSON name GET "${out}" name)
+if(NOT name STREQUAL "default-seattle-daily")
+  message(FATAL_ERROR "inspect --json: name is '${name}'")
+endif()
+
+# predict: one line per row, in order, after the header.
+run(0 predict --model ${MODELS}/default.rcf --data ${MODELS}/seattle_daily.csv)
+string(REGEX MATCHALL "\n" newlines "${out}")
+list(LENGTH newlines lines)
+if(NOT lines EQUAL 1462)
+  message(FATAL_ERROR "predict printed ${lines} lines, expected 1462 (header + 1461 rows)")
+endif()
+string(SUBSTRING "${out}" 0 23 header)
+if(NOT header STREQUAL "prediction,probability\n")
+  message(FATAL_ERROR "predict header is '${header}'")
+endif()
+if(NOT out MATCHES "^prediction,probability\n([01],[01]\\.[0-9]+\n)+$")
+  message(FATAL_ERROR "predict output is not prediction,probability lines")
+endif()
+
+# evaluate: the model's own label by default.
+run(0 evaluate --model ${MODELS}/default.rcf --data ${MODELS}/seattle_daily.csv)
+expect_contains("${out}" "1460 rows")
+expect_contains("${out}" "| this forest |")
+run(0 evaluate --json --model ${MODELS}/default.rcf --data ${MODELS}/seattle_daily.csv)
+string(JSON n GET "${out}" n)
+if(NOT n EQUAL 1460)
+  message(FATAL_ERROR "evaluate --json: n is ${n}")
+endif()
+
+# A CSV without a model feature: the error names it.
+file(WRITE ${WORK}/lacking.csv "precipitation,temp_max,temp_min,season_cos,season_sin\n1,2,3,1,0\n")
+run(1 predict --model ${MODELS}/default.rcf --data ${WORK}/lacking.csv)
+expect_contains("${err}" "'wind'")
+# A bad row: the error names its line.
+file(WRITE ${WORK}/bad.csv "precipitation,temp_max,temp_min,wind,season_cos,season_sin\n1,2,3,4,1,0\n1,2,x,4,1,0\n")
+run(1 predict --model ${MODELS}/default.rcf --data ${WORK}/bad.csv)
+expect_contains("${err}" "line 3")
+
+# Damaged model files are refused with a clear message, never a crash.
+file(WRITE ${WORK}/foreign.rcf "PK\x03\x04 not a model")
+run(1 inspect ${WORK}/foreign.rcf)
+expect_contains("${err}" "not a raincheck model")
+file(SIZE ${MODELS}/default.rcf size)
+math(EXPR half "${size} / 2")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy ${MODELS}/default.rcf ${WORK}/truncated.rcf)
+execute_process(COMMAND truncate -s ${half} ${WORK}/truncated.rcf RESULT_VARIABLE tcode)
+if(NOT tcode EQUAL 0)
+  message(FATAL_ERROR "cannot truncate a copy of the model")
+endif()
+run(1 predict --model ${WORK}/truncated.rcf --data ${MODELS}/seattle_daily.csv)
+expect_contains("${err}" "truncated")
+run(1 inspect ${WORK}/does-not-exist.rcf)
+expect_contains("${err}" "does not exist")
+
+# Usage errors exit 2.
+run(2 train --data ${capetown} --features humidity --label precipType=rain --metric f1 --out ${WORK}/x.rcf)
+run(2 predict --model ${MODELS}/default.rcf)
+message(STATUS "forest CLI test passed")
