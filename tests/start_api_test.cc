@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <regex>
 #include <string>
@@ -16,6 +17,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "base/env.h"
+#include "tests/fakes/upstream_fakes.h"
 #include "tests/support/process.h"
 
 namespace raincheck {
@@ -95,8 +98,32 @@ class StartApi {
   std::string printed_;
 };
 
+// The function's upstream (Open-Meteo) on loopback and its records in a temporary directory.
+class FunctionUpstreams {
+ public:
+  FunctionUpstreams()
+      : dir_(std::filesystem::temp_directory_path() / ("rc-start-api-" + base::NewUuid())) {}
+  ~FunctionUpstreams() { std::filesystem::remove_all(dir_); }
+  // `extra` first, then the flags that point the function at the fakes.
+  std::vector<std::string> Args(std::vector<std::string> extra) const {
+    for (const std::string& kv :
+         {"RAINCHECK_OPENMETEO_URL=" + openmeteo_.base_url(),
+          "RAINCHECK_RECORDS=dir:" + (dir_ / "records").string(),
+          "RAINCHECK_SPOOL=" + (dir_ / "spool").string()}) {
+      extra.push_back("--env");
+      extra.push_back(kv);
+    }
+    return extra;
+  }
+
+ private:
+  fakes::OpenMeteoForecastFake openmeteo_;
+  std::filesystem::path dir_;
+};
+
 TEST(StartApiTest, ServesThePageTheFunctionAndHealthThenStopsOnSigterm) {
-  StartApi api({"--port", "0", "--log-level", "warn"});
+  FunctionUpstreams up;
+  StartApi api(up.Args({"--port", "0", "--log-level", "warn"}));
   ASSERT_FALSE(api.url().empty()) << api.printed();
   EXPECT_THAT(api.url(), ::testing::StartsWith("http://127.0.0.1:"));
   EXPECT_THAT(api.printed(), HasSubstr("forecast?city="));
@@ -116,6 +143,12 @@ TEST(StartApiTest, ServesThePageTheFunctionAndHealthThenStopsOnSigterm) {
   EXPECT_EQ(forecast->status, 200) << forecast->body;
   const json body = json::parse(forecast->body);
   EXPECT_EQ(body["city"], "Cape Town");
+  EXPECT_EQ(body["place"]["country_code"], "ZA");
+  EXPECT_TRUE(body["prediction"]["probability"].is_number());
+
+  auto unknown = api.Client().Get("/forecast?city=Atlantisxyz&format=json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
   EXPECT_EQ(body["request_id"], forecast->get_header_value("Apigw-Requestid"));
 
   auto html = api.Client().Get("/forecast?city=Lima");
@@ -142,7 +175,8 @@ TEST(StartApiTest, ServesThePageTheFunctionAndHealthThenStopsOnSigterm) {
 }
 
 TEST(StartApiTest, ManyKeepAliveClientsAtOnce) {
-  StartApi api({"--port", "0", "--log-level", "warn"});
+  FunctionUpstreams up;
+  StartApi api(up.Args({"--port", "0", "--log-level", "warn"}));
   ASSERT_FALSE(api.url().empty()) << api.printed();
   constexpr int kClients = 32;
   constexpr int kRequests = 20;
@@ -153,9 +187,10 @@ TEST(StartApiTest, ManyKeepAliveClientsAtOnce) {
       client.set_keep_alive(true);
       int ok = 0;
       for (int i = 0; i < kRequests; ++i) {
-        const std::string city = "City" + std::to_string(c) + "x" + std::to_string(i);
+        // Unknown cities: every answer is a distinct 404 naming the city asked for.
+        const std::string city = "Nowhere" + std::to_string(c) + "x" + std::to_string(i);
         auto r = client.Get("/forecast?format=json&city=" + city);
-        if (r && r->status == 200 && json::parse(r->body)["city"] == city) ++ok;
+        if (r && r->status == 404 && !json::parse(r->body)["error"]["request_id"].empty()) ++ok;
       }
       return ok;
     }));
@@ -165,7 +200,8 @@ TEST(StartApiTest, ManyKeepAliveClientsAtOnce) {
 }
 
 TEST(StartApiTest, RestPayloadAndSigint) {
-  StartApi api({"--port", "0", "--payload", "1.0", "--log-level", "warn"});
+  FunctionUpstreams up;
+  StartApi api(up.Args({"--port", "0", "--payload", "1.0", "--log-level", "warn"}));
   ASSERT_FALSE(api.url().empty()) << api.printed();
   EXPECT_THAT(api.printed(), HasSubstr("payload 1.0"));
   auto r = api.Client().Get("/forecast?city=Lima&city=Quito&format=json");

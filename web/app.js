@@ -66,7 +66,7 @@
       if (typeof place.lat === 'number' && typeof place.lon === 'number') {
         text += ' (' + place.lat.toFixed(3) + ', ' + place.lon.toFixed(3) + ')';
       }
-      if (place.source) text += ', found by ' + place.source;
+      if (place.source) text += ' \u00b7 source: ' + place.source;
       setText('place', text);
       show('place-row', true);
     }
@@ -87,7 +87,8 @@
       const name = document.createElement('td');
       name.textContent = String(q.name ?? '').replaceAll('_', ' ');
       const value = document.createElement('td');
-      value.textContent = formatNumber(q.value) + (q.unit ? ' ' + q.unit : '');
+      // Dimensionless quantities carry the unit "1": no unit to show.
+      value.textContent = formatNumber(q.value) + (q.unit && q.unit !== '1' ? ' ' + q.unit : '');
       tr.append(name, value);
       $('conditions-body').append(tr);
     }

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { startFakeOpenMeteo } from './fake_openmeteo.mjs';
+
 const CHROMIUM = '/usr/bin/chromium';
 const here = dirname(fileURLToPath(import.meta.url));
 const [binary, outDir] = process.argv.slice(2);
@@ -45,10 +47,14 @@ function check(condition, what) {
   }
 }
 
-// Starts the server and resolves with its URL, read from the line it prints.
-function startServer() {
+// Starts the server (weather from the loopback Open-Meteo stand-in, records in `work`) and
+// resolves with its URL, read from the line it prints.
+function startServer(weatherUrl, work) {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['start-api', '--port', '0', '--log-level', 'warn'],
+    const child = spawn(binary, ['start-api', '--port', '0', '--log-level', 'warn',
+                                 '--env', `RAINCHECK_OPENMETEO_URL=${weatherUrl}`,
+                                 '--env', `RAINCHECK_RECORDS=dir:${join(work, 'records')}`,
+                                 '--env', `RAINCHECK_SPOOL=${join(work, 'spool')}`],
                         { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     const timer = setTimeout(() => reject(new Error('start-api printed no URL within 30 s')), 30000);
@@ -96,8 +102,10 @@ const userDataDir = mkdtempSync(join(tmpdir(), 'raincheck-chromium-'));
 mkdirSync(outDir, { recursive: true });
 let server = null;
 let context = null;
+let weather = null;
 try {
-  server = await startServer();
+  weather = await startFakeOpenMeteo();
+  server = await startServer(weather.url, userDataDir);
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -160,7 +168,7 @@ try {
       check(rows === good.body.observation.quantities.length, `${rows} current conditions listed`);
     }
   } else {
-    check(verdict === 'no prediction available', `without a prediction the page says so ("${verdict}")`);
+    check(false, `the answer carries a prediction (${JSON.stringify(good.body)})`);
   }
   check((await page.textContent('#request-id')).includes(good.body.request_id), 'the request id is shown');
   check(new URL(page.url()).searchParams.get('city') === 'Cape Town', 'the address bar keeps the city');
@@ -194,6 +202,10 @@ try {
   check((await page.textContent('#error-title')).includes('(400)'), 'the error names its status');
   check((await page.textContent('#error-message')).length > 0, 'the error explains itself');
   await page.screenshot({ path: join(outDir, 'page-error.png'), fullPage: true });
+  const unknown = await ask(page, 'Atlantisxyz');
+  check(unknown.status === 404, `an unknown city is 404 (got ${unknown.status})`);
+  check((await page.textContent('#error-title')).includes('City not found (404)'), 'the page says the city was not found');
+  await page.screenshot({ path: join(outDir, 'page-unknown-city.png'), fullPage: true });
   await page.getByLabel('City').fill('   ');
   await page.getByLabel('City').press('Enter');
   check((await page.textContent('#error-message')).includes('Type a city'), 'an empty box asks for a city');
@@ -230,7 +242,7 @@ try {
   check((await page.textContent('#verdict')) === 'Yes', 'a rain prediction reads Yes');
   check((await page.getAttribute('#bar', 'aria-valuenow')) === '73', 'the bar is at 73%');
   check((await page.textContent('#probability-label')).includes('73%'), 'the probability is written out');
-  check((await page.textContent('#place')).includes('Western Cape, South Africa (-33.925, 18.424)'), 'the place and its coordinates');
+  check((await page.textContent('#place')).includes('Western Cape, South Africa (-33.925, 18.424) \u00b7 source: gazetteer'), 'the place, its coordinates and source');
   check((await page.textContent('#model')) === 'cape-town-rain 3', 'the model name and version');
   check(await page.locator('#conditions-body tr').count() === 3, 'three current conditions');
   check((await page.textContent('#conditions-body')).includes('relative humidity81 %'), 'conditions with units');
@@ -268,6 +280,7 @@ try {
     const code = await stopServer(server.child);
     check(code === 0, `start-api stopped cleanly on SIGTERM (exit ${code})`);
   }
+  if (weather) weather.server.close();
   rmSync(userDataDir, { recursive: true, force: true });
 }
 console.log(failures === 0 ? 'PASS browser page test' : `${failures} check(s) failed`);
