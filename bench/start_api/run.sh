@@ -20,7 +20,7 @@ if ((${#missing[@]})); then
 fi
 
 cmake --preset release >/dev/null
-cmake --build --preset release --target raincheck >/dev/null
+cmake --build --preset release --target raincheck >/dev/null   # and its model / gazetteer: scripts/setup.sh
 SHARED="$(cd .. && pwd)/shared"
 WORK="$(mktemp -d)"
 pids=()
@@ -38,9 +38,18 @@ summarize() {
        END {printf "%s %.3f %.3f %s\n", rps, p50, p99, (bad==""?0:bad)}' "$1"
 }
 
+# Upstreams stubbed: Open-Meteo on loopback (the browser test's stand-in); records in $WORK.
+node -e "import('$PWD/tests/browser/fake_openmeteo.mjs').then(async (m) => {
+  const f = await m.startFakeOpenMeteo(); require('fs').writeFileSync('$WORK/weather-url', f.url); })" &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$WORK/weather-url" ] && break; sleep 0.1; done
+
 # raincheck start-api
 PORT=$(free_port)
-build/bin/raincheck start-api --port "$PORT" --log-level error >"$WORK/api.out" 2>"$WORK/api.err" &
+build/bin/raincheck start-api --port "$PORT" --log-level error \
+  --env "RAINCHECK_OPENMETEO_URL=$(cat "$WORK/weather-url")" \
+  --env "RAINCHECK_RECORDS=dir:$WORK/records" --env "RAINCHECK_SPOOL=$WORK/spool" \
+  >"$WORK/api.out" 2>"$WORK/api.err" &
 pids+=($!)
 URL="http://127.0.0.1:$PORT/forecast?city=Cape+Town&format=json"
 wait_for "$URL"
