@@ -17,7 +17,6 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "app/handler.h"
 #include "base/strings.h"
 
 namespace raincheck::local {
@@ -27,26 +26,25 @@ using lambda::PayloadVersion;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-// Runs the real handler in process, as the emulator's bootstrap would.
+// A function that reads the event as the real one does and answers with what it saw: the city
+// (400 when there is none) and the invocation's request id. The real function behind the real
+// binary is tested in tests/start_api_test.cc and tests/browser/.
 class HandlerInvoker : public FunctionInvoker {
  public:
-  HandlerInvoker() : logger_(base::LogLevel::kOff) {
-    services_.clock = &clock_;
-    services_.logger = &logger_;
-  }
   Result<FunctionResult> Invoke(std::string event, const std::string& request_id) override {
-    lambda::InvocationContext ctx;
-    ctx.request_id = request_id;
-    ctx.deadline = clock_.Now() + std::chrono::seconds(10);
-    Result<std::string> out = app::HandleEvent(event, ctx, services_);
-    if (!out.ok()) return FunctionResult{out.status().message(), "InvalidArgument", true};
-    return FunctionResult{*out, "", false};
+    Result<lambda::HttpRequest> req = lambda::ParseEvent(event);
+    if (!req.ok()) return FunctionResult{req.status().message(), "InvalidArgument", true};
+    lambda::HttpResponse r;
+    r.SetHeader("Content-Type", "application/json; charset=utf-8");
+    const std::string city(base::Trim(req->Query("city").value_or("")));
+    if (city.empty()) {
+      r.status = 400;
+      r.body = json{{"error", {{"status", 400}, {"request_id", request_id}}}}.dump();
+    } else {
+      r.body = json{{"city", city}, {"request_id", request_id}}.dump();
+    }
+    return FunctionResult{lambda::SerializeResponse(r, req->version), "", false};
   }
-
- private:
-  base::SystemClock clock_;
-  base::Logger logger_;
-  app::Services services_;
 };
 
 // Answers with whatever the test says and remembers the events it saw.
