@@ -13,6 +13,7 @@ inline constexpr int kExitUsage = 2;    // the command line was wrong
 
 // Each Register* adds a subcommand whose callback sets `*exit_code`.
 void RegisterInvoke(CLI::App& root, int* exit_code);
+void RegisterStartLambda(CLI::App& root, int* exit_code);
 void RegisterRecords(CLI::App& root, int* exit_code);
 void RegisterTrain(CLI::App& root, int* exit_code);
 void RegisterEvaluate(CLI::App& root, int* exit_code);

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   // Verbs: each Register* call adds one subcommand.
   RegisterInvoke(app, &exit_code);
+  RegisterStartLambda(app, &exit_code);
   RegisterRecords(app, &exit_code);
   RegisterTrain(app, &exit_code);
   RegisterEvaluate(app, &exit_code);

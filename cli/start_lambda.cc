@@ -1,0 +1,120 @@
+// `raincheck start-lambda`: the Lambda Invoke API on localhost, running `bootstrap` under the
+// emulator (local/), for `aws lambda invoke --endpoint-url http://127.0.0.1:3001 ...`.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "local/emulator.h"
+#include "local/invoke_api.h"
+
+namespace raincheck::cli {
+namespace {
+
+struct StartLambdaOptions {
+  std::string host = "127.0.0.1";
+  int port = 3001;
+  int max_concurrency = 4;
+  double timeout_seconds = 10;
+  int memory_mb = 128;
+  std::string bootstrap;
+  std::string function_name = "raincheck";
+  std::vector<std::string> env;
+};
+
+// build/bin/bootstrap beside this executable.
+std::string DefaultBootstrap() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "bootstrap";
+  return (self.parent_path() / "bootstrap").string();
+}
+
+int RunStartLambda(const StartLambdaOptions& opts) {
+  local::EmulatorOptions options;
+  options.bootstrap_path = opts.bootstrap.empty() ? DefaultBootstrap() : opts.bootstrap;
+  options.function_name = opts.function_name;
+  options.max_concurrency = opts.max_concurrency;
+  options.memory_mb = opts.memory_mb;
+  options.timeout = std::chrono::milliseconds(static_cast<int64_t>(opts.timeout_seconds * 1000));
+  options.environment = local::PassThroughEnvironment();
+  for (const std::string& kv : opts.env) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "raincheck start-lambda: --env takes NAME=VALUE\n");
+      return kExitUsage;
+    }
+    options.environment.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+
+  // SIGINT / SIGTERM are taken by sigwait below, never by a thread that happens to run.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  local::Emulator emulator(options);
+  if (Status s = emulator.Start(); !s.ok()) {
+    std::fprintf(stderr, "raincheck start-lambda: %s\n", s.message().c_str());
+    return kExitFailure;
+  }
+  local::InvokeApiServer server(emulator, {opts.host, opts.port});
+  if (Status s = server.Start(); !s.ok()) {
+    std::fprintf(stderr, "raincheck start-lambda: %s\n", s.message().c_str());
+    return kExitFailure;
+  }
+  std::printf("raincheck start-lambda: function %s (%s) at http://%s:%d\n"
+              "  aws lambda invoke --endpoint-url http://%s:%d --function-name %s "
+              "--payload '{}' --cli-binary-format raw-in-base64-out out.json\n",
+              opts.function_name.c_str(), emulator.options().bootstrap_path.c_str(),
+              opts.host.c_str(), server.port(), opts.host.c_str(), server.port(),
+              opts.function_name.c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::fprintf(stderr, "raincheck start-lambda: stopping (%s)\n",
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  emulator.Shutdown();  // ends running invocations and kills the instances
+  server.Stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterStartLambda(CLI::App& root, int* exit_code) {
+  auto opts = std::make_shared<StartLambdaOptions>();
+  CLI::App* cmd = root.add_subcommand(
+      "start-lambda",
+      "Serve the Lambda Invoke API locally (for aws lambda invoke --endpoint-url), running "
+      "bootstrap in a Lambda-like environment");
+  cmd->add_option("--port", opts->port, "Port (0: any free port)")
+      ->default_val(3001)
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--host", opts->host, "Address to bind")->default_val("127.0.0.1");
+  cmd->add_option("--max-concurrency", opts->max_concurrency,
+                  "Instances run at most at once; more calls wait")
+      ->default_val(4)
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--timeout", opts->timeout_seconds, "Function timeout in seconds")
+      ->default_val(10)
+      ->check(CLI::Range(0.01, 900.0));
+  cmd->add_option("--memory", opts->memory_mb, "Memory size reported to the function (MB)")
+      ->default_val(128)
+      ->check(CLI::Range(128, 10240));
+  cmd->add_option("--bootstrap", opts->bootstrap,
+                  "The runtime executable (default: bootstrap beside raincheck)");
+  cmd->add_option("--function-name", opts->function_name, "The function's name")
+      ->default_val("raincheck");
+  cmd->add_option("--env", opts->env, "Set a function variable NAME=VALUE (repeatable)");
+  cmd->callback([opts, exit_code] { *exit_code = RunStartLambda(*opts); });
+}
+
+}  // namespace raincheck::cli

@@ -1,0 +1,120 @@
+// A local Lambda: runs a custom runtime's `bootstrap` as child processes behind an emulated
+// Runtime API, with Lambda's environment, limits, timeouts and error reporting. Used by
+// `raincheck start-lambda` (the Invoke API, local/invoke_api.h) and `raincheck start-api`.
+// See docs/runtime.md.
+#ifndef RAINCHECK_LOCAL_EMULATOR_H_
+#define RAINCHECK_LOCAL_EMULATOR_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "local/child_process.h"
+
+namespace raincheck::local {
+
+// Lambda's limits.
+inline constexpr size_t kMaxSyncRequestBytes = 6291456;   // RequestResponse payload (6 MB)
+inline constexpr size_t kMaxAsyncRequestBytes = 262144;   // Event payload (256 KB)
+inline constexpr size_t kMaxFunctionResponseBytes = 6291556;
+inline constexpr size_t kLogTailBytes = 4096;             // X-Amz-Log-Result
+
+struct EmulatorOptions {
+  std::string bootstrap_path;  // the runtime executable, e.g. build/bin/bootstrap
+  std::vector<std::string> bootstrap_args;
+  std::string function_name = "raincheck";
+  std::string function_version = "$LATEST";
+  std::string region = "us-east-1";
+  int memory_mb = 128;  // reported to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE), not enforced
+  std::chrono::milliseconds timeout{10000};       // per invocation, from the event's hand-over
+  std::chrono::milliseconds init_timeout{10000};  // spawn to the first GET /next
+  int max_concurrency = 4;                        // instances; more callers wait for one
+  // LAMBDA_TASK_ROOT and the working directory; empty: the directory of bootstrap_path.
+  std::string task_root;
+  // Added to the Lambda variables (credentials, region, RAINCHECK_*); see PassThroughEnvironment.
+  std::vector<std::pair<std::string, std::string>> environment;
+  // Receives every line the instances print, prefixed "[request id] ", and the START / END /
+  // REPORT lines. Called from several threads, never concurrently. Default: stderr.
+  std::function<void(std::string_view line)> log_sink;
+  // Called (from an internal thread) when an instance process has been reaped.
+  std::function<void(const ExitInfo&)> on_instance_exit;
+};
+
+// The variables of this process an instance inherits: AWS credentials and region
+// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
+// AWS_DEFAULT_REGION), every RAINCHECK_*, and the sanitizer options (ASAN_OPTIONS, ...).
+std::vector<std::pair<std::string, std::string>> PassThroughEnvironment();
+
+struct InvokeOptions {
+  std::string request_id;      // empty: a new UUID
+  std::string trace_id;        // empty: a new X-Ray header "Root=1-...;Parent=...;Sampled=0"
+  std::string client_context;  // passed as Lambda-Runtime-Client-Context
+};
+
+struct InvokeResult {
+  std::string request_id;
+  std::string payload;         // the function's response, or the error document
+  std::string function_error;  // "" or "Unhandled" (then payload is {errorMessage, errorType, ...})
+  std::string log_tail;        // the last kLogTailBytes of this invocation's log (START..REPORT)
+  bool cold_start = false;     // this invocation started a new instance
+  double init_ms = 0;          // cold starts: spawn to the first GET /next
+  double duration_ms = 0;      // event handed over to result posted
+  long max_memory_kb = 0;      // peak RSS of the instance so far (VmHWM)
+};
+
+class Instance;
+
+// Thread-safe. Instances start on demand, are reused warm, serve one invocation at a time, and
+// number at most max_concurrency; an instance that timed out, crashed or failed to initialise
+// is killed and started afresh by the next invocation it serves.
+class Emulator {
+ public:
+  explicit Emulator(EmulatorOptions options);
+  ~Emulator();  // Shutdown()
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
+
+  // Checks the options (bootstrap executable, limits). Call once before Invoke. Sets SIGPIPE
+  // to be ignored process-wide (a runtime may vanish while we write to it).
+  Status Start();
+
+  // Runs one synchronous invocation. Function failures (handler error, init error, timeout,
+  // crash, oversized response) are OK results with function_error "Unhandled". Errors:
+  //   ResourceExhausted  payload over kMaxSyncRequestBytes
+  //   Unavailable        the emulator is shut down, or bootstrap could not be started
+  //   FailedPrecondition Start() was not called or failed
+  Result<InvokeResult> Invoke(std::string payload, const InvokeOptions& options = {});
+
+  // Fails waiting and running invocations with Unavailable, kills every instance, waits for
+  // the running Invoke calls to return. Idempotent.
+  void Shutdown();
+
+  const EmulatorOptions& options() const { return options_; }
+
+ private:
+  Result<Instance*> Acquire();
+  void Release(Instance* instance);
+  std::vector<std::string> InstanceEnvironment(int index, int port) const;
+
+  EmulatorOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool started_ = false;
+  bool shutting_down_ = false;
+  int active_calls_ = 0;
+  std::vector<std::unique_ptr<Instance>> instances_;
+  std::vector<Instance*> idle_;
+};
+
+}  // namespace raincheck::local
+
+#endif  // RAINCHECK_LOCAL_EMULATOR_H_

@@ -1,0 +1,117 @@
+// One execution environment of the emulator: a Runtime API server on its own loopback port and
+// the bootstrap process that talks to it. Internal to local/; use local/emulator.h.
+#ifndef RAINCHECK_LOCAL_INSTANCE_H_
+#define RAINCHECK_LOCAL_INSTANCE_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "local/child_process.h"
+#include "local/emulator.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace raincheck::local {
+
+struct Invocation {
+  std::string request_id;
+  std::string payload;
+  std::string trace_id;
+  std::string client_context;
+};
+
+// Thread-safe, but Run is called by one thread at a time (the emulator checks instances out).
+class Instance {
+ public:
+  // `env` builds the process environment from the Runtime API port. `options` must outlive this.
+  Instance(int index, const EmulatorOptions& options,
+           std::function<std::vector<std::string>(int port)> env);
+  ~Instance();  // Shutdown()
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  // Binds the Runtime API server to 127.0.0.1 on a free port and starts serving.
+  Status StartServer();
+  int port() const { return port_; }
+  // True while a bootstrap process is running (warm or initialising).
+  bool Warm();
+
+  // Starts bootstrap when it is not running, hands it the invocation and waits for the outcome
+  // (see Emulator::Invoke). Unavailable when shut down or when bootstrap cannot be spawned.
+  Result<InvokeResult> Run(const Invocation& invocation);
+
+  // Makes a waiting Run return Unavailable and pending Runtime API calls answer 500. May be
+  // called while Run is in progress.
+  void BeginShutdown();
+  // BeginShutdown, then kills the process and stops the server. Not while Run is in progress.
+  void Shutdown();
+
+ private:
+  struct Outcome {
+    std::string payload;
+    bool error = false;
+  };
+
+  void InstallRoutes();
+  void HandleNext(const httplib::Request& req, httplib::Response& res);
+  void HandleResult(const httplib::Request& req, httplib::Response& res, bool is_error);
+  void HandleInitError(const httplib::Request& req, httplib::Response& res);
+
+  Status SpawnLocked();
+  void KillAndReap();  // without mu_ held
+  void ReadOutput(int fd);  // the output thread's body
+  // Reads what the process has written so far and emits whole lines; returns false at EOF.
+  bool DrainOutput();
+  void EmitLocked(std::string_view line);  // log_mu_ held
+  void Emit(std::string_view line);
+  bool AlreadyAnsweredLocked(const std::string& id) const;
+  void RememberAnsweredLocked(const std::string& id);
+  long PeakRssKb() const;
+
+  const int index_;
+  const EmulatorOptions& options_;
+  std::function<std::vector<std::string>(int port)> env_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread server_thread_;
+  int port_ = 0;
+
+  std::mutex mu_;  // everything below, up to log_mu_
+  std::condition_variable cv_;
+  bool shutting_down_ = false;
+  std::unique_ptr<ChildProcess> child_;
+  std::thread output_thread_;
+  uint64_t generation_ = 0;  // one per spawned process
+  bool exited_ = false;
+  std::string exit_description_;
+  bool initialised_ = false;  // the process has called GET /next
+  std::optional<std::string> init_error_;
+  std::optional<Invocation> pending_;
+  std::string inflight_id_;
+  bool delivered_ = false;
+  std::chrono::system_clock::time_point deadline_;
+  std::optional<Outcome> outcome_;
+  std::deque<std::string> answered_;
+
+  std::mutex log_mu_;  // the output pipe, partial line, per-invocation log (after mu_)
+  int output_fd_ = -1;
+  std::string log_request_id_;
+  std::string partial_line_;
+  std::string invocation_log_;
+};
+
+}  // namespace raincheck::local
+
+#endif  // RAINCHECK_LOCAL_INSTANCE_H_

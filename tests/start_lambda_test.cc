@@ -1,0 +1,204 @@
+// `raincheck start-lambda` as a user runs it, driven by the real aws CLI (Debian's awscli).
+#include <signal.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "base/strings.h"
+#include "local/child_process.h"
+#include "tests/fakes/upstream_fakes.h"
+#include "tests/support/process.h"
+
+extern char** environ;
+
+namespace raincheck {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kAwsCli = RAINCHECK_AWS_CLI;
+const std::string kScriptedRuntime = RAINCHECK_BINARY_DIR "/tests/scripted_runtime";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A running `raincheck start-lambda --port 0 ...`; its output is collected as it comes.
+class StartLambda {
+ public:
+  explicit StartLambda(std::vector<std::string> args) {
+    local::SpawnOptions spawn;
+    spawn.path = testing::BinaryPath("raincheck");
+    spawn.args = {"start-lambda", "--port", "0"};
+    spawn.args.insert(spawn.args.end(), args.begin(), args.end());
+    for (char** e = environ; *e != nullptr; ++e) spawn.env.emplace_back(*e);
+    auto child = local::ChildProcess::Spawn(spawn);
+    if (!child.ok()) return;
+    child_ = std::move(child).value();
+    const std::string marker = "at http://127.0.0.1:";
+    for (int i = 0; i < 1000 && port_ == 0 && Read(10) != ReadResult::kEof; ++i) {
+      if (const size_t at = output_.find(marker); at != std::string::npos) {
+        const size_t end = output_.find('\n', at);
+        if (end != std::string::npos) port_ = std::stoi(output_.substr(at + marker.size()));
+      }
+    }
+  }
+
+  int port() const { return port_; }
+  const std::string& output() {
+    while (Read(0) == ReadResult::kData) {
+    }
+    return output_;
+  }
+
+  // SIGTERM, then the exit status (as from waitpid).
+  local::ExitInfo Stop() {
+    ::kill(child_->pid(), SIGTERM);
+    while (Read(-1) != ReadResult::kEof) {
+    }
+    stopped_ = true;
+    return child_->Wait();
+  }
+
+  ~StartLambda() {
+    if (child_ && !stopped_) {
+      child_->Kill();
+      child_->Wait();
+    }
+  }
+
+ private:
+  enum class ReadResult { kData, kNothing, kEof };
+  // Reads what is available, waiting up to timeout_ms (-1: until data or EOF).
+  ReadResult Read(int timeout_ms) {
+    pollfd p{child_->output_fd(), POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) return ReadResult::kNothing;
+    char buf[8192];
+    const ssize_t n = ::read(child_->output_fd(), buf, sizeof buf);
+    if (n > 0) {
+      output_.append(buf, static_cast<size_t>(n));
+      return ReadResult::kData;
+    }
+    return n < 0 && errno == EAGAIN ? ReadResult::kNothing : ReadResult::kEof;
+  }
+
+  std::unique_ptr<local::ChildProcess> child_;
+  std::string output_;
+  int port_ = 0;
+  bool stopped_ = false;
+};
+
+class StartLambdaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (kAwsCli.empty() || kAwsCli.find("NOTFOUND") != std::string::npos) {
+      GTEST_SKIP() << "the aws CLI is not installed (Debian package awscli, see "
+                      "scripts/debian-packages.txt)";
+    }
+    out_file_ = ::testing::TempDir() + "start_lambda_out_" + std::to_string(::getpid()) + ".json";
+  }
+
+  // aws lambda invoke ... out_file_; returns the CLI's result with its JSON output parsed.
+  testing::ProcessResult AwsInvoke(int port, const std::string& payload,
+                                   std::vector<std::string> extra = {},
+                                   const std::string& function = "raincheck") {
+    std::vector<std::string> argv = {kAwsCli, "lambda", "invoke", "--endpoint-url",
+                                     "http://127.0.0.1:" + std::to_string(port), "--function-name",
+                                     function, "--payload", payload, "--cli-binary-format",
+                                     "raw-in-base64-out"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(out_file_);
+    return testing::RunProcess(argv, "",
+                               {{"AWS_ACCESS_KEY_ID", "test"},
+                                {"AWS_SECRET_ACCESS_KEY", "test"},
+                                {"AWS_DEFAULT_REGION", "us-east-1"},
+                                {"AWS_EC2_METADATA_DISABLED", "true"},
+                                {"AWS_CONFIG_FILE", "/dev/null"},
+                                {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
+                                {"AWS_PAGER", ""}});
+  }
+
+  std::string out_file_;
+};
+
+TEST_F(StartLambdaTest, AwsCliInvokesTheRealBootstrap) {
+  fakes::OpenMeteoForecastFake openmeteo;
+  const std::string dir = ::testing::TempDir() + "rc-start-lambda-" + std::to_string(::getpid());
+  StartLambda server({"--max-concurrency", "2", "--timeout", "5", "--env",
+                      "RAINCHECK_OPENMETEO_URL=" + openmeteo.base_url(), "--env",
+                      "RAINCHECK_RECORDS=dir:" + dir + "/records", "--env",
+                      "RAINCHECK_SPOOL=" + dir + "/spool"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  const std::string event = ReadFile(RAINCHECK_SOURCE_DIR "/data/events/forecast-cape-town.json");
+
+  auto ok = AwsInvoke(server.port(), event, {"--log-type", "Tail"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const nlohmann::json result = nlohmann::json::parse(ok.out);
+  EXPECT_EQ(result["StatusCode"], 200);
+  EXPECT_EQ(result["ExecutedVersion"], "$LATEST");
+  EXPECT_FALSE(result.contains("FunctionError"));
+  const nlohmann::json response = nlohmann::json::parse(ReadFile(out_file_));
+  EXPECT_EQ(response["statusCode"], 200);
+  EXPECT_THAT(response["body"].get<std::string>(), HasSubstr("Cape Town"));
+  auto log = base::Base64Decode(result["LogResult"].get<std::string>());
+  ASSERT_TRUE(log.ok());
+  EXPECT_THAT(*log, HasSubstr("START RequestId: "));
+  EXPECT_THAT(*log, HasSubstr("REPORT RequestId: "));
+
+  // Not an API Gateway event: the CLI reports the function error; the payload is the error.
+  auto failed = AwsInvoke(server.port(), R"({"not":"an event"})");
+  ASSERT_EQ(failed.exit_code, 0) << failed.err;
+  const nlohmann::json failed_result = nlohmann::json::parse(failed.out);
+  EXPECT_EQ(failed_result["StatusCode"], 200);
+  EXPECT_EQ(failed_result["FunctionError"], "Unhandled");
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(out_file_))["errorType"], "InvalidArgument");
+
+  auto missing = AwsInvoke(server.port(), "{}", {}, "other-function");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err, HasSubstr("ResourceNotFoundException"));
+
+  auto event_type = AwsInvoke(server.port(), "{}", {"--invocation-type", "Event"});
+  ASSERT_EQ(event_type.exit_code, 0) << event_type.err;
+  EXPECT_EQ(nlohmann::json::parse(event_type.out)["StatusCode"], 202);
+  auto dry_run = AwsInvoke(server.port(), "{}", {"--invocation-type", "DryRun"});
+  ASSERT_EQ(dry_run.exit_code, 0) << dry_run.err;
+  EXPECT_EQ(nlohmann::json::parse(dry_run.out)["StatusCode"], 204);
+
+  // The instance's log lines reach the terminal prefixed with the request id.
+  EXPECT_THAT(server.output(), HasSubstr("] END RequestId: "));
+  const local::ExitInfo exit = server.Stop();
+  EXPECT_EQ(exit.Describe(), "exit status 0");
+  EXPECT_EQ(server.output().find("Sanitizer"), std::string::npos) << server.output();
+}
+
+TEST_F(StartLambdaTest, TimeoutIsReportedToTheCliAndStopKillsInstances) {
+  StartLambda server({"--bootstrap", kScriptedRuntime, "--timeout", "1", "--max-concurrency", "1"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  auto slow = AwsInvoke(server.port(), R"({"sleep_ms":30000})");
+  ASSERT_EQ(slow.exit_code, 0) << slow.err;
+  EXPECT_EQ(nlohmann::json::parse(slow.out)["FunctionError"], "Unhandled");
+  EXPECT_THAT(nlohmann::json::parse(ReadFile(out_file_))["errorMessage"].get<std::string>(),
+              HasSubstr("Task timed out after 1.00 seconds"));
+
+  auto warm = AwsInvoke(server.port(), "{}");
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  const auto pid = nlohmann::json::parse(ReadFile(out_file_))["pid"].get<int>();
+  ASSERT_EQ(::kill(pid, 0), 0);  // the instance is alive and warm
+  const local::ExitInfo exit = server.Stop();
+  EXPECT_EQ(exit.Describe(), "exit status 0");
+  EXPECT_EQ(::kill(pid, 0), -1);  // and gone after SIGTERM (reaped by start-lambda)
+  EXPECT_EQ(errno, ESRCH);
+}
+
+}  // namespace
+}  // namespace raincheck
