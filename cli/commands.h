@@ -21,6 +21,7 @@ void RegisterPredict(CLI::App& root, int* exit_code);
 void RegisterInspect(CLI::App& root, int* exit_code);
 void RegisterPackage(CLI::App& root, int* exit_code);
 void RegisterDeploy(CLI::App& root, int* exit_code);
+void RegisterStartApi(CLI::App& root, int* exit_code);
 
 }  // namespace raincheck::cli
 

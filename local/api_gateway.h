@@ -1,0 +1,110 @@
+// A local API Gateway: an HTTP/1.1 server (cpp-httplib) that turns requests into API Gateway
+// events, invokes the function through a FunctionInvoker and maps its proxy response back, as
+// API Gateway does. It also serves the web page and a health check. See docs/start_api.md.
+#ifndef RAINCHECK_LOCAL_API_GATEWAY_H_
+#define RAINCHECK_LOCAL_API_GATEWAY_H_
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "lambda/event.h"
+
+namespace raincheck::local {
+
+// What one invocation of the function produced.
+struct FunctionResult {
+  std::string payload;  // the function's response, or Lambda's error document
+  // Empty when the function returned normally; otherwise Lambda's errorType, e.g.
+  // "Sandbox.Timedout" (the function ran out of time), "Runtime.ExitError", or the handler's.
+  std::string error_type;
+  bool function_error = false;
+};
+
+// Runs the function. Implementations: the Lambda emulator (local/emulator_invoker.h) and
+// in-process invokers for tests.
+class FunctionInvoker {
+ public:
+  virtual ~FunctionInvoker() = default;
+  // Thread-safe; called concurrently from the server's threads. `request_id` is the id the
+  // invocation should carry. Errors mean the function could not be invoked at all:
+  // ResourceExhausted (event over the payload limit), DeadlineExceeded (no answer in time),
+  // Unavailable (shut down, cannot start).
+  virtual Result<FunctionResult> Invoke(std::string event, const std::string& request_id) = 0;
+};
+
+// A file of the web page served as is.
+struct StaticAsset {
+  std::string path;          // "/", "/app.js"
+  std::string content_type;  // "text/html; charset=utf-8"
+  std::string_view body;     // must outlive the gateway
+};
+
+struct ApiGatewayOptions {
+  std::string host = "127.0.0.1";
+  int port = 3000;  // 0: any free port (see ApiGateway::port())
+  lambda::PayloadVersion payload_version = lambda::PayloadVersion::kV2;
+  std::string stage;  // empty: "Prod" (1.0) / "$default" (2.0)
+  // Larger request bodies are answered 413. 4 MiB keeps a base64-encoded body inside Lambda's
+  // 6 MB synchronous payload limit.
+  size_t max_body_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout{5000};   // per read while receiving a request
+  std::chrono::milliseconds write_timeout{5000};  // per write while sending a response
+  std::chrono::milliseconds idle_timeout{5000};   // keep-alive connection with no request
+  size_t max_requests_per_connection = 10000;
+  // Worker threads: each open connection holds one while it is served, so this bounds the
+  // connections (slow ones included) served at once; the rest wait in the accept queue.
+  size_t threads = 128;
+  std::vector<StaticAsset> assets;  // GET-able paths besides /forecast and /health
+  const base::Clock* clock = nullptr;   // event times; required
+  const base::Logger* logger = nullptr; // access log at debug level; required
+};
+
+// Routes:
+//   GET|HEAD /forecast     the function (every other method: 405)
+//   GET|HEAD /health       200 {"status":"ok"}
+//   GET|HEAD <asset path>  the asset
+//   anything else          404 {"message":"Not Found"}
+// Errors as API Gateway words them: 502 {"message":"Internal server error"} for a function
+// error or a malformed response, 504 {"message":"Endpoint request timed out"} for a timeout,
+// 413 for bodies over max_body_bytes.
+class ApiGateway {
+ public:
+  // `invoker` must outlive the gateway.
+  ApiGateway(ApiGatewayOptions options, FunctionInvoker* invoker);
+  ~ApiGateway();  // Stop()
+  ApiGateway(const ApiGateway&) = delete;
+  ApiGateway& operator=(const ApiGateway&) = delete;
+
+  // Binds the listening socket and starts serving on a background thread. Unavailable when
+  // the address cannot be bound; FailedPrecondition when called twice.
+  Status Start();
+  // The bound port (after Start).
+  int port() const { return port_; }
+  // "http://127.0.0.1:3000/" (IPv6 hosts in brackets; the loopback address when listening on
+  // every interface).
+  std::string Url() const;
+
+  // Stops accepting, lets in-flight requests finish and closes idle connections, then returns.
+  // Idempotent; thread-safe.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+// Maps a function's result to the HTTP response API Gateway would send (exposed for tests).
+lambda::HttpResponse MapFunctionResult(const Result<FunctionResult>& result,
+                                       lambda::PayloadVersion version);
+
+}  // namespace raincheck::local
+
+#endif  // RAINCHECK_LOCAL_API_GATEWAY_H_

@@ -1,0 +1,235 @@
+// Black-box tests of `raincheck start-api` over real HTTP: the binary as a user starts it.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "base/env.h"
+#include "tests/fakes/upstream_fakes.h"
+#include "tests/support/process.h"
+
+namespace raincheck {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using testing::BinaryPath;
+using testing::RunProcess;
+
+// `raincheck start-api ARGS` in the background; stdout is read for the URL it prints.
+class StartApi {
+ public:
+  explicit StartApi(std::vector<std::string> args) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return;
+    args.insert(args.begin(), {BinaryPath("raincheck"), "start-api"});
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    out_ = out[0];
+    // Wait (bounded) for "serving http://host:port/".
+    const std::regex serving("serving (http://[^ ]+/)");
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < end) {
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buf[1024];
+      const ssize_t n = read(out_, buf, sizeof buf);
+      if (n <= 0) break;
+      printed_.append(buf, static_cast<size_t>(n));
+      std::smatch m;
+      if (std::regex_search(printed_, m, serving)) {
+        url_ = m[1];
+        port_ = std::stoi(url_.substr(url_.rfind(':') + 1));
+        return;
+      }
+    }
+  }
+  ~StartApi() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) close(out_);
+  }
+
+  const std::string& url() const { return url_; }
+  const std::string& printed() const { return printed_; }
+  httplib::Client Client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  // Sends `sig` and returns the exit status (-1 if it did not exit normally).
+  int Stop(int sig) {
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  bool reaped_ = false;
+  int port_ = 0;
+  std::string url_;
+  std::string printed_;
+};
+
+// The function's upstream (Open-Meteo) on loopback and its records in a temporary directory.
+class FunctionUpstreams {
+ public:
+  FunctionUpstreams()
+      : dir_(std::filesystem::temp_directory_path() / ("rc-start-api-" + base::NewUuid())) {}
+  ~FunctionUpstreams() { std::filesystem::remove_all(dir_); }
+  // `extra` first, then the flags that point the function at the fakes.
+  std::vector<std::string> Args(std::vector<std::string> extra) const {
+    for (const std::string& kv :
+         {"RAINCHECK_OPENMETEO_URL=" + openmeteo_.base_url(),
+          "RAINCHECK_RECORDS=dir:" + (dir_ / "records").string(),
+          "RAINCHECK_SPOOL=" + (dir_ / "spool").string()}) {
+      extra.push_back("--env");
+      extra.push_back(kv);
+    }
+    return extra;
+  }
+
+ private:
+  fakes::OpenMeteoForecastFake openmeteo_;
+  std::filesystem::path dir_;
+};
+
+TEST(StartApiTest, ServesThePageTheFunctionAndHealthThenStopsOnSigterm) {
+  FunctionUpstreams up;
+  StartApi api(up.Args({"--port", "0", "--log-level", "warn"}));
+  ASSERT_FALSE(api.url().empty()) << api.printed();
+  EXPECT_THAT(api.url(), ::testing::StartsWith("http://127.0.0.1:"));
+  EXPECT_THAT(api.printed(), HasSubstr("forecast?city="));
+
+  auto page = api.Client().Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->body, HasSubstr("<label for=\"city\">City</label>"));
+  for (const char* asset : {"/app.js", "/style.css", "/favicon.svg"}) {
+    auto r = api.Client().Get(asset);
+    ASSERT_TRUE(r) << asset;
+    EXPECT_EQ(r->status, 200) << asset;
+  }
+
+  auto forecast = api.Client().Get("/forecast?city=Cape%20Town&format=json");
+  ASSERT_TRUE(forecast);
+  EXPECT_EQ(forecast->status, 200) << forecast->body;
+  const json body = json::parse(forecast->body);
+  EXPECT_EQ(body["city"], "Cape Town");
+  EXPECT_EQ(body["place"]["country_code"], "ZA");
+  EXPECT_TRUE(body["prediction"]["probability"].is_number());
+
+  auto unknown = api.Client().Get("/forecast?city=Atlantisxyz&format=json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(body["request_id"], forecast->get_header_value("Apigw-Requestid"));
+
+  auto html = api.Client().Get("/forecast?city=Lima");
+  ASSERT_TRUE(html);
+  EXPECT_EQ(html->status, 200);
+  EXPECT_THAT(html->get_header_value("Content-Type"), HasSubstr("text/html"));
+
+  auto invalid = api.Client().Get("/forecast?city=%01&format=json");
+  ASSERT_TRUE(invalid);
+  EXPECT_EQ(invalid->status, 400);
+  EXPECT_EQ(json::parse(invalid->body)["error"]["status"], 400);
+
+  auto health = api.Client().Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto missing = api.Client().Get("/secrets");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  auto wrong = api.Client().Delete("/forecast");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+
+  EXPECT_EQ(api.Stop(SIGTERM), 0);
+}
+
+TEST(StartApiTest, ManyKeepAliveClientsAtOnce) {
+  FunctionUpstreams up;
+  StartApi api(up.Args({"--port", "0", "--log-level", "warn"}));
+  ASSERT_FALSE(api.url().empty()) << api.printed();
+  constexpr int kClients = 32;
+  constexpr int kRequests = 20;
+  std::vector<std::future<int>> oks;
+  for (int c = 0; c < kClients; ++c) {
+    oks.push_back(std::async(std::launch::async, [&api, c] {
+      httplib::Client client = api.Client();
+      client.set_keep_alive(true);
+      int ok = 0;
+      for (int i = 0; i < kRequests; ++i) {
+        // Unknown cities: every answer is a distinct 404 naming the city asked for.
+        const std::string city = "Nowhere" + std::to_string(c) + "x" + std::to_string(i);
+        auto r = client.Get("/forecast?format=json&city=" + city);
+        if (r && r->status == 404 && !json::parse(r->body)["error"]["request_id"].empty()) ++ok;
+      }
+      return ok;
+    }));
+  }
+  for (auto& f : oks) EXPECT_EQ(f.get(), kRequests);
+  EXPECT_EQ(api.Stop(SIGTERM), 0);
+}
+
+TEST(StartApiTest, RestPayloadAndSigint) {
+  FunctionUpstreams up;
+  StartApi api(up.Args({"--port", "0", "--payload", "1.0", "--log-level", "warn"}));
+  ASSERT_FALSE(api.url().empty()) << api.printed();
+  EXPECT_THAT(api.printed(), HasSubstr("payload 1.0"));
+  auto r = api.Client().Get("/forecast?city=Lima&city=Quito&format=json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);  // a repeated city is refused by the function
+  EXPECT_FALSE(r->get_header_value("x-amzn-RequestId").empty());
+  auto ok = api.Client().Get("/forecast?city=Quito&format=json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(api.Stop(SIGINT), 0);
+}
+
+TEST(StartApiTest, UsageErrorsAndABusyPort) {
+  auto bad_payload = RunProcess({BinaryPath("raincheck"), "start-api", "--payload", "3.0"});
+  EXPECT_EQ(bad_payload.exit_code, 2);
+  EXPECT_THAT(bad_payload.err, HasSubstr("--payload"));
+  auto bad_port = RunProcess({BinaryPath("raincheck"), "start-api", "--port", "70000"});
+  EXPECT_EQ(bad_port.exit_code, 2);
+
+  StartApi first({"--port", "0", "--log-level", "warn"});
+  ASSERT_FALSE(first.url().empty()) << first.printed();
+  const std::string port = first.url().substr(first.url().rfind(':') + 1, 5);
+  auto second = RunProcess({BinaryPath("raincheck"), "start-api", "--port",
+                            std::to_string(std::stoi(port))});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.err, HasSubstr("cannot listen on 127.0.0.1:"));
+  EXPECT_EQ(first.Stop(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace raincheck
