@@ -1,10 +1,11 @@
 // `raincheck deploy`: CloudFormation package + deploy of dist/template.yaml with the aws CLI.
 // The work is in packaging/deploy.h; see docs/packaging.md.
+#include "packaging/deploy.h"
+
 #include <cstdio>
 #include <memory>
 
 #include "cli/commands.h"
-#include "packaging/deploy.h"
 #include "packaging/subprocess.h"
 
 namespace raincheck::cli {
@@ -39,13 +40,15 @@ void RegisterDeploy(CLI::App& root, int* exit_code) {
   auto f = std::make_shared<DeployFlags>();
   auto& o = f->options;
   CLI::App* cmd = root.add_subcommand(
-      "deploy", "Deploy the packaged function with the aws CLI (aws cloudformation package/deploy)");
+      "deploy",
+      "Deploy the packaged function with the aws CLI (aws cloudformation package/deploy)");
   cmd->add_flag("--dry-run", f->dry_run, "Print the commands, one per line, without running them");
   cmd->add_option("--dist", o.dist_dir, "Where `raincheck package` wrote its artefacts")
       ->capture_default_str();
   cmd->add_option("--stack-name", o.stack_name, "CloudFormation stack")->capture_default_str();
   cmd->add_option("--region", o.region, "AWS region (default: the aws CLI's)");
-  cmd->add_option("--s3-bucket", o.s3_bucket, "Existing bucket the zips are uploaded to")->required();
+  cmd->add_option("--s3-bucket", o.s3_bucket, "Existing bucket the zips are uploaded to")
+      ->required();
   cmd->add_option("--records-bucket", o.records_bucket, "Create this bucket for the records");
   cmd->add_option("--geocoder", o.geocoder, "offline, openmeteo, nominatim or locationiq");
   cmd->add_option("--weather", o.weather, "openmeteo or darksky");

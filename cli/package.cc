@@ -1,12 +1,13 @@
 // `raincheck package`: function.zip, model-layer.zip and template.yaml for AWS Lambda.
 // The work is in packaging/package.h; see docs/packaging.md.
+#include "packaging/package.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
-#include "packaging/package.h"
 
 namespace raincheck::cli {
 namespace {
@@ -40,14 +41,16 @@ void RegisterPackage(CLI::App& root, int* exit_code) {
   o->model_path = RAINCHECK_DEFAULT_MODEL_PATH;
   o->gazetteer_path = RAINCHECK_GAZETTEER_INDEX_PATH;
   o->attribution_path = RAINCHECK_GAZETTEER_ATTRIBUTION_PATH;
-  CLI::App* cmd = root.add_subcommand(
-      "package", "Write function.zip, model-layer.zip and template.yaml (AWS SAM) for Lambda");
+  CLI::App* cmd = root.add_subcommand("package",
+                                      "Write function.zip, model-layer.zip, runtime-layer.zip and "
+                                      "template.yaml (AWS SAM) for Lambda");
   cmd->add_option("--out", o->out_dir, "Output directory")->capture_default_str();
   cmd->add_option("--model", o->model_path, "Model file (its .card.md/.card.json go in the layer)")
       ->capture_default_str();
   cmd->add_option("--bootstrap", o->bootstrap_path,
                   "The runtime executable (default: bootstrap beside this program)");
-  cmd->add_option("--gazetteer", o->gazetteer_path, "Offline gazetteer index")->capture_default_str();
+  cmd->add_option("--gazetteer", o->gazetteer_path, "Offline gazetteer index")
+      ->capture_default_str();
   cmd->add_option("--architecture", o->architecture,
                   "x86_64 or arm64 (default: this machine's; must match bootstrap)");
   cmd->callback([o, exit_code]() { *exit_code = Run(*o); });

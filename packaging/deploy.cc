@@ -8,8 +8,9 @@ namespace raincheck::packaging {
 
 Result<std::vector<std::vector<std::string>>> DeployCommands(const DeployOptions& o) {
   if (o.s3_bucket.empty()) {
-    return Status::InvalidArgument("--s3-bucket is required (the bucket aws cloudformation package "
-                                   "uploads function.zip and model-layer.zip to)");
+    return Status::InvalidArgument(
+        "--s3-bucket is required (the bucket aws cloudformation package "
+        "uploads function.zip and model-layer.zip to)");
   }
   if (o.stack_name.empty()) return Status::InvalidArgument("--stack-name must not be empty");
   namespace fs = std::filesystem;
@@ -18,14 +19,22 @@ Result<std::vector<std::vector<std::string>>> DeployCommands(const DeployOptions
   std::vector<std::string> region;
   if (!o.region.empty()) region = {"--region", o.region};
 
-  std::vector<std::string> package = {o.aws, "cloudformation", "package", "--template-file",
-                                      template_file, "--s3-bucket", o.s3_bucket,
-                                      "--output-template-file", packaged};
+  std::vector<std::string> package = {
+      o.aws,         "cloudformation", "package",   "--template-file",
+      template_file, "--s3-bucket",    o.s3_bucket, "--output-template-file",
+      packaged};
   package.insert(package.end(), region.begin(), region.end());
 
-  std::vector<std::string> deploy = {o.aws, "cloudformation", "deploy", "--template-file", packaged,
-                                     "--stack-name", o.stack_name, "--capabilities",
-                                     "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"};
+  std::vector<std::string> deploy = {o.aws,
+                                     "cloudformation",
+                                     "deploy",
+                                     "--template-file",
+                                     packaged,
+                                     "--stack-name",
+                                     o.stack_name,
+                                     "--capabilities",
+                                     "CAPABILITY_IAM",
+                                     "CAPABILITY_AUTO_EXPAND"};
   deploy.insert(deploy.end(), region.begin(), region.end());
   std::vector<std::string> overrides;
   auto add = [&overrides](const char* key, const std::string& value) {
@@ -63,8 +72,9 @@ Status RunDeploy(const DeployOptions& o) {
       message += ShellJoin({argv[0], argv[1], argv[2]});
       message += "` failed with exit code ";
       message += std::to_string(*rc);
-      message += "; check the AWS credentials (aws configure, AWS_PROFILE or "
-                 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), the region and the messages above";
+      message +=
+          "; check the AWS credentials (aws configure, AWS_PROFILE or "
+          "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), the region and the messages above";
       return Status::FailedPrecondition(message);
     }
   }

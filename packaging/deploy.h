@@ -11,13 +11,13 @@
 namespace raincheck::packaging {
 
 struct DeployOptions {
-  std::string aws = "aws";          // the aws CLI
-  std::string dist_dir = "dist";    // where `raincheck package` wrote its artefacts
+  std::string aws = "aws";        // the aws CLI
+  std::string dist_dir = "dist";  // where `raincheck package` wrote its artefacts
   std::string stack_name = "raincheck";
-  std::string region;               // empty: the aws CLI's own default
-  std::string s3_bucket;            // where `aws cloudformation package` uploads the zips
-  std::string records_bucket;       // empty: no records bucket
-  std::string geocoder;             // empty: the template's default
+  std::string region;          // empty: the aws CLI's own default
+  std::string s3_bucket;       // where `aws cloudformation package` uploads the zips
+  std::string records_bucket;  // empty: no records bucket
+  std::string geocoder;        // empty: the template's default
   std::string weather;
   std::string locationiq_key_ssm_parameter;  // names / ids, never the keys themselves
   std::string darksky_key_secret_id;

@@ -26,14 +26,16 @@ TEST(DeployCommandsTest, PackageThenDeploy) {
   auto c = DeployCommands(o);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_EQ(c->size(), 2u);
-  EXPECT_EQ(ShellJoin((*c)[0]),
-            "aws cloudformation package --template-file 'out dir/template.yaml' --s3-bucket artefacts "
-            "--output-template-file 'out dir/packaged.yaml' --region eu-west-1");
-  EXPECT_EQ(ShellJoin((*c)[1]),
-            "aws cloudformation deploy --template-file 'out dir/packaged.yaml' --stack-name raincheck "
-            "--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --region eu-west-1 "
-            "--parameter-overrides RecordsBucketName=rain-records "
-            "LocationIqKeySsmParameter=raincheck/locationiq");
+  EXPECT_EQ(
+      ShellJoin((*c)[0]),
+      "aws cloudformation package --template-file 'out dir/template.yaml' --s3-bucket artefacts "
+      "--output-template-file 'out dir/packaged.yaml' --region eu-west-1");
+  EXPECT_EQ(
+      ShellJoin((*c)[1]),
+      "aws cloudformation deploy --template-file 'out dir/packaged.yaml' --stack-name raincheck "
+      "--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --region eu-west-1 "
+      "--parameter-overrides RecordsBucketName=rain-records "
+      "LocationIqKeySsmParameter=raincheck/locationiq");
 }
 
 TEST(DeployCommandsTest, NeedsAnArtefactBucket) {

@@ -48,7 +48,8 @@ Result<LibraryClosure> ParseLddOutput(const std::string& output) {
     std::string arrow;
     std::string target;
     words >> first >> arrow >> target;
-    if (first.empty() || first.rfind("linux-vdso", 0) == 0 || first.rfind("linux-gate", 0) == 0) continue;
+    if (first.empty() || first.rfind("linux-vdso", 0) == 0 || first.rfind("linux-gate", 0) == 0)
+      continue;
     if (arrow == "=>") {
       if (target == "not" || target.empty() || target.front() != '/') {
         return Status::NotFound("shared library " + first + " not found (ldd: " + line + ")");
@@ -60,7 +61,8 @@ Result<LibraryClosure> ParseLddOutput(const std::string& output) {
       return Status::FailedPrecondition("the executable is statically linked; nothing to bundle");
     }
   }
-  if (out.loader.path.empty()) return Status::NotFound("ldd named no dynamic loader (ld-linux-*.so.*)");
+  if (out.loader.path.empty())
+    return Status::NotFound("ldd named no dynamic loader (ld-linux-*.so.*)");
   return out;
 }
 
@@ -75,7 +77,8 @@ Result<LibraryClosure> ResolveLibraries(const std::string& executable) {
 std::string LauncherScript(const std::string& loader_name) {
   return "#!/bin/sh\n"
          "# raincheck's Lambda bootstrap: runs bin/bootstrap with the C library and shared\n"
-         "# libraries it was built against (the runtime layer's /opt/raincheck/lib, or lib/ beside\n"
+         "# libraries it was built against (the runtime layer's /opt/raincheck/lib, or lib/ "
+         "beside\n"
          "# this script), so it does not depend on the host's glibc.\n"
          "# See docs/packaging.md.\n"
          "root=\"${LAMBDA_TASK_ROOT:-$(dirname \"$0\")}\"\n"
@@ -90,7 +93,8 @@ std::string LauncherScript(const std::string& loader_name) {
          "fi\n"
          "lib=\"$root/lib\"\n"
          "[ -d \"$lib\" ] || lib=/opt/raincheck/lib\n"
-         "exec \"$lib/" + loader_name + "\" --library-path \"$lib\" \"$root/bin/bootstrap\" \"$@\"\n";
+         "exec \"$lib/" +
+         loader_name + "\" --library-path \"$lib\" \"$root/bin/bootstrap\" \"$@\"\n";
 }
 
 Result<std::vector<Artefact>> Package(const PackageOptions& o) {
@@ -103,7 +107,9 @@ Result<std::vector<Artefact>> Package(const PackageOptions& o) {
                                    "; build on (or cross-compile for) " + arch + " to package it");
   }
   RC_ASSIGN_OR_RETURN(std::string bootstrap, Read(o.bootstrap_path, "bootstrap"));
-  if (bootstrap.size() < 4 || bootstrap.compare(0, 4, "\x7f" "ELF") != 0) {
+  if (bootstrap.size() < 4 || bootstrap.compare(0, 4,
+                                                "\x7f"
+                                                "ELF") != 0) {
     return Status::InvalidArgument(o.bootstrap_path + ": not an ELF executable");
   }
   RC_ASSIGN_OR_RETURN(std::string model, Read(o.model_path, "model"));
@@ -138,7 +144,8 @@ Result<std::vector<Artefact>> Package(const PackageOptions& o) {
                       "gazetteer.bin is derived from GeoNames (CC BY 4.0); its provenance and "
                       "attribution follow. The shared libraries are in runtime-layer.zip, with "
                       "their notice.\n\n"
-                      "---\n\n" + attribution,
+                      "---\n\n" +
+                          attribution,
                       0644});
 
   // The layer: extracted under /opt, so raincheck/model.rcf is /opt/raincheck/model.rcf.

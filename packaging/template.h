@@ -10,9 +10,9 @@ struct TemplateOptions {
   std::string architecture = "x86_64";  // or "arm64"
   int memory_mb = 128;
   int timeout_s = 10;
-  std::string function_zip = "function.zip";    // CodeUri, relative to the template
-  std::string layer_zip = "model-layer.zip";     // ContentUri
-  std::string runtime_zip = "runtime-layer.zip"; // the loader and shared libraries
+  std::string function_zip = "function.zip";      // CodeUri, relative to the template
+  std::string layer_zip = "model-layer.zip";      // ContentUri
+  std::string runtime_zip = "runtime-layer.zip";  // the loader and shared libraries
 };
 
 // The template text (YAML). API keys only ever appear as SSM parameter names / Secrets Manager

@@ -59,7 +59,9 @@ Status WriteZip(const std::string& path, const std::vector<ZipEntry>& entries) {
   std::remove(tmp.c_str());
   int error = 0;
   zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (z == nullptr) return Status::IOError(tmp + ": cannot create zip (libzip error " + std::to_string(error) + ")");
+  if (z == nullptr)
+    return Status::IOError(tmp + ": cannot create zip (libzip error " + std::to_string(error) +
+                           ")");
   for (const auto& e : entries) {
     zip_source_t* src = zip_source_buffer(z, e.data.data(), e.data.size(), 0);
     if (src == nullptr) {
@@ -106,7 +108,8 @@ Result<std::vector<ZipListing>> ListZip(const std::string& path) {
     const auto idx = static_cast<zip_uint64_t>(i);
     zip_stat_t st;
     zip_stat_init(&st);
-    if (zip_stat_index(z.get(), idx, 0, &st) != 0) return Status::Corruption(path + ": " + ZipError(z.get()));
+    if (zip_stat_index(z.get(), idx, 0, &st) != 0)
+      return Status::Corruption(path + ": " + ZipError(z.get()));
     ZipListing l;
     l.name = st.name;
     l.size = st.size;
@@ -127,13 +130,15 @@ Result<std::string> ReadZipEntry(const std::string& path, const std::string& nam
   RC_ASSIGN_OR_RETURN(auto z, OpenForReading(path));
   zip_stat_t st;
   zip_stat_init(&st);
-  if (zip_stat(z.get(), name.c_str(), 0, &st) != 0) return Status::NotFound(path + ": no entry " + name);
+  if (zip_stat(z.get(), name.c_str(), 0, &st) != 0)
+    return Status::NotFound(path + ": no entry " + name);
   zip_file_t* f = zip_fopen(z.get(), name.c_str(), 0);
   if (f == nullptr) return Status::Corruption(path + ": " + ZipError(z.get()));
   std::string data(static_cast<size_t>(st.size), '\0');
   const zip_int64_t got = zip_fread(f, data.data(), st.size);
   zip_fclose(f);
-  if (got < 0 || static_cast<zip_uint64_t>(got) != st.size) return Status::Corruption(path + ": short read of " + name);
+  if (got < 0 || static_cast<zip_uint64_t>(got) != st.size)
+    return Status::Corruption(path + ": short read of " + name);
   return data;
 }
 

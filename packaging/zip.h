@@ -13,9 +13,9 @@
 namespace raincheck::packaging {
 
 struct ZipEntry {
-  std::string name;       // path inside the archive, '/'-separated, no leading '/'
-  std::string data;       // the contents
-  uint32_t mode = 0644;   // Unix permission bits
+  std::string name;      // path inside the archive, '/'-separated, no leading '/'
+  std::string data;      // the contents
+  uint32_t mode = 0644;  // Unix permission bits
 };
 
 // Writes `entries` (deflated, in order) to `path`, replacing it. Fails on duplicate or unsafe
@@ -24,9 +24,9 @@ Status WriteZip(const std::string& path, const std::vector<ZipEntry>& entries);
 
 struct ZipListing {
   std::string name;
-  uint32_t mode = 0;        // Unix permission bits from the external attributes (0 if none)
+  uint32_t mode = 0;  // Unix permission bits from the external attributes (0 if none)
   bool unix_attributes = false;
-  uint64_t size = 0;        // uncompressed
+  uint64_t size = 0;  // uncompressed
   uint64_t compressed_size = 0;
 };
 

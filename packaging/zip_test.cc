@@ -39,7 +39,8 @@ TEST(ZipTest, RejectsUnsafeAndDuplicateNames) {
   EXPECT_EQ(WriteZip(path, {{"../evil", "", 0644}}).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(WriteZip(path, {{"/abs", "", 0644}}).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(WriteZip(path, {{"a//b", "", 0644}}).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(WriteZip(path, {{"a", "1", 0644}, {"a", "2", 0644}}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(WriteZip(path, {{"a", "1", 0644}, {"a", "2", 0644}}).code(),
+            StatusCode::kInvalidArgument);
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 

@@ -1,11 +1,10 @@
 // `raincheck package` and `raincheck deploy` as users run them: the zip layout, the template
 // (parsed as YAML), the unpacked function answering through the Runtime API emulator on this
 // machine and inside an older Debian root (glibc 2.31), and the deploy dry run.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -70,14 +69,16 @@ class PackageTest : public ::testing::Test {
   }
 
   // One invocation of the forecast event through the emulator running `bootstrap`.
-  static local::InvokeResult InvokeOnce(const std::string& bootstrap, const std::string& task_root) {
+  static local::InvokeResult InvokeOnce(const std::string& bootstrap,
+                                        const std::string& task_root) {
     fakes::OpenMeteoForecastFake openmeteo;
     local::EmulatorOptions o;
     o.bootstrap_path = bootstrap;
     o.task_root = task_root;
     o.timeout = std::chrono::milliseconds(8000);
     o.init_timeout = std::chrono::milliseconds(8000);
-    o.environment = {{"RAINCHECK_OPENMETEO_URL", openmeteo.base_url()}, {"RAINCHECK_RECORDS", "off"}};
+    o.environment = {{"RAINCHECK_OPENMETEO_URL", openmeteo.base_url()},
+                     {"RAINCHECK_RECORDS", "off"}};
     o.log_sink = [](std::string_view) {};
     local::Emulator emulator(o);
     EXPECT_TRUE(emulator.Start().ok());
@@ -103,7 +104,8 @@ testing::ProcessResult* PackageTest::package_ = nullptr;
 
 TEST_F(PackageTest, PrintsEachArtefactWithItsSize) {
   ASSERT_EQ(package_->exit_code, 0) << package_->err;
-  for (const char* name : {"function.zip", "model-layer.zip", "runtime-layer.zip", "template.yaml"}) {
+  for (const char* name :
+       {"function.zip", "model-layer.zip", "runtime-layer.zip", "template.yaml"}) {
     EXPECT_THAT(package_->out, HasSubstr(Dist(name))) << package_->out;
     EXPECT_THAT(package_->out, HasSubstr(std::to_string(fs::file_size(Dist(name))) + " bytes"));
   }
@@ -126,7 +128,9 @@ TEST_F(PackageTest, FunctionZipLayout) {
   EXPECT_EQ(launcher->rfind("#!/bin/sh\n", 0), 0u);
   auto elf = packaging::ReadZipEntry(Dist("function.zip"), "bin/bootstrap");
   ASSERT_TRUE(elf.ok());
-  EXPECT_EQ(elf->substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(elf->substr(0, 4),
+            "\x7f"
+            "ELF");
   EXPECT_EQ(entries["model.rcf"].size, fs::file_size(kModel));
   EXPECT_EQ(entries["gazetteer.bin"].size, fs::file_size(kGazetteer));
   auto notices = packaging::ReadZipEntry(Dist("function.zip"), "THIRD-PARTY-NOTICES.md");
@@ -291,9 +295,10 @@ TEST_F(PackageTest, RunsInAnOlderDebianUserland) {
   EXPECT_THAT(bare.err, HasSubstr("error while loading shared libraries"));
 
   const std::string wrapper = *dir_ + "/chroot-bootstrap";
-  ASSERT_TRUE(base::WriteFileAtomic(wrapper, "#!/bin/sh\nLAMBDA_TASK_ROOT=/var/task exec "
-                                             "/usr/sbin/chroot '" + kOlderRoot +
-                                                 "' /var/task/bootstrap\n")
+  ASSERT_TRUE(base::WriteFileAtomic(wrapper,
+                                    "#!/bin/sh\nLAMBDA_TASK_ROOT=/var/task exec "
+                                    "/usr/sbin/chroot '" +
+                                        kOlderRoot + "' /var/task/bootstrap\n")
                   .ok());
   ASSERT_EQ(::chmod(wrapper.c_str(), 0755), 0);
   ExpectForecast(InvokeOnce(wrapper, *dir_));
@@ -307,12 +312,14 @@ TEST_F(PackageTest, DeployDryRunPrintsTheAwsCommands) {
                                 "--records-bucket", "rain-records", "--darksky-key-secret-id",
                                 "raincheck/darksky"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "aws cloudformation package --template-file 'my dist/template.yaml' --s3-bucket artefacts "
-            "--output-template-file 'my dist/packaged.yaml' --region eu-west-1\n"
-            "aws cloudformation deploy --template-file 'my dist/packaged.yaml' --stack-name raincheck "
-            "--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --region eu-west-1 "
-            "--parameter-overrides RecordsBucketName=rain-records DarkSkyKeySecretId=raincheck/darksky\n");
+  EXPECT_EQ(
+      r.out,
+      "aws cloudformation package --template-file 'my dist/template.yaml' --s3-bucket artefacts "
+      "--output-template-file 'my dist/packaged.yaml' --region eu-west-1\n"
+      "aws cloudformation deploy --template-file 'my dist/packaged.yaml' --stack-name raincheck "
+      "--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --region eu-west-1 "
+      "--parameter-overrides RecordsBucketName=rain-records "
+      "DarkSkyKeySecretId=raincheck/darksky\n");
   auto usage = testing::RunProcess({testing::BinaryPath("raincheck"), "deploy", "--dry-run"});
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_THAT(usage.err, HasSubstr("--s3-bucket"));
@@ -326,15 +333,15 @@ TEST_F(PackageTest, DeployWithoutCredentialsFailsClearly) {
   }
   const std::string home = *dir_ + "/home";
   fs::create_directories(home);
-  auto r = testing::RunProcess({testing::BinaryPath("raincheck"), "deploy", "--dist", *dir_ + "/dist",
-                                "--s3-bucket", "artefacts", "--region", "eu-west-1", "--aws",
-                                "/usr/bin/aws"},
-                               "",
-                               {{"HOME", home},
-                                {"AWS_CONFIG_FILE", home + "/none"},
-                                {"AWS_SHARED_CREDENTIALS_FILE", home + "/none"},
-                                {"AWS_EC2_METADATA_DISABLED", "true"},
-                                {"AWS_PAGER", ""}});
+  auto r = testing::RunProcess(
+      {testing::BinaryPath("raincheck"), "deploy", "--dist", *dir_ + "/dist", "--s3-bucket",
+       "artefacts", "--region", "eu-west-1", "--aws", "/usr/bin/aws"},
+      "",
+      {{"HOME", home},
+       {"AWS_CONFIG_FILE", home + "/none"},
+       {"AWS_SHARED_CREDENTIALS_FILE", home + "/none"},
+       {"AWS_EC2_METADATA_DISABLED", "true"},
+       {"AWS_PAGER", ""}});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("Unable to locate credentials"));
   EXPECT_THAT(r.err, HasSubstr("cloudformation package` failed with exit code"));
