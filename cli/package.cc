@@ -53,6 +53,9 @@ void RegisterPackage(CLI::App& root, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--architecture", o->architecture,
                   "x86_64 or arm64 (default: this machine's; must match bootstrap)");
+  cmd->add_flag(
+      "--no-size-budget", [o](int64_t) { o->size_budget = false; },
+      "Allow function.zip over 10 MB (sanitizer builds)");
   cmd->callback([o, exit_code]() { *exit_code = Run(*o); });
 }
 

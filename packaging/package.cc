@@ -180,7 +180,7 @@ Result<std::vector<Artefact>> Package(const PackageOptions& o) {
     out.push_back({p, static_cast<uint64_t>(fs::file_size(p, ec))});
     if (ec) return Status::IOError(p + ": " + ec.message());
   }
-  if (out[0].bytes > kMaxFunctionZipBytes) {
+  if (o.size_budget && out[0].bytes > kMaxFunctionZipBytes) {
     return Status::ResourceExhausted(function_zip + " is " + std::to_string(out[0].bytes) +
                                      " bytes, over the 10 MB budget");
   }

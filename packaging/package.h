@@ -20,6 +20,7 @@ struct PackageOptions {
   std::string gazetteer_path;    // build/data/gazetteer.bin
   std::string attribution_path;  // data/gazetteer/README.md (GeoNames, CC BY 4.0)
   std::string architecture;      // "x86_64" or "arm64"; empty: the build machine's
+  bool size_budget = true;       // fail when function.zip is over kMaxFunctionZipBytes
 };
 
 struct Artefact {
