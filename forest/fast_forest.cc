@@ -1,24 +1,37 @@
 #include "forest/fast_forest.h"
 
 #include <algorithm>
-#include <cmath>
+#include <limits>
 
 namespace raincheck::forest {
 namespace {
 
 constexpr uint32_t kFeatureMask = FastForest::kMaxFeatures - 1;
-constexpr uint32_t kMissingLeftBit = 1u << 30;
-constexpr uint32_t kLeafBit = 1u << 31;
+constexpr uint32_t kMissingLeftBit = 1u << 30;  // missing values go left
 
-// One step down a tree: the index of the child `row` goes to, or `i` itself at a leaf (so a
-// lockstep loop may step past a leaf harmlessly). Branch-free: the compiler emits selects.
+// One step down a tree: the index of the child `row` goes to, or `i` itself at a leaf (a
+// leaf's threshold is NaN, so nothing goes "left", and its far offset is 0: a lockstep loop
+// may step past a leaf harmlessly). Written with masks rather than a ?: so that the compiler
+// emits no branch: which way a row goes is data, not a predictable branch. kMaybeNaN = false
+// is the shorter step for rows without missing values.
+template <bool kMaybeNaN>
 inline uint32_t Step(const FastForest::Node* nodes, uint32_t i, const float* row) {
   const FastForest::Node n = nodes[i];
   const float x = row[n.meta & kFeatureMask];
-  const bool left = (x <= n.value) | (((n.meta & kMissingLeftBit) != 0) & std::isnan(x));
+  uint32_t left = static_cast<uint32_t>(x <= n.value);
+  if constexpr (kMaybeNaN) {
+    // !(x > threshold) is also true for a NaN x (and false at a leaf, whose flag is 0).
+    left |= ((n.meta >> 30) & 1u) & static_cast<uint32_t>(!(x > n.value));
+  }
   const uint32_t far = (n.meta >> FastForest::kFeatureBits) & FastForest::kMaxOffset;
-  const uint32_t near = (n.meta & kLeafBit) != 0 ? 0u : 1u;
-  return i + (left ? near : far);
+  const uint32_t mask = 0u - left;  // all ones when going left
+  return i + ((1u & mask) | (far & ~mask));
+}
+
+bool HasNaN(const float* v, size_t n) {
+  bool nan = false;
+  for (size_t i = 0; i < n; ++i) nan |= v[i] != v[i];
+  return nan;
 }
 
 // Trees stepped together for one row; enough independent loads to hide their latency.
@@ -30,9 +43,11 @@ constexpr size_t kRowBlock = 64;
 
 FastForest FastForest::Build(const ForestArrays& a, size_t positive) {
   FastForest f;
+  f.n_features_ = a.n_features;
   if (a.n_features > kMaxFeatures || positive >= a.n_classes) return f;
   const size_t k = a.n_classes;
   f.nodes_.reserve(a.n_nodes());
+  f.leaf_.reserve(a.n_nodes());
   f.root_.reserve(a.n_trees());
   f.depth_.reserve(a.n_trees());
   struct Pending {
@@ -58,12 +73,14 @@ FastForest FastForest::Build(const ForestArrays& a, size_t positive) {
       depth = std::max(depth, p.depth);
       const int32_t feature = a.feature[p.node];
       if (feature == ForestArrays::kLeaf) {
-        f.nodes_.push_back({a.leaf_value[a.left[p.node] * k + positive], kLeafBit});
+        f.nodes_.push_back({std::numeric_limits<float>::quiet_NaN(), 0});
+        f.leaf_.push_back(a.leaf_value[a.left[p.node] * k + positive]);
         continue;
       }
       uint32_t meta = static_cast<uint32_t>(feature);
       if (a.missing_left[p.node] != 0) meta |= kMissingLeftBit;
       f.nodes_.push_back({a.threshold[p.node], meta});
+      f.leaf_.push_back(0.0f);
       stack.push_back({a.right[p.node], p.depth + 1, at});
       stack.push_back({a.left[p.node], p.depth + 1, UINT32_MAX});
     }
@@ -72,8 +89,10 @@ FastForest FastForest::Build(const ForestArrays& a, size_t positive) {
   return f;
 }
 
-double FastForest::PredictOne(const float* row) const {
+template <bool kMaybeNaN>
+double FastForest::PredictOneImpl(const float* row) const {
   const Node* nodes = nodes_.data();
+  const float* leaf = leaf_.data();
   const size_t trees = root_.size();
   double sum = 0.0;
   size_t t0 = 0;
@@ -85,36 +104,51 @@ double FastForest::PredictOne(const float* row) const {
       steps = std::max(steps, depth_[t0 + g]);
     }
     for (uint32_t s = 0; s < steps; ++s) {
-      for (size_t g = 0; g < kTreeGroup; ++g) idx[g] = Step(nodes, idx[g], row);
+      for (size_t g = 0; g < kTreeGroup; ++g) idx[g] = Step<kMaybeNaN>(nodes, idx[g], row);
     }
     // Summed in tree order, as the reference predictor does.
-    for (size_t g = 0; g < kTreeGroup; ++g) sum += static_cast<double>(nodes[idx[g]].value);
+    for (size_t g = 0; g < kTreeGroup; ++g) sum += static_cast<double>(leaf[idx[g]]);
   }
   for (; t0 < trees; ++t0) {
     uint32_t i = root_[t0];
-    for (uint32_t s = 0; s < depth_[t0]; ++s) i = Step(nodes, i, row);
-    sum += static_cast<double>(nodes[i].value);
+    for (uint32_t s = 0; s < depth_[t0]; ++s) i = Step<kMaybeNaN>(nodes, i, row);
+    sum += static_cast<double>(leaf[i]);
   }
   return sum / static_cast<double>(trees);
 }
 
-void FastForest::PredictMany(const float* rows, size_t width, std::span<double> out) const {
+double FastForest::PredictOne(const float* row) const {
+  return HasNaN(row, n_features_) ? PredictOneImpl<true>(row) : PredictOneImpl<false>(row);
+}
+
+template <bool kMaybeNaN>
+void FastForest::PredictBlock(const float* block, size_t width, std::span<double> out) const {
   const Node* nodes = nodes_.data();
+  const float* leaf = leaf_.data();
   const size_t trees = root_.size();
+  const size_t n = out.size();
+  double sum[kRowBlock] = {};
+  uint32_t idx[kRowBlock];
+  for (size_t t = 0; t < trees; ++t) {
+    const uint32_t root = root_[t];
+    for (size_t r = 0; r < n; ++r) idx[r] = root;
+    for (uint32_t s = 0; s < depth_[t]; ++s) {
+      for (size_t r = 0; r < n; ++r) idx[r] = Step<kMaybeNaN>(nodes, idx[r], block + r * width);
+    }
+    for (size_t r = 0; r < n; ++r) sum[r] += static_cast<double>(leaf[idx[r]]);
+  }
+  for (size_t r = 0; r < n; ++r) out[r] = sum[r] / static_cast<double>(trees);
+}
+
+void FastForest::PredictMany(const float* rows, size_t width, std::span<double> out) const {
   for (size_t r0 = 0; r0 < out.size(); r0 += kRowBlock) {
     const size_t n = std::min(kRowBlock, out.size() - r0);
     const float* block = rows + r0 * width;
-    double sum[kRowBlock] = {};
-    uint32_t idx[kRowBlock];
-    for (size_t t = 0; t < trees; ++t) {
-      const uint32_t root = root_[t];
-      for (size_t r = 0; r < n; ++r) idx[r] = root;
-      for (uint32_t s = 0; s < depth_[t]; ++s) {
-        for (size_t r = 0; r < n; ++r) idx[r] = Step(nodes, idx[r], block + r * width);
-      }
-      for (size_t r = 0; r < n; ++r) sum[r] += static_cast<double>(nodes[idx[r]].value);
+    if (HasNaN(block, n * width)) {
+      PredictBlock<true>(block, width, out.subspan(r0, n));
+    } else {
+      PredictBlock<false>(block, width, out.subspan(r0, n));
     }
-    for (size_t r = 0; r < n; ++r) out[r0 + r] = sum[r] / static_cast<double>(trees);
   }
 }
 

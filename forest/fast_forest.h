@@ -1,7 +1,7 @@
 // FastForest: the prediction layout of a validated forest, built from ForestArrays at load
 // time (docs/forest.md, "Fast inference"). 8-byte nodes in depth-first order per tree (the
 // left child is the next node, only the right child's offset is stored), leaves holding the
-// positive-class probability, several trees (one row) or several rows (batch) stepped in
+// positive-class probability (beside the nodes), several trees (one row) or several rows (batch) stepped in
 // lockstep. Gives bitwise the same probabilities as the reference predictor: the same floats
 // summed in double in tree order. Immutable after Build; thread-safe for concurrent use.
 #ifndef RAINCHECK_FOREST_FAST_FOREST_H_
@@ -18,14 +18,14 @@ namespace raincheck::forest {
 class FastForest {
  public:
   // Node word layout: bits 0-7 feature, bits 8-29 right-child offset (0 for a leaf),
-  // bit 30 missing goes left, bit 31 leaf.
+  // bit 30 missing goes left. A leaf has threshold NaN and word 0; its value is in leaf_.
   static constexpr uint32_t kFeatureBits = 8;
   static constexpr uint32_t kOffsetBits = 22;
   static constexpr uint32_t kMaxFeatures = 1u << kFeatureBits;
   static constexpr uint32_t kMaxOffset = (1u << kOffsetBits) - 1;
 
   struct Node {
-    float value;    // internal node: threshold; leaf: P(positive class)
+    float value;    // internal node: threshold; leaf: NaN
     uint32_t meta;  // see above
   };
   static_assert(sizeof(Node) == 8);
@@ -48,7 +48,14 @@ class FastForest {
   void PredictMany(const float* rows, size_t width, std::span<double> out) const;
 
  private:
+  template <bool kMaybeNaN>
+  double PredictOneImpl(const float* row) const;
+  template <bool kMaybeNaN>
+  void PredictBlock(const float* block, size_t width, std::span<double> out) const;
+
+  size_t n_features_ = 0;
   std::vector<Node> nodes_;
+  std::vector<float> leaf_;      // per node: P(positive class) at a leaf, 0 elsewhere
   std::vector<uint32_t> root_;   // per tree: index of its root in nodes_
   std::vector<uint32_t> depth_;  // per tree: longest root-to-leaf path in edges
 };
