@@ -46,45 +46,47 @@ FastForest FastForest::Build(const ForestArrays& a, size_t positive) {
   f.n_features_ = a.n_features;
   if (a.n_features > kMaxFeatures || positive >= a.n_classes) return f;
   const size_t k = a.n_classes;
-  f.nodes_.reserve(a.n_nodes());
-  f.leaf_.reserve(a.n_nodes());
-  f.root_.reserve(a.n_trees());
-  f.depth_.reserve(a.n_trees());
-  struct Pending {
-    uint32_t node;    // index in `a`
-    uint32_t depth;
-    uint32_t patch;   // index in nodes_ whose far offset points here, or UINT32_MAX
-  };
-  std::vector<Pending> stack;
+  // Every node of a validated forest is reached exactly once, so the layout has as many
+  // nodes as the arrays: written by index, no growth.
+  f.nodes_.resize(a.n_nodes());
+  f.leaf_.assign(a.n_nodes(), 0.0f);
+  f.root_.resize(a.n_trees());
+  f.depth_.resize(a.n_trees());
+  Node* nodes = f.nodes_.data();
+  // Two linear passes per tree instead of a depth-first walk with a stack (children lie after
+  // their parent, validated): subtree sizes from the last node back, then each node's
+  // depth-first position from the root forward (left child right after its parent, right
+  // child after the whole left subtree).
+  std::vector<uint32_t> size(a.n_nodes()), pos(a.n_nodes()), level(a.n_nodes());
   for (size_t t = 0; t < a.n_trees(); ++t) {
-    const auto base = static_cast<uint32_t>(f.nodes_.size());
-    f.root_.push_back(base);
+    const size_t nb = a.node_begin[t], ne = a.node_begin[t + 1];
+    for (size_t i = ne; i-- > nb;) {
+      size[i] = a.feature[i] == ForestArrays::kLeaf ? 1u : 1u + size[a.left[i]] + size[a.right[i]];
+    }
+    pos[nb] = static_cast<uint32_t>(nb);
+    level[nb] = 0;
     uint32_t depth = 0;
-    stack.push_back({a.node_begin[t], 0, UINT32_MAX});
-    while (!stack.empty()) {
-      const Pending p = stack.back();
-      stack.pop_back();
-      const auto at = static_cast<uint32_t>(f.nodes_.size());
-      if (p.patch != UINT32_MAX) {
-        const uint32_t offset = at - p.patch;
-        if (offset > kMaxOffset) return FastForest();
-        f.nodes_[p.patch].meta |= offset << kFeatureBits;
-      }
-      depth = std::max(depth, p.depth);
-      const int32_t feature = a.feature[p.node];
+    for (size_t i = nb; i < ne; ++i) {
+      const uint32_t at = pos[i];
+      depth = std::max(depth, level[i]);
+      const int32_t feature = a.feature[i];
       if (feature == ForestArrays::kLeaf) {
-        f.nodes_.push_back({std::numeric_limits<float>::quiet_NaN(), 0});
-        f.leaf_.push_back(a.leaf_value[a.left[p.node] * k + positive]);
+        nodes[at] = {std::numeric_limits<float>::quiet_NaN(), 0};
+        f.leaf_[at] = a.leaf_value[a.left[i] * k + positive];
         continue;
       }
-      uint32_t meta = static_cast<uint32_t>(feature);
-      if (a.missing_left[p.node] != 0) meta |= kMissingLeftBit;
-      f.nodes_.push_back({a.threshold[p.node], meta});
-      f.leaf_.push_back(0.0f);
-      stack.push_back({a.right[p.node], p.depth + 1, at});
-      stack.push_back({a.left[p.node], p.depth + 1, UINT32_MAX});
+      const uint32_t l = a.left[i], r = a.right[i];
+      const uint32_t far = 1u + size[l];
+      if (far > kMaxOffset) return FastForest();
+      pos[l] = at + 1;
+      pos[r] = at + far;
+      level[l] = level[r] = level[i] + 1;
+      uint32_t meta = static_cast<uint32_t>(feature) | (far << kFeatureBits);
+      if (a.missing_left[i] != 0) meta |= kMissingLeftBit;
+      nodes[at] = {a.threshold[i], meta};
     }
-    f.depth_.push_back(depth);
+    f.root_[t] = static_cast<uint32_t>(nb);
+    f.depth_[t] = depth;
   }
   return f;
 }
