@@ -1,5 +1,6 @@
 #include "app/handler.h"
 
+#include "app/forecast.h"
 #include "app/query.h"
 #include "app/render.h"
 
@@ -24,10 +25,19 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
     log.Info("request refused", {{"status", r.status}, {"reason", StatusCodeName(query.status().code())}});
     return r;
   }
-  ForecastView view{context.request_id, std::move(query).value(), nlohmann::json::object()};
+  Result<nlohmann::json> facts = Forecast(*query, context, services, log);
+  if (!facts.ok()) {
+    lambda::HttpResponse r = RenderError(facts.status(), context.request_id, format);
+    log.Info("request failed", {{"status", r.status}, {"reason", StatusCodeName(facts.status().code())}});
+    if (head) r.body.clear();
+    return r;
+  }
+  nlohmann::json timings = facts->contains("timings") ? (*facts)["timings"] : nlohmann::json();
+  facts->erase("timings");
+  ForecastView view{context.request_id, std::move(query).value(), std::move(facts).value()};
   lambda::HttpResponse r = RenderForecast(view, format);
   if (head) r.body.clear();
-  log.Info("request answered", {{"status", r.status}});
+  log.Info("request answered", {{"status", r.status}, {"timings", timings}});
   return r;
 }
 

@@ -9,25 +9,38 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/status.h"
+#include "forest/model.h"
 #include "lambda/context.h"
 #include "lambda/event.h"
+#include "providers/interfaces.h"
+#include "store/record_store.h"
 
 namespace raincheck::app {
 
 struct Settings {
   std::string default_city = "Cape Town";  // RAINCHECK_DEFAULT_CITY
+  double rain_threshold = 0.5;             // RAINCHECK_RAIN_THRESHOLD: "rain" when p >= this
+  // The longest a record write may take; the response never waits past the deadline.
+  base::Millis record_budget{2000};
 };
 
 // Everything the handler may use; owned by the caller and shared across invocations.
-// Members must be thread-safe when the caller invokes concurrently.
+// Members must be thread-safe when the caller invokes concurrently. All are required except
+// `records` (null: records are off).
 struct Services {
   const base::Clock* clock = nullptr;
   const base::Logger* logger = nullptr;
+  providers::Geocoder* geocoder = nullptr;
+  providers::WeatherSource* weather = nullptr;
+  const forest::Model* model = nullptr;
+  store::RecordSink* records = nullptr;
   Settings settings;
 };
 
-// Answers one request. Always returns a response: failures become error responses with
-// the right status code and the request id.
+// Answers one request: city -> place -> observation -> features -> P(rain tomorrow) ->
+// record -> page. Always returns a response: failures become error responses with the right
+// status code and the request id (400 invalid city, 404 unknown city, 502 upstream error,
+// 503 upstream rate limit, 504 deadline), and nothing waits past context.deadline.
 lambda::HttpResponse Handle(const lambda::HttpRequest& request,
                             const lambda::InvocationContext& context, const Services& services);
 

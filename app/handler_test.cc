@@ -7,12 +7,22 @@
 #include <nlohmann/json.hpp>
 
 #include "app/test_support.h"
+#include "forest/model.h"
 
 namespace raincheck::app {
 namespace {
 
 using nlohmann::json;
 using testing::HttpApiEvent;
+
+const forest::Model& DefaultModel() {
+  static const forest::Model model = [] {
+    auto m = forest::Model::Load(RAINCHECK_DEFAULT_MODEL_PATH);
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return std::move(m).value();
+  }();
+  return model;
+}
 
 class HandlerTest : public ::testing::Test {
  protected:
@@ -21,6 +31,10 @@ class HandlerTest : public ::testing::Test {
         logger_(base::LogLevel::kDebug, [this](std::string_view l) { log_.emplace_back(l); }) {
     services_.clock = &clock_;
     services_.logger = &logger_;
+    services_.geocoder = &geocoder_;
+    services_.weather = &weather_;
+    services_.model = &DefaultModel();
+    services_.records = &sink_;
     context_.request_id = "req-42";
     context_.deadline = clock_.Now() + std::chrono::seconds(10);
   }
@@ -31,7 +45,12 @@ class HandlerTest : public ::testing::Test {
     return json::parse(*out);
   }
 
+  json Body(const json& response) { return json::parse(response["body"].get<std::string>()); }
+
   base::ManualClock clock_;
+  testing::FakeGeocoder geocoder_;
+  testing::FakeWeather weather_;
+  testing::FakeSink sink_;
   std::vector<std::string> log_;
   base::Logger logger_;
   Services services_;
@@ -127,6 +146,143 @@ TEST_F(HandlerTest, LogsNeverCarryTheCity) {
     EXPECT_EQ(line.find("Secretville"), std::string::npos) << line;
     EXPECT_EQ(json::parse(line)["request_id"], "req-42");
   }
+}
+
+TEST_F(HandlerTest, JsonCarriesPlaceObservationPredictionModelAndRecord) {
+  const json r = Invoke(HttpApiEvent({{"city", "Cape Town"}, {"format", "json"}}));
+  ASSERT_EQ(r["statusCode"], 200) << r.dump();
+  const json b = Body(r);
+  EXPECT_EQ(b["place"]["name"], "Cape Town");
+  EXPECT_EQ(b["place"]["source"], "fake");
+  EXPECT_DOUBLE_EQ(b["place"]["lat"].get<double>(), -33.92);
+  EXPECT_EQ(b["observation"]["source"], "fake");
+  EXPECT_EQ(b["observation"]["local_date"], "2026-11-28");
+  EXPECT_EQ(b["observation"]["quantities"].size(), 4u);
+  const double p = b["prediction"]["probability"];
+  EXPECT_GE(p, 0.0);
+  EXPECT_LE(p, 1.0);
+  EXPECT_EQ(b["prediction"]["rain"], p >= 0.5);
+  EXPECT_EQ(b["model"]["name"], DefaultModel().name());
+  EXPECT_EQ(b["model"]["version"], DefaultModel().version());
+  EXPECT_EQ(b["record"]["stored"], true);
+  EXPECT_EQ(b["record"]["state"], "stored");
+  EXPECT_EQ(geocoder_.queries(), (std::vector<std::string>{"Cape Town"}));
+}
+
+TEST_F(HandlerTest, FeaturesAreConvertedToTheModelsUnitsAndPredictionMatchesTheModel) {
+  const json b = Body(Invoke(HttpApiEvent({{"city", "Cape Town"}, {"format", "json"}})));
+  std::vector<float> row;
+  for (const json& f : b["features"]) {
+    if (f["name"] == "wind") {
+      EXPECT_EQ(f["unit"], "m/s");
+      EXPECT_NEAR(f["value"].get<double>(), 5.0, 1e-5);  // 18 km/h
+    }
+    row.push_back(f["value"].get<float>());
+  }
+  ASSERT_EQ(row.size(), DefaultModel().schema().size());
+  // season_cos is +1 at midwinter; Cape Town (south) in late November is early summer,
+  // like late May in the north: cos of the phase is negative there.
+  EXPECT_LT(b["features"][4]["value"].get<double>(), -0.5) << b["features"].dump();
+  EXPECT_DOUBLE_EQ(b["prediction"]["probability"].get<double>(), DefaultModel().PredictProba(row));
+}
+
+TEST_F(HandlerTest, HemisphereChangesTheSeasonFeature) {
+  const json south = Body(Invoke(HttpApiEvent({{"city", "A"}, {"format", "json"}})));
+  geocoder_.set_latitude(47.6);
+  const json north = Body(Invoke(HttpApiEvent({{"city", "B"}, {"format", "json"}})));
+  EXPECT_DOUBLE_EQ(south["features"][4]["value"].get<double>(),
+                   -north["features"][4]["value"].get<double>());
+}
+
+TEST_F(HandlerTest, RecordHasTheOriginalsColumnsAndOurs) {
+  Invoke(HttpApiEvent({{"city", "S\xC3\xA3o Paulo"}}));
+  const auto records = sink_.records();
+  ASSERT_EQ(records.size(), 1u);
+  const store::Record& r = records[0];
+  EXPECT_EQ(r.city, "S\xC3\xA3o Paulo");
+  EXPECT_EQ(r.request_id, "req-42");
+  for (const char* column : {"precipitation", "temp_max", "temp_min", "wind", "datetime",
+                             "prob_rain", "pred_rain", "request_id", "city", "place",
+                             "place_source", "model", "model_version"}) {
+    EXPECT_NE(r.Find(column), nullptr) << column;
+  }
+  EXPECT_EQ(*r.Find("place_source"), "fake");
+}
+
+TEST_F(HandlerTest, StoreDownStillAnswersAndSaysSo) {
+  sink_.set_down(true);
+  const json r = Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
+  ASSERT_EQ(r["statusCode"], 200);
+  const json b = Body(r);
+  EXPECT_EQ(b["record"]["stored"], false);
+  EXPECT_EQ(b["record"]["state"], "spooled");
+  EXPECT_TRUE(b.contains("prediction"));
+  bool warned = false;
+  for (const std::string& line : log_) {
+    const json l = json::parse(line);
+    if (l["level"] == "warn" && l["message"] == "record not stored") warned = l["request_id"] == "req-42";
+  }
+  EXPECT_TRUE(warned);
+
+  const json html = Invoke(HttpApiEvent({{"city", "Lima"}}));
+  EXPECT_NE(html["body"].get<std::string>().find("NOT stored"), std::string::npos);
+}
+
+TEST_F(HandlerTest, RecordsOffIsSaid) {
+  services_.records = nullptr;
+  const json b = Body(Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}})));
+  EXPECT_EQ(b["record"]["state"], "off");
+}
+
+TEST_F(HandlerTest, HtmlShowsPlaceWeatherAndAnswer) {
+  const std::string body = Invoke(HttpApiEvent({{"city", "Cape Town"}}))["body"];
+  EXPECT_NE(body.find("Cape Town, Testland"), std::string::npos) << body;
+  EXPECT_NE(body.find("<td>temp_max</td><td>14</td><td>degC</td>"), std::string::npos) << body;
+  EXPECT_NE(body.find("Will it rain tomorrow?"), std::string::npos);
+  EXPECT_NE(body.find("Record stored."), std::string::npos);
+  EXPECT_NE(body.find(DefaultModel().name()), std::string::npos);
+}
+
+TEST_F(HandlerTest, UpstreamFailuresMapToStatusCodes) {
+  const std::vector<std::pair<Status, int>> cases = {
+      {Status::NotFound("no city called Atlantis; did you mean Atlanta?"), 404},
+      {Status::Unavailable("geocoder answered 500"), 502},
+      {Status::PermissionDenied("geocoder refused the key"), 502},
+      {Status::ResourceExhausted("geocoder rate limit"), 503},
+      {Status::DeadlineExceeded("geocoder timed out"), 504},
+      {Status::Internal("boom /secret/path"), 500},
+  };
+  for (const auto& [status, code] : cases) {
+    geocoder_.Fail(status);
+    const json r = Invoke(HttpApiEvent({{"city", "Atlantis"}, {"format", "json"}}));
+    EXPECT_EQ(r["statusCode"], code) << status.ToString();
+    const json b = Body(r);
+    EXPECT_EQ(b["error"]["request_id"], "req-42");
+    if (code == 500) {
+      EXPECT_EQ(b["error"]["message"], "internal error");
+    } else {
+      EXPECT_EQ(b["error"]["message"], status.message());
+    }
+  }
+  EXPECT_TRUE(sink_.records().empty());
+  geocoder_.Fail(Status::Ok());
+  weather_.Fail(Status::ResourceExhausted("weather rate limit"));
+  EXPECT_EQ(Invoke(HttpApiEvent({{"city", "Lima"}}))["statusCode"], 503);
+}
+
+TEST_F(HandlerTest, MissingFeatureIsNamed) {
+  weather_.Set({{"precipitation", 1.0, "mm"}, {"temp_max", 14.0, "degC"}, {"wind", 3.0, "m/s"}});
+  const json r = Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
+  EXPECT_EQ(r["statusCode"], 500);
+  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("temp_min"), std::string::npos)
+      << r.dump();
+}
+
+TEST_F(HandlerTest, NoTimeLeftIs504) {
+  context_.deadline = clock_.Now() - std::chrono::milliseconds(1);
+  weather_.Fail(Status::Ok());
+  const json r = Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
+  EXPECT_EQ(r["statusCode"], 504);
 }
 
 }  // namespace

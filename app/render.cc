@@ -100,6 +100,7 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kPermissionDenied: return 502;
     case StatusCode::kResourceExhausted: return 503;
     case StatusCode::kDeadlineExceeded: return 504;
+    case StatusCode::kFailedPrecondition: return 500;  // the model and the source do not fit
     default: return 500;
   }
 }
@@ -125,8 +126,9 @@ lambda::HttpResponse RenderError(const Status& status, const std::string& reques
   lambda::HttpResponse r;
   r.status = HttpStatusFor(status);
   CommonHeaders(&r, format);
-  // Internal errors carry no detail: it could reveal configuration.
-  const std::string message = r.status == 500 ? "internal error" : status.message();
+  // Unexpected errors carry no detail: it could reveal configuration.
+  const bool hide = r.status == 500 && status.code() != StatusCode::kFailedPrecondition;
+  const std::string message = hide ? "internal error" : status.message();
   if (format == Format::kJson) {
     json body = {{"error", {{"status", r.status}, {"code", StatusCodeName(status.code())},
                             {"message", message}, {"request_id", request_id}}}};

@@ -27,7 +27,8 @@ lambda::HttpResponse RenderError(const Status& status, const std::string& reques
                                  Format format);
 
 // InvalidArgument 400, NotFound 404, Unavailable / PermissionDenied 502,
-// ResourceExhausted 503, DeadlineExceeded 504, anything else 500.
+// ResourceExhausted 503, DeadlineExceeded 504, anything else 500. A 500's message is shown
+// only for FailedPrecondition (the model needs a feature the weather source cannot supply).
 int HttpStatusFor(const Status& status);
 
 }  // namespace raincheck::app

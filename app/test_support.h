@@ -1,7 +1,8 @@
-// Builders for handler tests: events as API Gateway would send them.
+// Builders and in-process fakes for handler tests.
 #ifndef RAINCHECK_APP_TEST_SUPPORT_H_
 #define RAINCHECK_APP_TEST_SUPPORT_H_
 
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
+#include "providers/interfaces.h"
+#include "store/record_store.h"
 
 namespace raincheck::app::testing {
 
@@ -33,6 +36,89 @@ inline std::string HttpApiEvent(const std::vector<std::pair<std::string, std::st
       {"isBase64Encoded", false}};
   return e.dump();
 }
+
+// Knows every city except those it is told to fail; returns a fixed place.
+class FakeGeocoder final : public providers::Geocoder {
+ public:
+  Result<providers::Place> Geocode(std::string_view query, const lambda::InvocationContext&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    queries_.emplace_back(query);
+    if (!failure_.ok()) return failure_;
+    providers::Place p;
+    p.name = std::string(query);
+    p.country = "Testland";
+    p.country_code = "TL";
+    p.latitude = latitude_;
+    p.longitude = 18.42;
+    p.source = "fake";
+    return p;
+  }
+  void Fail(Status s) { failure_ = std::move(s); }
+  void set_latitude(double lat) { latitude_ = lat; }
+  std::vector<std::string> queries() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queries_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  Status failure_;
+  double latitude_ = -33.92;
+  std::vector<std::string> queries_;
+};
+
+// Daily weather in Open-Meteo's units (mm, degC, km/h).
+class FakeWeather final : public providers::WeatherSource {
+ public:
+  Result<providers::Observation> Current(const providers::Place&, const lambda::InvocationContext&) override {
+    if (!failure_.ok()) return failure_;
+    providers::Observation o;
+    o.quantities = quantities_;
+    o.time = base::FromUnixMillis(1'795'856'400'000);  // 2026-11-28T09:00Z
+    o.local_date = std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::month{11},
+                                               std::chrono::day{28}};
+    o.timezone = "Africa/Johannesburg";
+    o.source = "fake";
+    return o;
+  }
+  void Fail(Status s) { failure_ = std::move(s); }
+  void Set(std::vector<providers::Quantity> q) { quantities_ = std::move(q); }
+
+ private:
+  Status failure_;
+  std::vector<providers::Quantity> quantities_ = {{"precipitation", 12.5, "mm"},
+                                                  {"temp_max", 14.0, "degC"},
+                                                  {"temp_min", 9.0, "degC"},
+                                                  {"wind", 18.0, "km/h"}};
+};
+
+// Stores records in memory, or refuses them (spooled) when told to.
+class FakeSink final : public store::RecordSink {
+ public:
+  store::WriteOutcome Store(const store::Record& record, base::TimePoint) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    store::WriteOutcome w;
+    w.key = "dt=2026-11-28/" + record.request_id + ".csv";
+    if (down_) {
+      w.state = store::WriteOutcome::State::kSpooled;
+      w.error = Status::Unavailable("store down");
+    } else {
+      w.state = store::WriteOutcome::State::kStored;
+      records_.push_back(record);
+    }
+    return w;
+  }
+  void set_down(bool down) { down_ = down; }
+  std::vector<store::Record> records() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return records_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  bool down_ = false;
+  std::vector<store::Record> records_;
+};
 
 }  // namespace raincheck::app::testing
 

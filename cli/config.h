@@ -5,17 +5,31 @@
 
 #include <string>
 
+#include <optional>
+#include <vector>
+
 #include "app/handler.h"
 #include "base/env.h"
 #include "base/log.h"
 #include "base/status.h"
+#include "providers/config.h"
+#include "store/config.h"
 
 namespace raincheck::cli {
 
 struct FunctionConfig {
   base::LogLevel log_level = base::LogLevel::kInfo;  // RAINCHECK_LOG_LEVEL
-  app::Settings settings;                             // RAINCHECK_DEFAULT_CITY
+  app::Settings settings;  // RAINCHECK_DEFAULT_CITY, RAINCHECK_RAIN_THRESHOLD
+  // RAINCHECK_MODEL; when unset, the first of DefaultModelCandidates() that exists.
+  std::string model_path;
+  providers::ProvidersConfig providers;  // RAINCHECK_GEOCODER, RAINCHECK_WEATHER, ...
+  store::RecordsConfig records;          // RAINCHECK_RECORDS, RAINCHECK_SPOOL, ...
 };
+
+// Where the model is looked for when RAINCHECK_MODEL is unset, in order: model.rcf beside
+// the executable (function.zip), /opt/raincheck/model.rcf (the model layer), the build
+// tree's models/default.rcf beside bin/, and the default model this binary was built with.
+std::vector<std::string> DefaultModelCandidates();
 
 // InvalidArgument naming the variable when a value is unusable (never echoing secrets).
 Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 namespace raincheck::cli {
 namespace {
 
@@ -21,6 +23,37 @@ TEST(ConfigTest, ReadsVariables) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->settings.default_city, "Lima");
   EXPECT_EQ(c->log_level, base::LogLevel::kDebug);
+}
+
+TEST(ConfigTest, ModelFromVariableOrTheDefault) {
+  auto set = LoadFunctionConfig(Env({{"RAINCHECK_MODEL", "/somewhere/m.rcf"}}));
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->model_path, "/somewhere/m.rcf");
+  auto fallback = LoadFunctionConfig(Env({}));
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_FALSE(fallback->model_path.empty());
+  EXPECT_TRUE(std::filesystem::exists(fallback->model_path)) << fallback->model_path;
+  const auto candidates = DefaultModelCandidates();
+  EXPECT_EQ(candidates.back(), RAINCHECK_DEFAULT_MODEL_PATH);
+}
+
+TEST(ConfigTest, RainThreshold) {
+  auto ok = LoadFunctionConfig(Env({{"RAINCHECK_RAIN_THRESHOLD", "0.3"}}));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_DOUBLE_EQ(ok->settings.rain_threshold, 0.3);
+  for (const char* bad : {"0", "1", "abc", "0.5x", ""}) {
+    auto r = LoadFunctionConfig(Env({{"RAINCHECK_RAIN_THRESHOLD", bad}}));
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+}
+
+TEST(ConfigTest, ProviderAndRecordSettingsAreChecked) {
+  auto geo = LoadFunctionConfig(Env({{"RAINCHECK_GEOCODER", "telepathy"}}));
+  ASSERT_FALSE(geo.ok());
+  EXPECT_NE(geo.status().message().find("RAINCHECK_GEOCODER"), std::string::npos);
+  auto rec = LoadFunctionConfig(Env({{"RAINCHECK_RECORDS", "ftp://x"}}));
+  ASSERT_FALSE(rec.ok());
+  EXPECT_NE(rec.status().message().find("RAINCHECK_RECORDS"), std::string::npos);
 }
 
 TEST(ConfigTest, BadValuesNameTheVariable) {

@@ -12,7 +12,11 @@
 #include "base/env.h"
 #include "base/log.h"
 #include "cli/config.h"
+#include "forest/model.h"
+#include "http/curl_client.h"
 #include "lambda/context.h"
+#include "providers/config.h"
+#include "store/spooling_store.h"
 
 namespace raincheck::cli {
 
@@ -30,13 +34,19 @@ class Function {
   const app::Services& services() const { return services_; }
   const base::Clock& clock() const { return clock_; }
   const base::Logger& logger() const { return logger_; }
+  const FunctionConfig& config() const { return config_; }
 
  private:
   Function(FunctionConfig config, base::Logger logger);
+  Status Init();
 
   FunctionConfig config_;
   base::SystemClock clock_;
   base::Logger logger_;
+  http::CurlClient http_;
+  std::optional<forest::Model> model_;
+  providers::Providers providers_;
+  std::unique_ptr<store::SpoolingStore> records_;
   app::Services services_;
 };
 

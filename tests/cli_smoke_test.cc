@@ -1,11 +1,17 @@
 // Black-box tests of the `raincheck` executable.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <map>
+
+#include "base/env.h"
+
 #include <algorithm>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "tests/fakes/upstream_fakes.h"
 #include "tests/support/process.h"
 
 namespace raincheck {
@@ -16,6 +22,27 @@ using testing::BinaryPath;
 using testing::RunProcess;
 
 const std::string kSharedEvents = std::string(RAINCHECK_SHARED_DIR) + "/events/";
+
+// The function's upstream (Open-Meteo) is a loopback fake; records go to a fresh directory.
+class CliInvokeTest : public ::testing::Test {
+ protected:
+  CliInvokeTest() : dir_(std::filesystem::temp_directory_path() / ("rc-cli-" + base::NewUuid())) {
+    std::filesystem::create_directories(dir_);
+  }
+  ~CliInvokeTest() override { std::filesystem::remove_all(dir_); }
+
+  std::map<std::string, std::string> Env(std::map<std::string, std::string> extra = {}) {
+    std::map<std::string, std::string> env = {
+        {"RAINCHECK_OPENMETEO_URL", weather_.base_url()},
+        {"RAINCHECK_RECORDS", "dir:" + (dir_ / "records").string()},
+        {"RAINCHECK_SPOOL", (dir_ / "spool").string()}};
+    for (auto& [k, v] : extra) env[k] = v;
+    return env;
+  }
+
+  fakes::OpenMeteoForecastFake weather_;
+  std::filesystem::path dir_;
+};
 
 TEST(CliSmokeTest, VersionAndHelp) {
   auto v = RunProcess({BinaryPath("raincheck"), "--version"});
@@ -54,9 +81,10 @@ TEST(CliSmokeTest, EverySubcommandHasHelp) {
   EXPECT_GE(checked, 1);
 }
 
-TEST(CliSmokeTest, InvokePrintsAnHttpApiResponse) {
+TEST_F(CliInvokeTest, InvokePrintsAnHttpApiResponse) {
   auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e",
-                       kSharedEvents + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json"});
+                       kSharedEvents + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json"},
+                      "", Env());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json resp = json::parse(r.out);
   EXPECT_EQ(resp["statusCode"], 200);
@@ -70,16 +98,16 @@ TEST(CliSmokeTest, InvokePrintsAnHttpApiResponse) {
   EXPECT_TRUE(json::accept(r.err.substr(0, r.err.find('\n'))));
 }
 
-TEST(CliSmokeTest, InvokeReadsStdinAndFlagsOverrideEnvironment) {
+TEST_F(CliInvokeTest, InvokeReadsStdinAndFlagsOverrideEnvironment) {
   const std::string event = R"({"version":"2.0","rawPath":"/","rawQueryString":"format=json",
     "requestContext":{"requestId":"x","http":{"method":"GET","path":"/"}}})";
   auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--default-city", "Lima"}, event,
-                      {{"RAINCHECK_DEFAULT_CITY", "Oslo"}});
+                      Env({{"RAINCHECK_DEFAULT_CITY", "Oslo"}}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(json::parse(r.out)["body"].get<std::string>())["city"], "Lima");
 
   auto env_only = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-"}, event,
-                             {{"RAINCHECK_DEFAULT_CITY", "Oslo"}});
+                             Env({{"RAINCHECK_DEFAULT_CITY", "Oslo"}}));
   ASSERT_EQ(env_only.exit_code, 0) << env_only.err;
   EXPECT_EQ(json::parse(json::parse(env_only.out)["body"].get<std::string>())["city"], "Oslo");
 }
