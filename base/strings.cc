@@ -73,6 +73,23 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+std::string CollapseWhitespace(std::string_view s) {
+  s = Trim(s);
+  std::string out;
+  out.reserve(s.size());
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\t') {
+      space = true;
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

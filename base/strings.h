@@ -12,6 +12,8 @@ namespace raincheck::base {
 
 // Removes ASCII whitespace and Unicode whitespace U+00A0 / U+3000 from both ends.
 std::string_view Trim(std::string_view s);
+// Trim(), then every run of spaces and tabs inside becomes one space.
+std::string CollapseWhitespace(std::string_view s);
 std::string AsciiLower(std::string_view s);
 bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b);
 std::vector<std::string> Split(std::string_view s, char sep);

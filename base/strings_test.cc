@@ -11,6 +11,11 @@ TEST(StringsTest, Trim) {
   EXPECT_EQ(Trim("   "), "");
 }
 
+TEST(StringsTest, CollapseWhitespace) {
+  EXPECT_EQ(CollapseWhitespace("  a \t  b  c "), "a b c");
+  EXPECT_EQ(CollapseWhitespace("\t"), "");
+}
+
 TEST(StringsTest, Utf8Validation) {
   EXPECT_TRUE(IsValidUtf8("S\xC3\xA3o Paulo"));
   EXPECT_TRUE(IsValidUtf8("\xE6\x9D\xB1\xE4\xBA\xAC"));  // 東京

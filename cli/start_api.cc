@@ -4,14 +4,18 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "base/env.h"
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/function.h"
 #include "local/api_gateway.h"
+#include "local/emulator.h"
+#include "local/emulator_invoker.h"
 #include "web/assets.h"
 
 namespace raincheck::cli {
@@ -23,12 +27,15 @@ struct StartApiOptions {
   int port = 3000;
   std::string payload = "2.0";
   double timeout_seconds = 10;
+  int max_concurrency = 4;
+  std::string bootstrap;
+  bool in_process = false;
   std::string default_city;
   std::string log_level;
   std::vector<std::string> env;
 };
 
-// Runs the function in this process (the Lambda emulator is not wired in yet).
+// Runs the function in this process (--in-process): no child processes, no enforced timeout.
 class InProcessInvoker : public local::FunctionInvoker {
  public:
   InProcessInvoker(const Function* function, std::chrono::milliseconds timeout)
@@ -54,6 +61,14 @@ class InProcessInvoker : public local::FunctionInvoker {
   const Function* function_;
   std::chrono::milliseconds timeout_;
 };
+
+// build/bin/bootstrap beside this executable.
+std::string DefaultBootstrap() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "bootstrap";
+  return (self.parent_path() / "bootstrap").string();
+}
 
 std::vector<local::StaticAsset> PageAssets() {
   std::vector<local::StaticAsset> assets;
@@ -87,7 +102,7 @@ int RunStartApi(const StartApiOptions& opts) {
   }
   if (!opts.default_city.empty()) overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
   if (!opts.log_level.empty()) overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
-  const base::EnvLookup env = base::OverlayEnv(std::move(overrides), base::ProcessEnv());
+  const base::EnvLookup env = base::OverlayEnv(overrides, base::ProcessEnv());
 
   Result<base::LogLevel> level = base::ParseLogLevel(env("RAINCHECK_LOG_LEVEL").value_or("info"));
   if (!level.ok()) {
@@ -95,19 +110,50 @@ int RunStartApi(const StartApiOptions& opts) {
                  level.status().message().c_str());
     return kExitUsage;
   }
+  const auto timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(opts.timeout_seconds * 1000));
   const sigset_t stop_signals = BlockStopSignals();
-
-  Result<std::unique_ptr<Function>> function = Function::Create(env);
-  if (!function.ok()) {
-    std::fprintf(stderr, "raincheck start-api: configuration: %s\n",
-                 function.status().message().c_str());
-    return kExitFailure;
-  }
-  InProcessInvoker invoker(function->get(), std::chrono::milliseconds(
-                                                static_cast<int64_t>(opts.timeout_seconds * 1000)));
-
   base::SystemClock clock;
   base::Logger logger(*level);
+
+  // The function: bootstrap instances under the Lambda emulator, or this process.
+  std::unique_ptr<local::Emulator> emulator;
+  std::unique_ptr<Function> function;
+  std::unique_ptr<local::FunctionInvoker> invoker;
+  if (opts.in_process) {
+    Result<std::unique_ptr<Function>> created = Function::Create(env);
+    if (!created.ok()) {
+      std::fprintf(stderr, "raincheck start-api: configuration: %s\n",
+                   created.status().message().c_str());
+      return kExitFailure;
+    }
+    function = std::move(created).value();
+    invoker = std::make_unique<InProcessInvoker>(function.get(), timeout);
+  } else {
+    local::EmulatorOptions eo;
+    eo.bootstrap_path = opts.bootstrap.empty() ? DefaultBootstrap() : opts.bootstrap;
+    eo.max_concurrency = opts.max_concurrency;
+    eo.timeout = timeout;
+    eo.environment = local::PassThroughEnvironment();
+    for (const auto& [name, value] : overrides) eo.environment.emplace_back(name, value);
+    // The per-invocation START / END / REPORT lines only when info is wanted.
+    const bool platform_lines = logger.Enabled(base::LogLevel::kInfo);
+    eo.log_sink = [platform_lines](std::string_view line) {
+      if (!platform_lines && (line.starts_with("START ") || line.starts_with("END ") ||
+                              line.starts_with("REPORT "))) {
+        return;
+      }
+      std::fwrite(line.data(), 1, line.size(), stderr);
+      if (!line.ends_with('\n')) std::fputc('\n', stderr);
+    };
+    emulator = std::make_unique<local::Emulator>(std::move(eo));
+    if (Status s = emulator->Start(); !s.ok()) {
+      std::fprintf(stderr, "raincheck start-api: %s\n", s.message().c_str());
+      return kExitFailure;
+    }
+    invoker = std::make_unique<local::EmulatorInvoker>(emulator.get());
+  }
+
   local::ApiGatewayOptions gw;
   gw.host = opts.host;
   gw.port = opts.port;
@@ -115,13 +161,14 @@ int RunStartApi(const StartApiOptions& opts) {
   gw.assets = PageAssets();
   gw.clock = &clock;
   gw.logger = &logger;
-  local::ApiGateway gateway(gw, &invoker);
+  local::ApiGateway gateway(gw, invoker.get());
   if (Status s = gateway.Start(); !s.ok()) {
     std::fprintf(stderr, "raincheck start-api: %s\n", s.message().c_str());
     return kExitFailure;
   }
-  std::printf("raincheck start-api: serving %s (API Gateway payload %s)\n",
-              gateway.Url().c_str(), opts.payload.c_str());
+  std::printf("raincheck start-api: serving %s (API Gateway payload %s, function %s)\n",
+              gateway.Url().c_str(), opts.payload.c_str(),
+              emulator ? emulator->options().bootstrap_path.c_str() : "in process");
   std::printf("  open %s in a browser, or: curl '%sforecast?city=Cape+Town&format=json'\n",
               gateway.Url().c_str(), gateway.Url().c_str());
   std::printf("  Ctrl-C stops.\n");
@@ -130,7 +177,8 @@ int RunStartApi(const StartApiOptions& opts) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   logger.Info("stopping", {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}});
-  gateway.Stop();  // in-flight requests finish first
+  gateway.Stop();                  // requests in flight finish first
+  if (emulator) emulator->Shutdown();  // then the instances go
   logger.Info("stopped");
   return kExitOk;
 }
@@ -151,6 +199,15 @@ void RegisterStartApi(CLI::App& root, int* exit_code) {
   cmd->add_option("--timeout", opts->timeout_seconds, "Function timeout in seconds")
       ->default_val(10)
       ->check(CLI::Range(0.001, 900.0));
+  cmd->add_option("--max-concurrency", opts->max_concurrency,
+                  "Function instances run at most at once; more requests wait")
+      ->default_val(4)
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--bootstrap", opts->bootstrap,
+                  "The runtime executable (default: bootstrap beside raincheck)");
+  cmd->add_flag("--in-process", opts->in_process,
+                "Run the function inside this process instead of bootstrap instances (no timeout "
+                "enforcement)");
   cmd->add_option("--default-city", opts->default_city,
                   "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
   cmd->add_option("--log-level", opts->log_level, "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");

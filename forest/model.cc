@@ -159,6 +159,12 @@ void Model::PredictClassProba(std::span<const float> row, std::span<double> out)
 
 double Model::PredictProba(std::span<const float> row) const {
   if (row.size() != schema_.size()) return std::numeric_limits<double>::quiet_NaN();
+  if (fast_.usable()) return fast_.PredictOne(row.data());
+  return PredictProbaReference(row);
+}
+
+double Model::PredictProbaReference(std::span<const float> row) const {
+  if (row.size() != schema_.size()) return std::numeric_limits<double>::quiet_NaN();
   const size_t k = arrays_.n_classes;
   const size_t trees = arrays_.n_trees();
   double sum = 0.0;
@@ -176,7 +182,13 @@ Status Model::PredictProbaBatch(std::span<const float> rows, std::span<double> o
                                    " values does not hold " + std::to_string(out.size()) +
                                    " rows of " + std::to_string(width) + " features");
   }
-  for (size_t r = 0; r < out.size(); ++r) out[r] = PredictProba(rows.subspan(r * width, width));
+  if (fast_.usable()) {
+    fast_.PredictMany(rows.data(), width, out);
+    return Status::Ok();
+  }
+  for (size_t r = 0; r < out.size(); ++r) {
+    out[r] = PredictProbaReference(rows.subspan(r * width, width));
+  }
   return Status::Ok();
 }
 
@@ -237,6 +249,7 @@ Result<Model> ModelBuilder::Build() {
   m.class_labels_ = std::move(class_labels_);
   m.card_ = std::move(card_);
   m.arrays_ = std::move(arrays_);
+  m.fast_ = FastForest::Build(m.arrays_, 1);
   *this = ModelBuilder();
   return m;
 }

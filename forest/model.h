@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "forest/fast_forest.h"
 #include "forest/forest_ir.h"
 #include "forest/schema.h"
 
@@ -44,8 +45,12 @@ class Model {
   // Probability of the positive class (class index 1): the mean over the trees of the class
   // frequency in the leaf the row reaches, as scikit-learn's predict_proba. `row` holds one
   // value per schema feature in schema order; NaN means missing. Returns NaN when
-  // row.size() != schema().size().
+  // row.size() != schema().size(). Uses the fast layout (forest/fast_forest.h) when the
+  // model fits it; allocates nothing and starts no thread.
   double PredictProba(std::span<const float> row) const;
+  // The same by the simple reference walk over arrays(): bitwise the same result (tests
+  // compare the two).
+  double PredictProbaReference(std::span<const float> row) const;
   // Row-major `rows` (n * schema().size() floats) -> `out` (n probabilities).
   // InvalidArgument when the sizes do not agree.
   Status PredictProbaBatch(std::span<const float> rows, std::span<double> out) const;
@@ -60,6 +65,7 @@ class Model {
   std::vector<std::string> class_labels_;
   nlohmann::json card_ = nlohmann::json::object();
   ForestArrays arrays_;
+  FastForest fast_;
 };
 
 // Assembles a Model. Build() is the only place that validates a model: the trainer and the

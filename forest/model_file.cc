@@ -1,4 +1,9 @@
 // Reading and writing the model file (docs/model_format.md).
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -339,24 +344,29 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
 }
 
 Result<Model> Model::Load(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) return Status::NotFound("model file " + path + " does not exist");
     return Status::IOError("cannot open model file " + path + ": " + std::strerror(err));
   }
-  // One read of the whole file (its size from the stream; regular files only).
-  std::string bytes;
-  bool ok = std::fseek(f, 0, SEEK_END) == 0;
-  const long size = ok ? std::ftell(f) : -1;
-  ok = ok && size >= 0 && std::fseek(f, 0, SEEK_SET) == 0;
-  if (ok) {
-    bytes.resize(static_cast<size_t>(size));
-    ok = std::fread(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::IOError("cannot read model file " + path + " (not a regular file)");
   }
-  std::fclose(f);
-  if (!ok) return Status::IOError("cannot read model file " + path);
-  auto model = FromBytes(bytes);
+  const auto size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return Status::Corruption("not a raincheck model file (bad magic)").WithContext(path);
+  }
+  // Mapped read-only and populated in one call: no copy of the file and no zero-filled
+  // buffer; the parser copies the arrays out, so the mapping ends with this function.
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return Status::IOError("cannot map model file " + path);
+  auto model = FromBytes(std::string_view(static_cast<const char*>(map), size));
+  ::munmap(map, size);
   if (!model.ok()) return model.status().WithContext(path);
   return model;
 }

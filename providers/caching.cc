@@ -10,19 +10,7 @@ namespace raincheck::providers {
 namespace {
 
 std::string NormaliseQuery(std::string_view query) {
-  const std::string lower = base::AsciiLower(base::Trim(query));
-  std::string out;
-  bool space = false;
-  for (char c : lower) {
-    if (c == ' ' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
+  return base::CollapseWhitespace(base::AsciiLower(query));
 }
 
 // Moves a found entry to the front, or erases it when expired; returns whether it is usable.

@@ -14,22 +14,7 @@ namespace {
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
 // Trims and collapses runs of spaces, as the canonical header form requires.
-std::string CanonicalHeaderValue(std::string_view v) {
-  v = base::Trim(v);
-  std::string out;
-  out.reserve(v.size());
-  bool space = false;
-  for (char c : v) {
-    if (c == ' ' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
+std::string CanonicalHeaderValue(std::string_view v) { return base::CollapseWhitespace(v); }
 
 // Resolves "." and ".." segments and drops empty ones; keeps a trailing slash.
 std::string NormalizePath(std::string_view path) {

@@ -231,5 +231,38 @@ TEST(StartApiTest, UsageErrorsAndABusyPort) {
   EXPECT_EQ(first.Stop(SIGTERM), 0);
 }
 
+
+// Function failures as the emulator reports them, from a runtime that misbehaves on purpose
+// (tests/start_api/misbehaving_runtime.py), become API Gateway's answers.
+TEST(StartApiTest, FunctionFailuresThroughTheEmulator) {
+  const std::string runtime =
+      std::string(RAINCHECK_SOURCE_DIR) + "/tests/start_api/misbehaving_runtime.py";
+  struct Case {
+    const char* mode;
+    int status;
+    const char* body;
+  };
+  for (const Case& c : {Case{"status", 418, "teapot"},
+                        Case{"malformed", 502, R"({"message":"Internal server error"})"},
+                        Case{"error", 502, R"({"message":"Internal server error"})"},
+                        Case{"sleep", 504, R"({"message":"Endpoint request timed out"})"}}) {
+    StartApi api({"--port", "0", "--log-level", "warn", "--timeout", "1", "--bootstrap", runtime,
+                  "--env", std::string("RAINCHECK_TEST_MODE=") + c.mode});
+    ASSERT_FALSE(api.url().empty()) << api.printed();
+    auto r = api.Client().Get("/forecast?city=Lima");
+    ASSERT_TRUE(r) << c.mode;
+    EXPECT_EQ(r->status, c.status) << c.mode;
+    EXPECT_EQ(r->body, c.body) << c.mode;
+    EXPECT_EQ(api.Stop(SIGTERM), 0) << c.mode;
+  }
+}
+
+TEST(StartApiTest, AMissingBootstrapIsReported) {
+  auto r = RunProcess({BinaryPath("raincheck"), "start-api", "--port", "0", "--bootstrap",
+                       "/nonexistent/bootstrap"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("/nonexistent/bootstrap"));
+}
+
 }  // namespace
 }  // namespace raincheck
