@@ -89,55 +89,109 @@ Result<std::string> DirectoryStore::Put(const Record& record, base::TimePoint de
   return Write(object, deadline);
 }
 
+namespace {
+
+// A record's bytes in a file of `dir` that no other writer or reader can see yet, flushed to
+// disk. Preferably an unnamed O_TMPFILE inode (published with linkat: one directory entry per
+// record, nothing to unlink, nothing left behind by a crash); where the filesystem has no
+// O_TMPFILE, a private dot-file (List skips those) that the caller unlinks.
+struct StagedFile {
+  int fd = -1;
+  std::string tmp_path;  // empty for an O_TMPFILE inode
+
+  StagedFile() = default;
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+  ~StagedFile() {
+    if (fd >= 0) ::close(fd);
+    if (!tmp_path.empty()) ::unlink(tmp_path.c_str());
+  }
+
+  // link(2) of the staged bytes to `path`; fails with EEXIST instead of replacing.
+  bool LinkTo(const std::string& path) const {
+    if (!tmp_path.empty()) return ::link(tmp_path.c_str(), path.c_str()) == 0;
+    // linkat(fd, "", ..., AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the /proc name of the
+    // descriptor does not.
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    return ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0;
+  }
+};
+
+// Whether O_TMPFILE + linkat through /proc works here; decided by the first write.
+std::atomic<int> g_tmpfile_usable{-1};  // -1 unknown, 0 no, 1 yes
+
+int OpenStaged(const std::string& dir, StagedFile* staged) {
+#ifdef O_TMPFILE
+  if (g_tmpfile_usable.load(std::memory_order_relaxed) != 0) {
+    const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      if (g_tmpfile_usable.load(std::memory_order_relaxed) < 0) {
+        // linkat through /proc needs /proc; without it, use named files.
+        const bool proc = ::access(("/proc/self/fd/" + std::to_string(fd)).c_str(), F_OK) == 0;
+        g_tmpfile_usable.store(proc ? 1 : 0, std::memory_order_relaxed);
+        if (!proc) {
+          ::close(fd);
+          return OpenStaged(dir, staged);
+        }
+      }
+      staged->fd = fd;
+      return fd;
+    }
+    // ENOENT: no such directory (the caller creates it); anything else may be a filesystem
+    // without O_TMPFILE support (EOPNOTSUPP, EISDIR, EINVAL): fall back to a named file.
+    if (errno == ENOENT) return -1;
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+      g_tmpfile_usable.store(0, std::memory_order_relaxed);
+    } else {
+      return -1;
+    }
+  }
+#endif
+  std::string tmp = dir + "/" + TempName();
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    staged->fd = fd;
+    staged->tmp_path = std::move(tmp);
+  }
+  return fd;
+}
+
+}  // namespace
+
 Result<std::string> DirectoryStore::Write(const EncodedRecord& object, base::TimePoint) {
   if (!IsSafeKey(object.key)) return Status::InvalidArgument("unsafe record key");
   const fs::path target = fs::path(root_) / object.key;
   const std::string dir = target.parent_path().string();
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
 
-  // 1. The bytes go to a private temporary file, flushed to disk.
-  const std::string tmp = dir + "/" + TempName();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == ENOENT) {  // the partition was just removed by a spool flush
+  // 1. The bytes go to a file nobody can see yet, flushed to disk.
+  StagedFile staged;
+  if (OpenStaged(dir, &staged) < 0 && errno == ENOENT) {
+    // A new partition (or one just removed by a spool flush).
+    std::error_code ec;
     fs::create_directories(dir, ec);
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+    OpenStaged(dir, &staged);
   }
-  if (fd < 0) return Errno("cannot create", tmp);
-  Status st = WriteAll(fd, object.body, tmp);
-  if (st.ok() && ::fsync(fd) != 0) st = Errno("cannot fsync", tmp);
-  if (::close(fd) != 0 && st.ok()) st = Errno("cannot close", tmp);
-  if (!st.ok()) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
+  if (staged.fd < 0) return Errno("cannot create a file in", dir);
+  Status st = WriteAll(staged.fd, object.body, dir);
+  if (st.ok() && ::fsync(staged.fd) != 0) st = Errno("cannot fsync a new file in", dir);
+  if (!st.ok()) return st;
 
   // 2. Published under the first free key; link(2) never replaces an existing name.
-  Result<std::string> result = Status::Internal("no free key");
   for (int n = 0; n < kMaxCollisions; ++n) {
     const std::string key = n == 0 ? object.key : CollisionKey(object.key, n);
     const std::string path = (fs::path(root_) / key).string();
-    if (::link(tmp.c_str(), path.c_str()) == 0) {
+    if (staged.LinkTo(path)) {
       SyncDirectory(dir);
-      result = key;
-      break;
+      return key;
     }
-    if (errno != EEXIST) {
-      result = Errno("cannot publish", path);
-      break;
-    }
+    if (errno != EEXIST) return Errno("cannot publish", path);
     Result<std::string> existing = ReadFile(path);
     if (existing.ok() && *existing == object.body) {
-      result = key;  // the same record, written before: nothing to do
-      break;
+      return key;  // the same record, written before: nothing to do
     }
   }
-  ::unlink(tmp.c_str());
-  if (!result.ok() && result.status().code() == StatusCode::kInternal) {
-    return Status::ResourceExhausted("more than 1000 records share the key " + object.key);
-  }
-  return result;
+  return Status::ResourceExhausted("more than 1000 records share the key " + object.key);
 }
 
 Result<std::vector<std::string>> DirectoryStore::List(std::string_view prefix) {
