@@ -137,12 +137,8 @@ int RunStartApi(const StartApiOptions& opts) {
     eo.environment = local::PassThroughEnvironment();
     for (const auto& [name, value] : overrides) eo.environment.emplace_back(name, value);
     // The per-invocation START / END / REPORT lines only when info is wanted.
-    const bool platform_lines = logger.Enabled(base::LogLevel::kInfo);
-    eo.log_sink = [platform_lines](std::string_view line) {
-      if (!platform_lines && (line.starts_with("START ") || line.starts_with("END ") ||
-                              line.starts_with("REPORT "))) {
-        return;
-      }
+    eo.platform_lines = logger.Enabled(base::LogLevel::kInfo);
+    eo.log_sink = [](std::string_view line) {
       std::fwrite(line.data(), 1, line.size(), stderr);
       if (!line.ends_with('\n')) std::fputc('\n', stderr);
     };

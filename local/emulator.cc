@@ -18,23 +18,15 @@ extern char** environ;
 namespace raincheck::local {
 namespace {
 
-std::mutex& RandomMutex() {
-  static std::mutex mu;
-  return mu;
-}
-
-std::mt19937_64& Random() {
-  static std::mt19937_64 engine{std::random_device{}()};
-  return engine;
-}
-
 std::string RandomHex(size_t digits) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // One engine per thread: invocations come from many threads at once.
+  thread_local std::mt19937_64 engine{std::random_device{}()};
   std::string out;
-  std::lock_guard<std::mutex> lock(RandomMutex());
+  out.reserve(digits);
   uint64_t bits = 0;
   for (size_t i = 0; i < digits; ++i) {
-    if (i % 16 == 0) bits = Random()();
+    if (i % 16 == 0) bits = engine();
     out.push_back(kHex[bits & 0xF]);
     bits >>= 4;
   }
@@ -172,7 +164,9 @@ Result<Instance*> Emulator::Acquire() {
 void Emulator::Release(Instance* instance) {
   std::lock_guard<std::mutex> lock(mu_);
   idle_.push_back(instance);
-  cv_.notify_all();
+  // One instance came free: one waiter can take it. Waking them all made every release cost
+  // a futex storm when callers outnumber instances.
+  cv_.notify_one();
 }
 
 Result<InvokeResult> Emulator::Invoke(std::string payload, const InvokeOptions& options) {
@@ -191,6 +185,7 @@ Result<InvokeResult> Emulator::Invoke(std::string payload, const InvokeOptions& 
   invocation.request_id = options.request_id.empty() ? base::NewUuid() : options.request_id;
   invocation.trace_id = options.trace_id.empty() ? NewTraceId() : options.trace_id;
   invocation.client_context = options.client_context;
+  invocation.report = options.log_tail || options_.platform_lines;
   invocation.payload = std::move(payload);
 
   Result<InvokeResult> result = Status::Unavailable("no instance");
@@ -203,7 +198,7 @@ Result<InvokeResult> Emulator::Invoke(std::string payload, const InvokeOptions& 
   }
   std::lock_guard<std::mutex> lock(mu_);
   --active_calls_;
-  cv_.notify_all();
+  if (shutting_down_ && active_calls_ == 0) drained_cv_.notify_all();
   return result;
 }
 
@@ -212,7 +207,7 @@ void Emulator::Shutdown() {
   shutting_down_ = true;
   cv_.notify_all();
   for (auto& instance : instances_) instance->BeginShutdown();
-  cv_.wait(lock, [&] { return active_calls_ == 0; });
+  drained_cv_.wait(lock, [&] { return active_calls_ == 0; });
   std::vector<std::unique_ptr<Instance>> instances = std::move(instances_);
   idle_.clear();
   lock.unlock();

@@ -45,6 +45,9 @@ struct EmulatorOptions {
   // Receives every line the instances print, prefixed "[request id] ", and the START / END /
   // REPORT lines. Called from several threads, never concurrently. Default: stderr.
   std::function<void(std::string_view line)> log_sink;
+  // Whether log_sink receives the START / END / REPORT lines (they stay in InvokeResult's
+  // log_tail either way).
+  bool platform_lines = true;
   // Called (from an internal thread) when an instance process has been reaped.
   std::function<void(const ExitInfo&)> on_instance_exit;
 };
@@ -58,17 +61,22 @@ struct InvokeOptions {
   std::string request_id;      // empty: a new UUID
   std::string trace_id;        // empty: a new X-Ray header "Root=1-...;Parent=...;Sampled=0"
   std::string client_context;  // passed as Lambda-Runtime-Client-Context
+  // Whether the caller reads log_tail and max_memory_kb. When it does not and the START / END
+  // / REPORT lines are not sent to the log sink either (EmulatorOptions::platform_lines), the
+  // emulator neither formats them nor reads the instance's peak memory.
+  bool log_tail = true;
 };
 
 struct InvokeResult {
   std::string request_id;
   std::string payload;         // the function's response, or the error document
   std::string function_error;  // "" or "Unhandled" (then payload is {errorMessage, errorType, ...})
-  std::string log_tail;        // the last kLogTailBytes of this invocation's log (START..REPORT)
+  std::string log_tail;        // the last kLogTailBytes of this invocation's log (START..REPORT);
+                               // empty when InvokeOptions::log_tail was false
   bool cold_start = false;     // this invocation started a new instance
   double init_ms = 0;          // cold starts: spawn to the first GET /next
   double duration_ms = 0;      // event handed over to result posted
-  long max_memory_kb = 0;      // peak RSS of the instance so far (VmHWM)
+  long max_memory_kb = 0;      // peak RSS of the instance so far (VmHWM); 0 when not reported
 };
 
 class Instance;
@@ -107,7 +115,8 @@ class Emulator {
 
   EmulatorOptions options_;
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;          // an instance was released (or shutdown began)
+  std::condition_variable drained_cv_;  // the last Invoke returned during shutdown
   bool started_ = false;
   bool shutting_down_ = false;
   int active_calls_ = 0;

@@ -7,6 +7,7 @@ namespace raincheck::local {
 Result<FunctionResult> EmulatorInvoker::Invoke(std::string event, const std::string& request_id) {
   InvokeOptions options;
   options.request_id = request_id;
+  options.log_tail = false;  // API Gateway has no use for it
   RC_ASSIGN_OR_RETURN(InvokeResult r, emulator_->Invoke(std::move(event), options));
   FunctionResult out;
   out.function_error = !r.function_error.empty();

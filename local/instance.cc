@@ -1,12 +1,14 @@
 #include "local/instance.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <fstream>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include <httplib.h>
@@ -141,8 +143,11 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
       log_request_id_ = invocation.request_id;
       invocation_log_.clear();
     }
-    EmitLocked("START RequestId: " + invocation.request_id + " Version: " +
-               options_.function_version);
+    if (invocation.report) {
+      EmitLocked("START RequestId: " + invocation.request_id + " Version: " +
+                     options_.function_version,
+                 /*platform=*/true);
+    }
   }
   delivered_ = true;
   const auto now = std::chrono::system_clock::now();
@@ -284,19 +289,20 @@ bool Instance::DrainOutput() {
   }
 }
 
-void Instance::EmitLocked(std::string_view line) {
+void Instance::EmitLocked(std::string_view line, bool platform) {
+  invocation_log_.append(line);
+  invocation_log_.push_back('\n');
+  if (invocation_log_.size() > kInvocationLogKept) {
+    invocation_log_.erase(0, invocation_log_.size() - kLogTailBytes);
+  }
+  if (!options_.log_sink || (platform && !options_.platform_lines)) return;
   std::string text;
   text.reserve(log_request_id_.size() + line.size() + 3);
   text.push_back('[');
   text.append(log_request_id_);
   text.append("] ");
   text.append(line);
-  if (options_.log_sink) options_.log_sink(text);
-  invocation_log_.append(line);
-  invocation_log_.push_back('\n');
-  if (invocation_log_.size() > kInvocationLogKept) {
-    invocation_log_.erase(0, invocation_log_.size() - kLogTailBytes);
-  }
+  options_.log_sink(text);
 }
 
 void Instance::Emit(std::string_view line) {
@@ -307,18 +313,23 @@ void Instance::Emit(std::string_view line) {
 long Instance::PeakRssKb() const {
   // Called with the process alive (mu_ held by the caller, so it is not reaped meanwhile).
   if (child_ == nullptr) return 0;
-  std::ifstream status("/proc/" + std::to_string(child_->pid()) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (base::StartsWith(line, "VmHWM:")) {
-      try {
-        return std::stol(line.substr(6));
-      } catch (const std::exception&) {
-        return 0;
-      }
-    }
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(child_->pid()));
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char text[4096];
+  size_t size = 0;
+  while (size < sizeof text - 1) {
+    const ssize_t n = ::read(fd, text + size, sizeof text - 1 - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    size += static_cast<size_t>(n);
   }
-  return 0;
+  ::close(fd);
+  text[size] = '\0';
+  const char* hwm = std::strstr(text, "\nVmHWM:");
+  if (hwm == nullptr) return 0;
+  return std::strtol(hwm + 7, nullptr, 10);  // "  20480 kB"
 }
 
 void Instance::KillAndReap() {
@@ -427,11 +438,19 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
   inflight_id_.clear();
   delivered_ = false;
   outcome_.reset();
-  if (!exited_) result.max_memory_kb = PeakRssKb();
+  if (!exited_ && invocation.report) result.max_memory_kb = PeakRssKb();
   lock.unlock();
 
   if (kill) KillAndReap();
   DrainOutput();  // lines written before the result was posted
+  if (!invocation.report) {
+    std::lock_guard<std::mutex> log_lock(log_mu_);
+    if (log_request_id_ != id) {
+      log_request_id_ = id;
+      invocation_log_.clear();
+    }
+    return result;
+  }
   char report[256];
   std::snprintf(report, sizeof report,
                 "\tDuration: %.2f ms\tMemory Size: %d MB\tMax Memory Used: %ld MB",
@@ -448,8 +467,8 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
       log_request_id_ = id;
       invocation_log_.clear();
     }
-    EmitLocked("END RequestId: " + id);
-    EmitLocked(report_line);
+    EmitLocked("END RequestId: " + id, /*platform=*/true);
+    EmitLocked(report_line, /*platform=*/true);
     const size_t keep = std::min(invocation_log_.size(), kLogTailBytes);
     result.log_tail = invocation_log_.substr(invocation_log_.size() - keep);
   }

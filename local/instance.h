@@ -31,6 +31,7 @@ struct Invocation {
   std::string payload;
   std::string trace_id;
   std::string client_context;
+  bool report = true;  // START / END / REPORT lines, the log tail and the peak memory
 };
 
 // Thread-safe, but Run is called by one thread at a time (the emulator checks instances out).
@@ -75,7 +76,8 @@ class Instance {
   void ReadOutput(int fd);  // the output thread's body
   // Reads what the process has written so far and emits whole lines; returns false at EOF.
   bool DrainOutput();
-  void EmitLocked(std::string_view line);  // log_mu_ held
+  // log_mu_ held. `platform`: a START / END / REPORT line (see EmulatorOptions::platform_lines).
+  void EmitLocked(std::string_view line, bool platform = false);
   void Emit(std::string_view line);
   bool AlreadyAnsweredLocked(const std::string& id) const;
   void RememberAnsweredLocked(const std::string& id);
