@@ -139,34 +139,46 @@ std::vector<std::string> Emulator::InstanceEnvironment(int index, int port) cons
 
 Result<Instance*> Emulator::Acquire() {
   std::unique_lock<std::mutex> lock(mu_);
-  while (true) {
-    if (shutting_down_) return Status::Unavailable("the emulator is shutting down");
-    if (!idle_.empty()) {
-      // Prefer a warm instance; the idle list is small (<= max_concurrency).
-      auto warm = std::find_if(idle_.begin(), idle_.end(), [](Instance* i) { return i->Warm(); });
-      if (warm == idle_.end()) warm = idle_.begin();
-      Instance* instance = *warm;
-      idle_.erase(warm);
-      return instance;
-    }
-    if (static_cast<int>(instances_.size()) < options_.max_concurrency) {
-      const int index = static_cast<int>(instances_.size());
-      auto instance = std::make_unique<Instance>(
-          index, options_, [this, index](int port) { return InstanceEnvironment(index, port); });
-      RC_RETURN_IF_ERROR(instance->StartServer());
-      instances_.push_back(std::move(instance));
-      return instances_.back().get();
-    }
-    cv_.wait(lock);
+  if (shutting_down_) return Status::Unavailable("the emulator is shutting down");
+  // Callers already waiting are served first: a newcomer takes an idle instance only when
+  // nobody queues for one.
+  if (!idle_.empty() && waiters_.empty()) {
+    // Prefer a warm instance; the idle list is small (<= max_concurrency).
+    auto warm = std::find_if(idle_.begin(), idle_.end(), [](Instance* i) { return i->Warm(); });
+    if (warm == idle_.end()) warm = idle_.begin();
+    Instance* instance = *warm;
+    idle_.erase(warm);
+    return instance;
   }
+  if (static_cast<int>(instances_.size()) < options_.max_concurrency) {
+    const int index = static_cast<int>(instances_.size());
+    auto instance = std::make_unique<Instance>(
+        index, options_, [this, index](int port) { return InstanceEnvironment(index, port); });
+    RC_RETURN_IF_ERROR(instance->StartServer());
+    instances_.push_back(std::move(instance));
+    return instances_.back().get();
+  }
+  // Every instance is busy: queue, first come first served. Release() hands the instance
+  // straight to the oldest waiter, so a caller cannot be overtaken indefinitely, and only
+  // that one thread is woken.
+  Waiter waiter;
+  waiters_.push_back(&waiter);
+  waiter.cv.wait(lock, [&] { return waiter.granted != nullptr || shutting_down_; });
+  if (waiter.granted != nullptr) return waiter.granted;
+  waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &waiter));
+  return Status::Unavailable("the emulator is shutting down");
 }
 
 void Emulator::Release(Instance* instance) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!waiters_.empty() && !shutting_down_) {
+    Waiter* next = waiters_.front();
+    waiters_.pop_front();
+    next->granted = instance;
+    next->cv.notify_one();
+    return;
+  }
   idle_.push_back(instance);
-  // One instance came free: one waiter can take it. Waking them all made every release cost
-  // a futex storm when callers outnumber instances.
-  cv_.notify_one();
 }
 
 Result<InvokeResult> Emulator::Invoke(std::string payload, const InvokeOptions& options) {
@@ -205,7 +217,7 @@ Result<InvokeResult> Emulator::Invoke(std::string payload, const InvokeOptions& 
 void Emulator::Shutdown() {
   std::unique_lock<std::mutex> lock(mu_);
   shutting_down_ = true;
-  cv_.notify_all();
+  for (Waiter* waiter : waiters_) waiter->cv.notify_one();
   for (auto& instance : instances_) instance->BeginShutdown();
   drained_cv_.wait(lock, [&] { return active_calls_ == 0; });
   std::vector<std::unique_ptr<Instance>> instances = std::move(instances_);

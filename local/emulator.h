@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -114,8 +115,14 @@ class Emulator {
   std::vector<std::string> InstanceEnvironment(int index, int port) const;
 
   EmulatorOptions options_;
+  // A caller waiting for an instance; Release() sets `granted` and wakes it.
+  struct Waiter {
+    std::condition_variable cv;
+    Instance* granted = nullptr;
+  };
+
   std::mutex mu_;
-  std::condition_variable cv_;          // an instance was released (or shutdown began)
+  std::deque<Waiter*> waiters_;         // oldest first
   std::condition_variable drained_cv_;  // the last Invoke returned during shutdown
   bool started_ = false;
   bool shutting_down_ = false;

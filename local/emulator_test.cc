@@ -34,6 +34,7 @@ class EmulatorTest : public ::testing::Test {
     options.timeout = timeout;
     options.max_concurrency = max_concurrency;
     options.environment = std::move(env);
+    options.platform_lines = platform_lines_;
     bool has_level = false;
     for (const auto& pair : options.environment) has_level |= pair.first == "RAINCHECK_LOG_LEVEL";
     if (!has_level) options.environment.emplace_back("RAINCHECK_LOG_LEVEL", "warn");
@@ -64,6 +65,7 @@ class EmulatorTest : public ::testing::Test {
     return lines_;
   }
 
+  bool platform_lines_ = true;
   std::mutex lines_mu_;
   std::vector<std::string> lines_;
 };
@@ -283,6 +285,90 @@ TEST_F(EmulatorTest, ConcurrentInvokesAreAllAnsweredByAtMostMaxConcurrencyInstan
   EXPECT_EQ(ids.size(), static_cast<size_t>(kCalls));
   EXPECT_GE(pids.size(), 2u);
   EXPECT_LE(pids.size(), 4u);
+}
+
+TEST_F(EmulatorTest, QueuedCallersAreServedOneAtATimeByTheOneInstance) {
+  auto emulator = Make({}, std::chrono::seconds(10), 1);
+  constexpr int kCalls = 6;
+  std::vector<Result<InvokeResult>> results(kCalls, Status::Internal("not run"));
+  std::vector<std::thread> threads;
+  threads.reserve(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    threads.emplace_back([&, i] {
+      results[static_cast<size_t>(i)] =
+          emulator->Invoke(nlohmann::json({{"call", i}, {"sleep_ms", 50}}).dump());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<int64_t> pids;
+  int cold = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    const auto& r = results[static_cast<size_t>(i)];
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->function_error, "") << r->payload;
+    EXPECT_EQ(Json(*r)["event"]["call"], i);
+    pids.insert(Json(*r)["pid"].get<int64_t>());
+    cold += r->cold_start ? 1 : 0;
+  }
+  EXPECT_EQ(pids.size(), 1u);
+  EXPECT_EQ(cold, 1);
+}
+
+TEST_F(EmulatorTest, ShutdownReleasesCallersQueuedForAnInstance) {
+  auto emulator = Make({}, std::chrono::seconds(60), 1);
+  ASSERT_TRUE(emulator->Invoke("{}").ok());
+  std::vector<Result<InvokeResult>> results(4, Status::Internal("not run"));
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { results[0] = emulator->Invoke(R"({"sleep_ms":30000})"); });
+  for (int i = 0; i < 500; ++i) {  // the slow invocation holds the only instance
+    int starts = 0;
+    for (const std::string& line : Lines()) starts += line.find("] START RequestId") != std::string::npos;
+    if (starts >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (size_t i = 1; i < results.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = emulator->Invoke("{}"); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let them queue
+  emulator->Shutdown();
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(EmulatorTest, PlatformLinesCanStayOutOfTheSinkAndReportsCanBeSkipped) {
+  platform_lines_ = false;
+  auto emulator = Make();
+  auto r = emulator->Invoke(R"({"log":"quiet-marker"})");
+  ASSERT_TRUE(r.ok());
+  // The caller still gets the whole report in the tail ...
+  EXPECT_THAT(r->log_tail, HasSubstr("START RequestId: " + r->request_id));
+  EXPECT_THAT(r->log_tail, HasSubstr("REPORT RequestId: " + r->request_id));
+  EXPECT_GT(r->max_memory_kb, 0);
+  // ... while the sink only gets what the function printed.
+  bool function_line = false;
+  for (const std::string& line : Lines()) {
+    EXPECT_EQ(line.find("START RequestId"), std::string::npos) << line;
+    EXPECT_EQ(line.find("END RequestId"), std::string::npos) << line;
+    EXPECT_EQ(line.find("REPORT RequestId"), std::string::npos) << line;
+    function_line |= line == "[" + r->request_id + "] quiet-marker";
+  }
+  EXPECT_TRUE(function_line);
+
+  // A caller that reads no report gets none, and the function's lines still reach the sink.
+  InvokeOptions no_tail;
+  no_tail.log_tail = false;
+  auto quiet = emulator->Invoke(R"({"log":"second-marker"})", no_tail);
+  ASSERT_TRUE(quiet.ok());
+  EXPECT_EQ(quiet->function_error, "");
+  EXPECT_EQ(quiet->log_tail, "");
+  EXPECT_EQ(quiet->max_memory_kb, 0);
+  auto next = emulator->Invoke("{}");  // the runtime printed its lines before asking again
+  ASSERT_TRUE(next.ok());
+  bool second_line = false;
+  for (const std::string& line : Lines()) {
+    second_line |= line == "[" + quiet->request_id + "] second-marker";
+  }
+  EXPECT_TRUE(second_line);
 }
 
 TEST_F(EmulatorTest, InvocationLogsArePrefixedAndTailed) {

@@ -108,10 +108,13 @@ TEST_F(DirectoryStoreTest, ConcurrentPutsFromManyThreadsGetUniqueKeysAndLoseNoth
   }
   EXPECT_EQ(unique.size(), static_cast<size_t>(kThreads * kPerThread));
   EXPECT_EQ(store.List("")->size(), static_cast<size_t>(kThreads * kPerThread));
-  // No temporary file is left behind.
+  // Nothing but the records is left behind (no staging file, named or not).
+  size_t files = 0;
   for (const auto& entry : fs::recursive_directory_iterator(root_)) {
     EXPECT_NE(entry.path().filename().string().rfind(".tmp-", 0), 0u) << entry.path();
+    files += entry.is_regular_file() ? 1 : 0;
   }
+  EXPECT_EQ(files, static_cast<size_t>(kThreads * kPerThread));
 }
 
 TEST_F(DirectoryStoreTest, RefusesUnsafeKeysAndReportsMissingOnes) {
