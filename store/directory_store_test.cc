@@ -112,7 +112,7 @@ TEST_F(DirectoryStoreTest, ConcurrentPutsFromManyThreadsGetUniqueKeysAndLoseNoth
   size_t files = 0;
   for (const auto& entry : fs::recursive_directory_iterator(root_)) {
     EXPECT_NE(entry.path().filename().string().rfind(".tmp-", 0), 0u) << entry.path();
-    files += entry.is_regular_file() ? 1 : 0;
+    if (entry.is_regular_file()) ++files;
   }
   EXPECT_EQ(files, static_cast<size_t>(kThreads * kPerThread));
 }
