@@ -105,6 +105,7 @@ struct ApiGateway::Impl {
   bool started = false;
   bool stopped = false;
   std::atomic<bool> loop_ended{false};
+  socket_t listen_socket = INVALID_SOCKET;
 
   void Forecast(const httplib::Request& req, httplib::Response& res) {
     lambda::IncomingRequest in;
@@ -257,9 +258,10 @@ Status ApiGateway::Start() {
       [impl](const httplib::Request& req, httplib::Response& res) { return impl->Error(req, res); }));
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which lets a second server bind
   // a port that is already serving.
-  s.set_socket_options([](socket_t sock) {
+  s.set_socket_options([impl](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl->listen_socket = sock;  // the last one tried is the one bound
   });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                              const std::exception_ptr&) {
@@ -285,6 +287,11 @@ Status ApiGateway::Start() {
     return Status::Unavailable("cannot listen on " + o.host + ":" + std::to_string(port) +
                                " (in use, or not an address of this machine)");
   }
+  // Debian's cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into
+  // the library): a burst of new connections overflowed it, and the kernel dropped the
+  // handshakes it had no room for; those clients waited for a retransmission (1 s, then 3 s)
+  // before their first request. listen(2) again on the bound socket raises the backlog.
+  if (impl->listen_socket != INVALID_SOCKET) ::listen(impl->listen_socket, SOMAXCONN);
   port_ = port;
   impl->started = true;
   impl->thread = std::thread([impl] {
