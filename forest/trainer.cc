@@ -52,6 +52,7 @@ struct Candidate {
   int32_t feature = -1;
   float threshold = 0.0f;
   bool missing_left = false;
+  int bin = -1;  // found on histograms: bins <= bin go left; -1: found by the exact search
 };
 
 struct Entry {
@@ -92,39 +93,36 @@ class TreeGrower {
     tree_ = TreeArrays();
     features_.resize(nf_);
     for (size_t f = 0; f < nf_; ++f) features_[f] = static_cast<int32_t>(f);
+    // w0, w1: the node's weight per class.
     struct Task {
       size_t begin, end;
       int depth;
       uint32_t node;
+      double w0, w1;
     };
+    double w0 = 0.0, w1 = 0.0;
+    for (const uint32_t s : samples_) (y_[s] ? w1 : w0) += weight[s];
     std::vector<Task> stack;
-    stack.push_back({0, samples_.size(), 0, NewNode()});
+    stack.push_back({0, samples_.size(), 0, NewNode(), w0, w1});
     while (!stack.empty()) {
       const Task t = stack.back();
       stack.pop_back();
-      double w0 = 0.0, w1 = 0.0;
-      for (size_t i = t.begin; i < t.end; ++i) {
-        const uint32_t s = samples_[i];
-        (y_[s] ? w1 : w0) += weight[s];
-      }
       const size_t n = t.end - t.begin;
       const bool stop = (p_.max_depth >= 0 && t.depth >= p_.max_depth) ||
                         n < static_cast<size_t>(p_.min_samples_split) ||
-                        n < 2 * static_cast<size_t>(p_.min_samples_leaf) || w0 <= 0.0 ||
-                        w1 <= 0.0;
+                        n < 2 * static_cast<size_t>(p_.min_samples_leaf) || t.w0 <= 0.0 ||
+                        t.w1 <= 0.0;
       Candidate best;
-      if (!stop) best = FindSplit(t.begin, t.end, w0, w1);
+      if (!stop) best = FindSplit(t.begin, t.end, t.w0, t.w1);
       if (!best.found) {
-        MakeLeaf(t.node, w0, w1);
+        MakeLeaf(t.node, t.w0, t.w1);
         continue;
       }
-      const size_t split = Partition(t.begin, t.end, best);
-      double l0 = 0.0, l1 = 0.0;
-      for (size_t i = t.begin; i < split; ++i) (y_[samples_[i]] ? l1 : l0) += weight[samples_[i]];
-      const double r0 = w0 - l0, r1 = w1 - l1;
+      const Sides sides = Partition(t.begin, t.end, best);
       (*importance_)[static_cast<size_t>(best.feature)] +=
-          (w0 + w1) * Impurity(p_.criterion, w0, w1) - (l0 + l1) * Impurity(p_.criterion, l0, l1) -
-          (r0 + r1) * Impurity(p_.criterion, r0, r1);
+          (t.w0 + t.w1) * Impurity(p_.criterion, t.w0, t.w1) -
+          (sides.l0 + sides.l1) * Impurity(p_.criterion, sides.l0, sides.l1) -
+          (sides.r0 + sides.r1) * Impurity(p_.criterion, sides.r0, sides.r1);
       const uint32_t left = NewNode();
       const uint32_t right = NewNode();
       tree_.feature[t.node] = best.feature;
@@ -132,8 +130,8 @@ class TreeGrower {
       tree_.left[t.node] = left;
       tree_.right[t.node] = right;
       tree_.missing_left[t.node] = best.missing_left ? 1 : 0;
-      stack.push_back({split, t.end, t.depth + 1, right});
-      stack.push_back({t.begin, split, t.depth + 1, left});
+      stack.push_back({sides.split, t.end, t.depth + 1, right, sides.r0, sides.r1});
+      stack.push_back({t.begin, sides.split, t.depth + 1, left, sides.l0, sides.l1});
     }
     tree_.feature.shrink_to_fit();
     tree_.threshold.shrink_to_fit();
@@ -162,21 +160,41 @@ class TreeGrower {
     tree_.leaf_value.push_back(n > 0.0 ? static_cast<float>(w1 / n) : 0.5f);
   }
 
-  // Stable: the rows going left first, each side in its former order.
-  size_t Partition(size_t begin, size_t end, const Candidate& c) {
-    const float* col = cols_.data() + static_cast<size_t>(c.feature) * m_;
+  struct Sides {
+    size_t split;    // samples_[begin, split) went left, [split, end) right
+    double l0, l1;   // weight per class on the left
+    double r0, r1;   // and on the right
+  };
+
+  // Stable: the rows going left first, each side in its former order. Splits found on
+  // histograms are applied to the bins, exact ones to the values: the same rows either way.
+  Sides Partition(size_t begin, size_t end, const Candidate& c) {
+    const std::vector<double>& w = *w_;
+    const size_t f = static_cast<size_t>(c.feature);
+    const float* col = cols_.data() + f * m_;
+    const uint8_t* bins = binned_ != nullptr ? binned_->bins.data() + f : nullptr;
+    Sides out{begin, 0.0, 0.0, 0.0, 0.0};
     right_.clear();
-    size_t out = begin;
     for (size_t i = begin; i < end; ++i) {
       const uint32_t s = samples_[i];
-      const float v = col[s];
-      if (std::isnan(v) ? c.missing_left : v <= c.threshold) {
-        samples_[out++] = s;
+      bool left;
+      if (c.bin >= 0) {
+        const uint8_t b = bins[static_cast<size_t>(s) * nf_];
+        left = b == kMissingBin ? c.missing_left : b <= c.bin;
+      } else {
+        const float v = col[s];
+        left = std::isnan(v) ? c.missing_left : v <= c.threshold;
+      }
+      if (left) {
+        samples_[out.split++] = s;
+        (y_[s] ? out.l1 : out.l0) += w[s];
       } else {
         right_.push_back(s);
+        (y_[s] ? out.r1 : out.r0) += w[s];
       }
     }
-    std::copy(right_.begin(), right_.end(), samples_.begin() + static_cast<std::ptrdiff_t>(out));
+    std::copy(right_.begin(), right_.end(),
+              samples_.begin() + static_cast<std::ptrdiff_t>(out.split));
     return out;
   }
 
@@ -209,20 +227,20 @@ class TreeGrower {
   }
 
   void Consider(Candidate& best, double lw0, double lw1, double rw0, double rw1, int32_t f,
-                float threshold, bool missing_left) {
+                float threshold, bool missing_left, int bin) {
     const double cost = (lw0 + lw1) * Impurity(p_.criterion, lw0, lw1) +
                         (rw0 + rw1) * Impurity(p_.criterion, rw0, rw1);
     if (cost < best.cost) {
-      best = {true, cost, f, threshold, missing_left};
+      best = {true, cost, f, threshold, missing_left, bin};
     }
   }
 
   // Considers the split "left: present values up to `threshold`" with `left_n` of the node's
   // `nn` present rows on the left, and `nm` rows missing the feature (weights mw0, mw1) sent
   // to the lighter side or tried on both.
-  void ConsiderBoundary(Candidate& best, int32_t f, float threshold, size_t left_n, size_t nn,
-                        size_t nm, double lw0, double lw1, double nw0, double nw1, double mw0,
-                        double mw1) {
+  void ConsiderBoundary(Candidate& best, int32_t f, float threshold, int bin, size_t left_n,
+                        size_t nn, size_t nm, double lw0, double lw1, double nw0, double nw1,
+                        double mw0, double mw1) {
     const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
     const size_t right_n = nn - left_n;
     if (nm == 0) {
@@ -230,23 +248,23 @@ class TreeGrower {
       const double rw0 = nw0 - lw0, rw1 = nw1 - lw1;
       // Rows with a missing value at prediction go to the heavier side.
       const bool missing_left = lw0 + lw1 >= rw0 + rw1;
-      Consider(best, lw0, lw1, rw0, rw1, f, threshold, missing_left);
+      Consider(best, lw0, lw1, rw0, rw1, f, threshold, missing_left, bin);
       return;
     }
     if (left_n >= min_leaf && right_n + nm >= min_leaf) {
-      Consider(best, lw0, lw1, nw0 - lw0 + mw0, nw1 - lw1 + mw1, f, threshold, false);
+      Consider(best, lw0, lw1, nw0 - lw0 + mw0, nw1 - lw1 + mw1, f, threshold, false, bin);
     }
     if (left_n + nm >= min_leaf && right_n >= min_leaf) {
-      Consider(best, lw0 + mw0, lw1 + mw1, nw0 - lw0, nw1 - lw1, f, threshold, true);
+      Consider(best, lw0 + mw0, lw1 + mw1, nw0 - lw0, nw1 - lw1, f, threshold, true, bin);
     }
   }
 
-  // Present values left, missing values right.
-  void ConsiderMissingApart(Candidate& best, int32_t f, size_t nn, size_t nm, double nw0,
-                            double nw1, double mw0, double mw1) {
+  // Present values left, missing values right (`bin`: the last value bin, or -1).
+  void ConsiderMissingApart(Candidate& best, int32_t f, int bin, size_t nn, size_t nm,
+                            double nw0, double nw1, double mw0, double mw1) {
     const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
     if (nm > 0 && nn >= min_leaf && nm >= min_leaf) {
-      Consider(best, nw0, nw1, mw0, mw1, f, std::numeric_limits<float>::infinity(), false);
+      Consider(best, nw0, nw1, mw0, mw1, f, std::numeric_limits<float>::infinity(), false, bin);
     }
   }
 
@@ -281,10 +299,10 @@ class TreeGrower {
       (y_[s] ? lw1 : lw0) += w[s];
       const float a = buf_[p].v, b = buf_[p + 1].v;
       if (a == b) continue;
-      ConsiderBoundary(best, f, ThresholdBetween(a, b), p + 1, nn, nm, lw0, lw1, nw0, nw1, mw0,
-                       mw1);
+      ConsiderBoundary(best, f, ThresholdBetween(a, b), -1, p + 1, nn, nm, lw0, lw1, nw0, nw1,
+                       mw0, mw1);
     }
-    ConsiderMissingApart(best, f, nn, nm, nw0, nw1, mw0, mw1);
+    ConsiderMissingApart(best, f, -1, nn, nm, nw0, nw1, mw0, mw1);
     return true;
   }
 
@@ -336,11 +354,11 @@ class TreeGrower {
       size_t next = b + 1;
       while (next < n_bins && h[next].n == 0) ++next;
       if (next == n_bins) break;
-      ConsiderBoundary(best, f, cuts[(b + next - 1) / 2], left_n, nn, nm, lw0, lw1, nw0, nw1,
-                       mw0, mw1);
+      ConsiderBoundary(best, f, cuts[(b + next - 1) / 2], static_cast<int>(b), left_n, nn, nm,
+                       lw0, lw1, nw0, nw1, mw0, mw1);
       b = next;
     }
-    ConsiderMissingApart(best, f, nn, nm, nw0, nw1, mw0, mw1);
+    ConsiderMissingApart(best, f, static_cast<int>(n_bins) - 1, nn, nm, nw0, nw1, mw0, mw1);
     return true;
   }
 
@@ -471,7 +489,7 @@ Result<size_t> ForestParams::MaxFeatures(size_t n_features) const {
   return std::clamp<size_t>(k, 1, std::max<size_t>(n_features, 1));
 }
 
-bool UsesHistogram(SplitSearch search, size_t n) {
+bool BinsTrainingSet(SplitSearch search, size_t rows) {
   switch (search) {
     case SplitSearch::kExact:
       return false;
@@ -480,7 +498,19 @@ bool UsesHistogram(SplitSearch search, size_t n) {
     case SplitSearch::kAuto:
       break;
   }
-  return n >= kHistogramMinSamples;
+  return rows >= kHistogramMinRows;
+}
+
+bool UsesHistogram(SplitSearch search, size_t rows) {
+  switch (search) {
+    case SplitSearch::kExact:
+      return false;
+    case SplitSearch::kHistogram:
+      return true;
+    case SplitSearch::kAuto:
+      break;
+  }
+  return rows >= kHistogramMinNodeRows;
 }
 
 double TreeProba(const TreeArrays& tree, const float* row) {
@@ -522,7 +552,7 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
 
   // Histogram search needs the binned matrix; built only when some node will use it.
   BinnedMatrix binned;
-  const bool histogram = UsesHistogram(params.split_search, m);
+  const bool histogram = BinsTrainingSet(params.split_search, m);
   if (histogram) binned = BuildBins(cols, m, nf, params.max_bins, jobs);
 
   const size_t n_trees = static_cast<size_t>(params.n_estimators);

@@ -1,11 +1,13 @@
 #include "forest/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
 #include <gtest/gtest.h>
 
+#include "forest/binning.h"
 #include "forest/metrics.h"
 #include "forest/model.h"
 #include "forest/random.h"
@@ -249,10 +251,43 @@ TEST(TrainerTest, AutoSearchIsExactOnSmallSets) {
   for (size_t t = 0; t < exact->trees.size(); ++t) {
     EXPECT_EQ(automatic->trees[t].threshold, exact->trees[t].threshold);
   }
-  EXPECT_FALSE(UsesHistogram(SplitSearch::kAuto, kHistogramMinSamples - 1));
-  EXPECT_TRUE(UsesHistogram(SplitSearch::kAuto, kHistogramMinSamples));
+  EXPECT_FALSE(BinsTrainingSet(SplitSearch::kAuto, kHistogramMinRows - 1));
+  EXPECT_TRUE(BinsTrainingSet(SplitSearch::kAuto, kHistogramMinRows));
+  EXPECT_TRUE(BinsTrainingSet(SplitSearch::kHistogram, 2));
+  EXPECT_FALSE(BinsTrainingSet(SplitSearch::kExact, 1u << 30));
+  EXPECT_FALSE(UsesHistogram(SplitSearch::kAuto, kHistogramMinNodeRows - 1));
+  EXPECT_TRUE(UsesHistogram(SplitSearch::kAuto, kHistogramMinNodeRows));
   EXPECT_TRUE(UsesHistogram(SplitSearch::kHistogram, 2));
   EXPECT_FALSE(UsesHistogram(SplitSearch::kExact, 1u << 30));
+}
+
+// Large training sets are binned: nodes of at least kHistogramMinNodeRows rows split at bin
+// cuts, smaller nodes between their own neighbouring values.
+TEST(TrainerTest, AutoSearchUsesHistogramsForLargeNodesOnly) {
+  const Dataset d = Levels(kHistogramMinRows, 1000000, 11);
+  const size_t m = d.n_rows, nf = d.schema.size();
+  std::vector<float> cols(m * nf);
+  for (size_t r = 0; r < m; ++r) {
+    for (size_t f = 0; f < nf; ++f) cols[f * m + r] = d.row(r)[f];
+  }
+  const BinnedMatrix binned = BuildBins(cols, m, nf, kMaxBins, 1);
+  ForestParams p;
+  p.n_estimators = 3;
+  auto f = TrainForest(d, All(m), p, 2);
+  ASSERT_TRUE(f.ok());
+  size_t at_cuts = 0, elsewhere = 0;
+  for (const TreeArrays& t : f->trees) {
+    ASSERT_NE(t.feature[0], ForestArrays::kLeaf);
+    const std::vector<float>& root_cuts = binned.cuts[static_cast<size_t>(t.feature[0])];
+    EXPECT_TRUE(std::binary_search(root_cuts.begin(), root_cuts.end(), t.threshold[0]));
+    for (size_t node = 0; node < t.feature.size(); ++node) {
+      if (t.feature[node] == ForestArrays::kLeaf || std::isinf(t.threshold[node])) continue;
+      const std::vector<float>& cuts = binned.cuts[static_cast<size_t>(t.feature[node])];
+      (std::binary_search(cuts.begin(), cuts.end(), t.threshold[node]) ? at_cuts : elsewhere)++;
+    }
+  }
+  EXPECT_GT(at_cuts, 50u);
+  EXPECT_GT(elsewhere, 50u);
 }
 
 TEST(TrainerTest, ParamsParsing) {
