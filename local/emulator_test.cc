@@ -322,7 +322,9 @@ TEST_F(EmulatorTest, ShutdownReleasesCallersQueuedForAnInstance) {
   threads.emplace_back([&] { results[0] = emulator->Invoke(R"({"sleep_ms":30000})"); });
   for (int i = 0; i < 500; ++i) {  // the slow invocation holds the only instance
     int starts = 0;
-    for (const std::string& line : Lines()) starts += line.find("] START RequestId") != std::string::npos;
+    for (const std::string& line : Lines()) {
+      starts += line.find("] START RequestId") != std::string::npos;
+    }
     if (starts >= 2) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

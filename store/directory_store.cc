@@ -79,8 +79,8 @@ Result<std::string> ReadFile(const std::string& path) {
 
 }  // namespace
 
-DirectoryStore::DirectoryStore(std::string root, RecordFormat format)
-    : root_(std::move(root)), format_(format) {
+DirectoryStore::DirectoryStore(std::string root, RecordFormat format, Staging staging)
+    : root_(std::move(root)), format_(format), staging_(staging) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
@@ -120,9 +120,9 @@ struct StagedFile {
 // Whether O_TMPFILE + linkat through /proc works here; decided by the first write.
 std::atomic<int> g_tmpfile_usable{-1};  // -1 unknown, 0 no, 1 yes
 
-int OpenStaged(const std::string& dir, StagedFile* staged) {
+int OpenStaged(const std::string& dir, bool unnamed, StagedFile* staged) {
 #ifdef O_TMPFILE
-  if (g_tmpfile_usable.load(std::memory_order_relaxed) != 0) {
+  if (unnamed && g_tmpfile_usable.load(std::memory_order_relaxed) != 0) {
     const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
     if (fd >= 0) {
       if (g_tmpfile_usable.load(std::memory_order_relaxed) < 0) {
@@ -131,7 +131,7 @@ int OpenStaged(const std::string& dir, StagedFile* staged) {
         g_tmpfile_usable.store(proc ? 1 : 0, std::memory_order_relaxed);
         if (!proc) {
           ::close(fd);
-          return OpenStaged(dir, staged);
+          return OpenStaged(dir, false, staged);
         }
       }
       staged->fd = fd;
@@ -146,6 +146,8 @@ int OpenStaged(const std::string& dir, StagedFile* staged) {
       return -1;
     }
   }
+#else
+  (void)unnamed;
 #endif
   std::string tmp = dir + "/" + TempName();
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -165,12 +167,13 @@ Result<std::string> DirectoryStore::Write(const EncodedRecord& object, base::Tim
 
   // 1. The bytes go to a file nobody can see yet, flushed to disk.
   StagedFile staged;
-  if (OpenStaged(dir, &staged) < 0 && errno == ENOENT) {
+  const bool unnamed = staging_ == Staging::kAuto;
+  if (OpenStaged(dir, unnamed, &staged) < 0 && errno == ENOENT) {
     // A new partition (or one just removed by a spool flush).
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
-    OpenStaged(dir, &staged);
+    OpenStaged(dir, unnamed, &staged);
   }
   if (staged.fd < 0) return Errno("cannot create a file in", dir);
   Status st = WriteAll(staged.fd, object.body, dir);

@@ -8,14 +8,21 @@
 
 namespace raincheck::store {
 
-// Each write goes to a temporary file in the target directory, is fsynced, then published
-// with link(2), which fails instead of replacing an existing file: a record is either
-// absent or complete, and never overwritten, across threads and processes. Needs a
+// Each write goes to a file in the target directory that nobody can see yet, is fsynced,
+// then published with link(2), which fails instead of replacing an existing file, and the
+// directory is fsynced: a record is either absent or complete, and never overwritten,
+// across threads and processes. Needs a
 // filesystem with hard links (any Linux local filesystem, Lambda's /tmp). Deadlines are not
 // enforced (local writes do not block on the network). Thread-safe.
 class DirectoryStore final : public RecordStore {
  public:
-  DirectoryStore(std::string root, RecordFormat format);
+  // How a record is staged before it is linked to its key.
+  enum class Staging {
+    kAuto,       // an unnamed O_TMPFILE inode where the filesystem and /proc allow it
+    kNamedFile,  // always a private dot-file, linked then unlinked
+  };
+
+  DirectoryStore(std::string root, RecordFormat format, Staging staging = Staging::kAuto);
 
   Result<std::string> Put(const Record& record, base::TimePoint deadline) override;
   Result<std::string> Write(const EncodedRecord& object, base::TimePoint deadline) override;
@@ -32,6 +39,7 @@ class DirectoryStore final : public RecordStore {
  private:
   std::string root_;
   RecordFormat format_;
+  Staging staging_;
 };
 
 }  // namespace raincheck::store

@@ -37,6 +37,17 @@ class DirectoryStoreTest : public ::testing::Test {
   const base::TimePoint deadline_ = base::TimePoint::max();
 };
 
+class DirectoryStoreStagingTest : public DirectoryStoreTest,
+                                  public ::testing::WithParamInterface<DirectoryStore::Staging> {};
+
+INSTANTIATE_TEST_SUITE_P(Staging, DirectoryStoreStagingTest,
+                         ::testing::Values(DirectoryStore::Staging::kAuto,
+                                           DirectoryStore::Staging::kNamedFile),
+                         [](const auto& param_info) {
+                           return param_info.param == DirectoryStore::Staging::kAuto ? "Auto"
+                                                                                     : "NamedFile";
+                         });
+
 TEST_F(DirectoryStoreTest, PutThenGetAndList) {
   DirectoryStore store(root_, RecordFormat::kCsv);
   const auto key = store.Put(MakeRecord(1), deadline_);
@@ -49,8 +60,8 @@ TEST_F(DirectoryStoreTest, PutThenGetAndList) {
   EXPECT_TRUE(fs::is_regular_file(fs::path(root_) / *key));
 }
 
-TEST_F(DirectoryStoreTest, SameKeyDifferentBytesGetsASuffixNeverOverwrites) {
-  DirectoryStore store(root_, RecordFormat::kJsonLines);
+TEST_P(DirectoryStoreStagingTest, SameKeyDifferentBytesGetsASuffixNeverOverwrites) {
+  DirectoryStore store(root_, RecordFormat::kJsonLines, GetParam());
   const auto first = store.Put(MakeRecord(1), deadline_);
   const auto second = store.Put(MakeRecord(2), deadline_);
   ASSERT_TRUE(first.ok() && second.ok());
@@ -60,8 +71,8 @@ TEST_F(DirectoryStoreTest, SameKeyDifferentBytesGetsASuffixNeverOverwrites) {
   EXPECT_EQ(*store.Get(*second), "{\"n\":2,\"prob_rain\":0.25}\n");
 }
 
-TEST_F(DirectoryStoreTest, RewritingTheSameBytesIsIdempotent) {
-  DirectoryStore store(root_, RecordFormat::kCsv);
+TEST_P(DirectoryStoreStagingTest, RewritingTheSameBytesIsIdempotent) {
+  DirectoryStore store(root_, RecordFormat::kCsv, GetParam());
   const auto first = store.Put(MakeRecord(7), deadline_);
   const auto again = store.Put(MakeRecord(7), deadline_);
   ASSERT_TRUE(first.ok() && again.ok());
@@ -80,8 +91,8 @@ TEST_F(DirectoryStoreTest, ExistingForeignFileIsKept) {
   EXPECT_EQ(*store.Get(key), "precious");
 }
 
-TEST_F(DirectoryStoreTest, ConcurrentPutsFromManyThreadsGetUniqueKeysAndLoseNothing) {
-  DirectoryStore store(root_, RecordFormat::kCsv);
+TEST_P(DirectoryStoreStagingTest, ConcurrentPutsFromManyThreadsGetUniqueKeysAndLoseNothing) {
+  DirectoryStore store(root_, RecordFormat::kCsv, GetParam());
   constexpr int kThreads = 16;
   constexpr int kPerThread = 40;
   std::vector<std::vector<std::string>> keys(kThreads);
