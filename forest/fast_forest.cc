@@ -126,14 +126,14 @@ Status FastForest::CheckAndBuild(const ForestArrays& a, size_t positive, FastFor
   const auto n_features = static_cast<int64_t>(a.n_features);
   const uint32_t sentinel = a.n_features;
   RC_RETURN_IF_ERROR(CheckLeafTable(a));
-  // Which nodes a parent has reached (one bit each): a second parent is refused, and so is
-  // a node no parent reaches.
-  std::vector<uint64_t> seen((n + 63) / 64, 0);
-  auto mark = [&seen](uint32_t i) {
-    uint64_t& word = seen[i / 64];
-    const uint64_t bit = uint64_t{1} << (i % 64);
-    const bool was = (word & bit) != 0;
-    word |= bit;
+  // Which nodes a parent has reached: a second parent is refused, and so is a node no parent
+  // reaches. One byte each rather than one bit: marking the two children of a node in the
+  // same 64-bit word made each node wait for the previous node's store.
+  std::vector<uint8_t> seen(n, 0);
+  uint8_t* reached = seen.data();
+  auto mark = [reached](uint32_t i) {
+    const bool was = reached[i] != 0;
+    reached[i] = 1;
     return was;
   };
   // Depth-first walk: a node's position in the layout is the number of nodes placed before
@@ -207,7 +207,7 @@ Status FastForest::CheckAndBuild(const ForestArrays& a, size_t positive, FastFor
     // parent); fewer placed than the tree has means some node hangs from no parent.
     if (at != ne) {
       uint32_t u = nb + 1;
-      while (u < ne && ((seen[u / 64] >> (u % 64)) & 1u) != 0) ++u;
+      while (u < ne && reached[u] != 0) ++u;
       return Status::Corruption(NodeWhere(t, u - nb) + " is not reached exactly once");
     }
     if (fits) {
