@@ -226,6 +226,8 @@ Status FastForest::CheckAndBuild(const ForestArrays& a, size_t positive, FastFor
   }
   if (fits) {
 #ifdef RAINCHECK_FOREST_AVX512
+    // cpu_init: a model may be loaded by a static initialiser, before libgcc's own one ran.
+    __builtin_cpu_init();
     f.avx512_ = __builtin_cpu_supports("avx512f") != 0;
 #endif
     out = std::move(f);
