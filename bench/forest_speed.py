@@ -284,8 +284,9 @@ def main():
     # Each load count runs in a fresh process: its first load finds fresh memory (as at a cold
     # start); later loads may reuse freed heap pages. kernel_share: the part of the loop's CPU
     # time spent in the kernel (mapping the file, faulting in the arrays' pages).
-    load_row = lambda name, r: [name, "%.3f ms" % r["load_min_ms"], "%.3f ms" % r["load_median_ms"],
-                                "%.3f ms" % r["load_first_ms"], "%.0f %%" % (100 * r["kernel_share"])]
+    load_row = lambda name, r: [name, "%.3f ms" % r["load_min_ms"],
+                                "%.3f ms" % r["load_median_ms"], "%.3f ms" % r["load_first_ms"],
+                                "%.0f %%" % (100 * r["kernel_share"])]
     ld, _ = run_child([tool, "load", "--model", load_model, "--repeat", 300])
     rows_out = [load_row("raincheck Model::Load, 500 trees depth <= 8 (%d nodes, %.0f KB)" % (
         fit500["nodes"], os.path.getsize(load_model) / 1024), ld)]

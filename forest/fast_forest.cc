@@ -315,10 +315,14 @@ __attribute__((target("avx512f"))) void WalkAvx512(const Node* nodes, const uint
   __m512i idx[R];
   for (int r = 0; r < R; ++r) idx[r] = _mm512_load_si512(start + 16 * r);
   for (uint32_t s = 0; s < steps; ++s) {
-    for (int r = 0; r < R; ++r) idx[r] = StepAvx512<kInRegister, kMaybeNaN>(idx[r], base, row, row_v);
+    for (int r = 0; r < R; ++r) {
+      idx[r] = StepAvx512<kInRegister, kMaybeNaN>(idx[r], base, row, row_v);
+    }
   }
   const auto* values = reinterpret_cast<const float*>(nodes);  // a node's value is its first word
-  for (int r = 0; r < R; ++r) _mm512_store_ps(leaf + 16 * r, _mm512_i32gather_ps(idx[r], values, 8));
+  for (int r = 0; r < R; ++r) {
+    _mm512_store_ps(leaf + 16 * r, _mm512_i32gather_ps(idx[r], values, 8));
+  }
 }
 
 // One row: chunks of up to 64 trees (4 registers of 16, as many independent gathers in flight

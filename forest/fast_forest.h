@@ -26,7 +26,8 @@ class FastForest {
   // n_features (the "sentinel": the predictor's copy of the row holds NaN there), so nothing
   // goes left of a leaf and its offset of 0 keeps a lockstep walk on it.
   static constexpr uint32_t kFeatureBits = 8;
-  static constexpr uint32_t kMaxFeatures = (1u << kFeatureBits) - 1;  // one index left for the sentinel
+  // One feature index is left for the sentinel.
+  static constexpr uint32_t kMaxFeatures = (1u << kFeatureBits) - 1;
   static constexpr uint32_t kMissingLeftBit = 1u << kFeatureBits;
   static constexpr uint32_t kOffsetShift = kFeatureBits + 1;
   static constexpr uint32_t kMaxOffset = (1u << (32 - kOffsetShift)) - 1;
@@ -86,8 +87,8 @@ class FastForest {
   };
 
   size_t n_features_ = 0;
-  bool avx512_ = false;               // the CPU runs the 16-lane path
-  uint32_t parking_ = 0;              // a leaf: where unused vector lanes wait
+  bool avx512_ = false;   // the CPU runs the 16-lane path
+  uint32_t parking_ = 0;  // a leaf: where unused vector lanes wait
   std::vector<Node, NoInit<Node>> nodes_;
   std::vector<uint32_t> root_;   // per tree: index of its root in nodes_
   std::vector<uint32_t> depth_;  // per tree: longest root-to-leaf path in edges
