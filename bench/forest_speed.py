@@ -198,6 +198,7 @@ def main():
     ap.add_argument("--default-model", default=os.path.join(ROOT, "build", "models", "default.rcf"))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-training", action="store_true")
+    ap.add_argument("--training-only", action="store_true")
     args = ap.parse_args()
     if args.install_deps:
         install_deps()
@@ -216,6 +217,9 @@ def main():
     print("scikit-learn %s, XGBoost %s, numpy %s" % (sklearn.__version__, xgb.__version__,
                                                       np.__version__))
     print("Load average at the start: %.2f %.2f %.2f" % os.getloadavg())
+
+    if args.training_only:
+        return training(args, tool, tmp)
 
     # ---- inference: 100 trees, depth <= 12, 12 features -------------------------------------
     n_fit = 5000 if args.quick else 20000
@@ -333,8 +337,12 @@ def main():
            "batch of %d" % batch_n, "ns/tree/row (batch)"], res)
     print("\nLoad average after the inference runs: %.2f %.2f %.2f" % os.getloadavg())
 
-    if args.skip_training:
-        return
+    if not args.skip_training:
+        training(args, tool, tmp)
+
+
+def training(args, tool, tmp):
+    import numpy as np
     # ---- training ---------------------------------------------------------------------------
     sizes = [10000, 100000] if args.quick else [10000, 100000, 1000000]
     n_test = 20000 if args.quick else 100000

@@ -5,8 +5,9 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <thread>
 
+#include "forest/binning.h"
+#include "forest/parallel.h"
 #include "forest/random.h"
 
 namespace raincheck::forest {
@@ -33,12 +34,25 @@ double Impurity(Criterion c, double w0, double w1) {
   return e;
 }
 
+const char* SplitSearchName(SplitSearch s) {
+  switch (s) {
+    case SplitSearch::kExact:
+      return "exact";
+    case SplitSearch::kHistogram:
+      return "histogram";
+    case SplitSearch::kAuto:
+      break;
+  }
+  return "auto";
+}
+
 struct Candidate {
   bool found = false;
   double cost = std::numeric_limits<double>::infinity();  // Nl * imp_l + Nr * imp_r
   int32_t feature = -1;
   float threshold = 0.0f;
   bool missing_left = false;
+  int bin = -1;  // found on histograms: bins <= bin go left; -1: found by the exact search
 };
 
 struct Entry {
@@ -46,12 +60,27 @@ struct Entry {
   uint32_t s;
 };
 
-// Grows one tree over the local rows (column-major `cols`, m rows).
+// One histogram bin: weights per class and the number of distinct rows.
+struct Bin {
+  double w[2];
+  uint32_t n;
+};
+constexpr size_t kBinSlots = 256;  // value bins 0..254 and kMissingBin
+
+// Grows one tree over the local rows (column-major `cols`, m rows; `binned` when histogram
+// search is enabled).
 class TreeGrower {
  public:
-  TreeGrower(const std::vector<float>& cols, const std::vector<uint8_t>& y, size_t m,
-             size_t n_features, const ForestParams& p, size_t max_features)
-      : cols_(cols), y_(y), m_(m), nf_(n_features), p_(p), max_features_(max_features) {}
+  TreeGrower(const std::vector<float>& cols, const BinnedMatrix* binned,
+             const std::vector<uint8_t>& y, size_t m, size_t n_features, const ForestParams& p,
+             size_t max_features)
+      : cols_(cols),
+        binned_(binned),
+        y_(y),
+        m_(m),
+        nf_(n_features),
+        p_(p),
+        max_features_(max_features) {}
 
   TreeArrays Grow(const std::vector<double>& weight, Rng& rng, std::vector<double>& importance) {
     w_ = &weight;
@@ -64,46 +93,36 @@ class TreeGrower {
     tree_ = TreeArrays();
     features_.resize(nf_);
     for (size_t f = 0; f < nf_; ++f) features_[f] = static_cast<int32_t>(f);
+    // w0, w1: the node's weight per class.
     struct Task {
       size_t begin, end;
       int depth;
       uint32_t node;
+      double w0, w1;
     };
+    double w0 = 0.0, w1 = 0.0;
+    for (const uint32_t s : samples_) (y_[s] ? w1 : w0) += weight[s];
     std::vector<Task> stack;
-    stack.push_back({0, samples_.size(), 0, NewNode()});
+    stack.push_back({0, samples_.size(), 0, NewNode(), w0, w1});
     while (!stack.empty()) {
       const Task t = stack.back();
       stack.pop_back();
-      double w0 = 0.0, w1 = 0.0;
-      for (size_t i = t.begin; i < t.end; ++i) {
-        const uint32_t s = samples_[i];
-        (y_[s] ? w1 : w0) += weight[s];
-      }
       const size_t n = t.end - t.begin;
       const bool stop = (p_.max_depth >= 0 && t.depth >= p_.max_depth) ||
                         n < static_cast<size_t>(p_.min_samples_split) ||
-                        n < 2 * static_cast<size_t>(p_.min_samples_leaf) || w0 <= 0.0 ||
-                        w1 <= 0.0;
+                        n < 2 * static_cast<size_t>(p_.min_samples_leaf) || t.w0 <= 0.0 ||
+                        t.w1 <= 0.0;
       Candidate best;
-      if (!stop) best = FindSplit(t.begin, t.end, w0, w1);
+      if (!stop) best = FindSplit(t.begin, t.end, t.w0, t.w1);
       if (!best.found) {
-        MakeLeaf(t.node, w0, w1);
+        MakeLeaf(t.node, t.w0, t.w1);
         continue;
       }
-      // Partition: rows going left first, order otherwise kept.
-      const auto mid = std::stable_partition(
-          samples_.begin() + static_cast<std::ptrdiff_t>(t.begin),
-          samples_.begin() + static_cast<std::ptrdiff_t>(t.end), [&](uint32_t s) {
-            const float v = cols_[static_cast<size_t>(best.feature) * m_ + s];
-            return std::isnan(v) ? best.missing_left : v <= best.threshold;
-          });
-      const size_t split = static_cast<size_t>(mid - samples_.begin());
-      double l0 = 0.0, l1 = 0.0;
-      for (size_t i = t.begin; i < split; ++i) (y_[samples_[i]] ? l1 : l0) += weight[samples_[i]];
-      const double r0 = w0 - l0, r1 = w1 - l1;
+      const Sides sides = Partition(t.begin, t.end, best);
       (*importance_)[static_cast<size_t>(best.feature)] +=
-          (w0 + w1) * Impurity(p_.criterion, w0, w1) - (l0 + l1) * Impurity(p_.criterion, l0, l1) -
-          (r0 + r1) * Impurity(p_.criterion, r0, r1);
+          (t.w0 + t.w1) * Impurity(p_.criterion, t.w0, t.w1) -
+          (sides.l0 + sides.l1) * Impurity(p_.criterion, sides.l0, sides.l1) -
+          (sides.r0 + sides.r1) * Impurity(p_.criterion, sides.r0, sides.r1);
       const uint32_t left = NewNode();
       const uint32_t right = NewNode();
       tree_.feature[t.node] = best.feature;
@@ -111,9 +130,15 @@ class TreeGrower {
       tree_.left[t.node] = left;
       tree_.right[t.node] = right;
       tree_.missing_left[t.node] = best.missing_left ? 1 : 0;
-      stack.push_back({split, t.end, t.depth + 1, right});
-      stack.push_back({t.begin, split, t.depth + 1, left});
+      stack.push_back({sides.split, t.end, t.depth + 1, right, sides.r0, sides.r1});
+      stack.push_back({t.begin, sides.split, t.depth + 1, left, sides.l0, sides.l1});
     }
+    tree_.feature.shrink_to_fit();
+    tree_.threshold.shrink_to_fit();
+    tree_.left.shrink_to_fit();
+    tree_.right.shrink_to_fit();
+    tree_.missing_left.shrink_to_fit();
+    tree_.leaf_value.shrink_to_fit();
     return std::move(tree_);
   }
 
@@ -135,30 +160,118 @@ class TreeGrower {
     tree_.leaf_value.push_back(n > 0.0 ? static_cast<float>(w1 / n) : 0.5f);
   }
 
-  // Tries features in a random order until max_features non-constant ones were seen.
+  struct Sides {
+    size_t split;    // samples_[begin, split) went left, [split, end) right
+    double l0, l1;   // weight per class on the left
+    double r0, r1;   // and on the right
+  };
+
+  // Stable: the rows going left first, each side in its former order. Splits found on
+  // histograms are applied to the bins, exact ones to the values: the same rows either way.
+  Sides Partition(size_t begin, size_t end, const Candidate& c) {
+    const std::vector<double>& w = *w_;
+    const size_t f = static_cast<size_t>(c.feature);
+    const float* col = cols_.data() + f * m_;
+    const uint8_t* bins = binned_ != nullptr ? binned_->bins.data() + f : nullptr;
+    Sides out{begin, 0.0, 0.0, 0.0, 0.0};
+    right_.clear();
+    for (size_t i = begin; i < end; ++i) {
+      const uint32_t s = samples_[i];
+      bool left;
+      if (c.bin >= 0) {
+        const uint8_t b = bins[static_cast<size_t>(s) * nf_];
+        left = b == kMissingBin ? c.missing_left : b <= c.bin;
+      } else {
+        const float v = col[s];
+        left = std::isnan(v) ? c.missing_left : v <= c.threshold;
+      }
+      if (left) {
+        samples_[out.split++] = s;
+        (y_[s] ? out.l1 : out.l0) += w[s];
+      } else {
+        right_.push_back(s);
+        (y_[s] ? out.r1 : out.r0) += w[s];
+      }
+    }
+    std::copy(right_.begin(), right_.end(),
+              samples_.begin() + static_cast<std::ptrdiff_t>(out.split));
+    return out;
+  }
+
+  // Draws features in a random order until max_features non-constant ones were seen. The
+  // histogram search draws as many at a time as are still wanted and bins them in one pass;
+  // it consumes the same random numbers as drawing them one by one.
   Candidate FindSplit(size_t begin, size_t end, double w0, double w1) {
     Candidate best;
+    const bool histogram = binned_ != nullptr && UsesHistogram(p_.split_search, end - begin);
     size_t tried = 0;
-    for (size_t k = 0; k < nf_ && tried < max_features_; ++k) {
-      const size_t j = k + static_cast<size_t>(rng_->Below(nf_ - k));
-      std::swap(features_[k], features_[j]);
-      if (EvaluateFeature(features_[k], begin, end, w0, w1, best)) ++tried;
+    size_t k = 0;
+    while (k < nf_ && tried < max_features_) {
+      const size_t want = histogram ? std::min(max_features_ - tried, nf_ - k) : 1;
+      batch_.clear();
+      for (size_t i = 0; i < want; ++i, ++k) {
+        const size_t j = k + static_cast<size_t>(rng_->Below(nf_ - k));
+        std::swap(features_[k], features_[j]);
+        batch_.push_back(features_[k]);
+      }
+      if (histogram) {
+        BuildHistograms(begin, end);
+        for (size_t i = 0; i < batch_.size(); ++i) {
+          if (EvaluateHistogram(i, w0, w1, best)) ++tried;
+        }
+      } else if (EvaluateExact(batch_[0], begin, end, w0, w1, best)) {
+        ++tried;
+      }
     }
     return best;
   }
 
   void Consider(Candidate& best, double lw0, double lw1, double rw0, double rw1, int32_t f,
-                float threshold, bool missing_left) {
+                float threshold, bool missing_left, int bin) {
     const double cost = (lw0 + lw1) * Impurity(p_.criterion, lw0, lw1) +
                         (rw0 + rw1) * Impurity(p_.criterion, rw0, rw1);
     if (cost < best.cost) {
-      best = {true, cost, f, threshold, missing_left};
+      best = {true, cost, f, threshold, missing_left, bin};
     }
   }
 
-  // Returns false when the feature is constant (or entirely missing) in this node.
-  bool EvaluateFeature(int32_t f, size_t begin, size_t end, double w0, double w1,
-                       Candidate& best) {
+  // Considers the split "left: present values up to `threshold`" with `left_n` of the node's
+  // `nn` present rows on the left, and `nm` rows missing the feature (weights mw0, mw1) sent
+  // to the lighter side or tried on both.
+  void ConsiderBoundary(Candidate& best, int32_t f, float threshold, int bin, size_t left_n,
+                        size_t nn, size_t nm, double lw0, double lw1, double nw0, double nw1,
+                        double mw0, double mw1) {
+    const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
+    const size_t right_n = nn - left_n;
+    if (nm == 0) {
+      if (left_n < min_leaf || right_n < min_leaf) return;
+      const double rw0 = nw0 - lw0, rw1 = nw1 - lw1;
+      // Rows with a missing value at prediction go to the heavier side.
+      const bool missing_left = lw0 + lw1 >= rw0 + rw1;
+      Consider(best, lw0, lw1, rw0, rw1, f, threshold, missing_left, bin);
+      return;
+    }
+    if (left_n >= min_leaf && right_n + nm >= min_leaf) {
+      Consider(best, lw0, lw1, nw0 - lw0 + mw0, nw1 - lw1 + mw1, f, threshold, false, bin);
+    }
+    if (left_n + nm >= min_leaf && right_n >= min_leaf) {
+      Consider(best, lw0 + mw0, lw1 + mw1, nw0 - lw0, nw1 - lw1, f, threshold, true, bin);
+    }
+  }
+
+  // Present values left, missing values right (`bin`: the last value bin, or -1).
+  void ConsiderMissingApart(Candidate& best, int32_t f, int bin, size_t nn, size_t nm,
+                            double nw0, double nw1, double mw0, double mw1) {
+    const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
+    if (nm > 0 && nn >= min_leaf && nm >= min_leaf) {
+      Consider(best, nw0, nw1, mw0, mw1, f, std::numeric_limits<float>::infinity(), false, bin);
+    }
+  }
+
+  // Every boundary between the node's distinct values. Returns false when the feature is
+  // constant (or entirely missing) in this node.
+  bool EvaluateExact(int32_t f, size_t begin, size_t end, double w0, double w1,
+                     Candidate& best) {
     const std::vector<double>& w = *w_;
     const float* col = cols_.data() + static_cast<size_t>(f) * m_;
     buf_.clear();
@@ -178,7 +291,6 @@ class TreeGrower {
     if (nn == 0) return false;
     std::sort(buf_.begin(), buf_.end(),
               [](const Entry& a, const Entry& b) { return a.v < b.v || (a.v == b.v && a.s < b.s); });
-    const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
     const double nw0 = w0 - mw0, nw1 = w1 - mw1;  // non-missing totals
     if (buf_.front().v == buf_.back().v && nm == 0) return false;
     double lw0 = 0.0, lw1 = 0.0;
@@ -187,32 +299,71 @@ class TreeGrower {
       (y_[s] ? lw1 : lw0) += w[s];
       const float a = buf_[p].v, b = buf_[p + 1].v;
       if (a == b) continue;
-      const size_t left_n = p + 1, right_n = nn - left_n;
-      float threshold = static_cast<float>((static_cast<double>(a) + static_cast<double>(b)) / 2.0);
-      if (threshold >= b || std::isinf(threshold)) threshold = a;
-      if (nm == 0) {
-        if (left_n < min_leaf || right_n < min_leaf) continue;
-        const double rw0 = nw0 - lw0, rw1 = nw1 - lw1;
-        // Rows with a missing value at prediction go to the heavier side.
-        const bool missing_left = lw0 + lw1 >= rw0 + rw1;
-        Consider(best, lw0, lw1, rw0, rw1, f, threshold, missing_left);
-      } else {
-        if (left_n >= min_leaf && right_n + nm >= min_leaf) {
-          Consider(best, lw0, lw1, nw0 - lw0 + mw0, nw1 - lw1 + mw1, f, threshold, false);
-        }
-        if (left_n + nm >= min_leaf && right_n >= min_leaf) {
-          Consider(best, lw0 + mw0, lw1 + mw1, nw0 - lw0, nw1 - lw1, f, threshold, true);
-        }
+      ConsiderBoundary(best, f, ThresholdBetween(a, b), -1, p + 1, nn, nm, lw0, lw1, nw0, nw1,
+                       mw0, mw1);
+    }
+    ConsiderMissingApart(best, f, -1, nn, nm, nw0, nw1, mw0, mw1);
+    return true;
+  }
+
+  // One pass over the node's rows fills the histograms of every feature in batch_.
+  void BuildHistograms(size_t begin, size_t end) {
+    const std::vector<double>& w = *w_;
+    const size_t nb = batch_.size();
+    hist_.assign(nb * kBinSlots, Bin{{0.0, 0.0}, 0});
+    const uint8_t* bins = binned_->bins.data();
+    for (size_t i = begin; i < end; ++i) {
+      const uint32_t s = samples_[i];
+      const uint8_t* row = bins + static_cast<size_t>(s) * nf_;
+      const double ws = w[s];
+      const size_t c = y_[s];
+      for (size_t b = 0; b < nb; ++b) {
+        Bin& h = hist_[b * kBinSlots + row[batch_[b]]];
+        h.w[c] += ws;
+        ++h.n;
       }
     }
-    if (nm > 0 && nn >= min_leaf && nm >= min_leaf) {
-      // Present values left, missing values right.
-      Consider(best, nw0, nw1, mw0, mw1, f, std::numeric_limits<float>::infinity(), false);
+  }
+
+  // The boundaries between the node's non-empty bins of batch_[i]; each is the cut in the
+  // middle of the empty bins between them. Returns false when the node's present values all
+  // fall in one bin and none is missing, or all are missing.
+  bool EvaluateHistogram(size_t i, double w0, double w1, Candidate& best) {
+    const Bin* h = hist_.data() + i * kBinSlots;
+    const int32_t f = batch_[i];
+    const std::vector<float>& cuts = binned_->cuts[static_cast<size_t>(f)];
+    const size_t n_bins = cuts.size() + 1;
+    const Bin& missing = h[kMissingBin];
+    const double mw0 = missing.w[0], mw1 = missing.w[1];
+    const size_t nm = missing.n;
+    size_t nn = 0, occupied = 0;
+    for (size_t b = 0; b < n_bins; ++b) {
+      nn += h[b].n;
+      occupied += h[b].n > 0 ? 1 : 0;
     }
+    if (nn == 0 || (occupied == 1 && nm == 0)) return false;
+    const double nw0 = w0 - mw0, nw1 = w1 - mw1;
+    double lw0 = 0.0, lw1 = 0.0;
+    size_t left_n = 0;
+    size_t b = 0;
+    while (h[b].n == 0) ++b;
+    for (;;) {
+      lw0 += h[b].w[0];
+      lw1 += h[b].w[1];
+      left_n += h[b].n;
+      size_t next = b + 1;
+      while (next < n_bins && h[next].n == 0) ++next;
+      if (next == n_bins) break;
+      ConsiderBoundary(best, f, cuts[(b + next - 1) / 2], static_cast<int>(b), left_n, nn, nm,
+                       lw0, lw1, nw0, nw1, mw0, mw1);
+      b = next;
+    }
+    ConsiderMissingApart(best, f, static_cast<int>(n_bins) - 1, nn, nm, nw0, nw1, mw0, mw1);
     return true;
   }
 
   const std::vector<float>& cols_;
+  const BinnedMatrix* binned_;
   const std::vector<uint8_t>& y_;
   size_t m_, nf_;
   const ForestParams& p_;
@@ -221,8 +372,11 @@ class TreeGrower {
   Rng* rng_ = nullptr;
   std::vector<double>* importance_ = nullptr;
   std::vector<uint32_t> samples_;
+  std::vector<uint32_t> right_;
   std::vector<int32_t> features_;
+  std::vector<int32_t> batch_;
   std::vector<Entry> buf_;
+  std::vector<Bin> hist_;
   TreeArrays tree_;
 };
 
@@ -273,6 +427,22 @@ Status ForestParams::Set(std::string_view name, std::string_view value) {
     } else {
       return Status::InvalidArgument("bootstrap must be true or false");
     }
+  } else if (name == "split_search") {
+    if (value == "auto") {
+      split_search = SplitSearch::kAuto;
+    } else if (value == "exact") {
+      split_search = SplitSearch::kExact;
+    } else if (value == "histogram") {
+      split_search = SplitSearch::kHistogram;
+    } else {
+      return Status::InvalidArgument("split_search must be auto, exact or histogram");
+    }
+  } else if (name == "max_bins") {
+    RC_ASSIGN_OR_RETURN(int bins, ParseInt(name, value, 2));
+    if (bins > kMaxBins) {
+      return Status::InvalidArgument("max_bins must be at most " + std::to_string(kMaxBins));
+    }
+    max_bins = bins;
   } else {
     return Status::InvalidArgument("unknown forest parameter '" + std::string(name) + "'");
   }
@@ -288,6 +458,8 @@ nlohmann::json ForestParams::ToJson() const {
           {"criterion", criterion == Criterion::kGini ? "gini" : "entropy"},
           {"class_weight", class_weight_balanced ? nlohmann::json("balanced") : nlohmann::json(nullptr)},
           {"bootstrap", bootstrap},
+          {"split_search", SplitSearchName(split_search)},
+          {"max_bins", max_bins},
           {"seed", seed}};
 }
 
@@ -315,6 +487,30 @@ Result<size_t> ForestParams::MaxFeatures(size_t n_features) const {
     k = static_cast<size_t>(v);
   }
   return std::clamp<size_t>(k, 1, std::max<size_t>(n_features, 1));
+}
+
+bool BinsTrainingSet(SplitSearch search, size_t rows) {
+  switch (search) {
+    case SplitSearch::kExact:
+      return false;
+    case SplitSearch::kHistogram:
+      return true;
+    case SplitSearch::kAuto:
+      break;
+  }
+  return rows >= kHistogramMinRows;
+}
+
+bool UsesHistogram(SplitSearch search, size_t rows) {
+  switch (search) {
+    case SplitSearch::kExact:
+      return false;
+    case SplitSearch::kHistogram:
+      return true;
+    case SplitSearch::kAuto:
+      break;
+  }
+  return rows >= kHistogramMinNodeRows;
 }
 
 double TreeProba(const TreeArrays& tree, const float* row) {
@@ -354,34 +550,40 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
     }
   }
 
+  // Histogram search needs the binned matrix; built only when some node will use it.
+  BinnedMatrix binned;
+  const bool histogram = BinsTrainingSet(params.split_search, m);
+  if (histogram) binned = BuildBins(cols, m, nf, params.max_bins, jobs);
+
   const size_t n_trees = static_cast<size_t>(params.n_estimators);
   TrainedForest out;
   out.trees.resize(n_trees);
-  std::vector<std::vector<uint32_t>> counts(n_trees);
+  // Per tree, one bit per local row: out of that tree's bootstrap sample.
+  const size_t words = (m + 63) / 64;
+  std::vector<std::vector<uint64_t>> out_of_bag(params.bootstrap ? n_trees : 0);
   std::vector<std::vector<double>> importances(n_trees, std::vector<double>(nf, 0.0));
+  const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(jobs, 1)), 1, n_trees);
+  // One task per thread, each taking the next tree until none is left.
   std::atomic<size_t> next{0};
-  auto worker = [&]() {
-    TreeGrower grower(cols, y, m, nf, params, max_features);
+  ParallelFor(static_cast<int>(threads), threads, [&](size_t) {
+    TreeGrower grower(cols, histogram ? &binned : nullptr, y, m, nf, params, max_features);
+    std::vector<uint32_t> count(m);
     std::vector<double> weight(m);
     for (size_t t = next++; t < n_trees; t = next++) {
       Rng rng = Rng::ForStream(params.seed, t);
-      std::vector<uint32_t>& count = counts[t];
       count.assign(m, params.bootstrap ? 0u : 1u);
       if (params.bootstrap) {
         for (size_t k = 0; k < m; ++k) ++count[rng.Below(m)];
+        std::vector<uint64_t>& bits = out_of_bag[t];
+        bits.assign(words, 0);
+        for (size_t j = 0; j < m; ++j) {
+          if (count[j] == 0) bits[j / 64] |= uint64_t{1} << (j % 64);
+        }
       }
       for (size_t j = 0; j < m; ++j) weight[j] = count[j] * class_weight[y[j]];
       out.trees[t] = grower.Grow(weight, rng, importances[t]);
     }
-  };
-  const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(jobs, 1)), 1, n_trees);
-  if (threads == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
-    for (std::thread& th : pool) th.join();
-  }
+  });
 
   // Importances: each tree's normalised, then averaged and normalised (as scikit-learn).
   out.impurity_importance.assign(nf, 0.0);
@@ -399,20 +601,25 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
 
   out.oob_accuracy = std::numeric_limits<double>::quiet_NaN();
   if (params.bootstrap) {
-    std::vector<double> sum(m, 0.0);
-    std::vector<uint32_t> seen(m, 0);
-    for (size_t t = 0; t < n_trees; ++t) {
-      for (size_t j = 0; j < m; ++j) {
-        if (counts[t][j] != 0) continue;
-        sum[j] += TreeProba(out.trees[t], data.row(rows[j]));
-        ++seen[j];
-      }
-    }
+    // Each row's trees in tree order, so the sums do not depend on the thread count.
     out.oob_proba.assign(m, std::numeric_limits<double>::quiet_NaN());
+    constexpr size_t kBlock = 4096;
+    ParallelFor(jobs, (m + kBlock - 1) / kBlock, [&](size_t block) {
+      const size_t end = std::min(m, (block + 1) * kBlock);
+      for (size_t j = block * kBlock; j < end; ++j) {
+        double sum = 0.0;
+        uint32_t seen = 0;
+        for (size_t t = 0; t < n_trees; ++t) {
+          if ((out_of_bag[t][j / 64] >> (j % 64) & 1u) == 0) continue;
+          sum += TreeProba(out.trees[t], data.row(rows[j]));
+          ++seen;
+        }
+        if (seen > 0) out.oob_proba[j] = sum / seen;
+      }
+    });
     size_t n = 0, correct = 0;
     for (size_t j = 0; j < m; ++j) {
-      if (seen[j] == 0) continue;
-      out.oob_proba[j] = sum[j] / seen[j];
+      if (std::isnan(out.oob_proba[j])) continue;
       ++n;
       correct += ((out.oob_proba[j] > 0.5) == (y[j] == 1)) ? 1u : 0u;
     }
