@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "forest/fast_forest.h"
 #include "forest/model.h"
 #include "forest/random.h"
 #include "forest/trainer.h"
@@ -76,6 +77,22 @@ void BM_PredictOne(benchmark::State& state) {
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_PredictOne)->ArgsProduct({{10, 100, 500}, {6, 12}})->Unit(benchmark::kNanosecond);
+
+// The portable scalar path (what CPUs without AVX-512 run) on the same forests.
+void BM_PredictOneScalar(benchmark::State& state) {
+  const rf::Model& m = Forest(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  const rf::FastForest fast = rf::FastForest::Build(m.arrays(), 1);
+  const rf::Dataset& d = Rows();
+  size_t r = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fast.PredictOneScalar(d.row(r)));
+    r = (r + 1) % 1000;
+  }
+  state.counters["ns_per_tree"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * static_cast<double>(m.n_trees()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_PredictOneScalar)->ArgsProduct({{100}, {6, 12}})->Unit(benchmark::kNanosecond);
 
 void BM_PredictOneReference(benchmark::State& state) {
   const rf::Model& m = Forest(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));

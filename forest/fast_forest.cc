@@ -1,31 +1,48 @@
 #include "forest/fast_forest.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <limits>
+#include <string>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define RAINCHECK_FOREST_AVX512 1
+#endif
 
 namespace raincheck::forest {
 namespace {
 
-constexpr uint32_t kFeatureMask = FastForest::kMaxFeatures - 1;
-constexpr uint32_t kMissingLeftBit = 1u << 30;  // missing values go left
+using Node = FastForest::Node;
 
-// One step down a tree: the index of the child `row` goes to, or `i` itself at a leaf (a
-// leaf's threshold is NaN, so nothing goes "left", and its far offset is 0: a lockstep loop
-// may step past a leaf harmlessly). Written with masks rather than a ?: so that the compiler
-// emits no branch: which way a row goes is data, not a predictable branch. kMaybeNaN = false
-// is the shorter step for rows without missing values.
+constexpr uint32_t kFeatureMask = FastForest::kMaxFeatures;  // 0xFF
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// The Corruption status for a node ("tree 3 node 17: child index out of range"). Kept out of
+// line and cold so that building the message does not crowd the checking loop's registers.
+[[gnu::cold, gnu::noinline]] Status NodeError(size_t tree, size_t node, const char* what) {
+  return Status::Corruption("tree " + std::to_string(tree) + " node " + std::to_string(node) +
+                            what);
+}
+
+// One step down a tree: the index of the child `row` goes to, or `i` itself at a leaf (whose
+// feature is the sentinel slot, NaN, so nothing goes left, and whose offset is 0).
+// Written without a branch: which way a row goes is data, not a predictable branch.
+// kMaybeNaN = false is the shorter step for rows without missing values.
 template <bool kMaybeNaN>
-inline uint32_t Step(const FastForest::Node* nodes, uint32_t i, const float* row) {
-  const FastForest::Node n = nodes[i];
+inline uint32_t Step(const Node* nodes, uint32_t i, const float* row) {
+  const Node n = nodes[i];
   const float x = row[n.meta & kFeatureMask];
   uint32_t left = static_cast<uint32_t>(x <= n.value);
   if constexpr (kMaybeNaN) {
-    // !(x > threshold) is also true for a NaN x (and false at a leaf, whose flag is 0).
-    left |= ((n.meta >> 30) & 1u) & static_cast<uint32_t>(!(x > n.value));
+    // A NaN x compares false above; it goes left when the node says so (never at a leaf).
+    left |= ((n.meta >> FastForest::kFeatureBits) & 1u) & static_cast<uint32_t>(!(x > n.value));
   }
-  const uint32_t far = (n.meta >> FastForest::kFeatureBits) & FastForest::kMaxOffset;
+  // i + (left ? 1 : far) with masks: GCC turns the ?: into a branch.
+  const uint32_t far = n.meta >> FastForest::kOffsetShift;
   const uint32_t mask = 0u - left;  // all ones when going left
-  return i + ((1u & mask) | (far & ~mask));
+  return i + (far ^ ((far ^ 1u) & mask));
 }
 
 bool HasNaN(const float* v, size_t n) {
@@ -34,99 +51,356 @@ bool HasNaN(const float* v, size_t n) {
   return nan;
 }
 
-// Trees stepped together for one row; enough independent loads to hide their latency.
-constexpr size_t kTreeGroup = 16;
-// Rows stepped together through one tree in a batch.
+// Every slot of the leaf table holds class frequencies in [0, 1] that sum to 1 (within float
+// rounding). One branch-free pass over the whole table, apart from the walk over the nodes
+// (whose order makes the slots' order irregular); the slow search for the first bad slot
+// only runs to name it.
+Status CheckLeafTable(const ForestArrays& a) {
+  const size_t k = a.n_classes;
+  const size_t slots = a.n_leaves();
+  const float* v = a.leaf_value.data();
+  auto bad_slot = [v, k](size_t s) {
+    float sum = 0.0f;
+    bool in_range = true;
+    for (size_t c = 0; c < k; ++c) {
+      const float x = v[s * k + c];
+      in_range &= x >= 0.0f && x <= 1.0f;  // false for NaN
+      sum += x;
+    }
+    return !in_range || !(sum > 0.999f && sum < 1.001f);
+  };
+  bool bad = false;
+  if (k == 2) {
+    // Comparisons turned into integers and ANDed: no branch, so the compiler vectorises it.
+    uint32_t ok = 1;
+    for (size_t s = 0; s < slots; ++s) {
+      const float x = v[2 * s], y = v[2 * s + 1];
+      const float sum = x + y;
+      ok &= static_cast<uint32_t>(x >= 0.0f) & static_cast<uint32_t>(x <= 1.0f) &
+            static_cast<uint32_t>(y >= 0.0f) & static_cast<uint32_t>(y <= 1.0f) &
+            static_cast<uint32_t>(sum > 0.999f) & static_cast<uint32_t>(sum < 1.001f);
+    }
+    bad = ok == 0;
+  } else {
+    for (size_t s = 0; s < slots; ++s) bad |= bad_slot(s);
+  }
+  if (!bad) return Status::Ok();
+  size_t s = 0;
+  while (!bad_slot(s)) ++s;
+  size_t t = 0;
+  while (a.leaf_begin[t + 1] <= s) ++t;
+  return Status::Corruption("tree " + std::to_string(t) + " leaf " +
+                            std::to_string(s - a.leaf_begin[t]) +
+                            ": bad class frequencies (outside [0, 1] or not summing to 1)");
+}
+
+// Trees stepped together for one row by the scalar path: enough independent loads to hide
+// their latency (16 measured the same).
+constexpr size_t kTreeGroup = 8;
+// Rows stepped together through one tree in a batch, and the floats of the block's copy
+// (rows with the sentinel NaN appended).
 constexpr size_t kRowBlock = 64;
+constexpr size_t kBlockFloats = 4096;
 
 }  // namespace
 
-FastForest FastForest::Build(const ForestArrays& a, size_t positive) {
+Status FastForest::CheckAndBuild(const ForestArrays& a, size_t positive, FastForest& out) {
+  out = FastForest();
+  const size_t n = a.n_nodes();
+  const size_t k = a.n_classes;
+  const size_t trees = a.n_trees();
   FastForest f;
   f.n_features_ = a.n_features;
-  if (a.n_features > kMaxFeatures || positive >= a.n_classes) return f;
-  const size_t k = a.n_classes;
-  // Every node of a validated forest is reached exactly once, so the layout has as many
-  // nodes as the arrays: written by index, no growth.
-  f.nodes_.resize(a.n_nodes());
-  f.leaf_.assign(a.n_nodes(), 0.0f);
-  f.root_.resize(a.n_trees());
-  f.depth_.resize(a.n_trees());
+  // The layout is written while the nodes are checked; it is dropped if the forest turns out
+  // not to fit the node word.
+  bool fits = a.n_features <= kMaxFeatures && positive < k && n < (size_t{1} << 31);
+  if (fits) {
+    f.nodes_.resize(n);
+    f.root_.resize(trees);
+    f.depth_.resize(trees);
+  }
   Node* nodes = f.nodes_.data();
-  // Two linear passes per tree instead of a depth-first walk with a stack (children lie after
-  // their parent, validated): subtree sizes from the last node back, then each node's
-  // depth-first position from the root forward (left child right after its parent, right
-  // child after the whole left subtree).
-  std::vector<uint32_t> size(a.n_nodes()), pos(a.n_nodes()), level(a.n_nodes());
-  for (size_t t = 0; t < a.n_trees(); ++t) {
-    const size_t nb = a.node_begin[t], ne = a.node_begin[t + 1];
-    for (size_t i = ne; i-- > nb;) {
-      size[i] = a.feature[i] == ForestArrays::kLeaf ? 1u : 1u + size[a.left[i]] + size[a.right[i]];
-    }
-    pos[nb] = static_cast<uint32_t>(nb);
-    level[nb] = 0;
+  const int32_t* feature = a.feature.data();
+  const float* threshold = a.threshold.data();
+  const uint32_t* left = a.left.data();
+  const uint32_t* right = a.right.data();
+  const uint8_t* missing_left = a.missing_left.data();
+  const float* leaf_value = a.leaf_value.data();
+  const auto n_features = static_cast<int64_t>(a.n_features);
+  const uint32_t sentinel = a.n_features;
+  RC_RETURN_IF_ERROR(CheckLeafTable(a));
+  // Which nodes a parent has reached: a second parent is refused, and so is a node no parent
+  // reaches. One byte each rather than one bit: marking the two children of a node in the
+  // same 64-bit word made each node wait for the previous node's store.
+  std::vector<uint8_t> seen(n, 0);
+  uint8_t* reached = seen.data();
+  auto mark = [reached](uint32_t i) {
+    const bool was = reached[i] != 0;
+    reached[i] = 1;
+    return was;
+  };
+  // Depth-first walk: a node's position in the layout is the number of nodes placed before
+  // it; the walk goes on with the left child, which lands right after its parent, and keeps
+  // the right child on a stack with its parent's position, patched with the offset when the
+  // right child is placed. The stack holds at most one pending right child per level. Its
+  // entries are one 64-bit word (node, parent position) plus the level, each read back with
+  // loads of the size they were stored with (a 12-byte struct made store forwarding fail).
+  std::vector<uint64_t> pending;
+  std::vector<uint32_t> pending_level;
+  pending.reserve(64);
+  pending_level.reserve(64);
+  for (size_t t = 0; t < trees; ++t) {
+    const uint32_t nb = a.node_begin[t], ne = a.node_begin[t + 1];
+    const size_t lb = a.leaf_begin[t], le = a.leaf_begin[t + 1];
+    if (nb >= ne) return Status::Corruption("tree " + std::to_string(t) + " has no nodes");
+    uint32_t at = nb;
     uint32_t depth = 0;
-    for (size_t i = nb; i < ne; ++i) {
-      const uint32_t at = pos[i];
-      depth = std::max(depth, level[i]);
-      const int32_t feature = a.feature[i];
-      if (feature == ForestArrays::kLeaf) {
-        nodes[at] = {std::numeric_limits<float>::quiet_NaN(), 0};
-        f.leaf_[at] = a.leaf_value[a.left[i] * k + positive];
+    mark(nb);
+    uint32_t i = nb, level = 0;
+    for (;;) {
+      depth = std::max(depth, level);
+      const int32_t fi = feature[i];
+      if (fi == ForestArrays::kLeaf) {
+        const size_t slot = left[i];
+        if (slot < lb || slot >= le || right[i] != 0) {
+          return NodeError(t, i - nb, ": leaf slot out of range");
+        }
+        if (fits) nodes[at] = {leaf_value[slot * k + positive], sentinel};
+        ++at;
+        if (pending.empty()) break;
+        // The next right child: placed here, so its parent's offset is known now.
+        const uint64_t e = pending.back();
+        pending.pop_back();
+        level = pending_level.back();
+        pending_level.pop_back();
+        i = static_cast<uint32_t>(e);
+        const auto parent_at = static_cast<uint32_t>(e >> 32);
+        const uint32_t far = at - parent_at;
+        if (far > kMaxOffset) fits = false;
+        if (fits) nodes[parent_at].meta |= far << kOffsetShift;
         continue;
       }
-      const uint32_t l = a.left[i], r = a.right[i];
-      const uint32_t far = 1u + size[l];
-      if (far > kMaxOffset) return FastForest();
-      pos[l] = at + 1;
-      pos[r] = at + far;
-      level[l] = level[r] = level[i] + 1;
-      uint32_t meta = static_cast<uint32_t>(feature) | (far << kFeatureBits);
-      if (a.missing_left[i] != 0) meta |= kMissingLeftBit;
-      nodes[at] = {a.threshold[i], meta};
+      if (fi < 0 || fi >= n_features) {
+        return NodeError(t, i - nb, ": feature index out of range");
+      }
+      if (std::isnan(threshold[i])) {
+        return NodeError(t, i - nb, ": threshold is NaN");
+      }
+      if (missing_left[i] > 1) {
+        return NodeError(t, i - nb, ": bad missing-value flag");
+      }
+      const uint32_t l = left[i], r = right[i];
+      if (l <= i || l >= ne || r <= i || r >= ne || l == r) {
+        return NodeError(t, i - nb, ": child index out of range");
+      }
+      if (mark(l) || mark(r)) {
+        return NodeError(t, i - nb, ": a child has two parents");
+      }
+      if (fits) {
+        const uint32_t flag = missing_left[i] != 0 ? kMissingLeftBit : 0u;
+        nodes[at] = {threshold[i], static_cast<uint32_t>(fi) | flag};
+      }
+      pending.push_back(r | (uint64_t{at} << 32));
+      pending_level.push_back(level + 1);
+      ++at;
+      i = l;
+      ++level;
     }
-    f.root_[t] = static_cast<uint32_t>(nb);
-    f.depth_[t] = depth;
+    // Every node was placed at most once (children lie after their parent and have one
+    // parent); fewer placed than the tree has means some node hangs from no parent.
+    if (at != ne) {
+      uint32_t u = nb + 1;
+      while (u < ne && reached[u] != 0) ++u;
+      return NodeError(t, u - nb, " is not reached exactly once");
+    }
+    if (fits) {
+      f.root_[t] = nb;
+      f.depth_[t] = depth;
+      if (t == 0) {
+        // A leaf of tree 0 for parked vector lanes: follow the right children to one.
+        uint32_t p = nb;
+        while ((nodes[p].meta & kFeatureMask) != sentinel) p += nodes[p].meta >> kOffsetShift;
+        f.parking_ = p;
+      }
+    }
   }
+  if (fits) {
+#ifdef RAINCHECK_FOREST_AVX512
+    // cpu_init: a model may be loaded by a static initialiser, before libgcc's own one ran.
+    __builtin_cpu_init();
+    f.avx512_ = __builtin_cpu_supports("avx512f") != 0;
+#endif
+    out = std::move(f);
+  }
+  return Status::Ok();
+}
+
+FastForest FastForest::Build(const ForestArrays& a, size_t positive) {
+  FastForest f;
+  if (!CheckAndBuild(a, positive, f).ok()) return FastForest();
   return f;
 }
 
 template <bool kMaybeNaN>
 double FastForest::PredictOneImpl(const float* row) const {
   const Node* nodes = nodes_.data();
-  const float* leaf = leaf_.data();
   const size_t trees = root_.size();
+  const uint32_t* root = root_.data();
+  const uint32_t* depth = depth_.data();
   double sum = 0.0;
-  size_t t0 = 0;
-  for (; t0 + kTreeGroup <= trees; t0 += kTreeGroup) {
+  for (size_t t0 = 0; t0 < trees; t0 += kTreeGroup) {
+    // The last group is completed with parked lanes (a leaf) that are not summed.
+    const size_t g_n = std::min(kTreeGroup, trees - t0);
     uint32_t idx[kTreeGroup];
     uint32_t steps = 0;
     for (size_t g = 0; g < kTreeGroup; ++g) {
-      idx[g] = root_[t0 + g];
-      steps = std::max(steps, depth_[t0 + g]);
+      idx[g] = g < g_n ? root[t0 + g] : parking_;
+      steps = std::max(steps, g < g_n ? depth[t0 + g] : 0u);
     }
     for (uint32_t s = 0; s < steps; ++s) {
       for (size_t g = 0; g < kTreeGroup; ++g) idx[g] = Step<kMaybeNaN>(nodes, idx[g], row);
     }
     // Summed in tree order, as the reference predictor does.
-    for (size_t g = 0; g < kTreeGroup; ++g) sum += static_cast<double>(leaf[idx[g]]);
-  }
-  for (; t0 < trees; ++t0) {
-    uint32_t i = root_[t0];
-    for (uint32_t s = 0; s < depth_[t0]; ++s) i = Step<kMaybeNaN>(nodes, i, row);
-    sum += static_cast<double>(leaf[i]);
+    for (size_t g = 0; g < g_n; ++g) sum += static_cast<double>(nodes[idx[g]].value);
   }
   return sum / static_cast<double>(trees);
 }
 
+#ifdef RAINCHECK_FOREST_AVX512
+// GCC 12's avx512fintrin.h initialises its "undefined" vectors from themselves, which
+// -Wmaybe-uninitialized reports where the intrinsics are inlined (a known false positive),
+// and without optimisation its gather macros pass all-ones masks through signed types.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wconversion"
+namespace {
+
+// One step of 16 trees: gathers the 16 nodes (two 8-node qword gathers, split into
+// thresholds and words), picks the row values by feature index (a permute when the row and
+// its sentinel fit one register), compares, and adds 1 or the far offset per lane.
+template <bool kInRegister, bool kMaybeNaN>
+__attribute__((target("avx512f"), always_inline)) inline __m512i StepAvx512(
+    __m512i idx, const long long* base, const float* row, __m512 row_v) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __m512i n0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(idx), base, 8);
+  const __m512i n1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(idx, 1), base, 8);
+  const __m512 thr = _mm512_castsi512_ps(_mm512_permutex2var_epi32(n0, even, n1));
+  const __m512i meta = _mm512_permutex2var_epi32(n0, odd, n1);
+  const __m512i f = _mm512_and_si512(meta, _mm512_set1_epi32(static_cast<int>(kFeatureMask)));
+  __m512 x;
+  if constexpr (kInRegister) {
+    x = _mm512_permutexvar_ps(f, row_v);
+  } else {
+    x = _mm512_i32gather_ps(f, row, 4);
+  }
+  __mmask16 go_left = _mm512_cmp_ps_mask(x, thr, _CMP_LE_OQ);
+  if constexpr (kMaybeNaN) {
+    const __m512i missing_bit = _mm512_set1_epi32(static_cast<int>(FastForest::kMissingLeftBit));
+    go_left = static_cast<__mmask16>(go_left | (_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q) &
+                                                _mm512_test_epi32_mask(meta, missing_bit)));
+  }
+  const __m512i far = _mm512_srli_epi32(meta, FastForest::kOffsetShift);
+  return _mm512_add_epi32(idx, _mm512_mask_blend_epi32(go_left, far, _mm512_set1_epi32(1)));
+}
+
+// R registers of 16 trees each stepped together `steps` times from `start`; their leaf values
+// go to `leaf` (R * 16 floats).
+template <int R, bool kInRegister, bool kMaybeNaN>
+__attribute__((target("avx512f"))) void WalkAvx512(const Node* nodes, const uint32_t* start,
+                                                   uint32_t steps, const float* row, float* leaf) {
+  const __m512 row_v = kInRegister ? _mm512_loadu_ps(row) : _mm512_setzero_ps();
+  const auto* base = reinterpret_cast<const long long*>(nodes);
+  __m512i idx[R];
+  for (int r = 0; r < R; ++r) idx[r] = _mm512_load_si512(start + 16 * r);
+  for (uint32_t s = 0; s < steps; ++s) {
+    for (int r = 0; r < R; ++r) {
+      idx[r] = StepAvx512<kInRegister, kMaybeNaN>(idx[r], base, row, row_v);
+    }
+  }
+  const auto* values = reinterpret_cast<const float*>(nodes);  // a node's value is its first word
+  for (int r = 0; r < R; ++r) {
+    _mm512_store_ps(leaf + 16 * r, _mm512_i32gather_ps(idx[r], values, 8));
+  }
+}
+
+// One row: chunks of up to 64 trees (4 registers of 16, as many independent gathers in flight
+// as hide their latency), stepped as many times as the deepest tree of the chunk has levels;
+// lanes past the last tree wait on a leaf. The leaf values are summed in tree order, like the
+// scalar path and the reference.
+template <bool kInRegister, bool kMaybeNaN>
+__attribute__((target("avx512f"))) double PredictOneAvx512(const Node* nodes, const uint32_t* root,
+                                                           const uint32_t* depth, size_t trees,
+                                                           uint32_t parking, const float* row) {
+  constexpr size_t kChunk = 64;
+  alignas(64) uint32_t start[kChunk];
+  alignas(64) float leaf[kChunk];
+  double sum = 0.0;
+  for (size_t t0 = 0; t0 < trees; t0 += kChunk) {
+    const size_t g_n = std::min(kChunk, trees - t0);
+    uint32_t steps = 0;
+    for (size_t g = 0; g < kChunk; ++g) {
+      start[g] = g < g_n ? root[t0 + g] : parking;
+      steps = std::max(steps, g < g_n ? depth[t0 + g] : 0u);
+    }
+    switch ((g_n + 15) / 16) {
+      case 1:
+        WalkAvx512<1, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+        break;
+      case 2:
+        WalkAvx512<2, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+        break;
+      case 3:
+        WalkAvx512<3, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+        break;
+      default:
+        WalkAvx512<4, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+        break;
+    }
+    for (size_t g = 0; g < g_n; ++g) sum += static_cast<double>(leaf[g]);
+  }
+  return sum / static_cast<double>(trees);
+}
+
+}  // namespace
+#pragma GCC diagnostic pop
+#endif
+
 double FastForest::PredictOne(const float* row) const {
-  return HasNaN(row, n_features_) ? PredictOneImpl<true>(row) : PredictOneImpl<false>(row);
+  // The row with the sentinel NaN that leaves read (kMaxFeatures + 1 floats at most).
+  float copy[kMaxFeatures + 1 + 16];
+  std::memset(copy, 0, 16 * sizeof(float));  // the vector path loads 16 floats at once
+  std::memcpy(copy, row, n_features_ * sizeof(float));
+  copy[n_features_] = kNaN;
+  const bool nan = HasNaN(row, n_features_);
+#ifdef RAINCHECK_FOREST_AVX512
+  if (avx512_) {
+    const Node* n = nodes_.data();
+    const uint32_t* r = root_.data();
+    const uint32_t* d = depth_.data();
+    const size_t t = root_.size();
+    if (n_features_ < 16) {  // the row and its sentinel fit one register
+      return nan ? PredictOneAvx512<true, true>(n, r, d, t, parking_, copy)
+                 : PredictOneAvx512<true, false>(n, r, d, t, parking_, copy);
+    }
+    return nan ? PredictOneAvx512<false, true>(n, r, d, t, parking_, copy)
+               : PredictOneAvx512<false, false>(n, r, d, t, parking_, copy);
+  }
+#endif
+  return nan ? PredictOneImpl<true>(copy) : PredictOneImpl<false>(copy);
+}
+
+double FastForest::PredictOneScalar(const float* row) const {
+  float copy[kMaxFeatures + 1];
+  std::memcpy(copy, row, n_features_ * sizeof(float));
+  copy[n_features_] = kNaN;
+  return HasNaN(row, n_features_) ? PredictOneImpl<true>(copy) : PredictOneImpl<false>(copy);
 }
 
 template <bool kMaybeNaN>
-void FastForest::PredictBlock(const float* block, size_t width, std::span<double> out) const {
+void FastForest::PredictBlock(const float* block, size_t stride, std::span<double> out) const {
   const Node* nodes = nodes_.data();
-  const float* leaf = leaf_.data();
   const size_t trees = root_.size();
   const size_t n = out.size();
   double sum[kRowBlock] = {};
@@ -135,21 +409,29 @@ void FastForest::PredictBlock(const float* block, size_t width, std::span<double
     const uint32_t root = root_[t];
     for (size_t r = 0; r < n; ++r) idx[r] = root;
     for (uint32_t s = 0; s < depth_[t]; ++s) {
-      for (size_t r = 0; r < n; ++r) idx[r] = Step<kMaybeNaN>(nodes, idx[r], block + r * width);
+      for (size_t r = 0; r < n; ++r) idx[r] = Step<kMaybeNaN>(nodes, idx[r], block + r * stride);
     }
-    for (size_t r = 0; r < n; ++r) sum[r] += static_cast<double>(leaf[idx[r]]);
+    for (size_t r = 0; r < n; ++r) sum[r] += static_cast<double>(nodes[idx[r]].value);
   }
   for (size_t r = 0; r < n; ++r) out[r] = sum[r] / static_cast<double>(trees);
 }
 
 void FastForest::PredictMany(const float* rows, size_t width, std::span<double> out) const {
-  for (size_t r0 = 0; r0 < out.size(); r0 += kRowBlock) {
-    const size_t n = std::min(kRowBlock, out.size() - r0);
+  // Blocks of rows are copied with the sentinel NaN after each row (stride width + 1).
+  float copy[kBlockFloats];
+  const size_t stride = width + 1;
+  const size_t block_rows = std::min(kRowBlock, kBlockFloats / stride);
+  for (size_t r0 = 0; r0 < out.size(); r0 += block_rows) {
+    const size_t n = std::min(block_rows, out.size() - r0);
     const float* block = rows + r0 * width;
+    for (size_t r = 0; r < n; ++r) {
+      std::memcpy(copy + r * stride, block + r * width, width * sizeof(float));
+      copy[r * stride + width] = kNaN;
+    }
     if (HasNaN(block, n * width)) {
-      PredictBlock<true>(block, width, out.subspan(r0, n));
+      PredictBlock<true>(copy, stride, out.subspan(r0, n));
     } else {
-      PredictBlock<false>(block, width, out.subspan(r0, n));
+      PredictBlock<false>(copy, stride, out.subspan(r0, n));
     }
   }
 }

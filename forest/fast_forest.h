@@ -1,41 +1,55 @@
-// FastForest: the prediction layout of a validated forest, built from ForestArrays at load
-// time (docs/forest.md, "Fast inference"). 8-byte nodes in depth-first order per tree (the
-// left child is the next node, only the right child's offset is stored), leaves holding the
-// positive-class probability (beside the nodes), several trees (one row) or several rows (batch) stepped in
-// lockstep. Gives bitwise the same probabilities as the reference predictor: the same floats
-// summed in double in tree order. Immutable after Build; thread-safe for concurrent use.
+// FastForest: the prediction layout of a forest, built from ForestArrays at load time in the
+// same pass that checks every node (docs/forest.md, "Fast inference"). 8-byte nodes in
+// depth-first order per tree (the left child is the next node, only the right child's offset
+// is stored), a leaf holding the positive-class probability in place of a threshold, several
+// trees (one row) or several rows (batch) stepped in lockstep; one row steps 16 trees per
+// AVX-512 register where the CPU has it. Gives bitwise the same probabilities as the
+// reference predictor: the same floats summed in double in tree order. Immutable after
+// building; thread-safe for concurrent use.
 #ifndef RAINCHECK_FOREST_FAST_FOREST_H_
 #define RAINCHECK_FOREST_FAST_FOREST_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
+#include "base/status.h"
 #include "forest/forest_ir.h"
 
 namespace raincheck::forest {
 
 class FastForest {
  public:
-  // Node word layout: bits 0-7 feature, bits 8-29 right-child offset (0 for a leaf),
-  // bit 30 missing goes left. A leaf has threshold NaN and word 0; its value is in leaf_.
+  // Node word layout: bits 0-7 feature, bit 8 missing goes left, bits 9-31 right-child
+  // offset. A leaf's value is its probability and its word is the feature index
+  // n_features (the "sentinel": the predictor's copy of the row holds NaN there), so nothing
+  // goes left of a leaf and its offset of 0 keeps a lockstep walk on it.
   static constexpr uint32_t kFeatureBits = 8;
-  static constexpr uint32_t kOffsetBits = 22;
-  static constexpr uint32_t kMaxFeatures = 1u << kFeatureBits;
-  static constexpr uint32_t kMaxOffset = (1u << kOffsetBits) - 1;
+  // One feature index is left for the sentinel.
+  static constexpr uint32_t kMaxFeatures = (1u << kFeatureBits) - 1;
+  static constexpr uint32_t kMissingLeftBit = 1u << kFeatureBits;
+  static constexpr uint32_t kOffsetShift = kFeatureBits + 1;
+  static constexpr uint32_t kMaxOffset = (1u << (32 - kOffsetShift)) - 1;
 
   struct Node {
-    float value;    // internal node: threshold; leaf: NaN
+    float value;    // internal node: threshold; leaf: P(positive class)
     uint32_t meta;  // see above
   };
   static_assert(sizeof(Node) == 8);
 
   FastForest() = default;
 
-  // Builds the layout for class index `positive` of a forest that ModelBuilder validated.
-  // Returns an empty (unusable) FastForest when the forest does not fit the node word
-  // (more than kMaxFeatures features, or a subtree larger than kMaxOffset nodes); callers
-  // then use the reference predictor.
+  // Checks every tree of `a` (each node reached exactly once from its root through children
+  // that lie after their parent; feature indices, thresholds, flags, leaf slots and class
+  // frequencies) and, in the same pass, builds the layout for class index `positive` into
+  // `out`. Corruption naming the first problem found. The forest-wide tables (array lengths,
+  // tree and leaf tables, counts) must have been checked by the caller (ModelBuilder).
+  // A valid forest that does not fit the node word (more than kMaxFeatures features, a
+  // subtree larger than kMaxOffset nodes) leaves `out` unusable; callers then use the
+  // reference predictor.
+  static Status CheckAndBuild(const ForestArrays& a, size_t positive, FastForest& out);
+  // The same for arrays already validated (ModelBuilder did); unusable on any problem.
   static FastForest Build(const ForestArrays& a, size_t positive);
 
   bool usable() const { return !root_.empty(); }
@@ -44,6 +58,8 @@ class FastForest {
   // Mean over the trees of the leaf value `row` reaches. `row` holds at least n_features
   // floats. Allocates nothing.
   double PredictOne(const float* row) const;
+  // The same without the vector path (the portable code every CPU runs; tests compare both).
+  double PredictOneScalar(const float* row) const;
   // Row-major rows (out.size() rows of `width` floats) -> out. Allocates nothing.
   void PredictMany(const float* rows, size_t width, std::span<double> out) const;
 
@@ -51,11 +67,29 @@ class FastForest {
   template <bool kMaybeNaN>
   double PredictOneImpl(const float* row) const;
   template <bool kMaybeNaN>
-  void PredictBlock(const float* block, size_t width, std::span<double> out) const;
+  void PredictBlock(const float* block, size_t stride, std::span<double> out) const;
+
+  // std::allocator that default-initialises: the layout is written node by node, so the
+  // zero-fill of vector::resize would be a wasted pass over it.
+  template <typename T>
+  struct NoInit : std::allocator<T> {
+    template <typename U>
+    struct rebind {
+      using other = NoInit<U>;
+    };
+    NoInit() = default;
+    template <typename U>
+    NoInit(const NoInit<U>&) noexcept {}  // NOLINT: allocator conversion
+    template <typename U>
+    void construct(U* p) noexcept {
+      ::new (static_cast<void*>(p)) U;
+    }
+  };
 
   size_t n_features_ = 0;
-  std::vector<Node> nodes_;
-  std::vector<float> leaf_;      // per node: P(positive class) at a leaf, 0 elsewhere
+  bool avx512_ = false;   // the CPU runs the 16-lane path
+  uint32_t parking_ = 0;  // a leaf: where unused vector lanes wait
+  std::vector<Node, NoInit<Node>> nodes_;
   std::vector<uint32_t> root_;   // per tree: index of its root in nodes_
   std::vector<uint32_t> depth_;  // per tree: longest root-to-leaf path in edges
 };

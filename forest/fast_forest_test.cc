@@ -112,16 +112,23 @@ uint64_t Bits(double v) {
   return b;
 }
 
+// Every path against the reference: PredictProba (the vector path where the CPU has one),
+// the portable scalar path, and the batch.
 void ExpectAgreement(const Model& m, size_t n_rows, uint64_t seed) {
   const size_t width = m.schema().size();
   const std::vector<float> rows = RandomRows(seed, n_rows, width);
   std::vector<double> batch(n_rows);
   ASSERT_TRUE(m.PredictProbaBatch(rows, batch).ok());
+  const FastForest fast = FastForest::Build(m.arrays(), 1);
   for (size_t r = 0; r < n_rows; ++r) {
     const std::span<const float> row(rows.data() + r * width, width);
     const double ref = m.PredictProbaReference(row);
     ASSERT_EQ(Bits(m.PredictProba(row)), Bits(ref)) << "row " << r;
     ASSERT_EQ(Bits(batch[r]), Bits(ref)) << "batch row " << r;
+    if (fast.usable()) {
+      ASSERT_EQ(Bits(fast.PredictOneScalar(row.data())), Bits(ref)) << "scalar row " << r;
+      ASSERT_EQ(Bits(fast.PredictOne(row.data())), Bits(ref)) << "row " << r;
+    }
   }
 }
 
@@ -132,8 +139,9 @@ TEST(FastForestTest, IdenticalToReferenceOnVariedForests) {
     bool chain;
   };
   const Case cases[] = {
-      {1, 1, 1, false},    {3, 5, 4, false},     {12, 16, 8, false},  {12, 17, 12, false},
-      {12, 100, 12, false}, {6, 33, 20, false},  {12, 40, 60, true},  {256, 9, 10, false},
+      {1, 1, 1, false},     {3, 5, 4, false},    {12, 16, 8, false},  {12, 17, 12, false},
+      {12, 100, 12, false}, {6, 33, 20, false},  {12, 40, 60, true},  {15, 31, 9, false},
+      {16, 32, 9, false},   {40, 47, 10, false}, {255, 9, 10, false}, {256, 9, 10, false},
   };
   uint64_t seed = 1;
   for (const Case& c : cases) {
@@ -152,9 +160,10 @@ TEST(FastForestTest, BuildsTheLayoutForOrdinaryModels) {
 }
 
 TEST(FastForestTest, ModelsOutsideTheNodeWordUseTheReference) {
-  // 300 features do not fit the 8-bit feature field: the layout refuses, the model falls back
-  // to the reference predictor and still answers correctly.
-  const Model m = RandomForest(11, 300, 5, 6);
+  // 256 features do not fit the 8-bit feature field beside the leaves' sentinel index: the
+  // layout refuses, the model falls back to the reference predictor and still answers
+  // correctly.
+  const Model m = RandomForest(11, 256, 5, 6);
   EXPECT_FALSE(FastForest::Build(m.arrays(), 1).usable());
   ExpectAgreement(m, 70, 12);
 }

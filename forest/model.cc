@@ -8,71 +8,10 @@
 namespace raincheck::forest {
 namespace {
 
-std::string NodeWhere(size_t tree, size_t node) {
-  return "tree " + std::to_string(tree) + " node " + std::to_string(node);
-}
-
-// Checks one tree of `a`: every node is reached exactly once from the root through children
-// that lie after their parent, so prediction always ends at a leaf. The loop is written over
-// raw arrays because it runs once per node of every loaded model.
-Status ValidateTree(const ForestArrays& a, size_t t, std::vector<uint8_t>& seen) {
-  const size_t nb = a.node_begin[t], ne = a.node_begin[t + 1];
-  const size_t lb = a.leaf_begin[t], le = a.leaf_begin[t + 1];
-  if (nb >= ne) return Status::Corruption("tree " + std::to_string(t) + " has no nodes");
-  const int32_t* feature = a.feature.data();
-  const float* threshold = a.threshold.data();
-  const uint32_t* left = a.left.data();
-  const uint32_t* right = a.right.data();
-  const uint8_t* missing_left = a.missing_left.data();
-  const float* leaf_value = a.leaf_value.data();
-  uint8_t* reached = seen.data();
-  const size_t k = a.n_classes;
-  const auto n_features = static_cast<int64_t>(a.n_features);
-  for (size_t i = nb; i < ne; ++i) {
-    if (i != nb && reached[i] != 1) {
-      return Status::Corruption(NodeWhere(t, i - nb) + " is not reached exactly once");
-    }
-    const int32_t f = feature[i];
-    if (f == ForestArrays::kLeaf) {
-      const size_t slot = left[i];
-      if (slot < lb || slot >= le || right[i] != 0) {
-        return Status::Corruption(NodeWhere(t, i - nb) + ": leaf slot out of range");
-      }
-      float sum = 0.0f;
-      bool in_range = true;
-      for (size_t c = 0; c < k; ++c) {
-        const float v = leaf_value[slot * k + c];
-        in_range = in_range && v >= 0.0f && v <= 1.0f;  // false for NaN
-        sum += v;
-      }
-      if (!in_range) return Status::Corruption(NodeWhere(t, i - nb) + ": bad class frequency");
-      if (!(sum > 0.999f && sum < 1.001f)) {
-        return Status::Corruption(NodeWhere(t, i - nb) + ": class frequencies do not sum to 1");
-      }
-      continue;
-    }
-    if (f < 0 || f >= n_features) {
-      return Status::Corruption(NodeWhere(t, i - nb) + ": feature index out of range");
-    }
-    if (std::isnan(threshold[i])) {
-      return Status::Corruption(NodeWhere(t, i - nb) + ": threshold is NaN");
-    }
-    if (missing_left[i] > 1) {
-      return Status::Corruption(NodeWhere(t, i - nb) + ": bad missing-value flag");
-    }
-    const uint32_t l = left[i], r = right[i];
-    if (l <= i || l >= ne || r <= i || r >= ne || l == r) {
-      return Status::Corruption(NodeWhere(t, i - nb) + ": child index out of range");
-    }
-    if (++reached[l] > 1 || ++reached[r] > 1) {
-      return Status::Corruption(NodeWhere(t, i - nb) + ": a child has two parents");
-    }
-  }
-  return Status::Ok();
-}
-
-Status Validate(const FeatureSchema& schema, const std::vector<std::string>& labels,
-                const nlohmann::json& card, const ForestArrays& a) {
+// The checks of everything but the nodes, which FastForest::CheckAndBuild checks in the pass
+// that builds the prediction layout.
+Status ValidateTables(const FeatureSchema& schema, const std::vector<std::string>& labels,
+                      const nlohmann::json& card, const ForestArrays& a) {
   if (schema.size() == 0) return Status::Corruption("the model has no features");
   std::set<std::string> names;
   for (const Feature& f : schema.features()) {
@@ -108,10 +47,6 @@ Status Validate(const FeatureSchema& schema, const std::vector<std::string>& lab
   }
   if (static_cast<size_t>(a.leaf_begin.back()) * a.n_classes != a.leaf_value.size()) {
     return Status::Corruption("leaf table has the wrong size");
-  }
-  std::vector<uint8_t> seen(n, 0);
-  for (size_t t = 0; t + 1 < a.node_begin.size(); ++t) {
-    RC_RETURN_IF_ERROR(ValidateTree(a, t, seen));
   }
   return Status::Ok();
 }
@@ -243,13 +178,17 @@ ModelBuilder& ModelBuilder::AddTree(const TreeArrays& tree) {
 
 Result<Model> ModelBuilder::Build() {
   if (!pending_.ok()) return pending_;
-  RC_RETURN_IF_ERROR(Validate(schema_, class_labels_, card_, arrays_));
+  RC_RETURN_IF_ERROR(ValidateTables(schema_, class_labels_, card_, arrays_));
+  // Every node is checked (reached exactly once, in range, finite thresholds, leaf
+  // frequencies) in the same pass that lays out the fast predictor.
+  FastForest fast;
+  RC_RETURN_IF_ERROR(FastForest::CheckAndBuild(arrays_, 1, fast));
   Model m;
   m.schema_ = std::move(schema_);
   m.class_labels_ = std::move(class_labels_);
   m.card_ = std::move(card_);
   m.arrays_ = std::move(arrays_);
-  m.fast_ = FastForest::Build(m.arrays_, 1);
+  m.fast_ = std::move(fast);
   *this = ModelBuilder();
   return m;
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -46,6 +47,53 @@ class Writer {
     for (int i = 0; i < n; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
   }
   std::string out_;
+};
+
+// Values of type T read from bytes that may not be aligned for T, in host byte order: what
+// vector::assign needs to allocate once and copy (a random-access iterator, so the length is
+// known up front).
+template <typename T>
+class UnalignedIterator {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = T;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const T*;
+  using reference = T;
+
+  explicit UnalignedIterator(const char* p) : p_(p) {}
+  T operator*() const {
+    T v;
+    std::memcpy(&v, p_, sizeof v);
+    return v;
+  }
+  T operator[](difference_type i) const { return *(*this + i); }
+  UnalignedIterator& operator++() {
+    p_ += sizeof(T);
+    return *this;
+  }
+  UnalignedIterator operator++(int) {
+    UnalignedIterator c = *this;
+    ++*this;
+    return c;
+  }
+  UnalignedIterator& operator--() {
+    p_ -= sizeof(T);
+    return *this;
+  }
+  UnalignedIterator& operator+=(difference_type n) {
+    p_ += n * static_cast<difference_type>(sizeof(T));
+    return *this;
+  }
+  UnalignedIterator operator+(difference_type n) const { return UnalignedIterator(*this) += n; }
+  difference_type operator-(const UnalignedIterator& o) const {
+    return (p_ - o.p_) / static_cast<difference_type>(sizeof(T));
+  }
+  bool operator==(const UnalignedIterator& o) const { return p_ == o.p_; }
+  bool operator<(const UnalignedIterator& o) const { return p_ < o.p_; }
+
+ private:
+  const char* p_;
 };
 
 // Bounds-checked little-endian reader over a byte range. Every getter returns false (and
@@ -96,12 +144,13 @@ class Reader {
   bool Array(std::vector<T>& out, size_t n) {
     static_assert(sizeof(T) == 1 || sizeof(T) == 4);
     if (remaining() / sizeof(T) < n) return false;
-    out.resize(n);
-    if (n == 0) return true;
     if constexpr (sizeof(T) == 1 || std::endian::native == std::endian::little) {
-      std::memcpy(out.data(), b_.data() + pos_, n * sizeof(T));
+      // One allocation and one copy (resize would zero-fill first: a wasted pass).
+      const char* p = b_.data() + pos_;
+      out.assign(UnalignedIterator<T>(p), UnalignedIterator<T>(p + n * sizeof(T)));
       pos_ += n * sizeof(T);
     } else {
+      out.resize(n);
       for (T& v : out) {
         uint32_t x;
         U32(x);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -114,6 +115,70 @@ TEST(ModelBuilderTest, RefusesInvalidModels) {
     b.AddTree(t);
     EXPECT_FALSE(b.Build().ok());
   }
+}
+
+// The node checks run in the pass that builds the fast layout: each problem is still
+// refused, with a message naming it.
+TEST(ModelBuilderTest, RefusesMalformedTreesWithAMessage) {
+  auto build = [](const TreeArrays& t) {
+    ModelBuilder b;
+    b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}, {"y", "1"}}))
+        .SetClassLabels({"a", "b"});
+    b.AddTree(testing::StumpTree(true));  // a good tree first: the problem is in tree 1
+    b.AddTree(t);
+    return b.Build();
+  };
+  // Root (y <= 1) -> node 1 (x <= 0.5) and leaf 2; node 1 -> leaves 3 and 4.
+  TreeArrays good;
+  good.feature = {1, 0, ForestArrays::kLeaf, ForestArrays::kLeaf, ForestArrays::kLeaf};
+  good.threshold = {1.0f, 0.5f, 0.0f, 0.0f, 0.0f};
+  good.left = {1, 3, 0, 1, 2};
+  good.right = {2, 4, 0, 0, 0};
+  good.missing_left = {0, 1, 0, 0, 0};
+  good.leaf_value = {0.5f, 0.5f, 0.25f, 0.75f, 1.0f, 0.0f};
+  ASSERT_TRUE(build(good).ok()) << build(good).status().ToString();
+
+  auto expect_refused = [&](const TreeArrays& t, const std::string& words) {
+    auto m = build(t);
+    ASSERT_FALSE(m.ok()) << words;
+    EXPECT_EQ(m.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(m.status().message().find(words), std::string::npos) << m.status().ToString();
+  };
+  TreeArrays t = good;
+  t.right[1] = 2;  // node 2 gets two parents, node 4 none
+  expect_refused(t, "tree 1 node 1: a child has two parents");
+  t = good;
+  t.left[1] = 3;
+  t.right[1] = 3;
+  expect_refused(t, "child index out of range");
+  t = good;
+  t.feature[4] = 0;  // an internal node whose children (0, 0) lie before it
+  expect_refused(t, "tree 1 node 4: child index out of range");
+  t = good;
+  t.left[3] = 7;  // leaf slot past the tree's slots
+  expect_refused(t, "tree 1 node 3: leaf slot out of range");
+  t = good;
+  t.missing_left[1] = 2;
+  expect_refused(t, "tree 1 node 1: bad missing-value flag");
+  t = good;
+  t.feature[1] = 2;
+  expect_refused(t, "tree 1 node 1: feature index out of range");
+  t = good;
+  t.threshold[0] = kNaN;
+  expect_refused(t, "tree 1 node 0: threshold is NaN");
+  t = good;
+  // An extra node no parent reaches.
+  t.feature.push_back(ForestArrays::kLeaf);
+  t.threshold.push_back(0.0f);
+  t.left.push_back(0);
+  t.right.push_back(0);
+  t.missing_left.push_back(0);
+  expect_refused(t, "tree 1 node 5 is not reached exactly once");
+  t = good;
+  // A leaf-table slot no leaf uses still has to hold frequencies.
+  t.leaf_value.push_back(2.0f);
+  t.leaf_value.push_back(-1.0f);
+  expect_refused(t, "tree 1 leaf 3: bad class frequencies");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "forest/binning.h"
@@ -80,15 +81,26 @@ class TreeGrower {
         m_(m),
         nf_(n_features),
         p_(p),
-        max_features_(max_features) {}
+        max_features_(max_features),
+        rec_size_(binned == nullptr ? 16 : 16 + (n_features + 7) / 8 * 8) {}
 
   TreeArrays Grow(const std::vector<double>& weight, Rng& rng, std::vector<double>& importance) {
     w_ = &weight;
     rng_ = &rng;
     importance_ = &importance;
-    samples_.clear();
+    size_t n_rows = 0;
+    for (uint32_t j = 0; j < m_; ++j) n_rows += weight[j] > 0.0 ? 1u : 0u;
+    rec_.resize(n_rows * rec_size_);
+    right_.resize(rec_.size());
+    size_t at = 0;
     for (uint32_t j = 0; j < m_; ++j) {
-      if (weight[j] > 0.0) samples_.push_back(j);
+      if (weight[j] > 0.0) {
+        uint8_t* r = Rec(at++);
+        std::memcpy(r, &j, sizeof j);
+        r[4] = y_[j];
+        std::memcpy(r + 8, &weight[j], sizeof(double));
+        if (binned_ != nullptr) std::memcpy(r + 16, binned_->row(j), nf_);
+      }
     }
     tree_ = TreeArrays();
     features_.resize(nf_);
@@ -101,9 +113,11 @@ class TreeGrower {
       double w0, w1;
     };
     double w0 = 0.0, w1 = 0.0;
-    for (const uint32_t s : samples_) (y_[s] ? w1 : w0) += weight[s];
+    for (uint32_t j = 0; j < m_; ++j) {
+      if (weight[j] > 0.0) (y_[j] ? w1 : w0) += weight[j];
+    }
     std::vector<Task> stack;
-    stack.push_back({0, samples_.size(), 0, NewNode(), w0, w1});
+    stack.push_back({0, n_rows, 0, NewNode(), w0, w1});
     while (!stack.empty()) {
       const Task t = stack.back();
       stack.pop_back();
@@ -160,42 +174,64 @@ class TreeGrower {
     tree_.leaf_value.push_back(n > 0.0 ? static_cast<float>(w1 / n) : 0.5f);
   }
 
+  // The node's rows are records in node order: row index, label, weight and (when binned)
+  // the row's bins, so that the passes over a node read and write memory in order.
+  uint8_t* Rec(size_t i) { return rec_.data() + i * rec_size_; }
+  static uint32_t RowOf(const uint8_t* r) {
+    uint32_t s;
+    std::memcpy(&s, r, sizeof s);
+    return s;
+  }
+  static size_t LabelOf(const uint8_t* r) { return r[4]; }
+  static double WeightOf(const uint8_t* r) {
+    double w;
+    std::memcpy(&w, r + 8, sizeof w);
+    return w;
+  }
+  static const uint8_t* BinsOf(const uint8_t* r) { return r + 16; }
+
   struct Sides {
-    size_t split;    // samples_[begin, split) went left, [split, end) right
+    size_t split;    // records [begin, split) went left, [split, end) right
     double l0, l1;   // weight per class on the left
     double r0, r1;   // and on the right
   };
 
   // Stable: the rows going left first, each side in its former order. Splits found on
   // histograms are applied to the bins, exact ones to the values: the same rows either way.
+  // Branch-free: every record is copied to both sides and only one side's end advances.
   Sides Partition(size_t begin, size_t end, const Candidate& c) {
-    const std::vector<double>& w = *w_;
     const size_t f = static_cast<size_t>(c.feature);
     const float* col = cols_.data() + f * m_;
-    const uint8_t* bins = binned_ != nullptr ? binned_->bins.data() + f : nullptr;
-    Sides out{begin, 0.0, 0.0, 0.0, 0.0};
-    right_.clear();
+    double sum[2][2] = {{0.0, 0.0}, {0.0, 0.0}};  // [went left][label]
+    size_t left_end = begin, right_n = 0;
+    uint8_t* right = right_.data();
     for (size_t i = begin; i < end; ++i) {
-      const uint32_t s = samples_[i];
+      const uint8_t* r = Rec(i);
       bool left;
       if (c.bin >= 0) {
-        const uint8_t b = bins[static_cast<size_t>(s) * nf_];
+        const uint8_t b = BinsOf(r)[f];
         left = b == kMissingBin ? c.missing_left : b <= c.bin;
       } else {
-        const float v = col[s];
+        const float v = col[RowOf(r)];
         left = std::isnan(v) ? c.missing_left : v <= c.threshold;
       }
-      if (left) {
-        samples_[out.split++] = s;
-        (y_[s] ? out.l1 : out.l0) += w[s];
-      } else {
-        right_.push_back(s);
-        (y_[s] ? out.r1 : out.r0) += w[s];
-      }
+      sum[left ? 1 : 0][LabelOf(r)] += WeightOf(r);
+      CopyRecord(right + right_n * rec_size_, r);
+      CopyRecord(Rec(left_end), r);  // left_end <= i: never ahead of the reading
+      left_end += left ? 1 : 0;
+      right_n += left ? 0 : 1;
     }
-    std::copy(right_.begin(), right_.end(),
-              samples_.begin() + static_cast<std::ptrdiff_t>(out.split));
-    return out;
+    std::memcpy(Rec(left_end), right, right_n * rec_size_);
+    return {left_end, sum[1][0], sum[1][1], sum[0][0], sum[0][1]};
+  }
+
+  // Records are whole 8-byte words, and two records are either the same or disjoint.
+  void CopyRecord(uint8_t* to, const uint8_t* from) const {
+    for (size_t k = 0; k < rec_size_; k += 8) {
+      uint64_t word;
+      std::memcpy(&word, from + k, sizeof word);
+      std::memcpy(to + k, &word, sizeof word);
+    }
   }
 
   // Draws features in a random order until max_features non-constant ones were seen. The
@@ -278,10 +314,11 @@ class TreeGrower {
     double mw0 = 0.0, mw1 = 0.0;
     size_t nm = 0;
     for (size_t i = begin; i < end; ++i) {
-      const uint32_t s = samples_[i];
+      const uint8_t* r = Rec(i);
+      const uint32_t s = RowOf(r);
       const float v = col[s];
       if (std::isnan(v)) {
-        (y_[s] ? mw1 : mw0) += w[s];
+        (LabelOf(r) != 0 ? mw1 : mw0) += WeightOf(r);
         ++nm;
       } else {
         buf_.push_back({v, s});
@@ -308,15 +345,13 @@ class TreeGrower {
 
   // One pass over the node's rows fills the histograms of every feature in batch_.
   void BuildHistograms(size_t begin, size_t end) {
-    const std::vector<double>& w = *w_;
     const size_t nb = batch_.size();
     hist_.assign(nb * kBinSlots, Bin{{0.0, 0.0}, 0});
-    const uint8_t* bins = binned_->bins.data();
     for (size_t i = begin; i < end; ++i) {
-      const uint32_t s = samples_[i];
-      const uint8_t* row = bins + static_cast<size_t>(s) * nf_;
-      const double ws = w[s];
-      const size_t c = y_[s];
+      const uint8_t* r = Rec(i);
+      const uint8_t* row = BinsOf(r);
+      const double ws = WeightOf(r);
+      const size_t c = LabelOf(r);
       for (size_t b = 0; b < nb; ++b) {
         Bin& h = hist_[b * kBinSlots + row[batch_[b]]];
         h.w[c] += ws;
@@ -371,8 +406,9 @@ class TreeGrower {
   const std::vector<double>* w_ = nullptr;
   Rng* rng_ = nullptr;
   std::vector<double>* importance_ = nullptr;
-  std::vector<uint32_t> samples_;
-  std::vector<uint32_t> right_;
+  size_t rec_size_;  // bytes per record: 16, and the bins rounded up to 8 bytes
+  std::vector<uint8_t> rec_;
+  std::vector<uint8_t> right_;
   std::vector<int32_t> features_;
   std::vector<int32_t> batch_;
   std::vector<Entry> buf_;
@@ -558,30 +594,40 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
   const size_t n_trees = static_cast<size_t>(params.n_estimators);
   TrainedForest out;
   out.trees.resize(n_trees);
-  // Per tree, one bit per local row: out of that tree's bootstrap sample.
-  const size_t words = (m + 63) / 64;
-  std::vector<std::vector<uint64_t>> out_of_bag(params.bootstrap ? n_trees : 0);
   std::vector<std::vector<double>> importances(n_trees, std::vector<double>(nf, 0.0));
   const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(jobs, 1)), 1, n_trees);
+  // Out-of-bag predictions: each tree predicts the rows it did not draw right after it is
+  // grown, while it is in cache. The probabilities are added as fixed-point integers
+  // (kOobScale units), so each row's sum is exact and does not depend on which thread grew
+  // which tree; each thread keeps its own sums, added up afterwards.
+  constexpr int kOobScale = 32;  // n_estimators < 2^31 sums of at most 2^32 fit in int64
+  std::vector<std::vector<int64_t>> oob_sum(params.bootstrap ? threads : 0);
+  std::vector<std::vector<uint32_t>> oob_seen(params.bootstrap ? threads : 0);
   // One task per thread, each taking the next tree until none is left.
   std::atomic<size_t> next{0};
-  ParallelFor(static_cast<int>(threads), threads, [&](size_t) {
+  ParallelFor(static_cast<int>(threads), threads, [&](size_t worker) {
     TreeGrower grower(cols, histogram ? &binned : nullptr, y, m, nf, params, max_features);
     std::vector<uint32_t> count(m);
     std::vector<double> weight(m);
+    if (params.bootstrap) {
+      oob_sum[worker].assign(m, 0);
+      oob_seen[worker].assign(m, 0);
+    }
     for (size_t t = next++; t < n_trees; t = next++) {
       Rng rng = Rng::ForStream(params.seed, t);
       count.assign(m, params.bootstrap ? 0u : 1u);
       if (params.bootstrap) {
         for (size_t k = 0; k < m; ++k) ++count[rng.Below(m)];
-        std::vector<uint64_t>& bits = out_of_bag[t];
-        bits.assign(words, 0);
-        for (size_t j = 0; j < m; ++j) {
-          if (count[j] == 0) bits[j / 64] |= uint64_t{1} << (j % 64);
-        }
       }
       for (size_t j = 0; j < m; ++j) weight[j] = count[j] * class_weight[y[j]];
       out.trees[t] = grower.Grow(weight, rng, importances[t]);
+      if (!params.bootstrap) continue;
+      for (size_t j = 0; j < m; ++j) {
+        if (count[j] != 0) continue;
+        const double p = TreeProba(out.trees[t], data.row(rows[j]));
+        oob_sum[worker][j] += static_cast<int64_t>(std::ldexp(p, kOobScale));
+        ++oob_seen[worker][j];
+      }
     }
   });
 
@@ -601,22 +647,16 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
 
   out.oob_accuracy = std::numeric_limits<double>::quiet_NaN();
   if (params.bootstrap) {
-    // Each row's trees in tree order, so the sums do not depend on the thread count.
     out.oob_proba.assign(m, std::numeric_limits<double>::quiet_NaN());
-    constexpr size_t kBlock = 4096;
-    ParallelFor(jobs, (m + kBlock - 1) / kBlock, [&](size_t block) {
-      const size_t end = std::min(m, (block + 1) * kBlock);
-      for (size_t j = block * kBlock; j < end; ++j) {
-        double sum = 0.0;
-        uint32_t seen = 0;
-        for (size_t t = 0; t < n_trees; ++t) {
-          if ((out_of_bag[t][j / 64] >> (j % 64) & 1u) == 0) continue;
-          sum += TreeProba(out.trees[t], data.row(rows[j]));
-          ++seen;
-        }
-        if (seen > 0) out.oob_proba[j] = sum / seen;
+    for (size_t j = 0; j < m; ++j) {
+      int64_t sum = 0;
+      uint32_t seen = 0;
+      for (size_t w = 0; w < threads; ++w) {
+        sum += oob_sum[w][j];
+        seen += oob_seen[w][j];
       }
-    });
+      if (seen > 0) out.oob_proba[j] = std::ldexp(static_cast<double>(sum), -kOobScale) / seen;
+    }
     size_t n = 0, correct = 0;
     for (size_t j = 0; j < m; ++j) {
       if (std::isnan(out.oob_proba[j])) continue;
