@@ -199,6 +199,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-training", action="store_true")
     ap.add_argument("--training-only", action="store_true")
+    ap.add_argument("--sizes", default="", help="training set sizes, e.g. 1000000 (default "
+                    "10000,100000,1000000; with --quick 10000,100000)")
     args = ap.parse_args()
     if args.install_deps:
         install_deps()
@@ -345,6 +347,8 @@ def training(args, tool, tmp):
     import numpy as np
     # ---- training ---------------------------------------------------------------------------
     sizes = [10000, 100000] if args.quick else [10000, 100000, 1000000]
+    if args.sizes:
+        sizes = [int(v) for v in args.sizes.split(",")]
     n_test = 20000 if args.quick else 100000
     depth = 20
     x, y = generate(max(sizes) + n_test, seed=3)
