@@ -93,6 +93,7 @@ class TreeGrower {
     rec_.resize(n_rows * rec_size_);
     right_.resize(rec_.size());
     size_t at = 0;
+    double w0 = 0.0, w1 = 0.0;  // the root's weight per class
     for (uint32_t j = 0; j < m_; ++j) {
       if (weight[j] > 0.0) {
         uint8_t* r = Rec(at++);
@@ -100,6 +101,7 @@ class TreeGrower {
         r[4] = y_[j];
         std::memcpy(r + 8, &weight[j], sizeof(double));
         if (binned_ != nullptr) std::memcpy(r + 16, binned_->row(j), nf_);
+        (y_[j] ? w1 : w0) += weight[j];
       }
     }
     tree_ = TreeArrays();
@@ -112,10 +114,6 @@ class TreeGrower {
       uint32_t node;
       double w0, w1;
     };
-    double w0 = 0.0, w1 = 0.0;
-    for (uint32_t j = 0; j < m_; ++j) {
-      if (weight[j] > 0.0) (y_[j] ? w1 : w0) += weight[j];
-    }
     std::vector<Task> stack;
     stack.push_back({0, n_rows, 0, NewNode(), w0, w1});
     while (!stack.empty()) {
