@@ -523,7 +523,10 @@ Result<size_t> ForestParams::MaxFeatures(size_t n_features) const {
   return std::clamp<size_t>(k, 1, std::max<size_t>(n_features, 1));
 }
 
-bool BinsTrainingSet(SplitSearch search, size_t rows) {
+namespace {
+
+// kExact: never; kHistogram: always; kAuto: from `auto_min` rows on.
+bool HistogramFor(SplitSearch search, size_t rows, size_t auto_min) {
   switch (search) {
     case SplitSearch::kExact:
       return false;
@@ -532,19 +535,17 @@ bool BinsTrainingSet(SplitSearch search, size_t rows) {
     case SplitSearch::kAuto:
       break;
   }
-  return rows >= kHistogramMinRows;
+  return rows >= auto_min;
+}
+
+}  // namespace
+
+bool BinsTrainingSet(SplitSearch search, size_t rows) {
+  return HistogramFor(search, rows, kHistogramMinRows);
 }
 
 bool UsesHistogram(SplitSearch search, size_t rows) {
-  switch (search) {
-    case SplitSearch::kExact:
-      return false;
-    case SplitSearch::kHistogram:
-      return true;
-    case SplitSearch::kAuto:
-      break;
-  }
-  return rows >= kHistogramMinNodeRows;
+  return HistogramFor(search, rows, kHistogramMinNodeRows);
 }
 
 double TreeProba(const TreeArrays& tree, const float* row) {
