@@ -11,7 +11,8 @@ bool IsAsciiSpace(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-// Decodes one code point at `i`; returns its length, or 0 when malformed.
+}  // namespace
+
 size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   if (b0 < 0x80) {
@@ -45,7 +46,14 @@ size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
   return len;
 }
 
-}  // namespace
+std::string Join(const std::vector<std::string>& values, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += sep;
+    out += values[i];
+  }
+  return out;
+}
 
 std::string_view Trim(std::string_view s) {
   for (;;) {

@@ -19,6 +19,12 @@ bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b);
 std::vector<std::string> Split(std::string_view s, char sep);
 bool StartsWith(std::string_view s, std::string_view prefix);
 
+// Joins `values` with `sep` between them.
+std::string Join(const std::vector<std::string>& values, std::string_view sep);
+
+// Decodes the UTF-8 code point starting at s[i] (i < s.size()) into *cp; returns its length in
+// bytes, or 0 when the bytes there are malformed (overlong, surrogate, > U+10FFFF, truncated).
+size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp);
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 // True when `s` contains a C0 control (U+0000..U+001F), DEL, or a C1 control (U+0080..U+009F).

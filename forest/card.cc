@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/strings.h"
+
 namespace raincheck::forest {
 namespace {
 
@@ -44,20 +46,6 @@ std::string MetricRow(std::string_view name, const json& m) {
          Fmt(Get(m, "log_loss")) + " |\n";
 }
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // A square plot of (x, y) points in [0, 1]^2 with the diagonal drawn as a reference.
 std::string PlotSvg(std::string_view title, std::string_view xlabel, std::string_view ylabel,
                     const std::vector<std::pair<double, double>>& points, bool markers) {
@@ -69,7 +57,7 @@ std::string PlotSvg(std::string_view title, std::string_view xlabel, std::string
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"400\" "
        "font-family=\"sans-serif\" font-size=\"12\">\n";
   s << "<rect x=\"0\" y=\"0\" width=\"400\" height=\"400\" fill=\"white\"/>\n";
-  s << "<text x=\"200\" y=\"25\" text-anchor=\"middle\" font-size=\"14\">" << Escape(title) << "</text>\n";
+  s << "<text x=\"200\" y=\"25\" text-anchor=\"middle\" font-size=\"14\">" << base::HtmlEscape(title) << "</text>\n";
   s << "<rect x=\"50\" y=\"50\" width=\"300\" height=\"300\" fill=\"none\" stroke=\"black\"/>\n";
   s << "<line x1=\"50\" y1=\"350\" x2=\"350\" y2=\"50\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n";
   for (int t = 0; t <= 4; ++t) {
@@ -78,9 +66,9 @@ std::string PlotSvg(std::string_view title, std::string_view xlabel, std::string
     s << "<text x=\"" << X(v) << "\" y=\"368\" text-anchor=\"middle\">" << buf << "</text>\n";
     s << "<text x=\"44\" y=\"" << Y(v) + 4 << "\" text-anchor=\"end\">" << buf << "</text>\n";
   }
-  s << "<text x=\"200\" y=\"390\" text-anchor=\"middle\">" << Escape(xlabel) << "</text>\n";
+  s << "<text x=\"200\" y=\"390\" text-anchor=\"middle\">" << base::HtmlEscape(xlabel) << "</text>\n";
   s << "<text x=\"14\" y=\"200\" text-anchor=\"middle\" transform=\"rotate(-90 14 200)\">"
-    << Escape(ylabel) << "</text>\n";
+    << base::HtmlEscape(ylabel) << "</text>\n";
   if (!points.empty()) {
     s << "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"";
     for (const auto& [x, y] : points) {

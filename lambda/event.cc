@@ -69,15 +69,6 @@ Map LowerKeys(Map in) {
   return out;
 }
 
-std::string Join(const std::vector<std::string>& values, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += sep;
-    out += values[i];
-  }
-  return out;
-}
-
 // "a=1&a=2&b" -> {a: [1, 2], b: [""]}, URL-decoded ('+' is a space).
 std::map<std::string, std::vector<std::string>> ParseQueryString(std::string_view raw) {
   std::map<std::string, std::vector<std::string>> out;
@@ -200,7 +191,7 @@ Status ParseV2(const json& event, HttpRequest* req) {
   RC_ASSIGN_OR_RETURN(const json* query, OptObject(event, "queryStringParameters"));
   RC_ASSIGN_OR_RETURN(req->query, StringMap(query, "queryStringParameters"));
   for (const auto& [k, values] : req->multi_query) {
-    if (!req->query.count(k)) req->query[k] = Join(values, ",");
+    if (!req->query.count(k)) req->query[k] = base::Join(values, ",");
   }
   for (const auto& [k, v] : req->query) {
     if (!req->multi_query.count(k)) req->multi_query[k] = base::Split(v, ',');
@@ -299,7 +290,7 @@ std::string SerializeResponse(const HttpResponse& response, PayloadVersion versi
     out["headers"] = headers;
     out["multiValueHeaders"] = multi;
   } else {
-    for (const auto& [k, values] : grouped) headers[k] = Join(values, ",");
+    for (const auto& [k, values] : grouped) headers[k] = base::Join(values, ",");
     out["headers"] = headers;
     out["cookies"] = response.cookies;
   }

@@ -33,15 +33,6 @@ NamedValues Group(const std::vector<std::pair<std::string, std::string>>& items,
   return out;
 }
 
-std::string Join(const std::vector<std::string>& values, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += sep;
-    out += values[i];
-  }
-  return out;
-}
-
 // "a=1&a=2&b" -> [(a,1), (a,2), (b,"")], percent-decoded with '+' as a space.
 std::vector<std::pair<std::string, std::string>> QueryPairs(std::string_view raw) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -180,7 +171,7 @@ std::string BuildV2(const IncomingRequest& r, const EventOptions& o, const std::
       }
       continue;
     }
-    headers[lower] = Join(values, ",");
+    headers[lower] = base::Join(values, ",");
   }
   if (!cookies.empty()) e["cookies"] = cookies;
   e["headers"] = headers;
@@ -188,7 +179,7 @@ std::string BuildV2(const IncomingRequest& r, const EventOptions& o, const std::
   const auto query = Group(QueryPairs(r.raw_query), false);
   if (!query.empty()) {
     json single = json::object();
-    for (const auto& [key, values] : query) single[key] = Join(values, ",");
+    for (const auto& [key, values] : query) single[key] = base::Join(values, ",");
     e["queryStringParameters"] = single;
   }
 

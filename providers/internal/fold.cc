@@ -5,6 +5,8 @@
 #include <iterator>
 #include <vector>
 
+#include "base/strings.h"
+
 namespace raincheck::providers::internal {
 
 namespace {
@@ -23,34 +25,6 @@ const char* FoldCodePoint(uint32_t cp) {
                                    [](const FoldEntry& e, uint32_t v) { return e.code_point < v; });
   if (it != std::end(kFold) && it->code_point == cp) return it->ascii;
   return nullptr;
-}
-
-// Decodes one code point at s[i]; returns its byte length, 0 when malformed.
-size_t Decode(std::string_view s, size_t i, uint32_t* cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  size_t len = 0;
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    *cp = b0 & 0x1Fu;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    *cp = b0 & 0x0Fu;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    *cp = b0 & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    *cp = (*cp << 6) | (b & 0x3Fu);
-  }
-  return len;
 }
 
 bool IsApostrophe(uint32_t cp) { return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BC; }
@@ -73,7 +47,7 @@ std::string FoldForMatch(std::string_view text) {
   };
   for (size_t i = 0; i < text.size();) {
     uint32_t cp = 0;
-    const size_t len = Decode(text, i, &cp);
+    const size_t len = base::DecodeUtf8(text, i, &cp);
     if (len == 0) {
       ++i;
       continue;
