@@ -57,8 +57,7 @@ Result<Observation> DarkSkyWeather::Current(const Place& place,
                           "?exclude=" + base::UrlEncode("minutely,hourly,alerts,flags") +
                           "&units=us";
   RC_ASSIGN_OR_RETURN(http::Response res, internal::Get(up, url, ctx));
-  if (res.status != 200) return internal::StatusForHttpError(up, res);
-  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::ParseJson(up, res.body));
+  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::JsonBody(up, res));
   if (!body.is_object()) return internal::Malformed(up, "not an object");
   const auto currently_it = body.find("currently");
   if (currently_it == body.end() || !currently_it->is_object()) {

@@ -79,8 +79,7 @@ Result<Observation> OpenMeteoWeather::Current(const Place& place,
                           "&daily=" + base::UrlEncode(JoinUpstream(kDaily)) +
                           "&timezone=auto&forecast_days=1";
   RC_ASSIGN_OR_RETURN(http::Response res, internal::Get(up, url, ctx));
-  if (res.status != 200) return internal::StatusForHttpError(up, res);
-  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::ParseJson(up, res.body));
+  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::JsonBody(up, res));
   if (!body.is_object()) return internal::Malformed(up, "not an object");
 
   const auto current_it = body.find("current");
@@ -149,8 +148,7 @@ Result<Place> OpenMeteoGeocoder::Geocode(std::string_view query,
       std::isalpha(static_cast<unsigned char>(split.qualifier[1]));
   if (qualifier_is_code) url += "&countryCode=" + base::UrlEncode(base::AsciiLower(split.qualifier));
   RC_ASSIGN_OR_RETURN(http::Response res, internal::Get(up, url, ctx));
-  if (res.status != 200) return internal::StatusForHttpError(up, res);
-  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::ParseJson(up, res.body));
+  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::JsonBody(up, res));
   if (!body.is_object()) return internal::Malformed(up, "not an object");
   const auto results = body.find("results");
   if (results == body.end()) return Status::NotFound("no place matches the city");

@@ -78,8 +78,7 @@ Result<Place> LocationIqGeocoder::Geocode(std::string_view query,
       return Status::NotFound("no place matches the city");
     }
   }
-  if (res.status != 200) return internal::StatusForHttpError(up, res);
-  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::ParseJson(up, res.body));
+  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::JsonBody(up, res));
   return FirstPlace(up, body, "locationiq");
 }
 
@@ -116,8 +115,7 @@ Result<Place> NominatimGeocoder::Geocode(std::string_view query,
       internal::Get(up, url, ctx,
                     {{"User-Agent", "raincheck/" RAINCHECK_VERSION
                                     " (rain-check weather function)"}}));
-  if (res.status != 200) return internal::StatusForHttpError(up, res);
-  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::ParseJson(up, res.body));
+  RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::JsonBody(up, res));
   return FirstPlace(up, body, "nominatim");
 }
 

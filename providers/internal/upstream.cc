@@ -34,6 +34,8 @@ Result<http::Response> Get(const Upstream& up, const std::string& url,
   }
 }
 
+namespace {
+
 Status StatusForHttpError(const Upstream& up, const http::Response& response) {
   const std::string name(up.name);
   up.logger.Warn("upstream error status",
@@ -52,6 +54,13 @@ Result<nlohmann::json> ParseJson(const Upstream& up, std::string_view body) {
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Malformed(up, "not JSON");
   return j;
+}
+
+}  // namespace
+
+Result<nlohmann::json> JsonBody(const Upstream& up, const http::Response& response) {
+  if (response.status != 200) return StatusForHttpError(up, response);
+  return ParseJson(up, response.body);
 }
 
 std::optional<double> NumberAt(const nlohmann::json& obj, std::string_view key, bool allow_string) {

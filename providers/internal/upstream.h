@@ -32,12 +32,10 @@ struct Upstream {
 Result<http::Response> Get(const Upstream& up, const std::string& url,
                            const lambda::InvocationContext& ctx, http::Headers headers = {});
 
-// The Status for a non-2xx answer: 401/403 PermissionDenied, 429 ResourceExhausted,
-// anything else Unavailable. Logs the status (never the body).
-Status StatusForHttpError(const Upstream& up, const http::Response& response);
-
-// Parses a JSON body; Unavailable("<name>: malformed JSON") when it is not JSON.
-Result<nlohmann::json> ParseJson(const Upstream& up, std::string_view body);
+// The JSON body of a 200 answer. Any other status: 401/403 PermissionDenied, 429
+// ResourceExhausted, anything else Unavailable, with the status logged (never the body). A body
+// that is not JSON: Unavailable("<name>: malformed JSON").
+Result<nlohmann::json> JsonBody(const Upstream& up, const http::Response& response);
 
 // A finite number at obj[key] (a number, or a string holding one when `allow_string`),
 // or nullopt when the key is absent, null or not a number.
