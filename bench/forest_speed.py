@@ -34,11 +34,8 @@ N_FEATURES = 12
 
 
 def install_deps():
-    with open(os.path.join(ROOT, "scripts", "bench-packages.txt")) as f:
-        wanted = [l.split("#")[0].strip() for l in f if l.split("#")[0].strip()]
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + wanted,
-                   check=True)
+    subprocess.run([os.path.join(ROOT, "scripts", "install-packages.sh"),
+                    os.path.join(ROOT, "scripts", "bench-packages.txt")], check=True)
 
 
 def generate(n, seed, n_informative=6, n_redundant=2, class_sep=1.0, flip_y=0.01):

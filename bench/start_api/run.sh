@@ -8,16 +8,7 @@ cd "$(dirname "$0")/../.."
 DURATION="${1:-10}"
 
 # Bench-only Debian packages (scripts/bench-packages.txt).
-mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/bench-packages.txt | tr -d ' ')
-missing=()
-for p in "${wanted[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+scripts/install-packages.sh scripts/bench-packages.txt
 
 cmake --preset release >/dev/null
 cmake --build --preset release --target raincheck >/dev/null   # and its model / gazetteer: scripts/setup.sh
