@@ -28,15 +28,7 @@ TreeArrays RandomTree(Rng& rng, size_t n_features, int max_depth, bool chain) {
     uint32_t node;
     int depth;
   };
-  auto new_node = [&t]() {
-    t.feature.push_back(ForestArrays::kLeaf);
-    t.threshold.push_back(0.0f);
-    t.left.push_back(0);
-    t.right.push_back(0);
-    t.missing_left.push_back(0);
-    return static_cast<uint32_t>(t.feature.size() - 1);
-  };
-  std::vector<Todo> todo{{new_node(), 0}};
+  std::vector<Todo> todo{{t.AddNode(), 0}};
   while (!todo.empty()) {
     const Todo d = todo.back();
     todo.pop_back();
@@ -50,7 +42,7 @@ TreeArrays RandomTree(Rng& rng, size_t n_features, int max_depth, bool chain) {
       t.leaf_value.push_back(p);
       continue;
     }
-    const uint32_t l = new_node(), r = new_node();
+    const uint32_t l = t.AddNode(), r = t.AddNode();
     t.feature[d.node] = static_cast<int32_t>(rng.Below(n_features));
     t.threshold[d.node] = GridValue(rng);
     t.missing_left[d.node] = static_cast<uint8_t>(rng.Below(2));

@@ -46,6 +46,16 @@ struct TreeArrays {
   std::vector<uint32_t> right;
   std::vector<uint8_t> missing_left;
   std::vector<float> leaf_value;  // n_leaves * n_classes
+
+  // Appends a node (a leaf with no value yet) and returns its index.
+  uint32_t AddNode() {
+    feature.push_back(ForestArrays::kLeaf);
+    threshold.push_back(0.0f);
+    left.push_back(0);
+    right.push_back(0);
+    missing_left.push_back(0);
+    return static_cast<uint32_t>(feature.size() - 1);
+  }
 };
 
 }  // namespace raincheck::forest

@@ -115,7 +115,7 @@ class TreeGrower {
       double w0, w1;
     };
     std::vector<Task> stack;
-    stack.push_back({0, n_rows, 0, NewNode(), w0, w1});
+    stack.push_back({0, n_rows, 0, tree_.AddNode(), w0, w1});
     while (!stack.empty()) {
       const Task t = stack.back();
       stack.pop_back();
@@ -135,8 +135,8 @@ class TreeGrower {
           (t.w0 + t.w1) * Impurity(p_.criterion, t.w0, t.w1) -
           (sides.l0 + sides.l1) * Impurity(p_.criterion, sides.l0, sides.l1) -
           (sides.r0 + sides.r1) * Impurity(p_.criterion, sides.r0, sides.r1);
-      const uint32_t left = NewNode();
-      const uint32_t right = NewNode();
+      const uint32_t left = tree_.AddNode();
+      const uint32_t right = tree_.AddNode();
       tree_.feature[t.node] = best.feature;
       tree_.threshold[t.node] = best.threshold;
       tree_.left[t.node] = left;
@@ -155,15 +155,6 @@ class TreeGrower {
   }
 
  private:
-  uint32_t NewNode() {
-    tree_.feature.push_back(ForestArrays::kLeaf);
-    tree_.threshold.push_back(0.0f);
-    tree_.left.push_back(0);
-    tree_.right.push_back(0);
-    tree_.missing_left.push_back(0);
-    return static_cast<uint32_t>(tree_.feature.size() - 1);
-  }
-
   void MakeLeaf(uint32_t node, double w0, double w1) {
     const double n = w0 + w1;
     tree_.feature[node] = ForestArrays::kLeaf;
