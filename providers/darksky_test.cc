@@ -96,29 +96,10 @@ TEST_F(DarkSkyTest, MinusNineNineNineMeansMissingAndIsNamed) {
 
 TEST_F(DarkSkyTest, Faults) {
   fakes::DarkSkyFake fake(kKey);
-  struct Case {
-    Fault fault;
-    bool ok;
-    StatusCode code;
-  };
-  const std::vector<Case> cases = {
-      {Fault::kNone, true, StatusCode::kOk},
-      {Fault::kSlow, true, StatusCode::kOk},
-      {Fault::kHang, false, StatusCode::kDeadlineExceeded},
-      {Fault::kReset, false, StatusCode::kUnavailable},
-      {Fault::kUnauthorized, false, StatusCode::kPermissionDenied},
-      {Fault::kNotFound, false, StatusCode::kUnavailable},
-      {Fault::kRateLimited, false, StatusCode::kResourceExhausted},
-      {Fault::kServerError, false, StatusCode::kUnavailable},
-      {Fault::kTruncated, false, StatusCode::kUnavailable},
-      {Fault::kMalformed, false, StatusCode::kUnavailable},
-      {Fault::kWrongTypes, false, StatusCode::kUnavailable},
-      {Fault::kHuge, false, StatusCode::kUnavailable},
-      {Fault::kNoMatch, false, StatusCode::kUnavailable},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
-    fake.set_fault(c.fault);
+  for (const Fault fault : fakes::AllFaults()) {
+    SCOPED_TRACE(std::string(fakes::FaultName(fault)));
+    const fakes::ExpectedOutcome c = fakes::ExpectedFor(fault, StatusCode::kUnavailable);
+    fake.set_fault(fault);
     auto source = Source(fake);
     const auto ctx = Ctx(milliseconds(1000));
     auto obs = source.Current(CapeTown(), ctx);

@@ -97,32 +97,11 @@ TEST_F(OpenMeteoTest, FeedsTheDefaultModelAndNamesOzoneForTheOriginal) {
   EXPECT_NEAR((*rest)[5], 17.4 * 9 / 5 + 32, 1e-4);  // temperature degF
 }
 
-struct FaultCase {
-  Fault fault;
-  bool ok;
-  StatusCode code;
-};
-
 TEST_F(OpenMeteoTest, WeatherFaultsGiveTheRightStatusWithinTheDeadline) {
-  const std::vector<FaultCase> cases = {
-      {Fault::kNone, true, StatusCode::kOk},
-      {Fault::kSlow, true, StatusCode::kOk},
-      {Fault::kHang, false, StatusCode::kDeadlineExceeded},
-      {Fault::kReset, false, StatusCode::kUnavailable},
-      {Fault::kUnauthorized, false, StatusCode::kPermissionDenied},
-      {Fault::kNotFound, false, StatusCode::kUnavailable},
-      {Fault::kRateLimited, false, StatusCode::kResourceExhausted},
-      {Fault::kServerError, false, StatusCode::kUnavailable},
-      {Fault::kTruncated, false, StatusCode::kUnavailable},
-      {Fault::kMalformed, false, StatusCode::kUnavailable},
-      {Fault::kWrongTypes, false, StatusCode::kUnavailable},
-      {Fault::kHuge, false, StatusCode::kUnavailable},
-      {Fault::kNoMatch, false, StatusCode::kUnavailable},
-  };
-  ASSERT_EQ(cases.size(), fakes::AllFaults().size());
-  for (const auto& c : cases) {
-    SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
-    forecast_.set_fault(c.fault);
+  for (const Fault fault : fakes::AllFaults()) {
+    SCOPED_TRACE(std::string(fakes::FaultName(fault)));
+    const fakes::ExpectedOutcome c = fakes::ExpectedFor(fault, StatusCode::kUnavailable);
+    forecast_.set_fault(fault);
     OpenMeteoWeather weather(forecast_.base_url(), client_, logger_);
     const auto ctx = Ctx(milliseconds(1000));
     auto obs = weather.Current(CapeTown(), ctx);
@@ -176,24 +155,10 @@ TEST_F(OpenMeteoTest, QueryValuesAreUrlEncoded) {
 }
 
 TEST_F(OpenMeteoTest, GeocoderFaults) {
-  const std::vector<FaultCase> cases = {
-      {Fault::kNone, true, StatusCode::kOk},
-      {Fault::kSlow, true, StatusCode::kOk},
-      {Fault::kHang, false, StatusCode::kDeadlineExceeded},
-      {Fault::kReset, false, StatusCode::kUnavailable},
-      {Fault::kUnauthorized, false, StatusCode::kPermissionDenied},
-      {Fault::kNotFound, false, StatusCode::kUnavailable},
-      {Fault::kRateLimited, false, StatusCode::kResourceExhausted},
-      {Fault::kServerError, false, StatusCode::kUnavailable},
-      {Fault::kTruncated, false, StatusCode::kUnavailable},
-      {Fault::kMalformed, false, StatusCode::kUnavailable},
-      {Fault::kWrongTypes, false, StatusCode::kUnavailable},
-      {Fault::kHuge, false, StatusCode::kUnavailable},
-      {Fault::kNoMatch, false, StatusCode::kNotFound},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
-    geocoding_.set_fault(c.fault);
+  for (const Fault fault : fakes::AllFaults()) {
+    SCOPED_TRACE(std::string(fakes::FaultName(fault)));
+    const fakes::ExpectedOutcome c = fakes::ExpectedFor(fault, StatusCode::kNotFound);
+    geocoding_.set_fault(fault);
     OpenMeteoGeocoder geocoder(geocoding_.base_url(), client_, logger_);
     const auto ctx = Ctx(milliseconds(1000));
     auto place = geocoder.Geocode("Cape Town", ctx);

@@ -72,32 +72,12 @@ TEST_F(OsmGeocodersTest, TheOriginalsQueryInjectionCannotRewriteTheKey) {
   EXPECT_EQ(seen[0].params.find("q")->second, "x&key=attacker&format=xml");
 }
 
-struct FaultCase {
-  Fault fault;
-  bool ok;
-  StatusCode code;
-};
-
-const std::vector<FaultCase> kGeocoderFaults = {
-    {Fault::kNone, true, StatusCode::kOk},
-    {Fault::kSlow, true, StatusCode::kOk},
-    {Fault::kHang, false, StatusCode::kDeadlineExceeded},
-    {Fault::kReset, false, StatusCode::kUnavailable},
-    {Fault::kUnauthorized, false, StatusCode::kPermissionDenied},
-    {Fault::kNotFound, false, StatusCode::kNotFound},  // replaced per geocoder below
-    {Fault::kRateLimited, false, StatusCode::kResourceExhausted},
-    {Fault::kServerError, false, StatusCode::kUnavailable},
-    {Fault::kTruncated, false, StatusCode::kUnavailable},
-    {Fault::kMalformed, false, StatusCode::kUnavailable},
-    {Fault::kWrongTypes, false, StatusCode::kUnavailable},
-    {Fault::kHuge, false, StatusCode::kUnavailable},
-    {Fault::kNoMatch, false, StatusCode::kNotFound},
-};
-
 TEST_F(OsmGeocodersTest, LocationIqFaults) {
-  for (const auto& c : kGeocoderFaults) {
-    SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
-    locationiq_.set_fault(c.fault);
+  for (const Fault fault : fakes::AllFaults()) {
+    SCOPED_TRACE(std::string(fakes::FaultName(fault)));
+    const fakes::ExpectedOutcome c =
+        fakes::ExpectedFor(fault, StatusCode::kNotFound, StatusCode::kNotFound);
+    locationiq_.set_fault(fault);
     auto g = LocationIq();
     const auto ctx = Ctx(milliseconds(1000));
     auto place = g.Geocode("Seattle", ctx);
@@ -143,10 +123,11 @@ TEST_F(OsmGeocodersTest, NominatimAllowsOneRequestPerSecond) {
 }
 
 TEST_F(OsmGeocodersTest, NominatimFaults) {
-  for (auto c : kGeocoderFaults) {
-    SCOPED_TRACE(std::string(fakes::FaultName(c.fault)));
-    if (c.fault == Fault::kNotFound) c.code = StatusCode::kUnavailable;  // a 404 is not "no match"
-    nominatim_.set_fault(c.fault);
+  for (const Fault fault : fakes::AllFaults()) {
+    SCOPED_TRACE(std::string(fakes::FaultName(fault)));
+    // Unlike LocationIQ's, a Nominatim 404 is not "no match".
+    const fakes::ExpectedOutcome c = fakes::ExpectedFor(fault, StatusCode::kNotFound);
+    nominatim_.set_fault(fault);
     NominatimGeocoder fresh(nominatim_.base_url(), client_, clock_, logger_);
     const auto ctx = Ctx(milliseconds(1000));
     auto place = fresh.Geocode("Seattle", ctx);

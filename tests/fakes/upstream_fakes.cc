@@ -36,6 +36,32 @@ std::vector<Fault> AllFaults() {
           Fault::kNoMatch};
 }
 
+ExpectedOutcome ExpectedFor(Fault fault, StatusCode no_match, StatusCode not_found) {
+  switch (fault) {
+    case Fault::kNone:
+    case Fault::kSlow:
+      return {true, StatusCode::kOk};
+    case Fault::kHang:
+      return {false, StatusCode::kDeadlineExceeded};
+    case Fault::kUnauthorized:
+      return {false, StatusCode::kPermissionDenied};
+    case Fault::kRateLimited:
+      return {false, StatusCode::kResourceExhausted};
+    case Fault::kNoMatch:
+      return {false, no_match};
+    case Fault::kNotFound:
+      return {false, not_found};
+    case Fault::kReset:
+    case Fault::kServerError:
+    case Fault::kTruncated:
+    case Fault::kMalformed:
+    case Fault::kWrongTypes:
+    case Fault::kHuge:
+      break;
+  }
+  return {false, StatusCode::kUnavailable};
+}
+
 const std::vector<FakeCity>& FakeCities() {
   static const std::vector<FakeCity> cities = {
       {"Cape Town", "Western Cape", "South Africa", "ZA", -33.92584, 18.42322, 3433441,

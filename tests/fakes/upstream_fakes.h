@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "tests/fakes/loopback_server.h"
 
 namespace raincheck::fakes {
@@ -35,6 +36,16 @@ enum class Fault {
 std::string_view FaultName(Fault fault);
 // Every fault, for table-driven tests.
 std::vector<Fault> AllFaults();
+
+// What a provider must report for a fault: kNone and kSlow succeed; a hang is
+// DeadlineExceeded, 401 PermissionDenied, 429 ResourceExhausted, the upstream's "nothing found"
+// `no_match`, a 404 `not_found`, and every other fault Unavailable.
+struct ExpectedOutcome {
+  bool ok;
+  StatusCode code;
+};
+ExpectedOutcome ExpectedFor(Fault fault, StatusCode no_match,
+                            StatusCode not_found = StatusCode::kUnavailable);
 
 // A fake place known to the fake geocoders.
 struct FakeCity {
