@@ -257,19 +257,25 @@ TEST_F(EmulatorTest, RequestPayloadOverSixMegabytesIsRefused) {
   EXPECT_EQ(ok->payload.size(), 10u);
 }
 
-TEST_F(EmulatorTest, ConcurrentInvokesAreAllAnsweredByAtMostMaxConcurrencyInstances) {
-  auto emulator = Make({}, std::chrono::seconds(10), 4);
-  constexpr int kCalls = 8;
-  std::vector<Result<InvokeResult>> results(kCalls, Status::Internal("not run"));
+// `calls` invocations from as many threads at once, each asking the function to sleep.
+std::vector<Result<InvokeResult>> InvokeConcurrently(Emulator& emulator, int calls, int sleep_ms) {
+  std::vector<Result<InvokeResult>> results(static_cast<size_t>(calls), Status::Internal("not run"));
   std::vector<std::thread> threads;
-  threads.reserve(kCalls);
-  for (int i = 0; i < kCalls; ++i) {
+  threads.reserve(static_cast<size_t>(calls));
+  for (int i = 0; i < calls; ++i) {
     threads.emplace_back([&, i] {
       results[static_cast<size_t>(i)] =
-          emulator->Invoke(nlohmann::json({{"call", i}, {"sleep_ms", 300}}).dump());
+          emulator.Invoke(nlohmann::json({{"call", i}, {"sleep_ms", sleep_ms}}).dump());
     });
   }
   for (auto& t : threads) t.join();
+  return results;
+}
+
+TEST_F(EmulatorTest, ConcurrentInvokesAreAllAnsweredByAtMostMaxConcurrencyInstances) {
+  auto emulator = Make({}, std::chrono::seconds(10), 4);
+  constexpr int kCalls = 8;
+  const std::vector<Result<InvokeResult>> results = InvokeConcurrently(*emulator, kCalls, 300);
   std::set<int64_t> pids;
   std::set<std::string> ids;
   for (int i = 0; i < kCalls; ++i) {
@@ -290,16 +296,7 @@ TEST_F(EmulatorTest, ConcurrentInvokesAreAllAnsweredByAtMostMaxConcurrencyInstan
 TEST_F(EmulatorTest, QueuedCallersAreServedOneAtATimeByTheOneInstance) {
   auto emulator = Make({}, std::chrono::seconds(10), 1);
   constexpr int kCalls = 6;
-  std::vector<Result<InvokeResult>> results(kCalls, Status::Internal("not run"));
-  std::vector<std::thread> threads;
-  threads.reserve(kCalls);
-  for (int i = 0; i < kCalls; ++i) {
-    threads.emplace_back([&, i] {
-      results[static_cast<size_t>(i)] =
-          emulator->Invoke(nlohmann::json({{"call", i}, {"sleep_ms", 50}}).dump());
-    });
-  }
-  for (auto& t : threads) t.join();
+  const std::vector<Result<InvokeResult>> results = InvokeConcurrently(*emulator, kCalls, 50);
   std::set<int64_t> pids;
   int cold = 0;
   for (int i = 0; i < kCalls; ++i) {
