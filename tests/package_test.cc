@@ -270,7 +270,8 @@ TEST_F(PackageTest, RunsInAnOlderDebianUserland) {
                                      "debootstrap --variant=minbase bullseye \"$0\" "
                                      "http://deb.debian.org/debian >\"$0.log\" 2>&1; rc=$?; "
                                      "tail -5 \"$0.log\"; exit $rc",
-                                     partial});
+                                     partial},
+                                    "", {}, std::chrono::seconds(540));
     if (made.exit_code != 0) {
       fs::remove_all(partial);
       if (made.out.find("Failed getting release file") != std::string::npos ||

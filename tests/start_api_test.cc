@@ -36,15 +36,9 @@ class StartApi {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) return;
     args.insert(args.begin(), {BinaryPath("raincheck"), "start-api"});
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
+    testing::SpawnOptions options;
+    options.stdout_fd = out[1];
+    pid_ = testing::Spawn(args, options);
     close(out[1]);
     out_ = out[0];
     // Wait (bounded) for "serving http://host:port/".

@@ -15,6 +15,7 @@
 
 #include "base/strings.h"
 #include "store/digest.h"
+#include "tests/support/process.h"
 
 namespace raincheck::testing {
 
@@ -72,21 +73,13 @@ Result<std::unique_ptr<MotoServer>> MotoServer::Start(int unauthenticated_action
   if (port == 0) return Status::Unavailable("no free port");
   const std::string log = std::string(RAINCHECK_BINARY_DIR) + "/moto-" +
                           std::to_string(port) + ".log";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    ::setenv("INITIAL_NO_AUTH_ACTION_COUNT", std::to_string(unauthenticated_actions).c_str(), 1);
-    const std::string port_text = std::to_string(port);
-    ::execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", port_text.c_str(), nullptr);
-    std::_Exit(127);
-  }
-  if (pid < 0) return Status::Unavailable("fork failed");
-  ::setpgid(pid, pid);
+  SpawnOptions options;
+  options.output_file = log;
+  options.new_process_group = true;
+  options.env = {{"INITIAL_NO_AUTH_ACTION_COUNT", std::to_string(unauthenticated_actions)}};
+  const pid_t pid =
+      Spawn({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port)}, options);
+  if (pid < 0) return Status::Unavailable("moto_server could not be started");
   std::unique_ptr<MotoServer> server(new MotoServer(pid, port, log));
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!Accepts(port)) {
