@@ -3,9 +3,9 @@
 // depth-first order per tree (the left child is the next node, only the right child's offset
 // is stored), a leaf holding the positive-class probability in place of a threshold, several
 // trees (one row) or several rows (batch) stepped in lockstep; one row steps 16 trees per
-// AVX-512 register where the CPU has it. Gives bitwise the same probabilities as the
-// reference predictor: the same floats summed in double in tree order. Immutable after
-// building; thread-safe for concurrent use.
+// AVX-512 register where the CPU has it, else 8 per AVX2 register. Gives bitwise the same
+// probabilities as the reference predictor: the same floats summed in double in tree order.
+// Immutable after building; thread-safe for concurrent use.
 #ifndef RAINCHECK_FOREST_FAST_FOREST_H_
 #define RAINCHECK_FOREST_FAST_FOREST_H_
 
@@ -60,6 +60,9 @@ class FastForest {
   double PredictOne(const float* row) const;
   // The same without the vector path (the portable code every CPU runs; tests compare both).
   double PredictOneScalar(const float* row) const;
+  // The same through the AVX2 path even where PredictOne would take AVX-512 (tests and
+  // benchmarks compare it); the scalar path's result on a CPU without AVX2.
+  double PredictOneAvx2(const float* row) const;
   // Row-major rows (out.size() rows of `width` floats) -> out. Allocates nothing.
   void PredictMany(const float* rows, size_t width, std::span<double> out) const;
 
@@ -88,6 +91,7 @@ class FastForest {
 
   size_t n_features_ = 0;
   bool avx512_ = false;   // the CPU runs the 16-lane path
+  bool avx2_ = false;     // the CPU runs the 8-lane path (used where avx512_ is false)
   uint32_t parking_ = 0;  // a leaf: where unused vector lanes wait
   std::vector<Node, NoInit<Node>> nodes_;
   std::vector<uint32_t> root_;   // per tree: index of its root in nodes_
