@@ -246,10 +246,14 @@ def main():
     sk_one = timeit_min(lambda: sk.predict_proba(one[next(it) % 200]), 3, 100 if args.quick else 300)
     xgb_one = timeit_min(lambda: bst.inplace_predict(one[next(it) % 200]), 3, 1000)
     rc_one = rc["single_ns"] * 1e-9
+    # The one-row paths forced (PredictProba takes AVX-512 where the CPU has it).
+    rc_avx2, rc_scalar = rc["single_avx2_ns"] * 1e-9, rc["single_scalar_ns"] * 1e-9
     per = lambda s: "%.1f" % (s * 1e9 / trees)
     table("One row, %d trees, depth <= %d, %d features (one thread)" % (trees, depth, N_FEATURES),
           ["", "latency", "ns per tree per row", "raincheck is faster by"],
           [["raincheck PredictProba", "%.2f us" % (rc_one * 1e6), per(rc_one), "-"],
+           ["raincheck, AVX2 path forced", "%.2f us" % (rc_avx2 * 1e6), per(rc_avx2), "-"],
+           ["raincheck, scalar path forced", "%.2f us" % (rc_scalar * 1e6), per(rc_scalar), "-"],
            ["scikit-learn predict_proba", "%.1f us" % (sk_one * 1e6), per(sk_one),
             "%.0fx" % (sk_one / rc_one)],
            ["XGBoost inplace_predict", "%.1f us" % (xgb_one * 1e6), per(xgb_one),
