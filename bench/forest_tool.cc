@@ -117,7 +117,7 @@ int Fit(std::map<std::string, std::string>& a) {
   if (auto s = model->Save(a["out"]); !s.ok()) Die(s.ToString());
   std::printf("{\"fit_seconds\": %.6f, \"nodes\": %zu, \"peak_rss_mb\": %.1f, "
               "\"peak_rss_with_save_mb\": %.1f}\n",
-              Seconds(t0, t1), model->arrays().n_nodes(), fit_peak_mb, PeakRssMb());
+              Seconds(t0, t1), model->forest().n_nodes(), fit_peak_mb, PeakRssMb());
   return 0;
 }
 
