@@ -81,7 +81,7 @@ BENCHMARK(BM_PredictOne)->ArgsProduct({{10, 100, 500}, {6, 12}})->Unit(benchmark
 // The portable scalar path (what CPUs without AVX2 run) on the same forests.
 void BM_PredictOneScalar(benchmark::State& state) {
   const rf::Model& m = Forest(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
-  const rf::FastForest fast = rf::FastForest::Build(m.arrays(), 1);
+  const rf::FastForest fast = rf::FastForest::Build(m.forest(), 1);
   const rf::Dataset& d = Rows();
   size_t r = 0;
   for (auto _ : state) {

@@ -2,7 +2,7 @@
 // script also feeds to scikit-learn and XGBoost, and prints one JSON object of timings.
 //
 //   forest_tool fit     --x X.f32 --y Y.u8 --features F --trees T --depth D --jobs J --out M
-//                       [--split-search auto|exact|histogram]
+//                       [--split-search auto|exact|histogram] [--max-features sqrt|all|N]
 //   forest_tool predict --model M --x X.f32 [--proba OUT.f64] [--single-rows N]
 //   forest_tool load    --model M [--repeat N]
 //   forest_tool rss     --model M --x X.f32   (loads and predicts one row: for peak RSS)
@@ -100,8 +100,10 @@ int Fit(std::map<std::string, std::string>& a) {
   p.n_estimators = std::stoi(a["trees"]);
   p.max_depth = std::stoi(a["depth"]);
   p.seed = a.count("seed") ? std::stoull(a["seed"]) : 42;
-  if (a.count("split-search")) {
-    if (auto s = p.Set("split_search", a["split-search"]); !s.ok()) Die(s.ToString());
+  for (const auto& [flag, name] : {std::pair<std::string, std::string>{"split-search", "split_search"},
+                                    {"max-features", "max_features"}}) {
+    if (a.count(flag) == 0) continue;
+    if (auto s = p.Set(name, a[flag]); !s.ok()) Die(s.ToString());
   }
   const auto t0 = Clock::now();
   auto trained = rf::TrainForest(data, rows, p, std::stoi(a["jobs"]));
@@ -118,7 +120,7 @@ int Fit(std::map<std::string, std::string>& a) {
   if (auto s = model->Save(a["out"]); !s.ok()) Die(s.ToString());
   std::printf("{\"fit_seconds\": %.6f, \"nodes\": %zu, \"peak_rss_mb\": %.1f, "
               "\"peak_rss_with_save_mb\": %.1f}\n",
-              Seconds(t0, t1), model->arrays().n_nodes(), fit_peak_mb, PeakRssMb());
+              Seconds(t0, t1), model->forest().n_nodes(), fit_peak_mb, PeakRssMb());
   return 0;
 }
 

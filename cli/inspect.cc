@@ -26,7 +26,7 @@ int Run(const InspectFlags& f) {
   }
   std::printf("%s", forest::CardMarkdown(model->card(), "").c_str());
   std::printf("\n## File\n\n%zu trees, %zu nodes, %zu features:", model->n_trees(),
-              model->arrays().n_nodes(), model->schema().size());
+              model->forest().n_nodes(), model->schema().size());
   for (const auto& feature : model->schema().features()) {
     std::printf(" %s [%s]", feature.name.c_str(), feature.unit.c_str());
   }

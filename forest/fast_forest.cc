@@ -56,10 +56,10 @@ bool HasNaN(const float* v, size_t n) {
 // rounding). One branch-free pass over the whole table, apart from the walk over the nodes
 // (whose order makes the slots' order irregular); the slow search for the first bad slot
 // only runs to name it.
-Status CheckLeafTable(const ForestArrays& a) {
+Status CheckLeafTable(const ForestView& a) {
   const size_t k = a.n_classes;
   const size_t slots = a.n_leaves();
-  const float* v = a.leaf_value.data();
+  const Column<float> v = a.leaf_value;
   auto bad_slot = [v, k](size_t s) {
     float sum = 0.0f;
     bool in_range = true;
@@ -105,7 +105,7 @@ constexpr size_t kBlockFloats = 4096;
 
 }  // namespace
 
-Status FastForest::CheckAndBuild(const ForestArrays& a, size_t positive, FastForest& out) {
+Status FastForest::CheckAndBuild(const ForestView& a, size_t positive, FastForest& out) {
   out = FastForest();
   const size_t n = a.n_nodes();
   const size_t k = a.n_classes;
@@ -121,12 +121,12 @@ Status FastForest::CheckAndBuild(const ForestArrays& a, size_t positive, FastFor
     f.depth_.resize(trees);
   }
   Node* nodes = f.nodes_.data();
-  const int32_t* feature = a.feature.data();
-  const float* threshold = a.threshold.data();
-  const uint32_t* left = a.left.data();
-  const uint32_t* right = a.right.data();
-  const uint8_t* missing_left = a.missing_left.data();
-  const float* leaf_value = a.leaf_value.data();
+  const Column<int32_t> feature = a.feature;
+  const Column<float> threshold = a.threshold;
+  const Column<uint32_t> left = a.left;
+  const Column<uint32_t> right = a.right;
+  const Column<uint8_t> missing_left = a.missing_left;
+  const Column<float> leaf_value = a.leaf_value;
   const auto n_features = static_cast<int64_t>(a.n_features);
   const uint32_t sentinel = a.n_features;
   RC_RETURN_IF_ERROR(CheckLeafTable(a));
@@ -237,7 +237,7 @@ Status FastForest::CheckAndBuild(const ForestArrays& a, size_t positive, FastFor
   return Status::Ok();
 }
 
-FastForest FastForest::Build(const ForestArrays& a, size_t positive) {
+FastForest FastForest::Build(const ForestView& a, size_t positive) {
   FastForest f;
   if (!CheckAndBuild(a, positive, f).ok()) return FastForest();
   return f;

@@ -1,4 +1,4 @@
-// FastForest: the prediction layout of a forest, built from ForestArrays at load time in the
+// FastForest: the prediction layout of a forest, built from a ForestView at load time in the
 // same pass that checks every node (docs/forest.md, "Fast inference"). 8-byte nodes in
 // depth-first order per tree (the left child is the next node, only the right child's offset
 // is stored), a leaf holding the positive-class probability in place of a threshold, several
@@ -48,9 +48,9 @@ class FastForest {
   // A valid forest that does not fit the node word (more than kMaxFeatures features, a
   // subtree larger than kMaxOffset nodes) leaves `out` unusable; callers then use the
   // reference predictor.
-  static Status CheckAndBuild(const ForestArrays& a, size_t positive, FastForest& out);
+  static Status CheckAndBuild(const ForestView& a, size_t positive, FastForest& out);
   // The same for arrays already validated (ModelBuilder did); unusable on any problem.
-  static FastForest Build(const ForestArrays& a, size_t positive);
+  static FastForest Build(const ForestView& a, size_t positive);
 
   bool usable() const { return !root_.empty(); }
   size_t n_trees() const { return root_.size(); }

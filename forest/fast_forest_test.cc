@@ -113,7 +113,7 @@ void ExpectAgreement(const Model& m, size_t n_rows, uint64_t seed) {
   const std::vector<float> rows = RandomRows(seed, n_rows, width);
   std::vector<double> batch(n_rows);
   ASSERT_TRUE(m.PredictProbaBatch(rows, batch).ok());
-  const FastForest fast = FastForest::Build(m.arrays(), 1);
+  const FastForest fast = FastForest::Build(m.forest(), 1);
   for (size_t r = 0; r < n_rows; ++r) {
     const std::span<const float> row(rows.data() + r * width, width);
     const double ref = m.PredictProbaReference(row);
@@ -154,7 +154,7 @@ TEST(FastForestTest, IdenticalToReferenceOnVariedForests) {
 
 TEST(FastForestTest, BuildsTheLayoutForOrdinaryModels) {
   const Model m = RandomForest(7, 12, 20, 10);
-  const FastForest f = FastForest::Build(m.arrays(), 1);
+  const FastForest f = FastForest::Build(m.forest(), 1);
   EXPECT_TRUE(f.usable());
   EXPECT_EQ(f.n_trees(), 20u);
 }
@@ -164,7 +164,7 @@ TEST(FastForestTest, ModelsOutsideTheNodeWordUseTheReference) {
   // layout refuses, the model falls back to the reference predictor and still answers
   // correctly.
   const Model m = RandomForest(11, 256, 5, 6);
-  EXPECT_FALSE(FastForest::Build(m.arrays(), 1).usable());
+  EXPECT_FALSE(FastForest::Build(m.forest(), 1).usable());
   ExpectAgreement(m, 70, 12);
 }
 

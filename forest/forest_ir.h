@@ -5,6 +5,7 @@
 #define RAINCHECK_FOREST_FOREST_IR_H_
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace raincheck::forest {
@@ -36,6 +37,71 @@ struct ForestArrays {
   size_t n_nodes() const { return feature.size(); }
   size_t n_leaves() const { return leaf_begin.back(); }
 };
+
+// A read-only column of a ForestView: `size()` values of type T stored contiguously in host
+// byte order at an address that need not be aligned for T (the arrays of a mapped model
+// file). Indexing compiles to a plain load.
+template <typename T>
+class Column {
+ public:
+  Column() = default;
+  Column(const void* data, size_t size) : p_(static_cast<const unsigned char*>(data)), n_(size) {}
+  explicit Column(const std::vector<T>& v) : Column(v.data(), v.size()) {}
+  T operator[](size_t i) const {
+    T v;
+    std::memcpy(&v, p_ + i * sizeof(T), sizeof(T));
+    return v;
+  }
+  size_t size() const { return n_; }
+  const void* data() const { return p_; }
+  bool empty() const { return n_ == 0; }
+  T front() const { return (*this)[0]; }
+  T back() const { return (*this)[n_ - 1]; }
+  std::vector<T> ToVector() const {
+    std::vector<T> out(n_);
+    if (n_ != 0) std::memcpy(out.data(), p_, n_ * sizeof(T));
+    return out;
+  }
+
+ private:
+  const unsigned char* p_ = nullptr;
+  size_t n_ = 0;
+};
+
+// The same arrays as ForestArrays (same meaning, same invariants once validated), viewed in
+// place: in a ForestArrays, or in the TREE section of a model file that stays mapped, so that
+// loading a model neither copies nor faults in a second copy of its trees.
+struct ForestView {
+  uint32_t n_features = 0;
+  uint32_t n_classes = 0;
+  Column<uint32_t> node_begin;
+  Column<uint32_t> leaf_begin;
+  Column<int32_t> feature;
+  Column<float> threshold;
+  Column<uint32_t> left;
+  Column<uint32_t> right;
+  Column<uint8_t> missing_left;
+  Column<float> leaf_value;
+
+  size_t n_trees() const { return node_begin.empty() ? 0 : node_begin.size() - 1; }
+  size_t n_nodes() const { return feature.size(); }
+  size_t n_leaves() const { return leaf_begin.empty() ? 0 : leaf_begin.back(); }
+};
+
+inline ForestView ViewOf(const ForestArrays& a) {
+  ForestView v;
+  v.n_features = a.n_features;
+  v.n_classes = a.n_classes;
+  v.node_begin = Column<uint32_t>(a.node_begin);
+  v.leaf_begin = Column<uint32_t>(a.leaf_begin);
+  v.feature = Column<int32_t>(a.feature);
+  v.threshold = Column<float>(a.threshold);
+  v.left = Column<uint32_t>(a.left);
+  v.right = Column<uint32_t>(a.right);
+  v.missing_left = Column<uint8_t>(a.missing_left);
+  v.leaf_value = Column<float>(a.leaf_value);
+  return v;
+}
 
 // One tree in the trainer's order, with tree-local indices (root = node 0, leaf slots from 0).
 // ModelBuilder::AddTree appends it to the forest, rebasing indices.

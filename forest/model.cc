@@ -11,7 +11,7 @@ namespace {
 // The checks of everything but the nodes, which FastForest::CheckAndBuild checks in the pass
 // that builds the prediction layout.
 Status ValidateTables(const FeatureSchema& schema, const std::vector<std::string>& labels,
-                      const nlohmann::json& card, const ForestArrays& a) {
+                      const nlohmann::json& card, const ForestView& a) {
   if (schema.size() == 0) return Status::Corruption("the model has no features");
   std::set<std::string> names;
   for (const Feature& f : schema.features()) {
@@ -52,7 +52,7 @@ Status ValidateTables(const FeatureSchema& schema, const std::vector<std::string
 }
 
 // Index of the leaf slot `row` reaches in the tree whose root is `node`.
-inline size_t LeafSlot(const ForestArrays& a, size_t node, const float* row) {
+inline size_t LeafSlot(const ForestView& a, size_t node, const float* row) {
   while (a.feature[node] != ForestArrays::kLeaf) {
     const float x = row[a.feature[node]];
     bool go_left;
@@ -79,15 +79,16 @@ std::string Model::version() const {
 }
 
 void Model::PredictClassProba(std::span<const float> row, std::span<double> out) const {
-  const size_t k = arrays_.n_classes;
+  const ForestView& a = forest_;
+  const size_t k = a.n_classes;
   if (out.size() != k) return;
   for (double& v : out) v = std::numeric_limits<double>::quiet_NaN();
   if (row.size() != schema_.size()) return;
   for (double& v : out) v = 0.0;
-  const size_t trees = arrays_.n_trees();
+  const size_t trees = a.n_trees();
   for (size_t t = 0; t < trees; ++t) {
-    const size_t slot = LeafSlot(arrays_, arrays_.node_begin[t], row.data());
-    for (size_t c = 0; c < k; ++c) out[c] += static_cast<double>(arrays_.leaf_value[slot * k + c]);
+    const size_t slot = LeafSlot(a, a.node_begin[t], row.data());
+    for (size_t c = 0; c < k; ++c) out[c] += static_cast<double>(a.leaf_value[slot * k + c]);
   }
   for (double& v : out) v /= static_cast<double>(trees);
 }
@@ -100,12 +101,13 @@ double Model::PredictProba(std::span<const float> row) const {
 
 double Model::PredictProbaReference(std::span<const float> row) const {
   if (row.size() != schema_.size()) return std::numeric_limits<double>::quiet_NaN();
-  const size_t k = arrays_.n_classes;
-  const size_t trees = arrays_.n_trees();
+  const ForestView& a = forest_;
+  const size_t k = a.n_classes;
+  const size_t trees = a.n_trees();
   double sum = 0.0;
   for (size_t t = 0; t < trees; ++t) {
-    const size_t slot = LeafSlot(arrays_, arrays_.node_begin[t], row.data());
-    sum += static_cast<double>(arrays_.leaf_value[slot * k + 1]);
+    const size_t slot = LeafSlot(a, a.node_begin[t], row.data());
+    sum += static_cast<double>(a.leaf_value[slot * k + 1]);
   }
   return sum / static_cast<double>(trees);
 }
@@ -146,6 +148,14 @@ ModelBuilder& ModelBuilder::SetCard(nlohmann::json card) {
 
 ModelBuilder& ModelBuilder::SetArrays(ForestArrays arrays) {
   arrays_ = std::move(arrays);
+  storage_.reset();
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::SetForest(std::shared_ptr<const void> storage, ForestView forest) {
+  arrays_ = ForestArrays();
+  storage_ = std::move(storage);
+  forest_ = forest;
   return *this;
 }
 
@@ -178,16 +188,23 @@ ModelBuilder& ModelBuilder::AddTree(const TreeArrays& tree) {
 
 Result<Model> ModelBuilder::Build() {
   if (!pending_.ok()) return pending_;
-  RC_RETURN_IF_ERROR(ValidateTables(schema_, class_labels_, card_, arrays_));
+  if (storage_ == nullptr) {
+    // Trained (or given) arrays: the model owns them and views them.
+    auto arrays = std::make_shared<const ForestArrays>(std::move(arrays_));
+    forest_ = ViewOf(*arrays);
+    storage_ = std::move(arrays);
+  }
+  RC_RETURN_IF_ERROR(ValidateTables(schema_, class_labels_, card_, forest_));
   // Every node is checked (reached exactly once, in range, finite thresholds, leaf
   // frequencies) in the same pass that lays out the fast predictor.
   FastForest fast;
-  RC_RETURN_IF_ERROR(FastForest::CheckAndBuild(arrays_, 1, fast));
+  RC_RETURN_IF_ERROR(FastForest::CheckAndBuild(forest_, 1, fast));
   Model m;
   m.schema_ = std::move(schema_);
   m.class_labels_ = std::move(class_labels_);
   m.card_ = std::move(card_);
-  m.arrays_ = std::move(arrays_);
+  m.storage_ = std::move(storage_);
+  m.forest_ = forest_;
   m.fast_ = std::move(fast);
   *this = ModelBuilder();
   return m;

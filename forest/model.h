@@ -4,6 +4,7 @@
 #ifndef RAINCHECK_FOREST_MODEL_H_
 #define RAINCHECK_FOREST_MODEL_H_
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,8 +25,10 @@ class Model {
  public:
   // Reads a model file with one read. NotFound/IOError when it cannot be read, Corruption
   // when it is truncated, damaged, foreign or of an unsupported major version.
+  // The file stays mapped while the model (or a copy of it) lives: the trees are checked and
+  // read where they are, and only the fast predictor's layout is built.
   static Result<Model> Load(const std::string& path);
-  // Parses the bytes of a model file (see Load for the errors).
+  // Parses the bytes of a model file (see Load for the errors); keeps a copy of them.
   static Result<Model> FromBytes(std::string_view bytes);
 
   // The model file's bytes; FromBytes(ToBytes()) gives an equal model.
@@ -39,8 +42,10 @@ class Model {
   // card()["name"] / card()["version"] as strings ("" when absent).
   std::string name() const;
   std::string version() const;
-  const ForestArrays& arrays() const { return arrays_; }
-  size_t n_trees() const { return arrays_.n_trees(); }
+  // The trees, where they are: in memory for a trained model, in the model file for a
+  // loaded one.
+  const ForestView& forest() const { return forest_; }
+  size_t n_trees() const { return forest_.n_trees(); }
 
   // Probability of the positive class (class index 1): the mean over the trees of the class
   // frequency in the leaf the row reaches, as scikit-learn's predict_proba. `row` holds one
@@ -48,7 +53,7 @@ class Model {
   // row.size() != schema().size(). Uses the fast layout (forest/fast_forest.h) when the
   // model fits it; allocates nothing and starts no thread.
   double PredictProba(std::span<const float> row) const;
-  // The same by the simple reference walk over arrays(): bitwise the same result (tests
+  // The same by the simple reference walk over forest(): bitwise the same result (tests
   // compare the two).
   double PredictProbaReference(std::span<const float> row) const;
   // Row-major `rows` (n * schema().size() floats) -> `out` (n probabilities).
@@ -64,7 +69,8 @@ class Model {
   FeatureSchema schema_;
   std::vector<std::string> class_labels_;
   nlohmann::json card_ = nlohmann::json::object();
-  ForestArrays arrays_;
+  std::shared_ptr<const void> storage_;  // owns what forest_ views (arrays or file bytes)
+  ForestView forest_;
   FastForest fast_;
 };
 
@@ -77,8 +83,11 @@ class ModelBuilder {
   ModelBuilder& SetCard(nlohmann::json card);
   // Appends a tree given with tree-local indices (see TreeArrays).
   ModelBuilder& AddTree(const TreeArrays& tree);
-  // Takes a whole forest with absolute indices (the file reader's path).
+  // Takes a whole forest with absolute indices.
   ModelBuilder& SetArrays(ForestArrays arrays);
+  // Takes a whole forest viewed in memory that `storage` keeps alive (the file reader's path:
+  // the TREE section of the file's bytes).
+  ModelBuilder& SetForest(std::shared_ptr<const void> storage, ForestView forest);
 
   // Checks everything (schema names, class count, every node and leaf) and returns the model,
   // or Corruption naming the first problem. The builder is left empty.
@@ -89,6 +98,8 @@ class ModelBuilder {
   std::vector<std::string> class_labels_;
   nlohmann::json card_ = nlohmann::json::object();
   ForestArrays arrays_;
+  std::shared_ptr<const void> storage_;  // set by SetForest, which then replaces arrays_
+  ForestView forest_;
   Status pending_;  // first error from AddTree
 };
 

@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <limits>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -22,6 +22,10 @@ namespace raincheck::forest {
 namespace {
 
 static_assert(std::numeric_limits<float>::is_iec559, "the model file stores IEEE 754 floats");
+// The trees are read in place (forest/forest_ir.h, ForestView): the file's little-endian
+// arrays are the host's. Lambda and the supported build machines are x86-64 and arm64.
+static_assert(std::endian::native == std::endian::little,
+              "the model file's arrays are read in place and are little-endian");
 
 class Writer {
  public:
@@ -47,53 +51,6 @@ class Writer {
     for (int i = 0; i < n; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
   }
   std::string out_;
-};
-
-// Values of type T read from bytes that may not be aligned for T, in host byte order: what
-// vector::assign needs to allocate once and copy (a random-access iterator, so the length is
-// known up front).
-template <typename T>
-class UnalignedIterator {
- public:
-  using iterator_category = std::random_access_iterator_tag;
-  using value_type = T;
-  using difference_type = std::ptrdiff_t;
-  using pointer = const T*;
-  using reference = T;
-
-  explicit UnalignedIterator(const char* p) : p_(p) {}
-  T operator*() const {
-    T v;
-    std::memcpy(&v, p_, sizeof v);
-    return v;
-  }
-  T operator[](difference_type i) const { return *(*this + i); }
-  UnalignedIterator& operator++() {
-    p_ += sizeof(T);
-    return *this;
-  }
-  UnalignedIterator operator++(int) {
-    UnalignedIterator c = *this;
-    ++*this;
-    return c;
-  }
-  UnalignedIterator& operator--() {
-    p_ -= sizeof(T);
-    return *this;
-  }
-  UnalignedIterator& operator+=(difference_type n) {
-    p_ += n * static_cast<difference_type>(sizeof(T));
-    return *this;
-  }
-  UnalignedIterator operator+(difference_type n) const { return UnalignedIterator(*this) += n; }
-  difference_type operator-(const UnalignedIterator& o) const {
-    return (p_ - o.p_) / static_cast<difference_type>(sizeof(T));
-  }
-  bool operator==(const UnalignedIterator& o) const { return p_ == o.p_; }
-  bool operator<(const UnalignedIterator& o) const { return p_ < o.p_; }
-
- private:
-  const char* p_;
 };
 
 // Bounds-checked little-endian reader over a byte range. Every getter returns false (and
@@ -139,26 +96,6 @@ class Reader {
     pos_ += n;
     return true;
   }
-  // Reads n little-endian values of a 1- or 4-byte type into `out`.
-  template <typename T>
-  bool Array(std::vector<T>& out, size_t n) {
-    static_assert(sizeof(T) == 1 || sizeof(T) == 4);
-    if (remaining() / sizeof(T) < n) return false;
-    if constexpr (sizeof(T) == 1 || std::endian::native == std::endian::little) {
-      // One allocation and one copy (resize would zero-fill first: a wasted pass).
-      const char* p = b_.data() + pos_;
-      out.assign(UnalignedIterator<T>(p), UnalignedIterator<T>(p + n * sizeof(T)));
-      pos_ += n * sizeof(T);
-    } else {
-      out.resize(n);
-      for (T& v : out) {
-        uint32_t x;
-        U32(x);
-        std::memcpy(&v, &x, sizeof v);
-      }
-    }
-    return true;
-  }
   bool Str(std::string& v) {
     uint32_t n;
     std::string_view s;
@@ -180,6 +117,19 @@ class Reader {
   }
   std::string_view b_;
   size_t pos_ = 0;
+};
+
+// A read-only file mapping, unmapped with its last owner.
+class Mapping {
+ public:
+  Mapping(void* addr, size_t size) : addr_(addr), size_(size) {}
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() { ::munmap(addr_, size_); }
+
+ private:
+  void* addr_;
+  size_t size_;
 };
 
 void WriteSection(Writer& w, std::string_view tag, uint32_t flags, const std::string& payload) {
@@ -230,14 +180,15 @@ Status ParseCard(std::string_view payload, nlohmann::json& card) {
   return Status::Ok();
 }
 
-Status ParseTrees(std::string_view payload, ForestArrays& a) {
+// Views the TREE section's arrays where they are (no copy); the bytes must outlive `a`.
+Status ViewTrees(std::string_view payload, ForestView& a) {
   Reader r(payload);
   uint32_t n_trees, n_nodes, n_leaves;
   if (!r.U32(a.n_features) || !r.U32(a.n_classes) || !r.U32(n_trees) || !r.U32(n_nodes) ||
       !r.U32(n_leaves)) {
     return Truncated("TREE");
   }
-  // The payload must be exactly this long; checked before any allocation.
+  // The payload must be exactly this long.
   const uint64_t table_bytes = 8ull * (static_cast<uint64_t>(n_trees) + 1);
   const uint64_t node_bytes = 17ull * n_nodes;
   const uint64_t rest = r.remaining();
@@ -247,65 +198,25 @@ Status ParseTrees(std::string_view payload, ForestArrays& a) {
       leaf_bytes / 4 / a.n_classes != n_leaves || (leaf_bytes / 4) % a.n_classes != 0) {
     return Truncated("TREE");
   }
-  // Sizes were checked above, so every array read succeeds.
-  r.Array(a.node_begin, static_cast<size_t>(n_trees) + 1);
-  r.Array(a.leaf_begin, static_cast<size_t>(n_trees) + 1);
-  r.Array(a.feature, n_nodes);
-  r.Array(a.threshold, n_nodes);
-  r.Array(a.left, n_nodes);
-  r.Array(a.right, n_nodes);
-  r.Array(a.missing_left, n_nodes);
-  r.Array(a.leaf_value, static_cast<size_t>(leaf_bytes / 4));
+  // Sizes were checked above, so every column lies inside the payload.
+  const char* p = payload.data() + (payload.size() - rest);
+  auto take = [&p]<typename T>(Column<T>& column, size_t n) {
+    column = Column<T>(p, n);
+    p += n * sizeof(T);
+  };
+  take(a.node_begin, static_cast<size_t>(n_trees) + 1);
+  take(a.leaf_begin, static_cast<size_t>(n_trees) + 1);
+  take(a.feature, n_nodes);
+  take(a.threshold, n_nodes);
+  take(a.left, n_nodes);
+  take(a.right, n_nodes);
+  take(a.missing_left, n_nodes);
+  take(a.leaf_value, static_cast<size_t>(leaf_bytes / 4));
   return Status::Ok();
 }
 
-}  // namespace
-
-std::string Model::ToBytes() const {
-  Writer schema;
-  schema.U32(static_cast<uint32_t>(schema_.size()));
-  for (const Feature& f : schema_.features()) {
-    schema.Str(f.name);
-    schema.Str(f.unit);
-  }
-  Writer classes;
-  classes.U32(static_cast<uint32_t>(class_labels_.size()));
-  for (const std::string& c : class_labels_) classes.Str(c);
-  const ForestArrays& a = arrays_;
-  Writer trees;
-  trees.U32(a.n_features);
-  trees.U32(a.n_classes);
-  trees.U32(static_cast<uint32_t>(a.n_trees()));
-  trees.U32(static_cast<uint32_t>(a.n_nodes()));
-  trees.U32(static_cast<uint32_t>(a.n_leaves()));
-  for (uint32_t v : a.node_begin) trees.U32(v);
-  for (uint32_t v : a.leaf_begin) trees.U32(v);
-  for (int32_t v : a.feature) trees.I32(v);
-  for (float v : a.threshold) trees.F32(v);
-  for (uint32_t v : a.left) trees.U32(v);
-  for (uint32_t v : a.right) trees.U32(v);
-  for (uint8_t v : a.missing_left) trees.U8(v);
-  for (float v : a.leaf_value) trees.F32(v);
-
-  Writer w;
-  w.Bytes(kModelMagic);
-  w.U16(kModelFormatMajor);
-  w.U16(kModelFormatMinor);
-  w.U32(0);  // header flags
-  w.U64(0);  // file length, patched below
-  WriteSection(w, "SCHM", kSectionRequired, schema.out());
-  WriteSection(w, "CLAS", kSectionRequired, classes.out());
-  WriteSection(w, "CARD", kSectionRequired, card_.dump());
-  WriteSection(w, "TREE", kSectionRequired, trees.out());
-  std::string& out = w.out();
-  const uint64_t total = out.size() + kModelTrailerSize;
-  for (size_t i = 0; i < 8; ++i) out[16 + i] = static_cast<char>((total >> (8 * i)) & 0xFFu);
-  w.U64(Xxh64(out));
-  w.Bytes(kModelEndMagic);
-  return std::move(w.out());
-}
-
-Result<Model> Model::FromBytes(std::string_view bytes) {
+// Parses the model file `bytes`, which `storage` keeps alive for the model's lifetime.
+Result<Model> Parse(std::shared_ptr<const void> storage, std::string_view bytes) {
   if (bytes.size() < kModelMagic.size() || bytes.substr(0, kModelMagic.size()) != kModelMagic) {
     return Status::Corruption("not a raincheck model file (bad magic)");
   }
@@ -373,9 +284,9 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
       RC_RETURN_IF_ERROR(ParseCard(payload, card));
       builder.SetCard(std::move(card));
     } else if (name == "TREE") {
-      ForestArrays arrays;
-      RC_RETURN_IF_ERROR(ParseTrees(payload, arrays));
-      builder.SetArrays(std::move(arrays));
+      ForestView forest;
+      RC_RETURN_IF_ERROR(ViewTrees(payload, forest));
+      builder.SetForest(storage, forest);
     } else if ((section_flags & kSectionRequired) != 0) {
       return Status::Corruption("model file needs section '" + name +
                                 "', which this reader does not know (a newer format?)");
@@ -387,9 +298,64 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
       return Status::Corruption(std::string("model file lacks section '") + required + "'");
     }
   }
-  // SetArrays replaced n_features/n_classes with the TREE section's own counts; Build()
+  // SetForest replaced n_features/n_classes with the TREE section's own counts; Build()
   // checks them against the schema and the class labels.
   return builder.Build();
+}
+
+}  // namespace
+
+std::string Model::ToBytes() const {
+  Writer schema;
+  schema.U32(static_cast<uint32_t>(schema_.size()));
+  for (const Feature& f : schema_.features()) {
+    schema.Str(f.name);
+    schema.Str(f.unit);
+  }
+  Writer classes;
+  classes.U32(static_cast<uint32_t>(class_labels_.size()));
+  for (const std::string& c : class_labels_) classes.Str(c);
+  const ForestView& a = forest_;
+  Writer trees;
+  trees.U32(a.n_features);
+  trees.U32(a.n_classes);
+  trees.U32(static_cast<uint32_t>(a.n_trees()));
+  trees.U32(static_cast<uint32_t>(a.n_nodes()));
+  trees.U32(static_cast<uint32_t>(a.n_leaves()));
+  // The columns are little-endian in memory, as in the file (see the static_assert above).
+  auto put = [&trees]<typename T>(const Column<T>& c) {
+    trees.Bytes(std::string_view(static_cast<const char*>(c.data()), c.size() * sizeof(T)));
+  };
+  put(a.node_begin);
+  put(a.leaf_begin);
+  put(a.feature);
+  put(a.threshold);
+  put(a.left);
+  put(a.right);
+  put(a.missing_left);
+  put(a.leaf_value);
+  Writer w;
+  w.Bytes(kModelMagic);
+  w.U16(kModelFormatMajor);
+  w.U16(kModelFormatMinor);
+  w.U32(0);  // header flags
+  w.U64(0);  // file length, patched below
+  WriteSection(w, "SCHM", kSectionRequired, schema.out());
+  WriteSection(w, "CLAS", kSectionRequired, classes.out());
+  WriteSection(w, "CARD", kSectionRequired, card_.dump());
+  WriteSection(w, "TREE", kSectionRequired, trees.out());
+  std::string& out = w.out();
+  const uint64_t total = out.size() + kModelTrailerSize;
+  for (size_t i = 0; i < 8; ++i) out[16 + i] = static_cast<char>((total >> (8 * i)) & 0xFFu);
+  w.U64(Xxh64(out));
+  w.Bytes(kModelEndMagic);
+  return std::move(w.out());
+}
+
+Result<Model> Model::FromBytes(std::string_view bytes) {
+  auto copy = std::make_shared<const std::string>(bytes);
+  const std::string_view view(*copy);
+  return Parse(std::move(copy), view);
 }
 
 Result<Model> Model::Load(const std::string& path) {
@@ -410,12 +376,15 @@ Result<Model> Model::Load(const std::string& path) {
     return Status::Corruption("not a raincheck model file (bad magic)").WithContext(path);
   }
   // Mapped read-only and populated in one call: no copy of the file and no zero-filled
-  // buffer; the parser copies the arrays out, so the mapping ends with this function.
+  // buffer. The model reads its trees in place, so the mapping lives as long as the model;
+  // a model file is replaced by renaming a new one into place (Save does), never rewritten
+  // where it is while a process may have it mapped.
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED) return Status::IOError("cannot map model file " + path);
-  auto model = FromBytes(std::string_view(static_cast<const char*>(map), size));
-  ::munmap(map, size);
+  auto mapping = std::make_shared<const Mapping>(map, size);
+  const std::string_view bytes(static_cast<const char*>(map), size);
+  auto model = Parse(std::move(mapping), bytes);
   if (!model.ok()) return model.status().WithContext(path);
   return model;
 }

@@ -59,8 +59,8 @@ TEST(ModelFileTest, RoundTripKeepsEverything) {
   EXPECT_EQ(back->schema(), m->schema());
   EXPECT_EQ(back->class_labels(), m->class_labels());
   EXPECT_EQ(back->card(), m->card());
-  EXPECT_EQ(back->arrays().threshold, m->arrays().threshold);
-  EXPECT_EQ(back->arrays().leaf_value, m->arrays().leaf_value);
+  EXPECT_EQ(back->forest().threshold.ToVector(), m->forest().threshold.ToVector());
+  EXPECT_EQ(back->forest().leaf_value.ToVector(), m->forest().leaf_value.ToVector());
   EXPECT_EQ(back->ToBytes(), bytes);
 }
 
