@@ -98,7 +98,7 @@ BENCHMARK(BM_PredictOneScalar)->ArgsProduct({{100}, {6, 12}})->Unit(benchmark::k
 // on a CPU without AVX2.
 void BM_PredictOneAvx2(benchmark::State& state) {
   const rf::Model& m = Forest(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
-  const rf::FastForest fast = rf::FastForest::Build(m.arrays(), 1);
+  const rf::FastForest fast = rf::FastForest::Build(m.forest(), 1);
   const rf::Dataset& d = Rows();
   size_t r = 0;
   for (auto _ : state) {
