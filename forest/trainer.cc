@@ -68,18 +68,13 @@ struct Bin {
 };
 constexpr size_t kBinSlots = 256;  // value bins 0..254 and kMissingBin
 
-// Nodes with at least this many rows (those near the root of a large training set) spread
-// their histogram search over the grower's threads, one share of the features each, when
-// there are fewer trees than threads. Below it, starting threads costs more than it saves.
-constexpr size_t kParallelNodeRows = 16384;
-
 // Grows one tree over the local rows (column-major `cols`, m rows; `binned` when histogram
-// search is enabled), with `node_jobs` threads for the histogram search of large nodes.
+// search is enabled).
 class TreeGrower {
  public:
   TreeGrower(const std::vector<float>& cols, const BinnedMatrix* binned,
              const std::vector<uint8_t>& y, size_t m, size_t n_features, const ForestParams& p,
-             size_t max_features, size_t node_jobs)
+             size_t max_features)
       : cols_(cols),
         binned_(binned),
         y_(y),
@@ -87,7 +82,6 @@ class TreeGrower {
         nf_(n_features),
         p_(p),
         max_features_(max_features),
-        node_jobs_(node_jobs),
         rec_size_(binned == nullptr ? 16 : 16 + (n_features + 7) / 8 * 8) {}
 
   TreeArrays Grow(const std::vector<double>& weight, Rng& rng, std::vector<double>& importance) {
@@ -246,7 +240,10 @@ class TreeGrower {
         batch_.push_back(features_[k]);
       }
       if (histogram) {
-        tried += SearchHistograms(begin, end, w0, w1, best);
+        BuildHistograms(begin, end);
+        for (size_t i = 0; i < batch_.size(); ++i) {
+          if (EvaluateHistogram(i, w0, w1, best)) ++tried;
+        }
       } else if (EvaluateExact(batch_[0], begin, end, w0, w1, best)) {
         ++tried;
       }
@@ -255,7 +252,7 @@ class TreeGrower {
   }
 
   void Consider(Candidate& best, double lw0, double lw1, double rw0, double rw1, int32_t f,
-                float threshold, bool missing_left, int bin) const {
+                float threshold, bool missing_left, int bin) {
     const double cost = (lw0 + lw1) * Impurity(p_.criterion, lw0, lw1) +
                         (rw0 + rw1) * Impurity(p_.criterion, rw0, rw1);
     if (cost < best.cost) {
@@ -268,7 +265,7 @@ class TreeGrower {
   // to the lighter side or tried on both.
   void ConsiderBoundary(Candidate& best, int32_t f, float threshold, int bin, size_t left_n,
                         size_t nn, size_t nm, double lw0, double lw1, double nw0, double nw1,
-                        double mw0, double mw1) const {
+                        double mw0, double mw1) {
     const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
     const size_t right_n = nn - left_n;
     if (nm == 0) {
@@ -289,7 +286,7 @@ class TreeGrower {
 
   // Present values left, missing values right (`bin`: the last value bin, or -1).
   void ConsiderMissingApart(Candidate& best, int32_t f, int bin, size_t nn, size_t nm,
-                            double nw0, double nw1, double mw0, double mw1) const {
+                            double nw0, double nw1, double mw0, double mw1) {
     const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
     if (nm > 0 && nn >= min_leaf && nm >= min_leaf) {
       Consider(best, nw0, nw1, mw0, mw1, f, std::numeric_limits<float>::infinity(), false, bin);
@@ -335,45 +332,16 @@ class TreeGrower {
     return true;
   }
 
-  // Builds and evaluates the histograms of every feature in batch_; returns how many were
-  // not constant in the node. A large node gives each thread a share of the features: each
-  // histogram is summed in row order by one thread, and the features' best splits are
-  // compared in batch order, so the result is the same for any number of threads.
-  size_t SearchHistograms(size_t begin, size_t end, double w0, double w1, Candidate& best) {
+  // One pass over the node's rows fills the histograms of every feature in batch_.
+  void BuildHistograms(size_t begin, size_t end) {
     const size_t nb = batch_.size();
     hist_.assign(nb * kBinSlots, Bin{{0.0, 0.0}, 0});
-    const size_t shares = end - begin >= kParallelNodeRows ? std::min(node_jobs_, nb) : 1;
-    size_t usable = 0;
-    if (shares <= 1) {
-      BuildHistograms(begin, end, 0, nb);
-      for (size_t i = 0; i < nb; ++i) usable += EvaluateHistogram(i, w0, w1, best) ? 1u : 0u;
-      return usable;
-    }
-    feature_best_.assign(nb, Candidate());
-    feature_usable_.assign(nb, 0);
-    ParallelFor(static_cast<int>(shares), shares, [&](size_t share) {
-      const size_t lo = nb * share / shares, hi = nb * (share + 1) / shares;
-      BuildHistograms(begin, end, lo, hi);
-      for (size_t i = lo; i < hi; ++i) {
-        feature_usable_[i] = EvaluateHistogram(i, w0, w1, feature_best_[i]) ? 1 : 0;
-      }
-    });
-    for (size_t i = 0; i < nb; ++i) {
-      usable += feature_usable_[i];
-      // Strictly better only: the first of equal costs wins, as in the one-thread search.
-      if (feature_best_[i].found && feature_best_[i].cost < best.cost) best = feature_best_[i];
-    }
-    return usable;
-  }
-
-  // One pass over the node's rows fills the histograms of the features batch_[lo, hi).
-  void BuildHistograms(size_t begin, size_t end, size_t lo, size_t hi) {
     for (size_t i = begin; i < end; ++i) {
       const uint8_t* r = Rec(i);
       const uint8_t* row = BinsOf(r);
       const double ws = WeightOf(r);
       const size_t c = LabelOf(r);
-      for (size_t b = lo; b < hi; ++b) {
+      for (size_t b = 0; b < nb; ++b) {
         Bin& h = hist_[b * kBinSlots + row[batch_[b]]];
         h.w[c] += ws;
         ++h.n;
@@ -384,7 +352,7 @@ class TreeGrower {
   // The boundaries between the node's non-empty bins of batch_[i]; each is the cut in the
   // middle of the empty bins between them. Returns false when the node's present values all
   // fall in one bin and none is missing, or all are missing.
-  bool EvaluateHistogram(size_t i, double w0, double w1, Candidate& best) const {
+  bool EvaluateHistogram(size_t i, double w0, double w1, Candidate& best) {
     const Bin* h = hist_.data() + i * kBinSlots;
     const int32_t f = batch_[i];
     const std::vector<float>& cuts = binned_->cuts[static_cast<size_t>(f)];
@@ -424,7 +392,6 @@ class TreeGrower {
   size_t m_, nf_;
   const ForestParams& p_;
   size_t max_features_;
-  size_t node_jobs_;
   const std::vector<double>* w_ = nullptr;
   Rng* rng_ = nullptr;
   std::vector<double>* importance_ = nullptr;
@@ -435,8 +402,6 @@ class TreeGrower {
   std::vector<int32_t> batch_;
   std::vector<Entry> buf_;
   std::vector<Bin> hist_;
-  std::vector<Candidate> feature_best_;  // per feature of batch_, in a parallel search
-  std::vector<uint8_t> feature_usable_;
   TreeArrays tree_;
 };
 
@@ -621,8 +586,6 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
   out.trees.resize(n_trees);
   std::vector<std::vector<double>> importances(n_trees, std::vector<double>(nf, 0.0));
   const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(jobs, 1)), 1, n_trees);
-  // Threads that no tree would keep busy (fewer trees than jobs) search large nodes' features.
-  const size_t node_jobs = std::max<size_t>(1, static_cast<size_t>(std::max(jobs, 1)) / threads);
   // Out-of-bag predictions: each tree predicts the rows it did not draw right after it is
   // grown, while it is in cache. The probabilities are added as fixed-point integers
   // (kOobScale units), so each row's sum is exact and does not depend on which thread grew
@@ -633,8 +596,7 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
   // One task per thread, each taking the next tree until none is left.
   std::atomic<size_t> next{0};
   ParallelFor(static_cast<int>(threads), threads, [&](size_t worker) {
-    TreeGrower grower(cols, histogram ? &binned : nullptr, y, m, nf, params, max_features,
-                      node_jobs);
+    TreeGrower grower(cols, histogram ? &binned : nullptr, y, m, nf, params, max_features);
     std::vector<uint32_t> count(m);
     std::vector<double> weight(m);
     if (params.bootstrap) {

@@ -240,30 +240,6 @@ TEST(TrainerTest, HistogramSearchOnContinuousFeatures) {
   EXPECT_TRUE(other_thresholds);
 }
 
-// Fewer trees than threads: the spare threads share the features of the large nodes' histogram
-// search (the root's ~25,000 distinct bootstrap rows here are above the parallel cut-off).
-// Each tree must come out exactly as grown by one thread.
-TEST(TrainerTest, SpareThreadsSearchLargeNodesWithTheSameResult) {
-  const Dataset d = Levels(40000, 100000, 9);
-  ForestParams p;
-  p.n_estimators = 2;
-  p.max_features = "all";
-  p.max_depth = 8;
-  p.split_search = SplitSearch::kHistogram;
-  auto one = TrainForest(d, All(d.n_rows), p, 1);
-  auto four = TrainForest(d, All(d.n_rows), p, 4);  // 2 trees x 2 threads each
-  ASSERT_TRUE(one.ok() && four.ok());
-  ASSERT_EQ(one->trees.size(), 2u);
-  for (size_t t = 0; t < one->trees.size(); ++t) {
-    EXPECT_GT(one->trees[t].feature.size(), 100u);
-    EXPECT_EQ(one->trees[t].feature, four->trees[t].feature);
-    EXPECT_EQ(one->trees[t].threshold, four->trees[t].threshold);
-    EXPECT_EQ(one->trees[t].missing_left, four->trees[t].missing_left);
-    EXPECT_EQ(one->trees[t].leaf_value, four->trees[t].leaf_value);
-  }
-  EXPECT_EQ(one->impurity_importance, four->impurity_importance);
-}
-
 TEST(TrainerTest, AutoSearchIsExactOnSmallSets) {
   const Dataset d = Synthetic(500, 8);
   ForestParams p;
