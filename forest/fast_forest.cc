@@ -95,6 +95,20 @@ Status CheckLeafTable(const ForestView& a) {
                             ": bad class frequencies (outside [0, 1] or not summing to 1)");
 }
 
+// The start of a lockstep walk over trees t0 .. t0 + n - 1: their roots in start[0, n), the
+// other of the kLanes lanes parked on a leaf (`parking`, not summed); returns the number of
+// steps the deepest of those trees needs.
+template <size_t kLanes>
+inline uint32_t StartLanes(const uint32_t* root, const uint32_t* depth, size_t t0, size_t n,
+                           uint32_t parking, uint32_t* start) {
+  uint32_t steps = 0;
+  for (size_t g = 0; g < kLanes; ++g) {
+    start[g] = g < n ? root[t0 + g] : parking;
+    steps = std::max(steps, g < n ? depth[t0 + g] : 0u);
+  }
+  return steps;
+}
+
 // Trees stepped together for one row by the scalar path: enough independent loads to hide
 // their latency (16 measured the same).
 constexpr size_t kTreeGroup = 8;
@@ -254,11 +268,7 @@ double FastForest::PredictOneImpl(const float* row) const {
     // The last group is completed with parked lanes (a leaf) that are not summed.
     const size_t g_n = std::min(kTreeGroup, trees - t0);
     uint32_t idx[kTreeGroup];
-    uint32_t steps = 0;
-    for (size_t g = 0; g < kTreeGroup; ++g) {
-      idx[g] = g < g_n ? root[t0 + g] : parking_;
-      steps = std::max(steps, g < g_n ? depth[t0 + g] : 0u);
-    }
+    const uint32_t steps = StartLanes<kTreeGroup>(root, depth, t0, g_n, parking_, idx);
     for (uint32_t s = 0; s < steps; ++s) {
       for (size_t g = 0; g < kTreeGroup; ++g) idx[g] = Step<kMaybeNaN>(nodes, idx[g], row);
     }
@@ -341,11 +351,7 @@ __attribute__((target("avx512f"))) double PredictOneAvx512(const Node* nodes, co
   double sum = 0.0;
   for (size_t t0 = 0; t0 < trees; t0 += kChunk) {
     const size_t g_n = std::min(kChunk, trees - t0);
-    uint32_t steps = 0;
-    for (size_t g = 0; g < kChunk; ++g) {
-      start[g] = g < g_n ? root[t0 + g] : parking;
-      steps = std::max(steps, g < g_n ? depth[t0 + g] : 0u);
-    }
+    const uint32_t steps = StartLanes<kChunk>(root, depth, t0, g_n, parking, start);
     switch ((g_n + 15) / 16) {
       case 1:
         WalkAvx512<1, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
@@ -477,11 +483,7 @@ __attribute__((target("avx2"))) double PredictOneAvx2(const Node* nodes, const u
   double sum = 0.0;
   for (size_t t0 = 0; t0 < trees; t0 += kChunk) {
     const size_t g_n = std::min(kChunk, trees - t0);
-    uint32_t steps = 0;
-    for (size_t g = 0; g < kChunk; ++g) {
-      start[g] = g < g_n ? root[t0 + g] : parking;
-      steps = std::max(steps, g < g_n ? depth[t0 + g] : 0u);
-    }
+    const uint32_t steps = StartLanes<kChunk>(root, depth, t0, g_n, parking, start);
     WalkAvx2Regs<kRow, kMaybeNaN>(static_cast<int>((g_n + 7) / 8), nodes, start, steps, row, leaf,
                                   std::make_integer_sequence<int, kAvx2Registers>());
     for (size_t g = 0; g < g_n; ++g) sum += static_cast<double>(leaf[g]);
