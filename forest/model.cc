@@ -51,6 +51,36 @@ Status ValidateTables(const FeatureSchema& schema, const std::vector<std::string
   return Status::Ok();
 }
 
+// The nodes of `tree` in depth-first order, left child first; its own order 0 .. n - 1 when
+// it is not a well-formed tree (every child after its parent, each node but the root reached
+// exactly once).
+std::vector<uint32_t> DepthFirstOrder(const TreeArrays& tree) {
+  const size_t n = tree.feature.size();
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  std::vector<uint8_t> seen(n, 0);
+  std::vector<uint32_t> stack;
+  bool tree_shaped = n > 0;
+  if (tree_shaped) stack.push_back(0);
+  while (tree_shaped && !stack.empty()) {
+    const uint32_t i = stack.back();
+    stack.pop_back();
+    order.push_back(i);
+    if (tree.feature[i] == ForestArrays::kLeaf) continue;
+    const uint32_t l = tree.left[i], r = tree.right[i];
+    tree_shaped = l > i && l < n && r > i && r < n && seen[l] == 0 && seen[r] == 0 && l != r;
+    if (!tree_shaped) break;
+    seen[l] = seen[r] = 1;
+    stack.push_back(r);
+    stack.push_back(l);
+  }
+  if (!tree_shaped || order.size() != n) {
+    order.resize(n);
+    for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  }
+  return order;
+}
+
 // Index of the leaf slot `row` reaches in the tree whose root is `node`.
 inline size_t LeafSlot(const ForestView& a, size_t node, const float* row) {
   while (a.feature[node] != ForestArrays::kLeaf) {
@@ -171,12 +201,19 @@ ModelBuilder& ModelBuilder::AddTree(const TreeArrays& tree) {
   }
   const uint32_t node_base = arrays_.node_begin.back();
   const uint32_t leaf_base = arrays_.leaf_begin.back();
-  for (size_t i = 0; i < n; ++i) {
+  // Stored depth first with each left child right after its parent: the prediction layout's
+  // own order, which a load checks and lays out in one linear pass (forest/fast_forest.cc).
+  // A tree that is not a tree (a child out of range or before its parent, a node reached
+  // twice or not at all) keeps its order, for Build() to name the problem.
+  const std::vector<uint32_t> order = DepthFirstOrder(tree);
+  std::vector<uint32_t> position(n);
+  for (size_t p = 0; p < order.size(); ++p) position[order[p]] = static_cast<uint32_t>(p);
+  for (const uint32_t i : order) {
     const bool leaf = tree.feature[i] == ForestArrays::kLeaf;
     arrays_.feature.push_back(tree.feature[i]);
     arrays_.threshold.push_back(tree.threshold[i]);
-    arrays_.left.push_back(leaf ? tree.left[i] + leaf_base : tree.left[i] + node_base);
-    arrays_.right.push_back(leaf ? 0u : tree.right[i] + node_base);
+    arrays_.left.push_back(leaf ? tree.left[i] + leaf_base : position[tree.left[i]] + node_base);
+    arrays_.right.push_back(leaf ? 0u : position[tree.right[i]] + node_base);
     arrays_.missing_left.push_back(tree.missing_left[i]);
   }
   arrays_.leaf_value.insert(arrays_.leaf_value.end(), tree.leaf_value.begin(),

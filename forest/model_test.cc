@@ -156,7 +156,9 @@ TEST(ModelBuilderTest, RefusesMalformedTreesWithAMessage) {
   expect_refused(t, "tree 1 node 4: child index out of range");
   t = good;
   t.left[3] = 7;  // leaf slot past the tree's slots
-  expect_refused(t, "tree 1 node 3: leaf slot out of range");
+  // Trees are stored depth first, left child next (0, 1, 3, 4, 2): node 3 as given is
+  // node 2 as stored, and messages name the stored nodes.
+  expect_refused(t, "tree 1 node 2: leaf slot out of range");
   t = good;
   t.missing_left[1] = 2;
   expect_refused(t, "tree 1 node 1: bad missing-value flag");
