@@ -109,62 +109,6 @@ inline uint32_t StartLanes(const uint32_t* root, const uint32_t* depth, size_t t
   return steps;
 }
 
-// Checks the tree of nodes [nb, ne) and writes its layout in one pass in index order, when the
-// tree is stored in the layout's own order: depth first, each left child right after its
-// parent (what ModelBuilder::AddTree writes), so a node's layout position is its index.
-// Without a branch on leaf or split, which is data: in the depth-first walk below that branch
-// mispredicts about once per leaf. Checks what the walk checks (feature, NaN threshold,
-// flag, children in the tree and after their parent, leaf slots, every node but the root
-// reached exactly once); nodes deeper than 254 levels are left to the walk. Returns false
-// (having written part of the layout and of `reached` and `level`, which hold n + 1 bytes)
-// when any of it fails; the caller then runs the walk, which names the problem.
-bool LinearTree(const ForestView& a, size_t positive, uint32_t nb, uint32_t ne, size_t lb,
-                size_t le, uint8_t* reached, uint8_t* level, Node* nodes, uint32_t& depth) {
-  const Column<int32_t> feature = a.feature;
-  const Column<float> threshold = a.threshold;
-  const Column<uint32_t> left = a.left;
-  const Column<uint32_t> right = a.right;
-  const Column<uint8_t> missing_left = a.missing_left;
-  const Column<float> leaf_value = a.leaf_value;
-  const size_t k = a.n_classes;
-  const auto n_features = static_cast<int64_t>(a.n_features);
-  const uint32_t sentinel = a.n_features;
-  const auto none = static_cast<uint32_t>(a.n_nodes());  // the spare byte of reached, level
-  uint32_t ok = 1;
-  uint32_t deepest = 0;
-  level[nb] = 0;
-  for (uint32_t i = nb; i < ne; ++i) {
-    const int32_t fi = feature[i];
-    const float thr = threshold[i];
-    const uint32_t l = left[i], r = right[i];
-    const uint8_t ml = missing_left[i];
-    const bool leaf = fi == ForestArrays::kLeaf;
-    const bool leaf_ok = l >= lb && l < le && r == 0;
-    const bool split_ok = fi >= 0 && fi < n_features && !std::isnan(thr) && ml <= 1 &&
-                          l == i + 1 && r > l && r < ne && r - i <= FastForest::kMaxOffset;
-    const bool split = !leaf && split_ok;
-    const uint32_t lc = split ? l : none, rc = split ? r : none;
-    const uint8_t lev = level[i];
-    ok &= static_cast<uint32_t>(leaf ? leaf_ok : split_ok) &
-          static_cast<uint32_t>(!split || (reached[lc] | reached[rc]) == 0) &
-          static_cast<uint32_t>(lev < 254);
-    reached[lc] = 1;
-    reached[rc] = 1;
-    level[lc] = static_cast<uint8_t>(lev + 1);
-    level[rc] = static_cast<uint8_t>(lev + 1);
-    deepest = std::max<uint32_t>(deepest, lev);
-    const size_t slot = leaf_ok ? l : lb;  // a valid slot to read when this one is not
-    const float value = leaf ? leaf_value[slot * k + positive] : thr;
-    const uint32_t word = (static_cast<uint32_t>(fi) & kFeatureMask) |
-                          (ml != 0 ? FastForest::kMissingLeftBit : 0u) |
-                          ((r - i) << FastForest::kOffsetShift);
-    nodes[i] = {value, leaf ? sentinel : word};
-  }
-  for (uint32_t j = nb + 1; j < ne; ++j) ok &= reached[j];
-  depth = deepest;
-  return ok != 0;
-}
-
 // Trees stepped together for one row by the scalar path: enough independent loads to hide
 // their latency (16 measured the same).
 constexpr size_t kTreeGroup = 8;
@@ -175,8 +119,7 @@ constexpr size_t kBlockFloats = 4096;
 
 }  // namespace
 
-Status FastForest::CheckAndBuild(const ForestView& a, size_t positive, FastForest& out,
-                                 Pass pass) {
+Status FastForest::CheckAndBuild(const ForestView& a, size_t positive, FastForest& out) {
   out = FastForest();
   const size_t n = a.n_nodes();
   const size_t k = a.n_classes;
@@ -204,10 +147,8 @@ Status FastForest::CheckAndBuild(const ForestView& a, size_t positive, FastFores
   // Which nodes a parent has reached: a second parent is refused, and so is a node no parent
   // reaches. One byte each rather than one bit: marking the two children of a node in the
   // same 64-bit word made each node wait for the previous node's store.
-  // One more byte than nodes: where the linear pass marks the "children" of leaves.
-  std::vector<uint8_t> seen(n + 1, 0);
+  std::vector<uint8_t> seen(n, 0);
   uint8_t* reached = seen.data();
-  std::vector<uint8_t> levels(fits && pass == Pass::kAuto ? n + 1 : 0, 0);  // node depths
   auto mark = [reached](uint32_t i) {
     const bool was = reached[i] != 0;
     reached[i] = 1;
@@ -227,70 +168,65 @@ Status FastForest::CheckAndBuild(const ForestView& a, size_t positive, FastFores
     const uint32_t nb = a.node_begin[t], ne = a.node_begin[t + 1];
     const size_t lb = a.leaf_begin[t], le = a.leaf_begin[t + 1];
     if (nb >= ne) return Status::Corruption("tree " + std::to_string(t) + " has no nodes");
+    uint32_t at = nb;
     uint32_t depth = 0;
-    if (!(fits && pass == Pass::kAuto &&
-          LinearTree(a, positive, nb, ne, lb, le, reached, levels.data(), nodes, depth))) {
-      // Stored in another order (or wrong somewhere: this pass names the problem).
-      std::memset(reached + nb, 0, ne - nb);
-      uint32_t at = nb;
-      mark(nb);
-      uint32_t i = nb, level = 0;
-      for (;;) {
-        depth = std::max(depth, level);
-        const int32_t fi = feature[i];
-        if (fi == ForestArrays::kLeaf) {
-          const size_t slot = left[i];
-          if (slot < lb || slot >= le || right[i] != 0) {
-            return NodeError(t, i - nb, ": leaf slot out of range");
-          }
-          if (fits) nodes[at] = {leaf_value[slot * k + positive], sentinel};
-          ++at;
-          if (pending.empty()) break;
-          // The next right child: placed here, so its parent's offset is known now.
-          const uint64_t e = pending.back();
-          pending.pop_back();
-          level = pending_level.back();
-          pending_level.pop_back();
-          i = static_cast<uint32_t>(e);
-          const auto parent_at = static_cast<uint32_t>(e >> 32);
-          const uint32_t far = at - parent_at;
-          if (far > kMaxOffset) fits = false;
-          if (fits) nodes[parent_at].meta |= far << kOffsetShift;
-          continue;
+    mark(nb);
+    uint32_t i = nb, level = 0;
+    for (;;) {
+      depth = std::max(depth, level);
+      const int32_t fi = feature[i];
+      if (fi == ForestArrays::kLeaf) {
+        const size_t slot = left[i];
+        if (slot < lb || slot >= le || right[i] != 0) {
+          return NodeError(t, i - nb, ": leaf slot out of range");
         }
-        if (fi < 0 || fi >= n_features) {
-          return NodeError(t, i - nb, ": feature index out of range");
-        }
-        if (std::isnan(threshold[i])) {
-          return NodeError(t, i - nb, ": threshold is NaN");
-        }
-        if (missing_left[i] > 1) {
-          return NodeError(t, i - nb, ": bad missing-value flag");
-        }
-        const uint32_t l = left[i], r = right[i];
-        if (l <= i || l >= ne || r <= i || r >= ne || l == r) {
-          return NodeError(t, i - nb, ": child index out of range");
-        }
-        if (mark(l) || mark(r)) {
-          return NodeError(t, i - nb, ": a child has two parents");
-        }
-        if (fits) {
-          const uint32_t flag = missing_left[i] != 0 ? kMissingLeftBit : 0u;
-          nodes[at] = {threshold[i], static_cast<uint32_t>(fi) | flag};
-        }
-        pending.push_back(r | (uint64_t{at} << 32));
-        pending_level.push_back(level + 1);
+        if (fits) nodes[at] = {leaf_value[slot * k + positive], sentinel};
         ++at;
-        i = l;
-        ++level;
+        if (pending.empty()) break;
+        // The next right child: placed here, so its parent's offset is known now.
+        const uint64_t e = pending.back();
+        pending.pop_back();
+        level = pending_level.back();
+        pending_level.pop_back();
+        i = static_cast<uint32_t>(e);
+        const auto parent_at = static_cast<uint32_t>(e >> 32);
+        const uint32_t far = at - parent_at;
+        if (far > kMaxOffset) fits = false;
+        if (fits) nodes[parent_at].meta |= far << kOffsetShift;
+        continue;
       }
-      // Every node was placed at most once (children lie after their parent and have one
-      // parent); fewer placed than the tree has means some node hangs from no parent.
-      if (at != ne) {
-        uint32_t u = nb + 1;
-        while (u < ne && reached[u] != 0) ++u;
-        return NodeError(t, u - nb, " is not reached exactly once");
+      if (fi < 0 || fi >= n_features) {
+        return NodeError(t, i - nb, ": feature index out of range");
       }
+      if (std::isnan(threshold[i])) {
+        return NodeError(t, i - nb, ": threshold is NaN");
+      }
+      if (missing_left[i] > 1) {
+        return NodeError(t, i - nb, ": bad missing-value flag");
+      }
+      const uint32_t l = left[i], r = right[i];
+      if (l <= i || l >= ne || r <= i || r >= ne || l == r) {
+        return NodeError(t, i - nb, ": child index out of range");
+      }
+      if (mark(l) || mark(r)) {
+        return NodeError(t, i - nb, ": a child has two parents");
+      }
+      if (fits) {
+        const uint32_t flag = missing_left[i] != 0 ? kMissingLeftBit : 0u;
+        nodes[at] = {threshold[i], static_cast<uint32_t>(fi) | flag};
+      }
+      pending.push_back(r | (uint64_t{at} << 32));
+      pending_level.push_back(level + 1);
+      ++at;
+      i = l;
+      ++level;
+    }
+    // Every node was placed at most once (children lie after their parent and have one
+    // parent); fewer placed than the tree has means some node hangs from no parent.
+    if (at != ne) {
+      uint32_t u = nb + 1;
+      while (u < ne && reached[u] != 0) ++u;
+      return NodeError(t, u - nb, " is not reached exactly once");
     }
     if (fits) {
       f.root_[t] = nb;

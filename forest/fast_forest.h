@@ -48,12 +48,7 @@ class FastForest {
   // A valid forest that does not fit the node word (more than kMaxFeatures features, a
   // subtree larger than kMaxOffset nodes) leaves `out` unusable; callers then use the
   // reference predictor.
-  // Trees stored depth first with each left child right after its parent (the layout's own
-  // order, which ModelBuilder::AddTree writes) are checked and laid out in one linear pass,
-  // others by a depth-first walk; kDepthFirst walks every tree (tests compare the two).
-  enum class Pass { kAuto, kDepthFirst };
-  static Status CheckAndBuild(const ForestView& a, size_t positive, FastForest& out,
-                              Pass pass = Pass::kAuto);
+  static Status CheckAndBuild(const ForestView& a, size_t positive, FastForest& out);
   // The same for arrays already validated (ModelBuilder did); unusable on any problem.
   static FastForest Build(const ForestView& a, size_t positive);
 

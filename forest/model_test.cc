@@ -117,6 +117,51 @@ TEST(ModelBuilderTest, RefusesInvalidModels) {
   }
 }
 
+// Trees are stored depth first with each left child right after its parent (the prediction
+// layout's order, so a load's walk over the nodes reads them in order), and predict as given.
+TEST(ModelBuilderTest, StoresTreesDepthFirstLeftChildNext) {
+  // Root (y <= 1) -> node 1 (x <= 0.5) and leaf 2; node 1 -> leaves 3 and 4: breadth first.
+  TreeArrays t;
+  t.feature = {1, 0, ForestArrays::kLeaf, ForestArrays::kLeaf, ForestArrays::kLeaf};
+  t.threshold = {1.0f, 0.5f, 0.0f, 0.0f, 0.0f};
+  t.left = {1, 3, 0, 1, 2};
+  t.right = {2, 4, 0, 0, 0};
+  t.missing_left = {0, 1, 0, 0, 0};
+  t.leaf_value = {0.5f, 0.5f, 0.25f, 0.75f, 1.0f, 0.0f};
+  ModelBuilder b;
+  b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}, {"y", "1"}}))
+      .SetClassLabels({"a", "b"});
+  b.AddTree(testing::StumpTree(true)).AddTree(t);
+  auto m = b.Build();
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const ForestView& v = m->forest();
+  // Tree 1 starts at node 3: stored as 0, 1, 3, 4, 2 of the tree as given.
+  ASSERT_EQ(v.node_begin[1], 3u);
+  const std::vector<int32_t> feature = {1, 0, ForestArrays::kLeaf, ForestArrays::kLeaf,
+                                        ForestArrays::kLeaf};
+  for (uint32_t i = 0; i < 5; ++i) EXPECT_EQ(v.feature[3 + i], feature[i]) << i;
+  EXPECT_EQ(v.left[3], 4u);
+  EXPECT_EQ(v.right[3], 7u);
+  EXPECT_EQ(v.left[4], 5u);
+  EXPECT_EQ(v.right[4], 6u);
+  // Leaf slots are unchanged: node 3 of the tree (slot 1) is now node 2 of it.
+  EXPECT_EQ(v.left[5], v.leaf_begin[1] + 1);
+  EXPECT_EQ(v.left[7], v.leaf_begin[1] + 0);
+  for (const float x : {0.0f, 1.0f, kNaN}) {
+    for (const float y : {0.0f, 2.0f, kNaN}) {
+      const float row[] = {x, y};
+      const double p = m->PredictProba(row);
+      // The tree as given: y <= 1 (NaN right) -> (x <= 0.5, NaN left) ? slot 1 : slot 2; else slot 0.
+      const bool go_node1 = !std::isnan(y) && y <= 1.0f;
+      const bool slot1 = std::isnan(x) || x <= 0.5f;
+      const double tree1 = go_node1 ? (slot1 ? 0.75 : 0.0) : 0.5;
+      const double stump = std::isnan(x) || x <= 0.5f ? 0.1 : 0.8;
+      EXPECT_NEAR(p, (stump + tree1) / 2, 1e-6) << x << " " << y;
+      EXPECT_EQ(p, m->PredictProbaReference(row));
+    }
+  }
+}
+
 // The node checks run in the pass that builds the fast layout: each problem is still
 // refused, with a message naming it.
 TEST(ModelBuilderTest, RefusesMalformedTreesWithAMessage) {
