@@ -202,7 +202,8 @@ ModelBuilder& ModelBuilder::AddTree(const TreeArrays& tree) {
   const uint32_t node_base = arrays_.node_begin.back();
   const uint32_t leaf_base = arrays_.leaf_begin.back();
   // Stored depth first with each left child right after its parent: the prediction layout's
-  // own order, which a load checks and lays out in one linear pass (forest/fast_forest.cc).
+  // own order, so the load's depth-first pass (forest/fast_forest.cc) reads the arrays in
+  // order and puts each node at its own index.
   // A tree that is not a tree (a child out of range or before its parent, a node reached
   // twice or not at all) keeps its order, for Build() to name the problem.
   const std::vector<uint32_t> order = DepthFirstOrder(tree);
