@@ -100,8 +100,7 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kPermissionDenied: return 502;
     case StatusCode::kResourceExhausted: return 503;
     case StatusCode::kDeadlineExceeded: return 504;
-    case StatusCode::kFailedPrecondition: return 500;  // the model and the source do not fit
-    default: return 500;
+    default: return 500;  // kFailedPrecondition among them: the model and the source do not fit
   }
 }
 

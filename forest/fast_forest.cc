@@ -283,7 +283,9 @@ double FastForest::PredictOneImpl(const float* row) const {
 // -Wmaybe-uninitialized reports where the intrinsics are inlined (a known false positive),
 // and without optimisation its gather macros pass all-ones masks through signed types.
 #pragma GCC diagnostic push
+#ifndef __clang__  // a GCC-only warning (clang-tidy parses this file with clang)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wsign-conversion"
 #pragma GCC diagnostic ignored "-Wconversion"
 namespace {
@@ -325,7 +327,7 @@ __attribute__((target("avx512f"))) void WalkAvx512(const Node* nodes, const uint
   const __m512 row_v = kInRegister ? _mm512_loadu_ps(row) : _mm512_setzero_ps();
   const auto* base = reinterpret_cast<const long long*>(nodes);
   __m512i idx[R];
-  for (int r = 0; r < R; ++r) idx[r] = _mm512_load_si512(start + 16 * r);
+  for (int r = 0; r < R; ++r) idx[r] = _mm512_load_si512(start + 16 * static_cast<size_t>(r));
   for (uint32_t s = 0; s < steps; ++s) {
     for (int r = 0; r < R; ++r) {
       idx[r] = StepAvx512<kInRegister, kMaybeNaN>(idx[r], base, row, row_v);
@@ -333,7 +335,7 @@ __attribute__((target("avx512f"))) void WalkAvx512(const Node* nodes, const uint
   }
   const auto* values = reinterpret_cast<const float*>(nodes);  // a node's value is its first word
   for (int r = 0; r < R; ++r) {
-    _mm512_store_ps(leaf + 16 * r, _mm512_i32gather_ps(idx[r], values, 8));
+    _mm512_store_ps(leaf + 16 * static_cast<size_t>(r), _mm512_i32gather_ps(idx[r], values, 8));
   }
 }
 
@@ -441,7 +443,7 @@ __attribute__((target("avx2"))) void WalkAvx2(const Node* nodes, const uint32_t*
       kRow == RowIn::kTwoRegisters ? _mm256_loadu_ps(row + 8) : _mm256_setzero_ps();
   __m256i idx[R];
   for (int r = 0; r < R; ++r) {
-    idx[r] = _mm256_load_si256(reinterpret_cast<const __m256i*>(start + 8 * r));
+    idx[r] = _mm256_load_si256(reinterpret_cast<const __m256i*>(start + 8 * static_cast<size_t>(r)));
   }
   for (uint32_t s = 0; s < steps; ++s) {
     for (int r = 0; r < R; ++r) {
@@ -452,7 +454,9 @@ __attribute__((target("avx2"))) void WalkAvx2(const Node* nodes, const uint32_t*
     for (int r = 0; r < R; ++r) idx[r] = _mm256_permute4x64_epi64(idx[r], kSwapMiddle);
   }
   const auto* values = reinterpret_cast<const float*>(nodes);  // a node's value is its first word
-  for (int r = 0; r < R; ++r) _mm256_store_ps(leaf + 8 * r, _mm256_i32gather_ps(values, idx[r], 8));
+  for (int r = 0; r < R; ++r) {
+    _mm256_store_ps(leaf + 8 * static_cast<size_t>(r), _mm256_i32gather_ps(values, idx[r], 8));
+  }
 }
 
 // Registers of 8 trees stepped together: 8 (64 trees, as the AVX-512 path) measured faster
@@ -477,7 +481,7 @@ template <RowIn kRow, bool kMaybeNaN>
 __attribute__((target("avx2"))) double PredictOneAvx2(const Node* nodes, const uint32_t* root,
                                                       const uint32_t* depth, size_t trees,
                                                       uint32_t parking, const float* row) {
-  constexpr size_t kChunk = 8 * kAvx2Registers;
+  constexpr size_t kChunk = 8 * size_t{kAvx2Registers};
   alignas(32) uint32_t start[kChunk];
   alignas(32) float leaf[kChunk];
   double sum = 0.0;

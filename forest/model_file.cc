@@ -216,7 +216,7 @@ Status ViewTrees(std::string_view payload, ForestView& a) {
 }
 
 // Parses the model file `bytes`, which `storage` keeps alive for the model's lifetime.
-Result<Model> Parse(std::shared_ptr<const void> storage, std::string_view bytes) {
+Result<Model> Parse(const std::shared_ptr<const void>& storage, std::string_view bytes) {
   if (bytes.size() < kModelMagic.size() || bytes.substr(0, kModelMagic.size()) != kModelMagic) {
     return Status::Corruption("not a raincheck model file (bad magic)");
   }
@@ -355,7 +355,7 @@ std::string Model::ToBytes() const {
 Result<Model> Model::FromBytes(std::string_view bytes) {
   auto copy = std::make_shared<const std::string>(bytes);
   const std::string_view view(*copy);
-  return Parse(std::move(copy), view);
+  return Parse(copy, view);
 }
 
 Result<Model> Model::Load(const std::string& path) {
@@ -384,7 +384,7 @@ Result<Model> Model::Load(const std::string& path) {
   if (map == MAP_FAILED) return Status::IOError("cannot map model file " + path);
   auto mapping = std::make_shared<const Mapping>(map, size);
   const std::string_view bytes(static_cast<const char*>(map), size);
-  auto model = Parse(std::move(mapping), bytes);
+  auto model = Parse(mapping, bytes);
   if (!model.ok()) return model.status().WithContext(path);
   return model;
 }

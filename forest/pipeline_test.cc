@@ -14,7 +14,7 @@ namespace {
 // A year of synthetic days: rain tomorrow is likelier after humid days; some humidity cells
 // are empty.
 std::string WriteCsv(const std::string& name) {
-  const std::string path = std::string(RAINCHECK_BINARY_DIR) + "/" + name;
+  std::string path = std::string(RAINCHECK_BINARY_DIR) + "/" + name;
   std::ofstream out(path, std::ios::binary);
   out << "date,humidity,temp,kind,unused\r\n";
   Rng rng(9);

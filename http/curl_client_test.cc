@@ -333,6 +333,7 @@ TEST_F(CurlClientTest, IsSafeToShareBetweenThreads) {
   server_.Start();
   std::atomic<int> good{0};
   std::vector<std::thread> threads;
+  threads.reserve(6);
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 15; ++i) {

@@ -361,6 +361,7 @@ TEST_F(GatewayTest, ServesRequestsConcurrently) {
   });
   Start(&invoker);
   std::vector<std::future<int>> results;
+  results.reserve(kClients);
   for (int i = 0; i < kClients; ++i) {
     results.push_back(std::async(std::launch::async, [&] {
       auto r = Client().Get("/forecast");

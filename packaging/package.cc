@@ -52,7 +52,9 @@ Result<LibraryClosure> ParseLddOutput(const std::string& output) {
       continue;
     if (arrow == "=>") {
       if (target == "not" || target.empty() || target.front() != '/') {
-        return Status::NotFound("shared library " + first + " not found (ldd: " + line + ")");
+        std::string message = "shared library ";
+        message.append(first).append(" not found (ldd: ").append(line).append(")");
+        return Status::NotFound(message);
       }
       out.libraries.push_back({first, target});
     } else if (first.front() == '/' && FileName(first).rfind("ld-linux", 0) == 0) {

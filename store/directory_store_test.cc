@@ -97,6 +97,7 @@ TEST_P(DirectoryStoreStagingTest, ConcurrentPutsFromManyThreadsGetUniqueKeysAndL
   constexpr int kPerThread = 40;
   std::vector<std::vector<std::string>> keys(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {

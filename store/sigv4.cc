@@ -109,7 +109,7 @@ SignedRequest SignV4(const SigningInput& input, const Credentials& credentials,
   std::string header_block;
   std::string signed_headers;
   for (const auto& [name, value] : canonical) {
-    header_block += name + ':' + value + '\n';
+    header_block.append(name).append(1, ':').append(value).append(1, '\n');
     if (!signed_headers.empty()) signed_headers += ';';
     signed_headers += name;
   }
@@ -123,7 +123,7 @@ SignedRequest SignV4(const SigningInput& input, const Credentials& credentials,
   std::string query_string;
   for (const auto& [name, value] : query) {
     if (!query_string.empty()) query_string += '&';
-    query_string += name + '=' + value;
+    query_string.append(name).append(1, '=').append(value);
   }
 
   const std::string path = input.normalize_path ? NormalizePath(input.path) : input.path;

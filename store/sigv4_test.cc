@@ -19,7 +19,6 @@ namespace {
 
 const Credentials kSuiteCredentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
 constexpr char kSuiteDate[] = "20150830T123600Z";
-constexpr char kEmptyHash[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 std::string HeaderValue(const http::Headers& headers, std::string_view name) {
   for (const auto& [n, v] : headers) {
@@ -30,7 +29,7 @@ std::string HeaderValue(const http::Headers& headers, std::string_view name) {
 
 SigningInput SuiteInput(std::string method, std::string path,
                         std::vector<std::pair<std::string, std::string>> query = {},
-                        http::Headers headers = {}, std::string body = "") {
+                        http::Headers headers = {}, const std::string& body = "") {
   SigningInput in;
   in.method = std::move(method);
   in.host = "example.amazonaws.com";

@@ -157,6 +157,7 @@ TEST_F(SpoolingStoreTest, LostWhenNeitherStoreNorSpoolWork) {
 TEST_F(SpoolingStoreTest, ConcurrentWritersDuringAnOutageLoseNothing) {
   inner_->down = true;
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
