@@ -95,18 +95,42 @@ Status CheckLeafTable(const ForestView& a) {
                             ": bad class frequencies (outside [0, 1] or not summing to 1)");
 }
 
-// The start of a lockstep walk over trees t0 .. t0 + n - 1: their roots in start[0, n), the
-// other of the kLanes lanes parked on a leaf (`parking`, not summed); returns the number of
-// steps the deepest of those trees needs.
-template <size_t kLanes>
-inline uint32_t StartLanes(const uint32_t* root, const uint32_t* depth, size_t t0, size_t n,
-                           uint32_t parking, uint32_t* start) {
-  uint32_t steps = 0;
-  for (size_t g = 0; g < kLanes; ++g) {
-    start[g] = g < n ? root[t0 + g] : parking;
-    steps = std::max(steps, g < n ? depth[t0 + g] : 0u);
+// The mean over the trees of one row's leaf values, the trees taken kLanes at a time in
+// lockstep: each chunk's roots go to start[0, n), the other lanes are parked on a leaf
+// (`parking`, not summed), and walk(start, steps, n, leaf) steps them `steps` times (the depth
+// of the chunk's deepest tree) and writes the kLanes leaf values. The values are summed in
+// double in tree order, as the reference predictor does, so every path gives the same bits.
+// Always inlined, so that the vector paths' walks (compiled for their instruction sets) are
+// inlined into it: called through it they took 5 to 10 % longer.
+template <size_t kLanes, typename Walk>
+[[gnu::always_inline]] inline double MeanOverLanes(const uint32_t* root, const uint32_t* depth,
+                                                   size_t trees, uint32_t parking,
+                                                   const Walk& walk) {
+  alignas(64) uint32_t start[kLanes];
+  alignas(64) float leaf[kLanes];
+  double sum = 0.0;
+  for (size_t t0 = 0; t0 < trees; t0 += kLanes) {
+    const size_t n = std::min(kLanes, trees - t0);
+    uint32_t steps = 0;
+    for (size_t g = 0; g < kLanes; ++g) {
+      start[g] = g < n ? root[t0 + g] : parking;
+      steps = std::max(steps, g < n ? depth[t0 + g] : 0u);
+    }
+    walk(start, steps, n, leaf);
+    for (size_t g = 0; g < n; ++g) sum += static_cast<double>(leaf[g]);
   }
-  return steps;
+  return sum / static_cast<double>(trees);
+}
+
+// Room for a copy of one row (at most kMaxFeatures floats), the sentinel NaN leaves read after
+// it, and zeros up to 16 floats for the vector paths' whole-register loads.
+constexpr size_t kRowCopyFloats = FastForest::kMaxFeatures + 1 + 16;
+
+// Copies `row` (n floats) into `copy` with the sentinel NaN after it and zeros up to 16 floats.
+void CopyRow(const float* row, size_t n, float* copy) {
+  std::memset(copy, 0, 16 * sizeof(float));
+  std::memcpy(copy, row, n * sizeof(float));
+  copy[n] = std::numeric_limits<float>::quiet_NaN();
 }
 
 // Trees stepped together for one row by the scalar path: enough independent loads to hide
@@ -260,29 +284,25 @@ FastForest FastForest::Build(const ForestView& a, size_t positive) {
 template <bool kMaybeNaN>
 double FastForest::PredictOneImpl(const float* row) const {
   const Node* nodes = nodes_.data();
-  const size_t trees = root_.size();
-  const uint32_t* root = root_.data();
-  const uint32_t* depth = depth_.data();
-  double sum = 0.0;
-  for (size_t t0 = 0; t0 < trees; t0 += kTreeGroup) {
-    // The last group is completed with parked lanes (a leaf) that are not summed.
-    const size_t g_n = std::min(kTreeGroup, trees - t0);
-    uint32_t idx[kTreeGroup];
-    const uint32_t steps = StartLanes<kTreeGroup>(root, depth, t0, g_n, parking_, idx);
-    for (uint32_t s = 0; s < steps; ++s) {
-      for (size_t g = 0; g < kTreeGroup; ++g) idx[g] = Step<kMaybeNaN>(nodes, idx[g], row);
-    }
-    // Summed in tree order, as the reference predictor does.
-    for (size_t g = 0; g < g_n; ++g) sum += static_cast<double>(nodes[idx[g]].value);
-  }
-  return sum / static_cast<double>(trees);
+  return MeanOverLanes<kTreeGroup>(
+      root_.data(), depth_.data(), root_.size(), parking_,
+      [nodes, row](const uint32_t* start, uint32_t steps, size_t, float* leaf) {
+        uint32_t idx[kTreeGroup];
+        std::memcpy(idx, start, sizeof idx);
+        for (uint32_t s = 0; s < steps; ++s) {
+          for (size_t g = 0; g < kTreeGroup; ++g) idx[g] = Step<kMaybeNaN>(nodes, idx[g], row);
+        }
+        for (size_t g = 0; g < kTreeGroup; ++g) leaf[g] = nodes[idx[g]].value;
+      });
 }
 
 #ifdef RAINCHECK_FOREST_AVX512
 // GCC 12's avx512fintrin.h initialises its "undefined" vectors from themselves, which
-// -Wmaybe-uninitialized reports where the intrinsics are inlined (a known false positive),
-// and without optimisation its gather macros pass all-ones masks through signed types.
+// -Wmaybe-uninitialized (or -Wuninitialized, depending on where the intrinsics end up
+// inlined) reports (a known false positive), and without optimisation its gather macros pass
+// all-ones masks through signed types.
 #pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #ifndef __clang__  // a GCC-only warning (clang-tidy parses this file with clang)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
@@ -340,37 +360,32 @@ __attribute__((target("avx512f"))) void WalkAvx512(const Node* nodes, const uint
 }
 
 // One row: chunks of up to 64 trees (4 registers of 16, as many independent gathers in flight
-// as hide their latency), stepped as many times as the deepest tree of the chunk has levels;
-// lanes past the last tree wait on a leaf. The leaf values are summed in tree order, like the
-// scalar path and the reference.
+// as hide their latency).
 template <bool kInRegister, bool kMaybeNaN>
 __attribute__((target("avx512f"))) double PredictOneAvx512(const Node* nodes, const uint32_t* root,
                                                            const uint32_t* depth, size_t trees,
                                                            uint32_t parking, const float* row) {
-  constexpr size_t kChunk = 64;
-  alignas(64) uint32_t start[kChunk];
-  alignas(64) float leaf[kChunk];
-  double sum = 0.0;
-  for (size_t t0 = 0; t0 < trees; t0 += kChunk) {
-    const size_t g_n = std::min(kChunk, trees - t0);
-    const uint32_t steps = StartLanes<kChunk>(root, depth, t0, g_n, parking, start);
-    switch ((g_n + 15) / 16) {
-      case 1:
-        WalkAvx512<1, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
-        break;
-      case 2:
-        WalkAvx512<2, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
-        break;
-      case 3:
-        WalkAvx512<3, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
-        break;
-      default:
-        WalkAvx512<4, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
-        break;
+  auto walk = [nodes, row](const uint32_t* start, uint32_t steps, size_t n,
+                           float* leaf) __attribute__((target("avx512f"))) {
+    switch ((n + 15) / 16) {
+      case 1: return WalkAvx512<1, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+      case 2: return WalkAvx512<2, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+      case 3: return WalkAvx512<3, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+      default: return WalkAvx512<4, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
     }
-    for (size_t g = 0; g < g_n; ++g) sum += static_cast<double>(leaf[g]);
+  };
+  return MeanOverLanes<64>(root, depth, trees, parking, walk);
+}
+
+// `row`: the row and its sentinel, then zeros up to at least 16 floats.
+double PredictRowAvx512(const Node* n, const uint32_t* r, const uint32_t* d, size_t t,
+                        uint32_t parking, size_t n_features, bool nan, const float* row) {
+  if (n_features < 16) {  // the row and its sentinel fit one register
+    return nan ? PredictOneAvx512<true, true>(n, r, d, t, parking, row)
+               : PredictOneAvx512<true, false>(n, r, d, t, parking, row);
   }
-  return sum / static_cast<double>(trees);
+  return nan ? PredictOneAvx512<false, true>(n, r, d, t, parking, row)
+             : PredictOneAvx512<false, false>(n, r, d, t, parking, row);
 }
 
 }  // namespace
@@ -474,25 +489,17 @@ __attribute__((target("avx2"))) void WalkAvx2Regs(int regs, const Node* nodes,
   kWalk[regs - 1](nodes, start, steps, row, leaf);
 }
 
-// One row: chunks of up to 64 trees stepped as many times as the deepest tree of the chunk has
-// levels, lanes past the last tree parked on a leaf, leaf values summed in tree order: as
-// the AVX-512 path does with 16 lanes.
+// One row: chunks of up to 64 trees (8 registers of 8), as the AVX-512 path.
 template <RowIn kRow, bool kMaybeNaN>
 __attribute__((target("avx2"))) double PredictOneAvx2(const Node* nodes, const uint32_t* root,
                                                       const uint32_t* depth, size_t trees,
                                                       uint32_t parking, const float* row) {
-  constexpr size_t kChunk = 8 * size_t{kAvx2Registers};
-  alignas(32) uint32_t start[kChunk];
-  alignas(32) float leaf[kChunk];
-  double sum = 0.0;
-  for (size_t t0 = 0; t0 < trees; t0 += kChunk) {
-    const size_t g_n = std::min(kChunk, trees - t0);
-    const uint32_t steps = StartLanes<kChunk>(root, depth, t0, g_n, parking, start);
-    WalkAvx2Regs<kRow, kMaybeNaN>(static_cast<int>((g_n + 7) / 8), nodes, start, steps, row, leaf,
+  auto walk = [nodes, row](const uint32_t* start, uint32_t steps, size_t n,
+                           float* leaf) __attribute__((target("avx2"))) {
+    WalkAvx2Regs<kRow, kMaybeNaN>(static_cast<int>((n + 7) / 8), nodes, start, steps, row, leaf,
                                   std::make_integer_sequence<int, kAvx2Registers>());
-    for (size_t g = 0; g < g_n; ++g) sum += static_cast<double>(leaf[g]);
-  }
-  return sum / static_cast<double>(trees);
+  };
+  return MeanOverLanes<8 * size_t{kAvx2Registers}>(root, depth, trees, parking, walk);
 }
 
 // `row`: the row and its sentinel, then zeros up to at least 16 floats.
@@ -515,24 +522,13 @@ double PredictRowAvx2(const Node* n, const uint32_t* r, const uint32_t* d, size_
 #endif
 
 double FastForest::PredictOne(const float* row) const {
-  // The row with the sentinel NaN that leaves read (kMaxFeatures + 1 floats at most).
-  float copy[kMaxFeatures + 1 + 16];
-  std::memset(copy, 0, 16 * sizeof(float));  // the vector path loads 16 floats at once
-  std::memcpy(copy, row, n_features_ * sizeof(float));
-  copy[n_features_] = kNaN;
+  float copy[kRowCopyFloats];
+  CopyRow(row, n_features_, copy);
   const bool nan = HasNaN(row, n_features_);
 #ifdef RAINCHECK_FOREST_AVX512
   if (avx512_) {
-    const Node* n = nodes_.data();
-    const uint32_t* r = root_.data();
-    const uint32_t* d = depth_.data();
-    const size_t t = root_.size();
-    if (n_features_ < 16) {  // the row and its sentinel fit one register
-      return nan ? PredictOneAvx512<true, true>(n, r, d, t, parking_, copy)
-                 : PredictOneAvx512<true, false>(n, r, d, t, parking_, copy);
-    }
-    return nan ? PredictOneAvx512<false, true>(n, r, d, t, parking_, copy)
-               : PredictOneAvx512<false, false>(n, r, d, t, parking_, copy);
+    return PredictRowAvx512(nodes_.data(), root_.data(), depth_.data(), root_.size(), parking_,
+                            n_features_, nan, copy);
   }
   if (avx2_) {
     return PredictRowAvx2(nodes_.data(), root_.data(), depth_.data(), root_.size(), parking_,
@@ -545,10 +541,8 @@ double FastForest::PredictOne(const float* row) const {
 double FastForest::PredictOneAvx2(const float* row) const {
 #ifdef RAINCHECK_FOREST_AVX512
   if (avx2_) {
-    float copy[kMaxFeatures + 1 + 16];
-    std::memset(copy, 0, 16 * sizeof(float));  // the vector path loads 16 floats at once
-    std::memcpy(copy, row, n_features_ * sizeof(float));
-    copy[n_features_] = kNaN;
+    float copy[kRowCopyFloats];
+    CopyRow(row, n_features_, copy);
     return PredictRowAvx2(nodes_.data(), root_.data(), depth_.data(), root_.size(), parking_,
                           n_features_, HasNaN(row, n_features_), copy);
   }
@@ -557,9 +551,8 @@ double FastForest::PredictOneAvx2(const float* row) const {
 }
 
 double FastForest::PredictOneScalar(const float* row) const {
-  float copy[kMaxFeatures + 1];
-  std::memcpy(copy, row, n_features_ * sizeof(float));
-  copy[n_features_] = kNaN;
+  float copy[kRowCopyFloats];
+  CopyRow(row, n_features_, copy);
   return HasNaN(row, n_features_) ? PredictOneImpl<true>(copy) : PredictOneImpl<false>(copy);
 }
 
