@@ -64,61 +64,52 @@ const rf::Model& Forest(int trees, int depth) {
   return cache.emplace(std::make_pair(trees, depth), std::move(*b.Build())).first->second;
 }
 
-void BM_PredictOne(benchmark::State& state) {
+// One row per iteration, cycling over 1000 rows, through `predict(model, fast_layout, row)`;
+// reports the time per tree.
+template <typename Predict>
+void OneRow(benchmark::State& state, const Predict& predict) {
   const rf::Model& m = Forest(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  const rf::FastForest fast = rf::FastForest::Build(m.forest(), 1);
   const rf::Dataset& d = Rows();
   size_t r = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(m.PredictProba(std::span<const float>(d.row(r), kFeatures)));
+    benchmark::DoNotOptimize(predict(m, fast, d.row(r)));
     r = (r + 1) % 1000;
   }
   state.counters["ns_per_tree"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * static_cast<double>(m.n_trees()),
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
+
+// What PredictProba runs: the AVX-512 path where the CPU has it.
+void BM_PredictOne(benchmark::State& state) {
+  OneRow(state, [](const rf::Model& m, const rf::FastForest&, const float* row) {
+    return m.PredictProba(std::span<const float>(row, kFeatures));
+  });
+}
 BENCHMARK(BM_PredictOne)->ArgsProduct({{10, 100, 500}, {6, 12}})->Unit(benchmark::kNanosecond);
 
 // The portable scalar path (what CPUs without AVX2 run) on the same forests.
 void BM_PredictOneScalar(benchmark::State& state) {
-  const rf::Model& m = Forest(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
-  const rf::FastForest fast = rf::FastForest::Build(m.forest(), 1);
-  const rf::Dataset& d = Rows();
-  size_t r = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(fast.PredictOneScalar(d.row(r)));
-    r = (r + 1) % 1000;
-  }
-  state.counters["ns_per_tree"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * static_cast<double>(m.n_trees()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  OneRow(state, [](const rf::Model&, const rf::FastForest& fast, const float* row) {
+    return fast.PredictOneScalar(row);
+  });
 }
 BENCHMARK(BM_PredictOneScalar)->ArgsProduct({{100}, {6, 12}})->Unit(benchmark::kNanosecond);
 
 // The AVX2 path (what CPUs with AVX2 but not AVX-512 run), forced; the scalar path's figure
 // on a CPU without AVX2.
 void BM_PredictOneAvx2(benchmark::State& state) {
-  const rf::Model& m = Forest(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
-  const rf::FastForest fast = rf::FastForest::Build(m.forest(), 1);
-  const rf::Dataset& d = Rows();
-  size_t r = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(fast.PredictOneAvx2(d.row(r)));
-    r = (r + 1) % 1000;
-  }
-  state.counters["ns_per_tree"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * static_cast<double>(m.n_trees()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  OneRow(state, [](const rf::Model&, const rf::FastForest& fast, const float* row) {
+    return fast.PredictOneAvx2(row);
+  });
 }
 BENCHMARK(BM_PredictOneAvx2)->ArgsProduct({{100}, {6, 12}})->Unit(benchmark::kNanosecond);
 
 void BM_PredictOneReference(benchmark::State& state) {
-  const rf::Model& m = Forest(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
-  const rf::Dataset& d = Rows();
-  size_t r = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(m.PredictProbaReference(std::span<const float>(d.row(r), kFeatures)));
-    r = (r + 1) % 1000;
-  }
+  OneRow(state, [](const rf::Model& m, const rf::FastForest&, const float* row) {
+    return m.PredictProbaReference(std::span<const float>(row, kFeatures));
+  });
 }
 BENCHMARK(BM_PredictOneReference)->Args({100, 12})->Unit(benchmark::kNanosecond);
 

@@ -120,14 +120,7 @@ TEST(ModelBuilderTest, RefusesInvalidModels) {
 // Trees are stored depth first with each left child right after its parent (the prediction
 // layout's order, so a load's walk over the nodes reads them in order), and predict as given.
 TEST(ModelBuilderTest, StoresTreesDepthFirstLeftChildNext) {
-  // Root (y <= 1) -> node 1 (x <= 0.5) and leaf 2; node 1 -> leaves 3 and 4: breadth first.
-  TreeArrays t;
-  t.feature = {1, 0, ForestArrays::kLeaf, ForestArrays::kLeaf, ForestArrays::kLeaf};
-  t.threshold = {1.0f, 0.5f, 0.0f, 0.0f, 0.0f};
-  t.left = {1, 3, 0, 1, 2};
-  t.right = {2, 4, 0, 0, 0};
-  t.missing_left = {0, 1, 0, 0, 0};
-  t.leaf_value = {0.5f, 0.5f, 0.25f, 0.75f, 1.0f, 0.0f};
+  const TreeArrays t = testing::TwoLevelTree();
   ModelBuilder b;
   b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}, {"y", "1"}}))
       .SetClassLabels({"a", "b"});
@@ -173,14 +166,7 @@ TEST(ModelBuilderTest, RefusesMalformedTreesWithAMessage) {
     b.AddTree(t);
     return b.Build();
   };
-  // Root (y <= 1) -> node 1 (x <= 0.5) and leaf 2; node 1 -> leaves 3 and 4.
-  TreeArrays good;
-  good.feature = {1, 0, ForestArrays::kLeaf, ForestArrays::kLeaf, ForestArrays::kLeaf};
-  good.threshold = {1.0f, 0.5f, 0.0f, 0.0f, 0.0f};
-  good.left = {1, 3, 0, 1, 2};
-  good.right = {2, 4, 0, 0, 0};
-  good.missing_left = {0, 1, 0, 0, 0};
-  good.leaf_value = {0.5f, 0.5f, 0.25f, 0.75f, 1.0f, 0.0f};
+  const TreeArrays good = testing::TwoLevelTree();
   ASSERT_TRUE(build(good).ok()) << build(good).status().ToString();
 
   auto expect_refused = [&](const TreeArrays& t, const std::string& words) {
