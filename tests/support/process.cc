@@ -92,12 +92,18 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
                          const std::map<std::string, std::string>& env,
                          std::chrono::seconds limit) {
   ProcessResult result;
-  int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) return result;
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 ||
+      ::pipe2(err, O_CLOEXEC) != 0) {
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) {
+      if (fd >= 0) ::close(fd);
+    }
     result.err = "pipe2 failed";
     return result;
   }
+  // A write to a child that exited must fail with EPIPE, not kill the test (set once).
+  static const bool sigpipe_ignored = ::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  (void)sigpipe_ignored;
   SpawnOptions options;
   options.env = env;
   options.stdin_fd = in[0];
@@ -112,9 +118,6 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
     result.err = "could not start " + argv.front();
     return result;
   }
-  // A write to a child that exited must fail with EPIPE, not kill the test.
-  ::signal(SIGPIPE, SIG_IGN);
-
   size_t written = 0;
   if (stdin_data.empty()) {
     ::close(in[1]);
