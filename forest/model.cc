@@ -176,12 +176,6 @@ ModelBuilder& ModelBuilder::SetCard(nlohmann::json card) {
   return *this;
 }
 
-ModelBuilder& ModelBuilder::SetArrays(ForestArrays arrays) {
-  arrays_ = std::move(arrays);
-  storage_.reset();
-  return *this;
-}
-
 ModelBuilder& ModelBuilder::SetForest(std::shared_ptr<const void> storage, ForestView forest) {
   arrays_ = ForestArrays();
   storage_ = std::move(storage);

@@ -83,8 +83,6 @@ class ModelBuilder {
   ModelBuilder& SetCard(nlohmann::json card);
   // Appends a tree given with tree-local indices (see TreeArrays).
   ModelBuilder& AddTree(const TreeArrays& tree);
-  // Takes a whole forest with absolute indices.
-  ModelBuilder& SetArrays(ForestArrays arrays);
   // Takes a whole forest viewed in memory that `storage` keeps alive (the file reader's path:
   // the TREE section of the file's bytes).
   ModelBuilder& SetForest(std::shared_ptr<const void> storage, ForestView forest);
