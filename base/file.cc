@@ -1,6 +1,8 @@
 #include "base/file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -36,6 +38,37 @@ Result<std::string> ReadFile(const std::string& path) {
     out.append(buf, static_cast<size_t>(n));
   }
   if (fd != STDIN_FILENO) ::close(fd);
+  return out;
+}
+
+Result<MappedFile> MapFile(const std::string& path, bool populate) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound("'" + path + "' does not exist");
+    return Errno("cannot open", path);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::IOError("'" + path + "' is not a regular file");
+  }
+  const auto size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return MappedFile{};
+  }
+  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
+  const int mmap_errno = errno;
+  ::close(fd);
+  if (addr == MAP_FAILED) {
+    errno = mmap_errno;
+    return Errno("cannot map", path);
+  }
+  MappedFile out;
+  out.owner = std::shared_ptr<const void>(addr, [size](const void* a) {
+    ::munmap(const_cast<void*>(a), size);
+  });
+  out.bytes = std::string_view(static_cast<const char*>(addr), size);
   return out;
 }
 

@@ -1,9 +1,4 @@
 // Reading and writing the model file (docs/model_format.md).
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/file.h"
 #include "forest/checksum.h"
 #include "forest/model.h"
 #include "forest/model_file.h"
@@ -117,19 +113,6 @@ class Reader {
   }
   std::string_view b_;
   size_t pos_ = 0;
-};
-
-// A read-only file mapping, unmapped with its last owner.
-class Mapping {
- public:
-  Mapping(void* addr, size_t size) : addr_(addr), size_(size) {}
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  ~Mapping() { ::munmap(addr_, size_); }
-
- private:
-  void* addr_;
-  size_t size_;
 };
 
 void WriteSection(Writer& w, std::string_view tag, uint32_t flags, const std::string& payload) {
@@ -359,32 +342,12 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
 }
 
 Result<Model> Model::Load(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT) return Status::NotFound("model file " + path + " does not exist");
-    return Status::IOError("cannot open model file " + path + ": " + std::strerror(err));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Status::IOError("cannot read model file " + path + " (not a regular file)");
-  }
-  const auto size = static_cast<size_t>(st.st_size);
-  if (size == 0) {
-    ::close(fd);
-    return Status::Corruption("not a raincheck model file (bad magic)").WithContext(path);
-  }
-  // Mapped read-only and populated in one call: no copy of the file and no zero-filled
-  // buffer. The model reads its trees in place, so the mapping lives as long as the model;
-  // a model file is replaced by renaming a new one into place (Save does), never rewritten
-  // where it is while a process may have it mapped.
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) return Status::IOError("cannot map model file " + path);
-  auto mapping = std::make_shared<const Mapping>(map, size);
-  const std::string_view bytes(static_cast<const char*>(map), size);
-  auto model = Parse(mapping, bytes);
+  // Populated in one call: no copy of the file and no zero-filled buffer. The model reads its
+  // trees in place, so the mapping lives as long as the model (docs/model_format.md: a model
+  // file in use is replaced by renaming a new one into place, as Save does).
+  auto mapped = base::MapFile(path, /*populate=*/true);
+  if (!mapped.ok()) return mapped.status().WithContext("model file");
+  auto model = Parse(mapped->owner, mapped->bytes);
   if (!model.ok()) return model.status().WithContext(path);
   return model;
 }

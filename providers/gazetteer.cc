@@ -1,10 +1,5 @@
 #include "providers/gazetteer.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -14,6 +9,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "base/file.h"
 #include "providers/internal/fold.h"
 #include "providers/query.h"
 
@@ -172,24 +168,15 @@ std::string BuildGazetteerIndex(const std::vector<GazetteerCity>& cities,
 }
 
 Result<std::unique_ptr<Gazetteer>> Gazetteer::Load(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot open the gazetteer index " + path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return Status::IOError("cannot stat the gazetteer index " + path);
+  auto mapped = base::MapFile(path, /*populate=*/false);
+  if (!mapped.ok()) {
+    // Even a missing index is an installation fault, not a place that was not found.
+    return Status::IOError("gazetteer index: " + mapped.status().message());
   }
-  const auto size = static_cast<size_t>(st.st_size);
-  if (size < kHeaderSize) {
-    ::close(fd);
-    return Status::Corruption(path + ": not a gazetteer index");
-  }
-  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (addr == MAP_FAILED) return Status::IOError("cannot map the gazetteer index " + path);
+  if (mapped->bytes.size() < kHeaderSize) return Status::Corruption(path + ": not a gazetteer index");
   std::unique_ptr<Gazetteer> g(new Gazetteer());
-  g->mapping_ = std::shared_ptr<void>(addr, [size](void* a) { ::munmap(a, size); });
-  g->bytes_ = std::string_view(static_cast<const char*>(addr), size);
+  g->mapping_ = std::move(mapped->owner);
+  g->bytes_ = mapped->bytes;
   RC_RETURN_IF_ERROR(g->Init().WithContext(path));
   return g;
 }
