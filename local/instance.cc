@@ -126,8 +126,9 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t generation = generation_;
   initialised_ = true;
-  cv_.notify_all();
-  cv_.wait(lock, [&] { return pending_.has_value() || shutting_down_ || generation_ != generation; });
+  runtime_cv_.wait(lock, [&] {
+    return pending_.has_value() || shutting_down_ || generation_ != generation;
+  });
   if (!pending_.has_value() || generation_ != generation) {
     Reply(res, 500, ErrorJson("ServiceUnavailable", "the execution environment is shutting down"));
     return;
@@ -150,6 +151,7 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
     }
   }
   delivered_ = true;
+  delivered_at_ = SteadyClock::now();
   const auto now = std::chrono::system_clock::now();
   deadline_ = now + options_.timeout;
   res.set_header("Lambda-Runtime-Aws-Request-Id", invocation.request_id);
@@ -163,7 +165,7 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
   }
   res.status = 200;
   res.set_content(invocation.payload, "application/json");
-  cv_.notify_all();
+  // Run is not woken: it waits for the result, and the delivery only moves its deadline.
 }
 
 void Instance::HandleResult(const httplib::Request& req, httplib::Response& res, bool is_error) {
@@ -191,7 +193,7 @@ void Instance::HandleResult(const httplib::Request& req, httplib::Response& res,
     Reply(res, 202, R"({"status":"OK"})");
   }
   RememberAnsweredLocked(id);
-  cv_.notify_all();
+  caller_cv_.notify_all();
 }
 
 void Instance::HandleInitError(const httplib::Request& req, httplib::Response& res) {
@@ -203,7 +205,7 @@ void Instance::HandleInitError(const httplib::Request& req, httplib::Response& r
   }
   init_error_ = NormalizeError(req);
   Reply(res, 202, R"({"status":"OK"})");
-  cv_.notify_all();
+  caller_cv_.notify_all();
 }
 
 bool Instance::AlreadyAnsweredLocked(const std::string& id) const {
@@ -246,7 +248,8 @@ Status Instance::SpawnLocked() {
       exited_ = true;
       exit_description_ = info.Describe();
     }
-    cv_.notify_all();
+    caller_cv_.notify_all();
+    runtime_cv_.notify_all();  // a GET /next of this process still waiting gives up
   });
   return Status::Ok();
 }
@@ -379,21 +382,25 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
   inflight_id_ = id;
   delivered_ = false;
   outcome_.reset();
-  cv_.notify_all();
+  runtime_cv_.notify_all();
 
-  // Phase 1: until the runtime takes the event (or fails to start).
+  // One wait until the result or a failure. Until the runtime takes the event, the limit is
+  // the init timeout (cold) or the function timeout from now (warm); from the hand-over on, the
+  // function timeout from then. The hand-over does not wake this thread: a wake-up at the
+  // first limit finds the event delivered and waits on to the second.
   const auto phase1_limit = result.cold_start ? options_.init_timeout : options_.timeout;
-  cv_.wait_until(lock, spawned_at + phase1_limit,
-                 [&] { return delivered_ || init_error_.has_value() || exited_ || shutting_down_; });
-  const auto delivered_at = SteadyClock::now();
+  while (!outcome_.has_value() && !exited_ && !shutting_down_ &&
+         !(!delivered_ && init_error_.has_value())) {
+    const auto limit =
+        delivered_ ? delivered_at_ + options_.timeout : spawned_at + phase1_limit;
+    if (SteadyClock::now() >= limit) break;
+    caller_cv_.wait_until(lock, limit);
+  }
   bool kill = false;
   std::optional<std::string> failure;
-  if (shutting_down_) {
-    pending_.reset();
-    return Status::Unavailable("the emulator is shutting down");
-  }
   if (!delivered_) {
     pending_.reset();
+    if (shutting_down_) return Status::Unavailable("the emulator is shutting down");
     if (init_error_.has_value()) {
       failure = *init_error_;
       kill = true;
@@ -409,10 +416,7 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
       kill = true;
     }
   } else {
-    if (result.cold_start) result.init_ms = MillisSince(spawned_at, delivered_at);
-    // Phase 2: until the result, the deadline, or the process dies.
-    cv_.wait_until(lock, delivered_at + options_.timeout,
-                   [&] { return outcome_.has_value() || exited_ || shutting_down_; });
+    if (result.cold_start) result.init_ms = MillisSince(spawned_at, delivered_at_);
     if (outcome_.has_value()) {
       result.payload = std::move(outcome_->payload);
       if (outcome_->error) failure = std::move(result.payload);
@@ -429,7 +433,7 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
     }
   }
   const auto finished_at = SteadyClock::now();
-  if (delivered_) result.duration_ms = MillisSince(delivered_at, finished_at);
+  if (delivered_) result.duration_ms = MillisSince(delivered_at_, finished_at);
   if (failure.has_value()) {
     result.function_error = "Unhandled";
     result.payload = std::move(*failure);
@@ -478,7 +482,8 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
 void Instance::BeginShutdown() {
   std::lock_guard<std::mutex> lock(mu_);
   shutting_down_ = true;
-  cv_.notify_all();
+  caller_cv_.notify_all();
+  runtime_cv_.notify_all();
 }
 
 void Instance::Shutdown() {

@@ -91,7 +91,10 @@ class Instance {
   int port_ = 0;
 
   std::mutex mu_;  // everything below, up to log_mu_
-  std::condition_variable cv_;
+  // Two sides wait, each on its own variable, so that a change one side waits for wakes only
+  // that side (every spurious wake-up costs two context switches per invocation).
+  std::condition_variable runtime_cv_;  // GET /next: an event, a new process, or shutdown
+  std::condition_variable caller_cv_;   // Run: the result, an init error, an exit, or shutdown
   bool shutting_down_ = false;
   std::unique_ptr<ChildProcess> child_;
   std::thread output_thread_;
@@ -103,6 +106,7 @@ class Instance {
   std::optional<Invocation> pending_;
   std::string inflight_id_;
   bool delivered_ = false;
+  std::chrono::steady_clock::time_point delivered_at_;
   std::chrono::system_clock::time_point deadline_;
   std::optional<Outcome> outcome_;
   std::deque<std::string> answered_;
