@@ -32,6 +32,7 @@ class EmulatorTest : public ::testing::Test {
     EmulatorOptions options;
     options.bootstrap_path = std::move(bootstrap);
     options.timeout = timeout;
+    options.init_timeout = init_timeout_;
     options.max_concurrency = max_concurrency;
     options.environment = std::move(env);
     options.platform_lines = platform_lines_;
@@ -66,6 +67,7 @@ class EmulatorTest : public ::testing::Test {
   }
 
   bool platform_lines_ = true;
+  std::chrono::milliseconds init_timeout_{10000};
   std::mutex lines_mu_;
   std::vector<std::string> lines_;
 };
@@ -186,6 +188,46 @@ TEST_F(EmulatorTest, TimeoutKillsTheInstanceAndTheNextInvokeStartsAFreshOne) {
   EXPECT_EQ(next->function_error, "");
   EXPECT_TRUE(next->cold_start);
   EXPECT_NE(Json(*next)["pid"], Json(*warm)["pid"]);
+}
+
+TEST_F(EmulatorTest, InitOverItsLimitTimesOutAndTheNextInvokeStartsAgain) {
+  init_timeout_ = std::chrono::milliseconds(300);
+  auto emulator = Make({{"RAINCHECK_TEST_INIT", "sleep_ms:30000"}});
+  auto r = emulator->Invoke("{}");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->cold_start);
+  EXPECT_EQ(r->function_error, "Unhandled");
+  EXPECT_EQ(Json(*r)["errorType"], "Sandbox.Timedout");
+  EXPECT_THAT(Json(*r)["errorMessage"].get<std::string>(),
+              HasSubstr(r->request_id + " Error: Init timed out after 0.30 seconds"));
+  auto next = emulator->Invoke("{}");
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->cold_start);  // the slow process was killed, not reused
+}
+
+// The function's timeout runs from the hand-over of the event, not from the call: a slow
+// start-up does not eat into the handler's time.
+TEST_F(EmulatorTest, TheTimeoutCountsFromTheHandOverNotFromTheCall) {
+  auto emulator = Make({{"RAINCHECK_TEST_INIT", "sleep_ms:700"}}, std::chrono::seconds(1), 1);
+  auto r = emulator->Invoke(R"({"sleep_ms":600})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->function_error, "") << r->payload;
+  EXPECT_TRUE(r->cold_start);
+  EXPECT_GE(r->init_ms, 700.0);
+  EXPECT_GE(r->duration_ms, 600.0);
+}
+
+// The first invocation's limit moves from the init timeout (10 s) to the function timeout at
+// the hand-over.
+TEST_F(EmulatorTest, TheFirstInvocationAfterAColdStartTimesOutToo) {
+  auto emulator = Make({}, std::chrono::seconds(1), 1);
+  auto r = emulator->Invoke(R"({"sleep_ms":4000})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->cold_start);
+  EXPECT_EQ(r->function_error, "Unhandled");
+  EXPECT_EQ(Json(*r)["errorType"], "Sandbox.Timedout");
+  EXPECT_THAT(Json(*r)["errorMessage"].get<std::string>(),
+              HasSubstr(r->request_id + " Error: Task timed out after 1.00 seconds"));
 }
 
 TEST_F(EmulatorTest, CrashMidInvocationIsAnExitErrorAndTheInstanceRestarts) {

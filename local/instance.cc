@@ -165,7 +165,10 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
   }
   res.status = 200;
   res.set_content(invocation.payload, "application/json");
-  // Run is not woken: it waits for the result, and the delivery only moves its deadline.
+  // Run waits for the result; the delivery only moves its limit to the function timeout from
+  // now. That is later than the limit it sleeps on, except after a cold start, whose init
+  // timeout may be longer: only then is it woken to sleep on the earlier limit.
+  if (delivered_at_ + options_.timeout < caller_limit_) caller_cv_.notify_all();
 }
 
 void Instance::HandleResult(const httplib::Request& req, httplib::Response& res, bool is_error) {
@@ -386,15 +389,14 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
 
   // One wait until the result or a failure. Until the runtime takes the event, the limit is
   // the init timeout (cold) or the function timeout from now (warm); from the hand-over on, the
-  // function timeout from then. The hand-over does not wake this thread: a wake-up at the
-  // first limit finds the event delivered and waits on to the second.
+  // function timeout from then. A warm hand-over does not wake this thread: the wake-up at the
+  // first limit finds the event delivered and sleeps on to the second (see HandleNext).
   const auto phase1_limit = result.cold_start ? options_.init_timeout : options_.timeout;
   while (!outcome_.has_value() && !exited_ && !shutting_down_ &&
          !(!delivered_ && init_error_.has_value())) {
-    const auto limit =
-        delivered_ ? delivered_at_ + options_.timeout : spawned_at + phase1_limit;
-    if (SteadyClock::now() >= limit) break;
-    caller_cv_.wait_until(lock, limit);
+    caller_limit_ = delivered_ ? delivered_at_ + options_.timeout : spawned_at + phase1_limit;
+    if (SteadyClock::now() >= caller_limit_) break;
+    caller_cv_.wait_until(lock, caller_limit_);
   }
   bool kill = false;
   std::optional<std::string> failure;

@@ -107,6 +107,7 @@ class Instance {
   std::string inflight_id_;
   bool delivered_ = false;
   std::chrono::steady_clock::time_point delivered_at_;
+  std::chrono::steady_clock::time_point caller_limit_;  // until when Run sleeps at most
   std::chrono::system_clock::time_point deadline_;
   std::optional<Outcome> outcome_;
   std::deque<std::string> answered_;
