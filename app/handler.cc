@@ -1,5 +1,7 @@
 #include "app/handler.h"
 
+#include <utility>
+
 #include "app/forecast.h"
 #include "app/query.h"
 #include "app/render.h"
@@ -32,10 +34,13 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
     if (head) r.body.clear();
     return r;
   }
-  nlohmann::json timings = facts->contains("timings") ? (*facts)["timings"] : nlohmann::json();
-  facts->erase("timings");
+  nlohmann::json timings;
+  if (auto it = facts->find("timings"); it != facts->end()) {
+    timings = std::move(*it);
+    facts->erase(it);
+  }
   ForecastView view{context.request_id, std::move(query).value(), std::move(facts).value()};
-  lambda::HttpResponse r = RenderForecast(view, format);
+  lambda::HttpResponse r = RenderForecast(std::move(view), format);
   if (head) r.body.clear();
   log.Info("request answered", {{"status", r.status}, {"timings", timings}});
   return r;

@@ -1,6 +1,7 @@
 #include "app/render.h"
 
 #include <cstdio>
+#include <utility>
 
 #include "base/strings.h"
 
@@ -104,12 +105,12 @@ int HttpStatusFor(const Status& status) {
   }
 }
 
-lambda::HttpResponse RenderForecast(const ForecastView& view, Format format) {
+lambda::HttpResponse RenderForecast(ForecastView view, Format format) {
   lambda::HttpResponse r;
   r.status = 200;
   CommonHeaders(&r, format);
   if (format == Format::kJson) {
-    json body = view.facts;
+    json body = std::move(view.facts);
     body["request_id"] = view.request_id;
     body["city"] = view.query.city;
     body["city_defaulted"] = view.query.city_defaulted;

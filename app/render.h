@@ -20,7 +20,8 @@ struct ForecastView {
   nlohmann::json facts = nlohmann::json::object();  // everything else the handler learned
 };
 
-lambda::HttpResponse RenderForecast(const ForecastView& view, Format format);
+// Takes the view by value: the JSON answer is its facts, moved, plus three fields.
+lambda::HttpResponse RenderForecast(ForecastView view, Format format);
 
 // An error response: status from the Status code, a clear message, the request id.
 lambda::HttpResponse RenderError(const Status& status, const std::string& request_id,
