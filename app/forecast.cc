@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "providers/features.h"
 
@@ -24,12 +25,20 @@ std::string DisplayName(const providers::Place& p) {
   return out;
 }
 
+// The facts are built by assignment, not from initializer lists: nlohmann::json copies every
+// value out of an initializer list (its elements are const), and these run on every request.
 json PlaceFacts(const providers::Place& p) {
-  return {{"name", p.name},         {"display_name", DisplayName(p)},
-          {"admin_area", p.admin_area}, {"country", p.country},
-          {"country_code", p.country_code}, {"lat", p.latitude},
-          {"lon", p.longitude},      {"population", p.population},
-          {"source", p.source}};
+  json facts = json::object();
+  facts["name"] = p.name;
+  facts["display_name"] = DisplayName(p);
+  facts["admin_area"] = p.admin_area;
+  facts["country"] = p.country;
+  facts["country_code"] = p.country_code;
+  facts["lat"] = p.latitude;
+  facts["lon"] = p.longitude;
+  facts["population"] = p.population;
+  facts["source"] = p.source;
+  return facts;
 }
 
 std::string LocalDate(const std::chrono::year_month_day& d) {
@@ -42,13 +51,19 @@ std::string LocalDate(const std::chrono::year_month_day& d) {
 json ObservationFacts(const providers::Observation& o) {
   json quantities = json::array();
   for (const auto& q : o.quantities) {
-    quantities.push_back({{"name", q.name}, {"value", q.value}, {"unit", q.unit}});
+    json quantity = json::object();
+    quantity["name"] = q.name;
+    quantity["value"] = q.value;
+    quantity["unit"] = q.unit;
+    quantities.push_back(std::move(quantity));
   }
-  return {{"source", o.source},
-          {"time", base::FormatIso8601Utc(o.time)},
-          {"local_date", LocalDate(o.local_date)},
-          {"timezone", o.timezone},
-          {"quantities", std::move(quantities)}};
+  json facts = json::object();
+  facts["source"] = o.source;
+  facts["time"] = base::FormatIso8601Utc(o.time);
+  facts["local_date"] = LocalDate(o.local_date);
+  facts["timezone"] = o.timezone;
+  facts["quantities"] = std::move(quantities);
+  return facts;
 }
 
 Status CheckTimeLeft(const lambda::InvocationContext& context, const base::Clock& clock,
@@ -116,8 +131,11 @@ Result<json> Forecast(const ForecastQuery& query, const lambda::InvocationContex
   RC_ASSIGN_OR_RETURN(std::vector<float> row, providers::MapFeatures(*obs, *place, specs));
   json features = json::array();
   for (size_t i = 0; i < specs.size(); ++i) {
-    features.push_back({{"name", specs[i].name}, {"unit", specs[i].unit},
-                        {"value", std::isfinite(row[i]) ? json(row[i]) : json(nullptr)}});
+    json feature = json::object();
+    feature["name"] = specs[i].name;
+    feature["unit"] = specs[i].unit;
+    feature["value"] = std::isfinite(row[i]) ? json(row[i]) : json(nullptr);
+    features.push_back(std::move(feature));
   }
   facts["features"] = std::move(features);
 
