@@ -1,6 +1,7 @@
 #include "lambda/event.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -287,11 +288,11 @@ std::string SerializeResponse(const HttpResponse& response, PayloadVersion versi
       multi[k] = values;
     }
     for (const std::string& c : response.cookies) multi["Set-Cookie"].push_back(c);
-    out["headers"] = headers;
-    out["multiValueHeaders"] = multi;
+    out["headers"] = std::move(headers);
+    out["multiValueHeaders"] = std::move(multi);
   } else {
     for (const auto& [k, values] : grouped) headers[k] = base::Join(values, ",");
-    out["headers"] = headers;
+    out["headers"] = std::move(headers);
     out["cookies"] = response.cookies;
   }
   out["body"] = encode ? base::Base64Encode(response.body) : response.body;

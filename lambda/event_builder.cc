@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -103,8 +104,8 @@ std::string BuildV1(const IncomingRequest& r, const EventOptions& o, const std::
     headers[name] = values.back();
     multi_headers[name] = values;
   }
-  e["headers"] = headers;
-  e["multiValueHeaders"] = multi_headers;
+  e["headers"] = std::move(headers);
+  e["multiValueHeaders"] = std::move(multi_headers);
 
   const auto query = Group(QueryPairs(r.raw_query), false);
   if (query.empty()) {
@@ -117,8 +118,8 @@ std::string BuildV1(const IncomingRequest& r, const EventOptions& o, const std::
       single[key] = values.back();
       multi[key] = values;
     }
-    e["queryStringParameters"] = single;
-    e["multiValueQueryStringParameters"] = multi;
+    e["queryStringParameters"] = std::move(single);
+    e["multiValueQueryStringParameters"] = std::move(multi);
   }
   e["pathParameters"] = nullptr;
   e["stageVariables"] = nullptr;
@@ -142,7 +143,7 @@ std::string BuildV1(const IncomingRequest& r, const EventOptions& o, const std::
       {"requestTimeEpoch", epoch_ms},
       {"domainName", host},
       {"domainPrefix", host.substr(0, host.find('.'))},
-      {"identity", identity},
+      {"identity", std::move(identity)},
   };
   SetBody(r, &e, /*null_when_empty=*/true);
   return e.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -173,14 +174,14 @@ std::string BuildV2(const IncomingRequest& r, const EventOptions& o, const std::
     }
     headers[lower] = base::Join(values, ",");
   }
-  if (!cookies.empty()) e["cookies"] = cookies;
-  e["headers"] = headers;
+  if (!cookies.empty()) e["cookies"] = std::move(cookies);
+  e["headers"] = std::move(headers);
 
   const auto query = Group(QueryPairs(r.raw_query), false);
   if (!query.empty()) {
     json single = json::object();
     for (const auto& [key, values] : query) single[key] = base::Join(values, ",");
-    e["queryStringParameters"] = single;
+    e["queryStringParameters"] = std::move(single);
   }
 
   e["requestContext"] = {
