@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -11,40 +10,10 @@
 #include <cerrno>
 #include <mutex>
 
+#include "base/spawn.h"
+
 namespace raincheck::local {
 namespace {
-
-class FileActions {
- public:
-  FileActions() { posix_spawn_file_actions_init(&actions_); }
-  ~FileActions() { posix_spawn_file_actions_destroy(&actions_); }
-  FileActions(const FileActions&) = delete;
-  FileActions& operator=(const FileActions&) = delete;
-  posix_spawn_file_actions_t* get() { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-};
-
-class SpawnAttributes {
- public:
-  SpawnAttributes() { posix_spawnattr_init(&attr_); }
-  ~SpawnAttributes() { posix_spawnattr_destroy(&attr_); }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-  posix_spawnattr_t* get() { return &attr_; }
-
- private:
-  posix_spawnattr_t attr_{};
-};
-
-std::vector<char*> CStrings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
 
 std::string SignalName(int sig) {
   switch (sig) {
@@ -72,39 +41,24 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const SpawnOptions& op
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     return Status::Unavailable(std::string("pipe: ") + ::strerror(errno));
   }
-  FileActions actions;
-  SpawnAttributes attributes;
-  posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(actions.get(), fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(actions.get(), fds[1], STDERR_FILENO);
+  base::SpawnSpec spec;
+  spec.argv.push_back(options.path);
+  spec.argv.insert(spec.argv.end(), options.args.begin(), options.args.end());
+  spec.env = options.env;
+  spec.cwd = options.cwd;
+  spec.stdout_fd = fds[1];
+  spec.stderr_fd = fds[1];
+  spec.new_process_group = true;
   // Nothing of ours (other instances' pipes, listening sockets) leaks into the function.
-  posix_spawn_file_actions_addclosefrom_np(actions.get(), 3);
-  if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(actions.get(), options.cwd.c_str());
-  // Its own process group, default signal handling, nothing blocked.
-  sigset_t none;
-  sigemptyset(&none);
-  sigset_t all;
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(attributes.get(), &none);
-  posix_spawnattr_setsigdefault(attributes.get(), &all);
-  posix_spawnattr_setpgroup(attributes.get(), 0);
-  posix_spawnattr_setflags(attributes.get(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                 POSIX_SPAWN_SETSIGDEF);
-
-  std::vector<std::string> argv_strings{options.path};
-  argv_strings.insert(argv_strings.end(), options.args.begin(), options.args.end());
-  std::vector<char*> argv = CStrings(argv_strings);
-  std::vector<char*> envp = CStrings(options.env);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, options.path.c_str(), actions.get(), attributes.get(),
-                               argv.data(), envp.data());
+  spec.close_other_fds = true;
+  Result<pid_t> pid = base::Spawn(spec);
   ::close(fds[1]);
-  if (rc != 0) {
+  if (!pid.ok()) {
     ::close(fds[0]);
-    return Status::Unavailable("cannot start " + options.path + ": " + ::strerror(rc));
+    return pid.status();
   }
   ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-  return std::unique_ptr<ChildProcess>(new ChildProcess(pid, fds[0]));
+  return std::unique_ptr<ChildProcess>(new ChildProcess(*pid, fds[0]));
 }
 
 ChildProcess::~ChildProcess() {

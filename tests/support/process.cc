@@ -3,11 +3,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
+
+#include "base/spawn.h"
 
 extern char** environ;
 
@@ -18,14 +19,6 @@ std::string BinaryPath(const std::string& name) {
 }
 
 namespace {
-
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 // The current environment with `overrides` applied, as NAME=value strings.
 std::vector<std::string> Environment(const std::map<std::string, std::string>& overrides) {
@@ -42,50 +35,17 @@ std::vector<std::string> Environment(const std::map<std::string, std::string>& o
 }  // namespace
 
 pid_t Spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
-  if (argv.empty()) return -1;
-  std::vector<std::string> args = argv;
-  std::vector<std::string> env = Environment(options.env);
-  std::vector<char*> c_args = CStrings(args);
-  std::vector<char*> c_env = CStrings(env);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  if (options.stdin_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, options.stdin_fd, STDIN_FILENO);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  }
-  if (!options.output_file.empty()) {
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, options.output_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  } else {
-    if (options.stdout_fd >= 0) {
-      posix_spawn_file_actions_adddup2(&actions, options.stdout_fd, STDOUT_FILENO);
-    }
-    if (options.stderr_fd >= 0) {
-      posix_spawn_file_actions_adddup2(&actions, options.stderr_fd, STDERR_FILENO);
-    }
-  }
-  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  if (options.new_process_group) {
-    flags |= POSIX_SPAWN_SETPGROUP;
-    posix_spawnattr_setpgroup(&attr, 0);
-  }
-  posix_spawnattr_setflags(&attr, flags);
-
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, c_args[0], &actions, &attr, c_args.data(), c_env.data());
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
+  base::SpawnSpec spec;
+  spec.argv = argv;
+  spec.env = Environment(options.env);
+  spec.search_path = true;
+  spec.stdin_fd = options.stdin_fd;
+  spec.stdout_fd = options.stdout_fd;
+  spec.stderr_fd = options.stderr_fd;
+  spec.output_file = options.output_file;
+  spec.new_process_group = options.new_process_group;
+  Result<pid_t> pid = base::Spawn(spec);
+  return pid.ok() ? *pid : -1;
 }
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_data,

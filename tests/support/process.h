@@ -20,10 +20,9 @@ struct SpawnOptions {
   bool new_process_group = false;          // the child leads a process group of its own
 };
 
-// Starts `argv` (argv[0] is a path, or a name looked up in PATH) with posix_spawn and returns
-// its pid, or -1. Tests are multi-threaded (loopback fakes); with a bare fork() the child
-// could block forever on a lock (malloc's, a sanitizer's) that another thread held at the
-// moment of the fork, so nothing of ours runs between fork and exec.
+// Starts `argv` (argv[0] is a path, or a name looked up in PATH) with base::Spawn and
+// returns its pid, or -1. Tests are multi-threaded (loopback fakes), so never a bare fork()
+// (base/spawn.h says why).
 pid_t Spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
 
 struct ProcessResult {
