@@ -9,7 +9,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define RAINCHECK_FOREST_AVX512 1
+#define RAINCHECK_FOREST_X86_VECTOR 1  // the AVX-512 and AVX2 paths, chosen at run time
 #endif
 
 namespace raincheck::forest {
@@ -264,7 +264,7 @@ Status FastForest::CheckAndBuild(const ForestView& a, size_t positive, FastFores
     }
   }
   if (fits) {
-#ifdef RAINCHECK_FOREST_AVX512
+#ifdef RAINCHECK_FOREST_X86_VECTOR
     // cpu_init: a model may be loaded by a static initialiser, before libgcc's own one ran.
     __builtin_cpu_init();
     f.avx512_ = __builtin_cpu_supports("avx512f") != 0;
@@ -296,7 +296,7 @@ double FastForest::PredictOneImpl(const float* row) const {
       });
 }
 
-#ifdef RAINCHECK_FOREST_AVX512
+#ifdef RAINCHECK_FOREST_X86_VECTOR
 // GCC 12's avx512fintrin.h initialises its "undefined" vectors from themselves, which
 // -Wmaybe-uninitialized (or -Wuninitialized, depending on where the intrinsics end up
 // inlined) reports (a known false positive), and without optimisation its gather macros pass
@@ -392,7 +392,7 @@ double PredictRowAvx512(const Node* n, const uint32_t* r, const uint32_t* d, siz
 #pragma GCC diagnostic pop
 #endif
 
-#ifdef RAINCHECK_FOREST_AVX512
+#ifdef RAINCHECK_FOREST_X86_VECTOR
 // The same GCC 12 header warnings as above, from avx2intrin.h's gather macros at -O0.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wsign-conversion"
@@ -525,7 +525,7 @@ double FastForest::PredictOne(const float* row) const {
   float copy[kRowCopyFloats];
   CopyRow(row, n_features_, copy);
   const bool nan = HasNaN(row, n_features_);
-#ifdef RAINCHECK_FOREST_AVX512
+#ifdef RAINCHECK_FOREST_X86_VECTOR
   if (avx512_) {
     return PredictRowAvx512(nodes_.data(), root_.data(), depth_.data(), root_.size(), parking_,
                             n_features_, nan, copy);
@@ -539,7 +539,7 @@ double FastForest::PredictOne(const float* row) const {
 }
 
 double FastForest::PredictOneAvx2(const float* row) const {
-#ifdef RAINCHECK_FOREST_AVX512
+#ifdef RAINCHECK_FOREST_X86_VECTOR
   if (avx2_) {
     float copy[kRowCopyFloats];
     CopyRow(row, n_features_, copy);
