@@ -381,12 +381,12 @@ Result<HttpResponse> ParseResponse(std::string_view response_json, PayloadVersio
   if (const auto b = in.find("body"); b != in.end() && !b->is_null()) {
     if (!b->is_string()) return Status::InvalidArgument("function response body is not a string");
     if (base64) {
-      Result<std::string> decoded = base::Base64Decode(b->get<std::string>());
+      Result<std::string> decoded = base::Base64Decode(b->get_ref<const std::string&>());
       if (!decoded.ok()) return Status::InvalidArgument("function response body is not valid base64");
       out.body = std::move(decoded).value();
       out.base64 = true;
     } else {
-      out.body = b->get<std::string>();
+      out.body = std::move(b->get_ref<std::string&>());  // `in` is ours and goes away
     }
   }
   return out;

@@ -65,9 +65,9 @@ class Gazetteer {
   std::string Describe(const City& c) const;
   std::vector<size_t> Suggest(std::string_view key) const;
 
-  std::string owned_;             // FromBytes
+  std::string owned_;                    // FromBytes
   std::shared_ptr<const void> mapping_;  // Load: the read-only mmap of the file
-  std::string_view bytes_;         // the index, in owned_ or mapping_
+  std::string_view bytes_;               // the index, in owned_ or mapping_
   size_t city_count_ = 0;
   size_t country_count_ = 0;
   size_t cities_offset_ = 0;
