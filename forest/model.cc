@@ -98,15 +98,6 @@ inline size_t LeafSlot(const ForestView& a, size_t node, const float* row) {
 
 }  // namespace
 
-std::string Model::name() const {
-  auto it = card_.find("name");
-  return it != card_.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string Model::version() const {
-  auto it = card_.find("version");
-  return it != card_.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 void Model::PredictClassProba(std::span<const float> row, std::span<double> out) const {
   const ForestView& a = forest_;
@@ -227,6 +218,8 @@ Result<Model> ModelBuilder::Build() {
     storage_ = std::move(arrays);
   }
   RC_RETURN_IF_ERROR(ValidateTables(schema_, class_labels_, card_, forest_));
+  Result<ModelInfo> info = ReadModelInfo(card_);
+  if (!info.ok()) return Status::Corruption("model " + info.status().message());
   // Every node is checked (reached exactly once, in range, finite thresholds, leaf
   // frequencies) in the same pass that lays out the fast predictor.
   FastForest fast;
@@ -235,6 +228,7 @@ Result<Model> ModelBuilder::Build() {
   m.schema_ = std::move(schema_);
   m.class_labels_ = std::move(class_labels_);
   m.card_ = std::move(card_);
+  m.info_ = std::move(info).value();
   m.storage_ = std::move(storage_);
   m.forest_ = forest_;
   m.fast_ = std::move(fast);

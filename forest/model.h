@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "forest/fast_forest.h"
 #include "forest/forest_ir.h"
+#include "forest/model_info.h"
 #include "forest/schema.h"
 
 namespace raincheck::forest {
@@ -39,9 +40,11 @@ class Model {
   const FeatureSchema& schema() const { return schema_; }
   const std::vector<std::string>& class_labels() const { return class_labels_; }
   const nlohmann::json& card() const { return card_; }
+  // The card's facts the function serves by (home, skill, climatology), read once at Build.
+  const ModelInfo& info() const { return info_; }
   // card()["name"] / card()["version"] as strings ("" when absent).
-  std::string name() const;
-  std::string version() const;
+  const std::string& name() const { return info_.name; }
+  const std::string& version() const { return info_.version; }
   // The trees, where they are: in memory for a trained model, in the model file for a
   // loaded one.
   const ForestView& forest() const { return forest_; }
@@ -69,6 +72,7 @@ class Model {
   FeatureSchema schema_;
   std::vector<std::string> class_labels_;
   nlohmann::json card_ = nlohmann::json::object();
+  ModelInfo info_;
   std::shared_ptr<const void> storage_;  // owns what forest_ views (arrays or file bytes)
   ForestView forest_;
   FastForest fast_;
