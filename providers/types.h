@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,10 @@ struct Observation {
   std::chrono::year_month_day local_date; // the calendar date at the place at `time`
   std::string timezone;                   // IANA name when the source says it
   std::string source;                     // "openmeteo", "darksky"
+  // The source's own probability of precipitation for tomorrow (local date + 1), in [0, 1],
+  // when it publishes one (Open-Meteo: daily precipitation_probability_max; DarkSky:
+  // daily.data[1].precipProbability). The professional forecast the answer is compared with.
+  std::optional<double> precipitation_probability_tomorrow;
 
   // The quantity named `name`, or nullptr.
   const Quantity* Find(std::string_view name) const {
