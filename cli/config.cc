@@ -64,4 +64,24 @@ std::vector<std::string> DefaultModelCandidates() {
   return out;
 }
 
+std::vector<std::string> DefaultModelsDirCandidates() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) out.push_back((exe.parent_path() / "models").string());
+  out.emplace_back("/opt/raincheck/models");
+  if (!ec) out.push_back((exe.parent_path().parent_path() / "models").string());
+  out.emplace_back(RAINCHECK_DEFAULT_MODELS_DIR);
+  return out;
+}
+
+Result<std::string> DefaultModelsDir() {
+  for (const std::string& candidate : DefaultModelsDirCandidates()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(candidate, ec)) return candidate;
+  }
+  return Status::NotFound(
+      "no models directory: set RAINCHECK_MODELS, or build the default models (scripts/setup.sh)");
+}
+
 }  // namespace raincheck::cli

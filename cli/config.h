@@ -31,6 +31,14 @@ struct FunctionConfig {
 // tree's models/default.rcf beside bin/, and the default model this binary was built with.
 std::vector<std::string> DefaultModelCandidates();
 
+// Where the models directory is looked for when neither RAINCHECK_MODELS nor RAINCHECK_MODEL
+// is set, in order: models/ beside the executable (function.zip), /opt/raincheck/models (the
+// model layer), the build tree's models/ beside bin/, and the models directory this binary
+// was built with (RAINCHECK_DEFAULT_MODELS_DIR).
+std::vector<std::string> DefaultModelsDirCandidates();
+// The first of DefaultModelsDirCandidates() that is a directory, or NotFound.
+Result<std::string> DefaultModelsDir();
+
 // InvalidArgument naming the variable when a value is unusable (never echoing secrets).
 Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env);
 

@@ -52,6 +52,14 @@ Result<DailyHistory> FetchDailyHistory(const std::string& place_name, double lat
                                        const HistoryOptions& options, http::Client& client,
                                        const base::Clock& clock, const base::Logger& logger);
 
+// The training table of a history, as CSV text: a header `date,<DailyFeatureNames()...>,rain`
+// and one row per day: the date (YYYY-MM-DD), the daily variables in `history.units`, the
+// season encoding of that date at `history.latitude` (providers::SeasonEncoding, the same
+// function serving uses) and rain = 1 when that day's precipitation >= rain_threshold_mm,
+// else 0 (empty when unknown). Missing values are empty cells. Train with `--label rain
+// --label-ahead 1` to predict tomorrow from today.
+std::string HistoryCsv(const DailyHistory& history, double rain_threshold_mm);
+
 }  // namespace raincheck::providers
 
 #endif  // RAINCHECK_PROVIDERS_HISTORY_H_
