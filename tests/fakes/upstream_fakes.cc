@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <numbers>
 
 #include <nlohmann/json.hpp>
 
@@ -117,7 +120,8 @@ FakeUpstream::FakeUpstream() {
   // One request per connection: a stopping fake never waits for an idle keep-alive client.
   server_.server().set_keep_alive_max_count(1);
 }
-FakeUpstream::~FakeUpstream() = default;
+// Stops serving before the fields the handlers read (fault, fail_first, edit) are destroyed.
+FakeUpstream::~FakeUpstream() { server_.Stop(); }
 
 std::string FakeUpstream::base_url() const {
   if (fault_ == Fault::kReset) {
@@ -126,6 +130,18 @@ std::string FakeUpstream::base_url() const {
     return reset_server_->base_url();
   }
   return server_.base_url();
+}
+
+void FakeUpstream::set_fail_first(int n, int status, std::string retry_after) {
+  std::lock_guard lock(mu_);
+  fail_first_ = n;
+  fail_status_ = status;
+  fail_retry_after_ = std::move(retry_after);
+}
+
+void FakeUpstream::set_edit(std::function<void(nlohmann::json&)> edit) {
+  std::lock_guard lock(mu_);
+  edit_ = std::move(edit);
 }
 
 void FakeUpstream::Route(const std::string& path, Bodies bodies) {
@@ -137,6 +153,20 @@ void FakeUpstream::Route(const std::string& path, Bodies bodies) {
       res.status = status;
       res.set_content(body, type);
     };
+    {
+      std::unique_lock lock(mu_);
+      if (fail_first_ > 0) {
+        --fail_first_;
+        const int status = fail_status_;
+        const std::string retry_after = fail_retry_after_;
+        lock.unlock();
+        if (!retry_after.empty()) res.set_header("Retry-After", retry_after);
+        if (status == 429) return send(429, bodies.rate_limited, "application/json");
+        if (status == 500) return send(500, "{\"error\":\"Internal Server Error\"}", "application/json");
+        return send(status, json{{"error", true}, {"reason", "HTTP " + std::to_string(status)}}.dump(),
+                    "application/json");
+      }
+    }
     switch (f) {
       case Fault::kHang:
         server_.SleepUnlessStopped(std::chrono::milliseconds(120000));
@@ -170,6 +200,18 @@ void FakeUpstream::Route(const std::string& path, Bodies bodies) {
       }
     }
     std::string body = bodies.ok(req);
+    std::function<void(json&)> edit;
+    {
+      std::lock_guard lock(mu_);
+      edit = edit_;
+    }
+    if (edit) {
+      json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+      if (!j.is_discarded()) {
+        edit(j);
+        body = j.dump();
+      }
+    }
     if (f == Fault::kTruncated) body.resize(body.size() / 2);
     send(200, body, "application/json");
   });
@@ -177,11 +219,90 @@ void FakeUpstream::Route(const std::string& path, Bodies bodies) {
 
 // ---- Open-Meteo forecast ----
 
+namespace {
+
+// The comma-separated values of query parameter `name` (empty when absent).
+std::vector<std::string> ListParam(const httplib::Request& req, const char* name) {
+  std::vector<std::string> out;
+  if (!req.has_param(name)) return out;
+  const std::string v = req.get_param_value(name);
+  size_t start = 0;
+  while (start <= v.size()) {
+    const size_t comma = std::min(v.find(',', start), v.size());
+    if (comma > start) out.push_back(v.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string IsoDate(std::chrono::year_month_day d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+std::optional<std::chrono::year_month_day> ParseDate(const std::string& s) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char tail = 0;
+  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m),
+                                        std::chrono::day(d)};
+  if (!ymd.ok()) return std::nullopt;
+  return ymd;
+}
+
+std::string ErrorBody(const std::string& reason) {
+  return json{{"error", true}, {"reason", reason}}.dump();
+}
+
+// Forecast daily variables the fake knows: unit, then values for day 0, day 1 and later days.
+struct ForecastDaily {
+  const char* name;
+  const char* unit;
+  double today, tomorrow, later;
+};
+constexpr ForecastDaily kForecastDaily[] = {
+    {"precipitation_sum", "mm", 0.4, 3.2, 0.0},
+    {"rain_sum", "mm", 0.4, 3.2, 0.0},
+    {"temperature_2m_max", "°C", 24.1, 21.0, 25.0},
+    {"temperature_2m_min", "°C", 15.2, 14.8, 15.5},
+    {"temperature_2m_mean", "°C", 19.4, 17.6, 20.1},
+    {"wind_speed_10m_mean", "km/h", 18.7, 25.3, 15.0},
+    {"wind_speed_10m_max", "km/h", 31.0, 40.2, 28.0},
+    {"wind_gusts_10m_max", "km/h", 52.9, 66.6, 45.0},
+    {"precipitation_probability_max", "%", 35, 80, 10},
+};
+
+}  // namespace
+
 OpenMeteoForecastFake::OpenMeteoForecastFake() {
   Bodies b;
+  b.check = [](const httplib::Request& req) -> std::optional<std::pair<int, std::string>> {
+    for (const auto& v : ListParam(req, "daily")) {
+      const bool known = std::any_of(std::begin(kForecastDaily), std::end(kForecastDaily),
+                                     [&](const ForecastDaily& d) { return v == d.name; });
+      if (!known) {
+        return std::pair(400, ErrorBody("Cannot initialize ForecastVariableDaily from invalid "
+                                        "String value " + v + " for key daily"));
+      }
+    }
+    if (req.has_param("forecast_days")) {
+      const int days = std::atoi(req.get_param_value("forecast_days").c_str());
+      if (days < 1 || days > 16) {
+        return std::pair(400, ErrorBody("Forecast days is invalid. Allowed range 0 to 16."));
+      }
+    }
+    return std::nullopt;
+  };
   b.ok = [](const httplib::Request& req) {
     const double lat = std::stod(req.get_param_value("latitude"));
     const double lon = std::stod(req.get_param_value("longitude"));
+    const int days =
+        req.has_param("forecast_days") ? std::atoi(req.get_param_value("forecast_days").c_str()) : 7;
     // A southern-hemisphere summer day in Cape Town, as documented: units per block,
     // local times (timezone=auto), daily arrays starting today.
     json j = {
@@ -204,13 +325,27 @@ OpenMeteoForecastFake::OpenMeteoForecastFake() {
           {"cloud_cover", 25}, {"pressure_msl", 1014.8}, {"wind_speed_10m", 18.0},
           {"wind_gusts_10m", 33.1}, {"wind_direction_10m", 158}, {"uv_index", 0.35},
           {"visibility", 24140.0}}},
-        {"daily_units",
-         {{"time", "iso8601"}, {"precipitation_sum", "mm"}, {"temperature_2m_max", "°C"},
-          {"temperature_2m_min", "°C"}, {"wind_speed_10m_mean", "km/h"}}},
-        {"daily",
-         {{"time", {"2026-11-28"}}, {"precipitation_sum", {0.4}}, {"temperature_2m_max", {24.1}},
-          {"temperature_2m_min", {15.2}}, {"wind_speed_10m_mean", {18.7}}}},
     };
+    const auto wanted = ListParam(req, "daily");
+    if (!wanted.empty()) {
+      json units = {{"time", "iso8601"}};
+      json daily = {{"time", json::array()}};
+      const auto first = std::chrono::sys_days(std::chrono::year(2026) / 11 / 28);
+      for (int d = 0; d < days; ++d) {
+        daily["time"].push_back(IsoDate(std::chrono::year_month_day(first + std::chrono::days(d))));
+      }
+      for (const auto& name : wanted) {
+        for (const auto& v : kForecastDaily) {
+          if (name != v.name) continue;
+          units[name] = v.unit;
+          json values = json::array();
+          for (int d = 0; d < days; ++d) values.push_back(d == 0 ? v.today : d == 1 ? v.tomorrow : v.later);
+          daily[name] = values;
+        }
+      }
+      j["daily_units"] = units;
+      j["daily"] = daily;
+    }
     return j.dump();
   };
   b.wrong_types = [](const httplib::Request&) {
@@ -228,6 +363,222 @@ OpenMeteoForecastFake::OpenMeteoForecastFake() {
   b.not_found = R"({"error":true,"reason":"Not Found"})";
   b.rate_limited = R"({"error":true,"reason":"Daily API request limit exceeded. Please try again tomorrow."})";
   Route("/v1/forecast", std::move(b));
+  Start();
+}
+
+// ---- Open-Meteo archive ----
+
+namespace {
+
+uint64_t SplitMix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// A reproducible uniform number in [0, 1) for (seed, day, salt).
+double Uniform(uint64_t seed, int64_t day, uint64_t salt) {
+  const uint64_t h = SplitMix(seed ^ SplitMix(static_cast<uint64_t>(day) * 0x100000001b3ULL + salt));
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
+
+double Round1(double v) { return std::round(v * 10) / 10; }
+
+// The archive's grid: ERA5 is 0.25°.
+double Snap(double degrees) { return std::round(degrees * 4) / 4; }
+
+struct ArchiveVariable {
+  const char* name;
+  const char* unit;
+};
+constexpr ArchiveVariable kArchiveDaily[] = {
+    {"precipitation_sum", "mm"},          {"rain_sum", "mm"},
+    {"temperature_2m_max", "°C"},         {"temperature_2m_min", "°C"},
+    {"temperature_2m_mean", "°C"},        {"wind_speed_10m_mean", "km/h"},
+    {"wind_speed_10m_max", "km/h"},       {"wind_gusts_10m_max", "km/h"},
+    {"relative_humidity_2m_mean", "%"},   {"cloud_cover_mean", "%"},
+    {"pressure_msl_mean", "hPa"},
+};
+
+const FakeCity* NearestCity(double lat, double lon) {
+  const FakeCity* best = nullptr;
+  double best_d = 2.0;
+  for (const auto& c : FakeCities()) {
+    const double d = std::max(std::fabs(c.latitude - lat), std::fabs(c.longitude - lon));
+    if (d <= best_d) {
+      best = &c;
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+json OpenMeteoArchiveFake::Day(double latitude, double longitude, std::chrono::year_month_day date) {
+  using std::numbers::pi;
+  const double lat = Snap(latitude), lon = Snap(longitude);
+  const uint64_t seed = SplitMix(static_cast<uint64_t>(std::llround(lat * 4) + 1000) * 4096 +
+                                 static_cast<uint64_t>(std::llround(lon * 4) + 1000));
+  const int64_t t = std::chrono::sys_days(date).time_since_epoch().count();
+  const auto jan1 = std::chrono::sys_days(date.year() / std::chrono::January / 1);
+  const double doy = static_cast<double>((std::chrono::sys_days(date) - jan1).count());
+  // +1 at the hemisphere's midsummer, -1 at midwinter.
+  const double summer = (lat >= 0 ? 1.0 : -1.0) * std::cos(2 * pi * (doy - 196) / 365.25);
+
+  // The wet-spell signal: a few slow waves with place-specific phases (lag-1 correlated, so
+  // today tells about tomorrow), wetter in winter, plus independent daily noise.
+  constexpr double kPeriods[] = {6.1, 9.3, 14.7, 23.9};
+  constexpr double kAmplitudes[] = {0.9, 0.7, 0.5, 0.3};
+  double spell = 0;
+  for (size_t k = 0; k < 4; ++k) {
+    const double phase = 2 * pi * Uniform(seed, 0, 100 + k);
+    spell += kAmplitudes[k] * std::sin(2 * pi * static_cast<double>(t) / kPeriods[k] + phase);
+  }
+  const double climate = 0.4 * (Uniform(seed, 0, 200) - 0.5);  // drier or wetter places
+  const double noise = 2 * Uniform(seed, t, 1) - 1;
+  const double wet = spell - 0.3 * summer + climate + 0.4 * noise;
+
+  double precipitation = 0;
+  if (wet > 0.5) {
+    precipitation = Round1((wet - 0.5) * 12 * (0.5 + Uniform(seed, t, 2)) + 0.2);
+  } else if (Uniform(seed, t, 3) < 0.1) {
+    precipitation = 0.1;  // a trace
+  }
+  const double abs_lat = std::fabs(lat);
+  const double mean_temp = 27 - 0.45 * abs_lat + std::min(15.0, 0.25 * abs_lat) * summer;
+  const double wetness = std::clamp(wet, 0.0, 1.5);
+  const double t_max = Round1(mean_temp + 5 - 3 * wetness + 2 * (Uniform(seed, t, 4) - 0.5));
+  const double t_min = Round1(t_max - (10 - 5 * std::min(wetness, 1.0)) -
+                              1.5 * Uniform(seed, t, 5));
+  const double wind = Round1(std::max(1.0, 12 + 6 * spell + 3 * (Uniform(seed, t, 6) - 0.5)));
+  const double wind_max = Round1(wind * (1.5 + 0.3 * Uniform(seed, t, 7)));
+  return json{
+      {"precipitation_sum", precipitation},
+      {"rain_sum", mean_temp < 0 ? 0.0 : precipitation},
+      {"temperature_2m_max", t_max},
+      {"temperature_2m_min", t_min},
+      {"temperature_2m_mean", Round1((t_max + t_min) / 2)},
+      {"wind_speed_10m_mean", wind},
+      {"wind_speed_10m_max", wind_max},
+      {"wind_gusts_10m_max", Round1(wind_max * 1.6)},
+      {"relative_humidity_2m_mean", std::round(std::clamp(65 + 20 * wet, 20.0, 100.0))},
+      {"cloud_cover_mean", std::round(std::clamp(45 + 40 * wet, 0.0, 100.0))},
+      {"pressure_msl_mean", Round1(1015 - 8 * spell + 2 * noise)},
+  };
+}
+
+struct OpenMeteoArchiveFake::State {
+  std::mutex mu;
+  std::optional<std::chrono::year_month_day> available_until;  // guarded by mu
+};
+
+void OpenMeteoArchiveFake::set_available_until(std::optional<std::chrono::year_month_day> last) {
+  std::lock_guard lock(state_->mu);
+  state_->available_until = last;
+}
+
+OpenMeteoArchiveFake::OpenMeteoArchiveFake() : state_(std::make_shared<State>()) {
+  Bodies b;
+  b.check = [](const httplib::Request& req) -> std::optional<std::pair<int, std::string>> {
+    auto bad = [](const std::string& reason) { return std::pair(400, ErrorBody(reason)); };
+    for (const char* p : {"latitude", "longitude"}) {
+      if (!req.has_param(p)) return bad(std::string("Parameter '") + p + "' is required");
+      char* end = nullptr;
+      const std::string v = req.get_param_value(p);
+      const double d = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !std::isfinite(d)) {
+        return bad(std::string("Cannot initialize Float from invalid String value ") + v +
+                   " for key " + p);
+      }
+      const double limit = std::string(p) == "latitude" ? 90 : 180;
+      if (std::fabs(d) > limit) {
+        return bad(std::string(p == std::string("latitude") ? "Latitude" : "Longitude") +
+                   " must be in range of -" + std::to_string(static_cast<int>(limit)) + " to " +
+                   std::to_string(static_cast<int>(limit)) + "°. Given: " + v + ".");
+      }
+    }
+    for (const char* p : {"start_date", "end_date"}) {
+      if (!req.has_param(p)) return bad(std::string("Parameter '") + p + "' is required");
+      if (!ParseDate(req.get_param_value(p))) {
+        return bad("Invalid date format. Make sure to use 'YYYY-MM-DD'");
+      }
+    }
+    const auto start = *ParseDate(req.get_param_value("start_date"));
+    const auto end = *ParseDate(req.get_param_value("end_date"));
+    if (start < std::chrono::year(1940) / 1 / 1) {
+      return bad("Parameter 'start_date' is out of allowed range from 1940-01-01");
+    }
+    if (end < start) return bad("End-date must be larger or equals than start-date");
+    const auto wanted = ListParam(req, "daily");
+    if (wanted.empty()) return bad("Parameter 'daily' or 'hourly' is required");
+    for (const auto& v : wanted) {
+      const bool known = std::any_of(std::begin(kArchiveDaily), std::end(kArchiveDaily),
+                                     [&](const ArchiveVariable& a) { return v == a.name; });
+      if (!known) {
+        return bad("Cannot initialize WeatherVariableDaily from invalid String value " + v +
+                   " for key daily");
+      }
+    }
+    return std::nullopt;
+  };
+  b.ok = [state = state_](const httplib::Request& req) {
+    const double lat = std::stod(req.get_param_value("latitude"));
+    const double lon = std::stod(req.get_param_value("longitude"));
+    const auto start = std::chrono::sys_days(*ParseDate(req.get_param_value("start_date")));
+    const auto end = std::chrono::sys_days(*ParseDate(req.get_param_value("end_date")));
+    const auto wanted = ListParam(req, "daily");
+    std::optional<std::chrono::sys_days> available;
+    {
+      std::lock_guard lock(state->mu);
+      if (state->available_until) available = std::chrono::sys_days(*state->available_until);
+    }
+
+    std::string timezone = req.has_param("timezone") ? req.get_param_value("timezone") : "GMT";
+    int offset = 0;
+    if (timezone == "auto") {
+      const FakeCity* city = NearestCity(lat, lon);
+      timezone = city ? city->timezone : "GMT";
+      if (city) offset = static_cast<int>(std::lround(city->longitude / 15)) * 3600;
+    }
+    json units = {{"time", "iso8601"}};
+    json daily = {{"time", json::array()}};
+    for (const auto& name : wanted) {
+      for (const auto& v : kArchiveDaily) {
+        if (name == v.name) units[name] = v.unit;
+      }
+      daily[name] = json::array();
+    }
+    for (auto d = start; d <= end; d += std::chrono::days(1)) {
+      daily["time"].push_back(IsoDate(std::chrono::year_month_day(d)));
+      const json day = Day(lat, lon, std::chrono::year_month_day(d));
+      const bool missing = available && d > *available;
+      for (const auto& name : wanted) daily[name].push_back(missing ? json(nullptr) : day[name]);
+    }
+    json j = {{"latitude", Snap(lat)},
+              {"longitude", Snap(lon)},
+              {"generationtime_ms", 12.5},
+              {"utc_offset_seconds", offset},
+              {"timezone", timezone},
+              {"timezone_abbreviation", timezone == "GMT" ? "GMT" : "LMT"},
+              {"elevation", 42.0},
+              {"daily_units", units},
+              {"daily", daily}};
+    return j.dump();
+  };
+  b.wrong_types = [](const httplib::Request&) {
+    return std::string(
+        R"({"latitude":-34.0,"longitude":18.5,"utc_offset_seconds":7200,)"
+        R"("timezone":"Africa/Johannesburg","daily_units":{"time":"iso8601","precipitation_sum":"mm"},)"
+        R"("daily":{"time":["2019-01-01","2019-01-02"],"precipitation_sum":["0.4","none"]}})");
+  };
+  b.no_match = ErrorBody("Parameter 'start_date' is out of allowed range from 1940-01-01");
+  b.no_match_status = 400;
+  b.unauthorized = ErrorBody("API key invalid");
+  b.not_found = ErrorBody("Not Found");
+  b.rate_limited = ErrorBody("Minutely API request limit exceeded. Please try again in one minute.");
+  Route("/v1/archive", std::move(b));
   Start();
 }
 
@@ -391,6 +742,12 @@ DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
                 {"windBearing", 170}, {"humidity", 0.62}, {"pressure", 1013.1},
                 {"cloudCover", 0.2}, {"uvIndex", 9}, {"visibility", us ? 10 : 16.09},
                 {"ozone", ozone_missing ? -999 : 288.1}};
+    json tomorrow = day;
+    tomorrow["time"] = 1795903200;
+    tomorrow["icon"] = "rain";
+    tomorrow["summary"] = "Rain in the afternoon.";
+    tomorrow["precipProbability"] = 0.64;
+    tomorrow["precipIntensity"] = us ? 0.05 : 1.27;
     json j = {{"latitude", lat},
               {"longitude", lon},
               {"timezone", "Africa/Johannesburg"},
@@ -399,7 +756,7 @@ DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
               {"currently", currently},
               {"daily", {{"summary", "No precipitation throughout the week."},
                          {"icon", "clear-day"},
-                         {"data", {day}}}},
+                         {"data", {day, tomorrow}}}},
               {"flags", {{"sources", {"ecmwf_ifs", "gfs", "gefs"}}, {"units", us ? "us" : "si"},
                          {"version", "V2.8.4"}}}};
     return j.dump();

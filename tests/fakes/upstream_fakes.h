@@ -4,13 +4,17 @@
 #define RAINCHECK_TESTS_FAKES_UPSTREAM_FAKES_H_
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "tests/fakes/loopback_server.h"
@@ -72,7 +76,17 @@ class FakeUpstream {
   std::string base_url() const;
   // Requests that reached the handler (faults included), in order.
   std::vector<RecordedRequest> requests() const { return server_.requests(); }
+  // How many requests reached the handler so far (faults and set_fail_first answers included).
   int hits() const { return hits_.load(); }
+
+  // The next `n` requests are answered with HTTP `status` (429: the upstream's rate-limit body;
+  // otherwise a JSON error body) whatever the fault, then the fault set (or health) resumes:
+  // "429 for the first 2 requests, then healthy" is set_fail_first(2, 429). `retry_after`, when
+  // not empty, is sent as the Retry-After header ("1", or an HTTP-date). n = 0 cancels.
+  void set_fail_first(int n, int status = 429, std::string retry_after = "");
+  // Applied to every healthy JSON answer before it is sent (and before kTruncated cuts it):
+  // lets a test drop a field, null a value or break the shape. nullptr removes it.
+  void set_edit(std::function<void(nlohmann::json&)> edit);
 
  protected:
   struct Bodies {
@@ -96,12 +110,60 @@ class FakeUpstream {
   std::unique_ptr<RawTcpServer> reset_server_;
   std::atomic<Fault> fault_{Fault::kNone};
   std::atomic<int> hits_{0};
+  mutable std::mutex mu_;
+  int fail_first_ = 0;             // guarded by mu_
+  int fail_status_ = 429;          // guarded by mu_
+  std::string fail_retry_after_;   // guarded by mu_
+  std::function<void(nlohmann::json&)> edit_;  // guarded by mu_
 };
 
-// Open-Meteo forecast: GET /v1/forecast (current=, daily=, timezone=auto).
+// Open-Meteo forecast: GET /v1/forecast (current=, daily=, timezone=auto, forecast_days=,
+// default 7). A Cape Town summer morning, 2026-11-28T04:15 local (UTC+2). `daily` holds the
+// variables asked for in daily=, one value per forecast day (400 with the upstream's reason for
+// a variable it does not know): today precipitation_sum 0.4 mm, temperature_2m_max 24.1 °C,
+// temperature_2m_min 15.2 °C, wind_speed_10m_mean 18.7 km/h, precipitation_probability_max
+// 35 %; tomorrow (index 1) precipitation_probability_max 80 %.
 class OpenMeteoForecastFake final : public FakeUpstream {
  public:
   OpenMeteoForecastFake();
+};
+
+// Open-Meteo Historical Weather API: GET /v1/archive?latitude=&longitude=&start_date=
+// &end_date=&daily=a,b,...&timezone=auto, answered as the real archive does:
+//   {"latitude","longitude" (snapped to a 0.25° grid),"utc_offset_seconds","timezone",
+//    "daily_units":{"time":"iso8601","precipitation_sum":"mm",...},
+//    "daily":{"time":["2019-01-01",...],"precipitation_sum":[0.4,...],...}}
+// and HTTP 400 {"error":true,"reason":"..."} for a bad or missing parameter, a daily variable it
+// does not know, end_date < start_date or start_date before 1940-01-01.
+//
+// The weather is synthetic and deterministic: the same place (to 0.25°) and date always give
+// the same values, whatever range is asked, so per-year requests join seamlessly. Seasonal
+// temperatures follow the hemisphere; rain (~30 % of days) comes from a slowly varying wet
+// spell signal plus daily noise, which also raises the wind and narrows the day's temperature
+// range, so tomorrow's rain is partly predictable from today's values and a model trained on
+// it has real skill. Daily variables: precipitation_sum, rain_sum (mm), temperature_2m_max,
+// temperature_2m_min, temperature_2m_mean (°C), wind_speed_10m_mean, wind_speed_10m_max,
+// wind_gusts_10m_max (km/h), relative_humidity_2m_mean, cloud_cover_mean (%),
+// pressure_msl_mean (hPa). Days after set_available_until() are null (as the archive's most
+// recent days are). timezone=auto gives the nearest FakeCities() zone within 2°, else "GMT".
+//
+// Faults (set_fault): kServerError 500, kRateLimited 429 (Retry-After: 30), kMalformed an HTML
+// page, kTruncated the body cut in half, kWrongTypes strings instead of numbers, kNoMatch 400
+// with a reason, kHang, kSlow, kReset, kHuge as for every fake. set_fail_first(n, status)
+// fails only the first n requests; hits() counts requests; set_edit() reshapes healthy answers.
+class OpenMeteoArchiveFake final : public FakeUpstream {
+ public:
+  OpenMeteoArchiveFake();
+  // Days after `last` are answered with null values (default: every day has values).
+  void set_available_until(std::optional<std::chrono::year_month_day> last);
+
+  // The synthetic day the fake serves at (latitude, longitude) on `date`, as the archive would
+  // send it: {"precipitation_sum": 0.4, "temperature_2m_max": 24.1, ...} (every variable above).
+  static nlohmann::json Day(double latitude, double longitude, std::chrono::year_month_day date);
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;  // shared with the handler, which may outlive this object's fields
 };
 
 // Open-Meteo geocoding: GET /v1/search?name=&count= (no "results" key when nothing matches).
@@ -123,6 +185,7 @@ class NominatimFake final : public FakeUpstream {
 };
 
 // The DarkSky shape (Pirate Weather): GET /forecast/{key}/{lat},{lon}?exclude=&units=us.
+// daily.data holds today and tomorrow (tomorrow's precipProbability 0.64).
 // `ozone_missing`: currently.ozone is -999, as Pirate Weather sends for unavailable values.
 class DarkSkyFake final : public FakeUpstream {
  public:
