@@ -98,6 +98,12 @@ Result<Observation> DarkSkyWeather::Current(const Place& place,
         obs.quantities.push_back({"precipitation", *acc, "inch"});
       }
     }
+    // Tomorrow's chance of precipitation (daily.data[1], a fraction).
+    if (data != daily->end() && data->is_array() && data->size() > 1 && (*data)[1].is_object()) {
+      if (const auto p = Value((*data)[1], "precipProbability"); p && *p >= 0 && *p <= 1) {
+        obs.precipitation_probability_tomorrow = *p;
+      }
+    }
   }
   if (obs.quantities.empty()) return internal::Malformed(up, "no usable values");
   return obs;

@@ -18,7 +18,9 @@ namespace raincheck::providers {
 // apparentTemperature, dewPoint degF; humidity, cloudCover, precipProbability fraction;
 // pressure hPa; windSpeed, windGust mph; windBearing degree; uvIndex 1; visibility mile;
 // ozone dobson; precipIntensity inch/h) and today's aggregates from daily.data[0]
-// (temp_max, temp_min degF; wind mph; precipitation inch = precipIntensity * 24).
+// (temp_max, temp_min degF; wind mph; precipitation inch = precipIntensity * 24), and
+// tomorrow's daily.data[1].precipProbability as precipitation_probability_tomorrow (the
+// request keeps `daily`).
 // Quirks: -999 (Pirate Weather's "unavailable") drops the value; precipType "none" is
 // the same as an absent precipType.
 class DarkSkyWeather final : public WeatherSource {

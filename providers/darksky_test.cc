@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "http/curl_client.h"
 #include "providers/features.h"
 #include "tests/fakes/upstream_fakes.h"
@@ -81,6 +83,30 @@ TEST_F(DarkSkyTest, FeedsTheDefaultModelFromDailyData) {
   EXPECT_NEAR((*f)[0], 0.0016 * 24 * 25.4, 1e-4);
   EXPECT_NEAR((*f)[1], (75.2 - 32) * 5 / 9, 1e-4);
   EXPECT_NEAR((*f)[3], 12.4 * 0.44704, 1e-4);
+}
+
+TEST_F(DarkSkyTest, ReadsTomorrowsProbabilityFromDailyDataOne) {
+  fakes::DarkSkyFake fake(kKey);
+  auto source = Source(fake);
+  auto obs = source.Current(CapeTown(), Ctx());
+  ASSERT_TRUE(obs.ok()) << obs.status().ToString();
+  // daily.data[0] has 0.12 (today), data[1] 0.64: tomorrow's is reported.
+  EXPECT_DOUBLE_EQ(obs->precipitation_probability_tomorrow.value_or(-1), 0.64);
+  // The request keeps the daily block.
+  const auto seen = fake.requests();
+  EXPECT_EQ(seen.back().params.find("exclude")->second.find("daily"), std::string::npos);
+
+  for (const auto& edit : std::vector<std::function<void(nlohmann::json&)>>{
+           [](nlohmann::json& j) { j["daily"]["data"].erase(1); },
+           [](nlohmann::json& j) { j["daily"]["data"][1].erase("precipProbability"); },
+           [](nlohmann::json& j) { j["daily"]["data"][1]["precipProbability"] = -999; },
+           [](nlohmann::json& j) { j["daily"]["data"][1]["precipProbability"] = nullptr; }}) {
+    fake.set_edit(edit);
+    auto o = source.Current(CapeTown(), Ctx());
+    ASSERT_TRUE(o.ok()) << o.status().ToString();
+    EXPECT_FALSE(o->precipitation_probability_tomorrow.has_value());
+    EXPECT_NE(o->Find("temp_max"), nullptr);
+  }
 }
 
 TEST_F(DarkSkyTest, MinusNineNineNineMeansMissingAndIsNamed) {

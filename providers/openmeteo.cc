@@ -1,8 +1,10 @@
 #include "providers/openmeteo.h"
 
 #include <array>
+#include <cmath>
 
 #include "base/strings.h"
+#include "providers/daily_features.h"
 #include "providers/internal/upstream.h"
 #include "providers/query.h"
 #include "providers/units.h"
@@ -36,12 +38,9 @@ constexpr std::array<Field, 11> kCurrent = {{
     {"visibility", "visibility"},
 }};
 
-constexpr std::array<Field, 4> kDaily = {{
-    {"precipitation_sum", "precipitation"},
-    {"temperature_2m_max", "temp_max"},
-    {"temperature_2m_min", "temp_min"},
-    {"wind_speed_10m_mean", "wind"},
-}};
+// Requested beside the shared daily variables (providers/daily_features.h): the forecast's own
+// chance of precipitation, read for tomorrow (index 1).
+constexpr std::string_view kProbabilityVariable = "precipitation_probability_max";
 
 template <size_t N>
 std::string JoinUpstream(const std::array<Field, N>& fields) {
@@ -76,8 +75,10 @@ Result<Observation> OpenMeteoWeather::Current(const Place& place,
                           "&longitude=" +
                           base::UrlEncode(internal::FormatCoordinate(place.longitude)) +
                           "&current=" + base::UrlEncode(JoinUpstream(kCurrent)) +
-                          "&daily=" + base::UrlEncode(JoinUpstream(kDaily)) +
-                          "&timezone=auto&forecast_days=1";
+                          "&daily=" +
+                          base::UrlEncode(DailyVariablesParam() + "," +
+                                          std::string(kProbabilityVariable)) +
+                          "&timezone=auto&forecast_days=2";
   RC_ASSIGN_OR_RETURN(http::Response res, internal::Get(up, url, ctx));
   RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::JsonBody(up, res));
   if (!body.is_object()) return internal::Malformed(up, "not an object");
@@ -113,17 +114,40 @@ Result<Observation> OpenMeteoWeather::Current(const Place& place,
   if (daily_it != body.end() && daily_it->is_object()) {
     const nlohmann::json& daily = *daily_it;
     const nlohmann::json daily_units = body.value("daily_units", nlohmann::json::object());
-    const auto dates = daily.find("time");
-    if (dates != daily.end() && dates->is_array() && !dates->empty() && (*dates)[0].is_string()) {
-      if (const auto d = internal::ParseIsoDate((*dates)[0].get<std::string>())) obs.local_date = *d;
-    }
-    for (const auto& f : kDaily) {
-      const auto values = daily.find(f.upstream);
+    // The date of daily index `i`, when the response states a valid one.
+    auto date_at = [&daily](size_t i) -> std::optional<std::chrono::year_month_day> {
+      const auto dates = daily.find("time");
+      if (dates == daily.end() || !dates->is_array() || dates->size() <= i ||
+          !(*dates)[i].is_string()) {
+        return std::nullopt;
+      }
+      return internal::ParseIsoDate((*dates)[i].get<std::string>());
+    };
+    if (const auto d = date_at(0)) obs.local_date = *d;
+    // Today's aggregates (index 0) under the shared table's feature names.
+    for (const auto& v : kDailyVariables) {
+      const auto values = daily.find(v.upstream);
       if (values == daily.end() || !values->is_array() || values->empty()) continue;
       const auto& first = (*values)[0];
-      const auto unit = UnitOf(daily_units, f.upstream);
-      if (first.is_number() && unit) {
-        obs.quantities.push_back({std::string(f.name), first.get<double>(), *unit});
+      const auto unit = UnitOf(daily_units, v.upstream);
+      if (first.is_number() && std::isfinite(first.get<double>()) && unit) {
+        obs.quantities.push_back({std::string(v.feature), first.get<double>(), *unit});
+      }
+    }
+    // Tomorrow's probability (index 1, the day after index 0), percent -> fraction.
+    const auto probabilities = daily.find(kProbabilityVariable);
+    const auto today = date_at(0), tomorrow = date_at(1);
+    const bool is_tomorrow =
+        today && tomorrow &&
+        std::chrono::sys_days(*tomorrow) == std::chrono::sys_days(*today) + std::chrono::days(1);
+    if (is_tomorrow && probabilities != daily.end() && probabilities->is_array() &&
+        probabilities->size() > 1 && (*probabilities)[1].is_number()) {
+      const auto unit = UnitOf(daily_units, kProbabilityVariable);
+      const auto fraction =
+          unit ? ConvertUnit((*probabilities)[1].get<double>(), *unit, "fraction")
+               : Result<double>(Status::InvalidArgument("no unit"));
+      if (fraction.ok() && std::isfinite(*fraction) && *fraction >= 0 && *fraction <= 1) {
+        obs.precipitation_probability_tomorrow = *fraction;
       }
     }
   }

@@ -11,11 +11,14 @@
 
 namespace raincheck::providers {
 
-// GET {base_url}/v1/forecast?latitude=&longitude=&current=...&daily=...&timezone=auto
-// &forecast_days=1. Supplies current conditions under DarkSky's names (temperature,
-// apparentTemperature, dewPoint, humidity, cloudCover, pressure, windSpeed, windGust,
-// windBearing, uvIndex, visibility) and today's aggregates (precipitation, temp_max,
-// temp_min, wind), each in the unit the response's *_units block states. No ozone.
+// GET {base_url}/v1/forecast?latitude=&longitude=&current=...&daily=<DailyVariablesParam()>,
+// precipitation_probability_max&timezone=auto&forecast_days=2. Supplies current conditions
+// under DarkSky's names (temperature, apparentTemperature, dewPoint, humidity, cloudCover,
+// pressure, windSpeed, windGust, windBearing, uvIndex, visibility) and today's aggregates
+// (daily index 0) under the feature names of kDailyVariables (precipitation, temp_max,
+// temp_min, wind), each in the unit the response's *_units block states, and tomorrow's
+// precipitation_probability_max (index 1, percent) as precipitation_probability_tomorrow in
+// [0, 1] (nullopt when absent or null). No ozone.
 class OpenMeteoWeather final : public WeatherSource {
  public:
   // `base_url`: scheme://host[:port], default https://api.open-meteo.com.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "http/curl_client.h"
 #include "providers/features.h"
 #include "tests/fakes/upstream_fakes.h"
@@ -68,6 +70,51 @@ TEST_F(OpenMeteoTest, ParsesCurrentAndDailyWithUnits) {
   EXPECT_EQ(seen[0].params.find("longitude")->second, "18.42322");
   EXPECT_EQ(seen[0].params.find("timezone")->second, "auto");
   EXPECT_NE(seen[0].params.find("daily")->second.find("wind_speed_10m_mean"), std::string::npos);
+}
+
+TEST_F(OpenMeteoTest, ReadsTomorrowsProbabilityFromIndexOneAndTodayFromIndexZero) {
+  OpenMeteoWeather weather(forecast_.base_url(), client_, logger_);
+  auto obs = weather.Current(CapeTown(), Ctx());
+  ASSERT_TRUE(obs.ok()) << obs.status().ToString();
+  // The fake: today 35 %, tomorrow 80 %; today's precipitation 0.4 mm, tomorrow's 3.2 mm.
+  ASSERT_TRUE(obs->precipitation_probability_tomorrow.has_value());
+  EXPECT_DOUBLE_EQ(*obs->precipitation_probability_tomorrow, 0.8);
+  EXPECT_DOUBLE_EQ(obs->Find("precipitation")->value, 0.4);
+  EXPECT_DOUBLE_EQ(obs->Find("wind")->value, 18.7);
+  EXPECT_EQ(obs->Find("precipitation_probability_max"), nullptr) << "not a feature";
+  const auto seen = forecast_.requests();
+  EXPECT_EQ(seen.back().params.find("forecast_days")->second, "2");
+
+  struct Case {
+    const char* name;
+    std::function<void(nlohmann::json&)> edit;
+  };
+  const std::vector<Case> absent = {
+      {"null", [](nlohmann::json& j) { j["daily"]["precipitation_probability_max"][1] = nullptr; }},
+      {"absent", [](nlohmann::json& j) { j["daily"].erase("precipitation_probability_max"); }},
+      {"one day only",
+       [](nlohmann::json& j) {
+         for (auto& [k, v] : j["daily"].items()) v.erase(1);
+       }},
+      {"no unit", [](nlohmann::json& j) { j["daily_units"].erase("precipitation_probability_max"); }},
+      {"over 100 %", [](nlohmann::json& j) { j["daily"]["precipitation_probability_max"][1] = 120; }},
+      {"index 1 is not tomorrow", [](nlohmann::json& j) { j["daily"]["time"][1] = "2026-11-30"; }},
+  };
+  for (const auto& c : absent) {
+    SCOPED_TRACE(c.name);
+    forecast_.set_edit(c.edit);
+    auto o = weather.Current(CapeTown(), Ctx());
+    ASSERT_TRUE(o.ok()) << o.status().ToString();
+    EXPECT_FALSE(o->precipitation_probability_tomorrow.has_value());
+    EXPECT_DOUBLE_EQ(o->Find("precipitation")->value, 0.4) << "today's values are still read";
+  }
+  forecast_.set_edit([](nlohmann::json& j) {
+    j["daily_units"]["precipitation_probability_max"] = "fraction";
+    j["daily"]["precipitation_probability_max"][1] = 0.25;
+  });
+  auto fraction = weather.Current(CapeTown(), Ctx());
+  ASSERT_TRUE(fraction.ok());
+  EXPECT_DOUBLE_EQ(fraction->precipitation_probability_tomorrow.value_or(-1), 0.25);
 }
 
 TEST_F(OpenMeteoTest, FeedsTheDefaultModelAndNamesOzoneForTheOriginal) {

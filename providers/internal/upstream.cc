@@ -7,16 +7,17 @@
 namespace raincheck::providers::internal {
 
 Result<http::Response> Get(const Upstream& up, const std::string& url,
-                           const lambda::InvocationContext& ctx, http::Headers headers) {
+                           const lambda::InvocationContext& ctx, http::Headers headers,
+                           const GetOptions& options) {
   http::Request req;
   req.method = "GET";
   req.url = url;
   req.headers = std::move(headers);
   req.headers.emplace_back("Accept", "application/json");
   req.deadline = ctx.deadline;
-  req.attempt_timeout = std::chrono::milliseconds(4000);
-  req.connect_timeout = std::chrono::milliseconds(1500);
-  req.max_retries = 2;
+  req.attempt_timeout = options.attempt_timeout;
+  req.connect_timeout = options.connect_timeout;
+  req.max_retries = options.max_retries;
   req.max_response_bytes = kMaxUpstreamBytes;
   auto res = up.client.Send(req);
   if (res.ok()) return res;

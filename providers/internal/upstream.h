@@ -26,11 +26,19 @@ struct Upstream {
   const base::Logger& logger;
 };
 
+// How one Get() runs; the defaults suit the function's per-invocation calls.
+struct GetOptions {
+  std::chrono::milliseconds attempt_timeout{4000};
+  std::chrono::milliseconds connect_timeout{1500};
+  int max_retries = 2;  // the http::Client's own retries (0: the caller retries itself)
+};
+
 // GET `url` before ctx.deadline. Transport failures become DeadlineExceeded / Unavailable;
 // an oversized body is Unavailable. Any HTTP status is returned as is. `url` is never logged
 // nor put in a message (it may carry a key or the user's query).
 Result<http::Response> Get(const Upstream& up, const std::string& url,
-                           const lambda::InvocationContext& ctx, http::Headers headers = {});
+                           const lambda::InvocationContext& ctx, http::Headers headers = {},
+                           const GetOptions& options = {});
 
 // The JSON body of a 200 answer. Any other status: 401/403 PermissionDenied, 429
 // ResourceExhausted, anything else Unavailable, with the status logged (never the body). A body
