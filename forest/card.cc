@@ -87,7 +87,45 @@ std::string PlotSvg(std::string_view title, std::string_view xlabel, std::string
   return s.str();
 }
 
+std::string Decimal(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string HomeMarkdown(const json& card) {
+  std::string s = "## Home\n\n";
+  auto info = ReadModelInfo(card);
+  if (!info.ok()) return s + "- invalid: " + Cell(info.status().message()) + "\n\n";
+  if (!info->home) {
+    s += "- the card does not say where the training data came from\n";
+  } else {
+    const ModelHome& h = *info->home;
+    s += "- place: " + Cell(HomePlace(h)) + "\n";
+    s += "- applies within: " + Decimal(h.applies_within_km, 0) + " km\n";
+    s += "- source: " + Cell(h.source.empty() ? "-" : h.source) + "\n";
+    s += "- dates: " + Cell(HomeDates(h)) + "\n";
+  }
+  s += "- held-out skill: " + (info->skill ? SkillLine(*info->skill) : std::string("-")) + "\n\n";
+  return s;
+}
+
 }  // namespace
+
+std::string HomePlace(const ModelHome& home) {
+  return home.name + " (" + Decimal(home.latitude, 4) + ", " + Decimal(home.longitude, 4) + ")";
+}
+
+std::string HomeDates(const ModelHome& home) {
+  return (home.from.empty() ? "-" : home.from) + " to " + (home.to.empty() ? "-" : home.to);
+}
+
+std::string SkillLine(const ModelSkill& skill) {
+  return "ROC AUC " + Decimal(skill.roc_auc, 3) + ", Brier " + Decimal(skill.brier, 3) +
+         " (climatology " + Decimal(skill.climatology_brier, 3) + ", Brier skill score " +
+         Decimal(skill.brier_skill_score, 3) + ") on " + std::to_string(skill.rows) +
+         " held-out rows";
+}
 
 std::string EvaluationMarkdown(const json& metrics, const json& baselines,
                                const json& reliability, const json& class_labels) {
@@ -137,6 +175,7 @@ std::string CardMarkdown(const json& card, std::string_view plot_stem) {
   const json& desc = Get(card, "description");
   if (desc.is_string()) s << desc.get<std::string>() << "\n\n";
   s << "Created by " << Fmt(Get(card, "created_by")) << ".\n\n";
+  s << HomeMarkdown(card);
 
   s << "## Data\n\n";
   const json& data = Get(card, "data");

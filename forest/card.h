@@ -9,10 +9,19 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "forest/model_info.h"
 
 namespace raincheck::forest {
 
-// The card as Markdown. When `plot_stem` is not empty the ROC and calibration plots are
+// "Cape Town, South Africa (-33.9258, 18.4232)": a home's name and coordinates on one line.
+std::string HomePlace(const ModelHome& home);
+// "2015-01-01 to 2019-12-31" ("-" for an unknown end).
+std::string HomeDates(const ModelHome& home);
+// "ROC AUC 0.801, Brier 0.171 (climatology 0.190, Brier skill score 0.100) on 292 held-out rows".
+std::string SkillLine(const ModelSkill& skill);
+
+// The card as Markdown, with a "Home" section (where the data came from, how far the model
+// claims to apply, its held-out skill beside climatology). When `plot_stem` is not empty the ROC and calibration plots are
 // linked as "<plot_stem>.roc.svg" and "<plot_stem>.calibration.svg".
 std::string CardMarkdown(const nlohmann::json& card, std::string_view plot_stem);
 // SVG line plots of card["evaluation"]["roc"] and card["evaluation"]["reliability"]

@@ -1,9 +1,14 @@
 #include "forest/pipeline.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <tuple>
+#include <utility>
+
+#include "base/strings.h"
 
 #include "forest/checksum.h"
 #include "forest/metrics.h"
@@ -83,22 +88,173 @@ std::string TreeHash(const std::vector<TreeArrays>& trees) {
   return Hex64(Xxh64(bytes)).substr(0, 12);
 }
 
+// The first and last non-empty cells of the "date" column (empty strings without one).
+std::pair<std::string, std::string> DateRange(const CsvTable& table) {
+  std::pair<std::string, std::string> range;
+  const auto col = table.ColumnIndex("date");
+  if (!col) return range;
+  for (const auto& row : table.rows) {
+    const std::string_view cell = base::Trim(row[*col]);
+    if (cell.empty()) continue;
+    if (range.first.empty()) range.first = std::string(cell);
+    range.second = std::string(cell);
+  }
+  return range;
+}
+
+// Card "home": the options' home with its unknowns filled from the data.
+nlohmann::json HomeCard(const TrainOptions& o, const CsvTable& table) {
+  if (!o.home) return nullptr;
+  ModelHome home = *o.home;
+  if (home.source.empty()) {
+    home.source = "csv:" + std::filesystem::path(o.data_path).filename().string();
+  }
+  if (home.from.empty() && home.to.empty()) std::tie(home.from, home.to) = DateRange(table);
+  return HomeToJson(home);
+}
+
+// Permutation importances on the evaluation rows, with the selection metric.
+nlohmann::json PermutationImportances(const TrainOptions& o, const TrainedForest& forest,
+                                      const Dataset& data, const std::vector<uint32_t>& rows,
+                                      const std::vector<uint8_t>& y, double base_score) {
+  const size_t nf = data.schema.size();
+  nlohmann::json importances = nlohmann::json::array();
+  Dataset shuffled = data;
+  for (size_t f = 0; f < nf; ++f) {
+    std::vector<double> drops;
+    for (int r = 0; r < kPermutationRepeats; ++r) {
+      Rng rng = Rng::ForStream(o.seed ^ 0x5EEDull, f * kPermutationRepeats + static_cast<size_t>(r));
+      std::vector<float> column(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) column[i] = data.row(rows[i])[f];
+      for (size_t i = column.size(); i > 1; --i) std::swap(column[i - 1], column[rng.Below(i)]);
+      for (size_t i = 0; i < rows.size(); ++i) shuffled.x[rows[i] * nf + f] = column[i];
+      const double s = Score(o.metric, y, ForestProba(forest, shuffled, rows));
+      drops.push_back(HigherIsBetter(o.metric) ? base_score - s : s - base_score);
+      for (size_t i = 0; i < rows.size(); ++i) shuffled.x[rows[i] * nf + f] = data.row(rows[i])[f];
+    }
+    double mean = 0.0, var = 0.0;
+    for (double d : drops) mean += d;
+    mean /= static_cast<double>(drops.size());
+    for (double d : drops) var += (d - mean) * (d - mean);
+    importances.push_back({{"feature", data.schema[f].name},
+                           {"impurity", forest.impurity_importance[f]},
+                           {"permutation_mean", Num(mean)},
+                           {"permutation_std", Num(std::sqrt(var / static_cast<double>(drops.size())))}});
+  }
+  return importances;
+}
+
+// The training base rate overall and per calendar month (index 1..12; the base rate where a
+// month has no row). `have_months` is false when some training row has no date.
+struct TrainingRates {
+  double base_rate = 0;
+  std::vector<double> monthly;
+  bool have_months = true;
+};
+
+TrainingRates Rates(const Dataset& data, const std::vector<uint32_t>& train) {
+  size_t train_pos = 0;
+  std::vector<double> month_pos(13, 0.0), month_n(13, 0.0);
+  TrainingRates r;
+  for (uint32_t i : train) {
+    train_pos += data.y[i];
+    const auto m = static_cast<size_t>(data.month[i]);
+    r.have_months = r.have_months && m >= 1;
+    month_pos[m] += data.y[i];
+    month_n[m] += 1.0;
+  }
+  r.base_rate = static_cast<double>(train_pos) / static_cast<double>(train.size());
+  r.monthly.assign(13, r.base_rate);
+  for (size_t m = 1; m <= 12; ++m) {
+    if (month_n[m] > 0.0) r.monthly[m] = month_pos[m] / month_n[m];
+  }
+  return r;
+}
+
+// Chooses the parameters: by cross-validated grid search (its table goes to *selection), or
+// the grid's only point when cv < 2.
+Result<ForestParams> SelectParams(const TrainOptions& o, const Dataset& data, const Split& split,
+                                  const ProgressFn& progress, nlohmann::json* selection) {
+  RC_ASSIGN_OR_RETURN(Grid grid, ParseGrid(o.grid));
+  ForestParams params;
+  params.seed = o.seed;
+  *selection = nullptr;
+  if (o.cv < 2) {
+    const auto points = ExpandGrid(grid);
+    for (const auto& [k, v] : points.front()) RC_RETURN_IF_ERROR(params.Set(k, v));
+    return params;
+  }
+  RC_ASSIGN_OR_RETURN(GridSearchResult gs, GridSearch(data, split.train, params, grid, o.cv,
+                                                      o.cv_kind, o.metric, o.jobs, progress));
+  nlohmann::json rows = nlohmann::json::array();
+  for (const GridPoint& gp : gs.points) {
+    nlohmann::json p = nlohmann::json::object();
+    for (const auto& [k, v] : gp.params) p[k] = v;
+    rows.push_back({{"params", p}, {"mean", Num(gp.mean)}, {"std", Num(gp.std)},
+                    {"fold_scores", gp.fold_scores}});
+  }
+  *selection = {{"metric", MetricName(o.metric)}, {"cv_folds", o.cv},
+                {"cv_kind", CvKindName(o.cv_kind)}, {"grid", rows}, {"best_index", gs.best}};
+  for (const auto& [k, v] : gs.points[gs.best].params) RC_RETURN_IF_ERROR(params.Set(k, v));
+  return params;
+}
+
+// Held-out evaluation (card "evaluation", null without a test set) and the importances on the
+// evaluation rows (the training rows' out-of-bag stand-in without a test set).
+void EvaluateInto(const TrainOptions& o, const TrainedForest& forest, const Dataset& data,
+                  const Split& split, const TrainingRates& rates, nlohmann::json* card) {
+  const std::vector<uint32_t>& eval_rows = split.test.empty() ? split.train : split.test;
+  std::vector<uint8_t> ey(eval_rows.size());
+  std::vector<int> emonth(eval_rows.size());
+  for (size_t i = 0; i < eval_rows.size(); ++i) {
+    ey[i] = data.y[eval_rows[i]];
+    emonth[i] = data.month[eval_rows[i]];
+  }
+  const std::vector<double> ep = ForestProba(forest, data, eval_rows);
+  (*card)["evaluation"] = nullptr;
+  if (!split.test.empty()) {
+    (*card)["evaluation"] = {
+        {"split", CvKindName(o.cv_kind)},
+        {"test_fraction", o.test_fraction},
+        {"test_rows", split.test.size()},
+        {"test", MetricsToJson(ComputeMetrics(ey, ep))},
+        {"baselines", Baselines(ey, emonth, rates.base_rate, rates.have_months ? &rates.monthly : nullptr)},
+        {"reliability", ReliabilityToJson(Reliability(ey, ep, kReliabilityBins))},
+        {"roc", RocJson(ey, ep)}};
+  }
+  (*card)["importances"] = {
+      {"permutation_metric", MetricName(o.metric)},
+      {"permutation_rows", split.test.empty() ? "training" : "held-out"},
+      {"permutation_repeats", kPermutationRepeats},
+      {"features", PermutationImportances(o, forest, data, eval_rows, ey, Score(o.metric, ey, ep))}};
+}
+
 }  // namespace
 
-Result<Model> Train(const TrainOptions& o, const ProgressFn& progress) {
+Status CheckTrainOptions(const TrainOptions& o) {
   if (o.features.empty()) return Status::InvalidArgument("--features names no feature");
   if (!(o.test_fraction >= 0.0 && o.test_fraction < 1.0)) {
     return Status::InvalidArgument("--test-fraction must be in [0, 1)");
   }
+  for (const auto& [name, unit] : o.units) {
+    if (std::find(o.features.begin(), o.features.end(), name) == o.features.end()) {
+      return Status::InvalidArgument("--units names '" + name + "', which is not a feature");
+    }
+  }
+  auto grid = ParseGrid(o.grid);
+  if (!grid.ok()) return grid.status().WithContext("--grid");
+  if (o.cv < 2 && ExpandGrid(*grid).size() > 1) {
+    return Status::InvalidArgument("a grid with several points needs --cv >= 2");
+  }
+  return Status::Ok();
+}
+
+Result<Model> Train(const TrainOptions& o, const ProgressFn& progress) {
+  RC_RETURN_IF_ERROR(CheckTrainOptions(o));
   std::vector<Feature> features;
   for (const std::string& f : o.features) {
     auto u = o.units.find(f);
     features.push_back({f, u == o.units.end() ? "unspecified" : u->second});
-  }
-  for (const auto& [name, unit] : o.units) {
-    bool known = false;
-    for (const std::string& f : o.features) known = known || f == name;
-    if (!known) return Status::InvalidArgument("--units names '" + name + "', which is not a feature");
   }
   RC_ASSIGN_OR_RETURN(std::string text, ReadFileToString(o.data_path));
   auto parsed = ParseCsv(text);
@@ -109,53 +265,13 @@ Result<Model> Train(const TrainOptions& o, const ProgressFn& progress) {
   const Dataset& data = *built;
   if (data.n_rows < 10) return Status::InvalidArgument("need at least 10 labelled rows");
 
-  RC_ASSIGN_OR_RETURN(Grid grid, ParseGrid(o.grid));
-  const size_t points = ExpandGrid(grid).size();
-  if (o.cv < 2 && points > 1) {
-    return Status::InvalidArgument("a grid with several points needs --cv >= 2");
-  }
   const uint32_t seed32 = static_cast<uint32_t>(o.seed & 0xFFFFFFFFu);
   const Split split = TrainTestSplit(data.n_rows, o.test_fraction, o.cv_kind, seed32);
   if (split.train.size() < 10) return Status::InvalidArgument("too few training rows");
-  ForestParams params;
-  params.seed = o.seed;
-
-  nlohmann::json selection = nullptr;
-  if (o.cv >= 2) {
-    RC_ASSIGN_OR_RETURN(GridSearchResult gs, GridSearch(data, split.train, params, grid, o.cv,
-                                                        o.cv_kind, o.metric, o.jobs, progress));
-    nlohmann::json rows = nlohmann::json::array();
-    for (const GridPoint& gp : gs.points) {
-      nlohmann::json p = nlohmann::json::object();
-      for (const auto& [k, v] : gp.params) p[k] = v;
-      rows.push_back({{"params", p}, {"mean", Num(gp.mean)}, {"std", Num(gp.std)},
-                      {"fold_scores", gp.fold_scores}});
-    }
-    selection = {{"metric", MetricName(o.metric)}, {"cv_folds", o.cv},
-                 {"cv_kind", CvKindName(o.cv_kind)}, {"grid", rows}, {"best_index", gs.best}};
-    for (const auto& [k, v] : gs.points[gs.best].params) RC_RETURN_IF_ERROR(params.Set(k, v));
-  } else {
-    const auto only = ExpandGrid(grid);
-    for (const auto& [k, v] : only.front()) RC_RETURN_IF_ERROR(params.Set(k, v));
-  }
-
+  nlohmann::json selection;
+  RC_ASSIGN_OR_RETURN(ForestParams params, SelectParams(o, data, split, progress, &selection));
   RC_ASSIGN_OR_RETURN(TrainedForest forest, TrainForest(data, split.train, params, o.jobs));
-
-  size_t train_pos = 0;
-  std::vector<double> month_pos(13, 0.0), month_n(13, 0.0);
-  bool have_months = true;
-  for (uint32_t r : split.train) {
-    train_pos += data.y[r];
-    const auto m = static_cast<size_t>(data.month[r]);
-    have_months = have_months && m >= 1;
-    month_pos[m] += data.y[r];
-    month_n[m] += 1.0;
-  }
-  const double base_rate = static_cast<double>(train_pos) / static_cast<double>(split.train.size());
-  std::vector<double> monthly(13, base_rate);
-  for (size_t m = 1; m <= 12; ++m) {
-    if (month_n[m] > 0.0) monthly[m] = month_pos[m] / month_n[m];
-  }
+  const TrainingRates rates = Rates(data, split.train);
 
   nlohmann::json card = nlohmann::json::object();
   card["format"] = "raincheck-model-card/1";
@@ -166,74 +282,21 @@ Result<Model> Train(const TrainOptions& o, const ProgressFn& progress) {
                   {"xxh64", Hex64(Xxh64(text))},
                   {"csv_rows", table.rows.size()},
                   {"labelled_rows", data.n_rows}};
+  if (o.home) card["home"] = HomeCard(o, table);
   nlohmann::json feats = nlohmann::json::array();
   for (const Feature& f : features) feats.push_back({{"name", f.name}, {"unit", f.unit}});
   card["features"] = feats;
   card["label"] = {{"column", o.label.column},
                    {"value", o.label.value ? nlohmann::json(*o.label.value) : nlohmann::json(nullptr)},
                    {"ahead", o.label.ahead},
-                   {"definition", o.label.Describe()},
+                   {"definition", o.label_definition.empty() ? o.label.Describe() : o.label_definition},
                    {"classes", o.label.ClassLabels()}};
   card["params"] = params.ToJson();
   card["selection"] = selection;
-  card["training"] = {{"rows", split.train.size()}, {"positive_rate", base_rate},
-                      {"monthly_positive_rate", have_months ? nlohmann::json(monthly) : nlohmann::json(nullptr)},
+  card["training"] = {{"rows", split.train.size()}, {"positive_rate", rates.base_rate},
+                      {"monthly_positive_rate", rates.have_months ? nlohmann::json(rates.monthly) : nlohmann::json(nullptr)},
                       {"oob_accuracy", Num(forest.oob_accuracy)}};
-
-  // Held-out evaluation (or, without a test set, the out-of-bag predictions).
-  const std::vector<uint32_t>& eval_rows = split.test.empty() ? split.train : split.test;
-  std::vector<uint8_t> ey(eval_rows.size());
-  std::vector<int> emonth(eval_rows.size());
-  for (size_t i = 0; i < eval_rows.size(); ++i) {
-    ey[i] = data.y[eval_rows[i]];
-    emonth[i] = data.month[eval_rows[i]];
-  }
-  const std::vector<double> ep = ForestProba(forest, data, eval_rows);
-  if (!split.test.empty()) {
-    card["evaluation"] = {
-        {"split", CvKindName(o.cv_kind)},
-        {"test_fraction", o.test_fraction},
-        {"test_rows", split.test.size()},
-        {"test", MetricsToJson(ComputeMetrics(ey, ep))},
-        {"baselines", Baselines(ey, emonth, base_rate, have_months ? &monthly : nullptr)},
-        {"reliability", ReliabilityToJson(Reliability(ey, ep, kReliabilityBins))},
-        {"roc", RocJson(ey, ep)}};
-  } else {
-    card["evaluation"] = nullptr;
-  }
-
-  // Permutation importances on the evaluation rows, with the selection metric.
-  const double base_score = Score(o.metric, ey, ep);
-  const size_t nf = features.size();
-  nlohmann::json importances = nlohmann::json::array();
-  Dataset shuffled = data;
-  for (size_t f = 0; f < nf; ++f) {
-    std::vector<double> drops;
-    for (int r = 0; r < kPermutationRepeats; ++r) {
-      Rng rng = Rng::ForStream(o.seed ^ 0x5EEDull, f * kPermutationRepeats + static_cast<size_t>(r));
-      std::vector<float> column(eval_rows.size());
-      for (size_t i = 0; i < eval_rows.size(); ++i) column[i] = data.row(eval_rows[i])[f];
-      for (size_t i = column.size(); i > 1; --i) std::swap(column[i - 1], column[rng.Below(i)]);
-      for (size_t i = 0; i < eval_rows.size(); ++i) shuffled.x[eval_rows[i] * nf + f] = column[i];
-      const double s = Score(o.metric, ey, ForestProba(forest, shuffled, eval_rows));
-      drops.push_back(HigherIsBetter(o.metric) ? base_score - s : s - base_score);
-      for (size_t i = 0; i < eval_rows.size(); ++i) {
-        shuffled.x[eval_rows[i] * nf + f] = data.row(eval_rows[i])[f];
-      }
-    }
-    double mean = 0.0, var = 0.0;
-    for (double d : drops) mean += d;
-    mean /= static_cast<double>(drops.size());
-    for (double d : drops) var += (d - mean) * (d - mean);
-    importances.push_back({{"feature", features[f].name},
-                           {"impurity", forest.impurity_importance[f]},
-                           {"permutation_mean", Num(mean)},
-                           {"permutation_std", Num(std::sqrt(var / static_cast<double>(drops.size())))}});
-  }
-  card["importances"] = {{"permutation_metric", MetricName(o.metric)},
-                         {"permutation_rows", split.test.empty() ? "training" : "held-out"},
-                         {"permutation_repeats", kPermutationRepeats},
-                         {"features", importances}};
+  EvaluateInto(o, forest, data, split, rates, &card);
   if (o.card_extra.is_object()) {
     for (auto it = o.card_extra.begin(); it != o.card_extra.end(); ++it) card[it.key()] = it.value();
   }

@@ -4,6 +4,7 @@
 #define RAINCHECK_FOREST_PIPELINE_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "forest/csv.h"
 #include "forest/dataset.h"
 #include "forest/model.h"
+#include "forest/model_info.h"
 #include "forest/selection.h"
 
 namespace raincheck::forest {
@@ -32,11 +34,24 @@ struct TrainOptions {
   std::string name;           // card "name"; "" -> "model"
   std::string model_version;  // card "version"; "" -> a hash of the trees
   nlohmann::json card_extra = nlohmann::json::object();  // merged into the card (provenance...)
+  // Where the training data came from: card "home" (forest/model_info.h). An empty `source`
+  // becomes "csv:<data file name>"; empty `from` / `to` become the first and last cells of the
+  // data's "date" column when it has one. nullopt: the card claims no home.
+  std::optional<ModelHome> home;
+  // Card label.definition in words ("precipitation tomorrow >= 0.1 mm"); "" -> label.Describe().
+  std::string label_definition;
 };
+
+// Checks what can be checked without reading the data: at least one feature, a test fraction
+// in [0, 1), units naming features only, a grid that parses, several grid points only with
+// cv >= 2. InvalidArgument naming the option: a fault of the command line. Train calls it first.
+Status CheckTrainOptions(const TrainOptions& options);
 
 // Reads the data, selects parameters by cross-validation, fits the chosen forest on the
 // training rows, evaluates it on the held-out rows and writes everything into the model card.
 // The result depends only on the options' data and values (not on `jobs`, time or paths).
+// Errors: CheckTrainOptions' InvalidArgument; NotFound / IOError for an unreadable file;
+// InvalidArgument for unusable data (a missing column, a bad cell, too few rows).
 Result<Model> Train(const TrainOptions& options, const ProgressFn& progress);
 
 // Metrics of `model` on labelled data: {"metrics", "baselines", "reliability", "n"}.

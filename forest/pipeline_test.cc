@@ -146,5 +146,69 @@ TEST(PipelineTest, BadOptionsAreRefused) {
   EXPECT_EQ(Train(o, nullptr).status().code(), StatusCode::kNotFound);
 }
 
+// What the command line can be blamed for is found before the data is read; a data problem
+// passes the check and fails in Train.
+TEST(PipelineTest, CheckTrainOptionsSeparatesTheCommandLineFromTheData) {
+  TrainOptions o = Options("/nonexistent.csv");
+  EXPECT_TRUE(CheckTrainOptions(o).ok());
+  o.cv = 1;
+  EXPECT_EQ(CheckTrainOptions(o).code(), StatusCode::kInvalidArgument);
+  o = Options("/nonexistent.csv");
+  o.grid = "n_estimators=ten";
+  EXPECT_NE(CheckTrainOptions(o).message().find("--grid"), std::string::npos);
+  o = Options("/nonexistent.csv");
+  o.test_fraction = 1.0;
+  EXPECT_NE(CheckTrainOptions(o).message().find("--test-fraction"), std::string::npos);
+  o = Options("/nonexistent.csv");
+  o.features.clear();
+  o.units.clear();
+  EXPECT_FALSE(CheckTrainOptions(o).ok());
+  o = Options(WriteCsv("pipeline_f.csv"));
+  o.features = {"humidity", "missing_column"};
+  o.units.erase("temp");
+  EXPECT_TRUE(CheckTrainOptions(o).ok());
+  EXPECT_FALSE(Train(o, nullptr).ok());
+}
+
+TEST(PipelineTest, HomeIsWrittenWithItsSourceAndDatesFromTheData) {
+  TrainOptions o = Options(WriteCsv("pipeline_home.csv"));
+  o.home = *ParseHomeFlag("Testville, Somewhere,-33.5,18.25");
+  o.home->applies_within_km = 120;
+  o.label_definition = "kind is rain tomorrow";
+  auto m = Train(o, nullptr);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const nlohmann::json& home = m->card()["home"];
+  EXPECT_EQ(home["name"], "Testville, Somewhere");
+  EXPECT_EQ(home["source"], "csv:pipeline_home.csv");
+  EXPECT_EQ(home["from"], "2019-01-01");  // WriteCsv's first and last dates
+  EXPECT_EQ(home["to"], "2019-09-16");
+  EXPECT_EQ(m->card()["label"]["definition"], "kind is rain tomorrow");
+  ASSERT_TRUE(m->info().home.has_value());
+  EXPECT_DOUBLE_EQ(m->info().home->latitude, -33.5);
+  EXPECT_DOUBLE_EQ(m->info().home->applies_within_km, 120.0);
+  ASSERT_TRUE(m->info().skill.has_value());
+
+  const std::string md = CardMarkdown(m->card(), "");
+  EXPECT_NE(md.find("## Home"), std::string::npos) << md;
+  EXPECT_NE(md.find("Testville, Somewhere (-33.5000, 18.2500)"), std::string::npos) << md;
+  EXPECT_NE(md.find("applies within: 120 km"), std::string::npos) << md;
+  EXPECT_NE(md.find("2019-01-01 to 2019-09-16"), std::string::npos) << md;
+  EXPECT_NE(md.find("Brier skill score"), std::string::npos) << md;
+
+  // A home given with its own source and dates keeps them; no home, no key.
+  o.home->source = "openmeteo-archive";
+  o.home->from = "2015-01-01";
+  o.home->to = "2019-12-31";
+  auto given = Train(o, nullptr);
+  ASSERT_TRUE(given.ok()) << given.status().ToString();
+  EXPECT_EQ(given->card()["home"]["source"], "openmeteo-archive");
+  EXPECT_EQ(given->card()["home"]["to"], "2019-12-31");
+  o.home.reset();
+  auto none = Train(o, nullptr);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->card().contains("home"));
+  EXPECT_NE(CardMarkdown(none->card(), "").find("does not say where"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace raincheck::forest
