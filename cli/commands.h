@@ -19,6 +19,7 @@ void RegisterTrain(CLI::App& root, int* exit_code);
 void RegisterEvaluate(CLI::App& root, int* exit_code);
 void RegisterPredict(CLI::App& root, int* exit_code);
 void RegisterInspect(CLI::App& root, int* exit_code);
+void RegisterModels(CLI::App& root, int* exit_code);
 void RegisterPackage(CLI::App& root, int* exit_code);
 void RegisterDeploy(CLI::App& root, int* exit_code);
 void RegisterStartApi(CLI::App& root, int* exit_code);

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   RegisterEvaluate(app, &exit_code);
   RegisterPredict(app, &exit_code);
   RegisterInspect(app, &exit_code);
+  RegisterModels(app, &exit_code);
   RegisterPackage(app, &exit_code);
   RegisterDeploy(app, &exit_code);
   RegisterStartApi(app, &exit_code);
