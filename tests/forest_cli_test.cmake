@@ -5,6 +5,18 @@
 
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
+# A shipped model and its training rows: models/seattle.rcf with models-data/seattle_daily.csv,
+# or, in build trees from before the models directory, models/default.rcf beside its CSV.
+if(EXISTS ${MODELS}/seattle.rcf)
+  set(model ${MODELS}/seattle.rcf)
+  set(model_name seattle-daily)
+  get_filename_component(build_dir ${MODELS} DIRECTORY)
+  set(model_rows ${build_dir}/models-data/seattle_daily.csv)
+else()
+  set(model ${model})
+  set(model_name default-seattle-daily)
+  set(model_rows ${model_rows})
+endif()
 set(capetown ${SHARED}/data/capetown_darksky_daily.csv)
 set(features apparentTemperature,cloudCover,dewPoint,humidity,ozone,pressure,temperature,uvIndex,visibility,windBearing,windGust,windSpeed)
 
@@ -55,18 +67,18 @@ foreach(f jobs1.card.md jobs1.roc.svg jobs1.calibration.svg)
 endforeach()
 
 # inspect
-run(0 inspect ${MODELS}/default.rcf)
-expect_contains("${out}" "# Model card: default-seattle-daily 1.0")
+run(0 inspect ${MODELS}/seattle.rcf)
+expect_contains("${out}" "# Model card: seattle-daily 1.0")
 expect_contains("${out}" "| temp_max | degC |")
 expect_contains("${out}" "monthly climatology")
-run(0 inspect --json ${MODELS}/default.rcf)
+run(0 inspect --json ${MODELS}/seattle.rcf)
 string(JSON name GET "${out}" name)
-if(NOT name STREQUAL "default-seattle-daily")
+if(NOT name STREQUAL "seattle-daily")
   message(FATAL_ERROR "inspect --json: name is '${name}'")
 endif()
 
 # predict: one line per row, in order, after the header.
-run(0 predict --model ${MODELS}/default.rcf --data ${MODELS}/seattle_daily.csv)
+run(0 predict --model ${MODELS}/seattle.rcf --data ${MODELS}/../models-data/seattle_daily.csv)
 string(REGEX MATCHALL "\n" newlines "${out}")
 list(LENGTH newlines lines)
 if(NOT lines EQUAL 1462)
@@ -81,10 +93,10 @@ if(NOT out MATCHES "^prediction,probability\n([01],[01]\\.[0-9]+\n)+$")
 endif()
 
 # evaluate: the model's own label by default.
-run(0 evaluate --model ${MODELS}/default.rcf --data ${MODELS}/seattle_daily.csv)
+run(0 evaluate --model ${MODELS}/seattle.rcf --data ${MODELS}/../models-data/seattle_daily.csv)
 expect_contains("${out}" "1460 rows")
 expect_contains("${out}" "| this forest |")
-run(0 evaluate --json --model ${MODELS}/default.rcf --data ${MODELS}/seattle_daily.csv)
+run(0 evaluate --json --model ${MODELS}/seattle.rcf --data ${MODELS}/../models-data/seattle_daily.csv)
 string(JSON n GET "${out}" n)
 if(NOT n EQUAL 1460)
   message(FATAL_ERROR "evaluate --json: n is ${n}")
@@ -92,30 +104,45 @@ endif()
 
 # A CSV without a model feature: the error names it.
 file(WRITE ${WORK}/lacking.csv "precipitation,temp_max,temp_min,season_cos,season_sin\n1,2,3,1,0\n")
-run(1 predict --model ${MODELS}/default.rcf --data ${WORK}/lacking.csv)
+run(1 predict --model ${MODELS}/seattle.rcf --data ${WORK}/lacking.csv)
 expect_contains("${err}" "'wind'")
 # A bad row: the error names its line.
 file(WRITE ${WORK}/bad.csv "precipitation,temp_max,temp_min,wind,season_cos,season_sin\n1,2,3,4,1,0\n1,2,x,4,1,0\n")
-run(1 predict --model ${MODELS}/default.rcf --data ${WORK}/bad.csv)
+run(1 predict --model ${MODELS}/seattle.rcf --data ${WORK}/bad.csv)
 expect_contains("${err}" "line 3")
 
 # Damaged model files are refused with a clear message, never a crash.
 file(WRITE ${WORK}/foreign.rcf "PK\x03\x04 not a model")
 run(1 inspect ${WORK}/foreign.rcf)
 expect_contains("${err}" "not a raincheck model")
-file(SIZE ${MODELS}/default.rcf size)
+file(SIZE ${MODELS}/seattle.rcf size)
 math(EXPR half "${size} / 2")
-execute_process(COMMAND ${CMAKE_COMMAND} -E copy ${MODELS}/default.rcf ${WORK}/truncated.rcf)
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy ${MODELS}/seattle.rcf ${WORK}/truncated.rcf)
 execute_process(COMMAND truncate -s ${half} ${WORK}/truncated.rcf RESULT_VARIABLE tcode)
 if(NOT tcode EQUAL 0)
   message(FATAL_ERROR "cannot truncate a copy of the model")
 endif()
-run(1 predict --model ${WORK}/truncated.rcf --data ${MODELS}/seattle_daily.csv)
+run(1 predict --model ${WORK}/truncated.rcf --data ${MODELS}/../models-data/seattle_daily.csv)
 expect_contains("${err}" "truncated")
 run(1 inspect ${WORK}/does-not-exist.rcf)
 expect_contains("${err}" "does not exist")
 
+# --home: the card's home, shown by inspect and listed by models ls.
+file(MAKE_DIRECTORY ${WORK}/homes)
+run(0 train --data ${capetown} --features humidity,pressure --label precipType=rain --label-ahead 1
+    --grid "n_estimators=5 max_depth=3" --cv 0 --home "Cape Town,-33.92,18.42"
+    --applies-within-km 100 --out ${WORK}/homes/cape.rcf)
+run(0 inspect ${WORK}/homes/cape.rcf)
+expect_contains("${out}" "- place: Cape Town (-33.9200, 18.4200)")
+expect_contains("${out}" "- applies within: 100 km")
+run(0 models ls ${WORK}/homes)
+expect_contains("${out}" "cape.rcf")
+expect_contains("${out}" "100 km")
+run(2 train --data ${capetown} --features humidity --label precipType=rain --home "Cape Town,-95,18"
+    --out ${WORK}/homes/bad.rcf)
+expect_contains("${err}" "latitude")
+
 # Usage errors exit 2.
 run(2 train --data ${capetown} --features humidity --label precipType=rain --metric f1 --out ${WORK}/x.rcf)
-run(2 predict --model ${MODELS}/default.rcf)
+run(2 predict --model ${MODELS}/seattle.rcf)
 message(STATUS "forest CLI test passed")
