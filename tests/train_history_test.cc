@@ -92,6 +92,31 @@ TEST_F(TrainHistoryTest, TrainsAModelWhoseHomeIsThePlace) {
   EXPECT_EQ(rows, 1826u);
 }
 
+#ifdef RAINCHECK_GAZETTEER_INDEX
+// The default geocoder is the function's offline gazetteer; --years N is the last N complete
+// calendar years.
+TEST_F(TrainHistoryTest, TheOfflineGazetteerAndTheLastCompleteYears) {
+  auto r = RunProcess({BinaryPath("raincheck"), "train", "--history", "openmeteo", "--place",
+                       "Cape Town", "--years", "1", "--cache-dir", (dir_ / "cache").string(),
+                       "--grid", "n_estimators=10 max_depth=4", "--cv", "0", "--out", Out()},
+                      "",
+                      {{"RAINCHECK_OPENMETEO_ARCHIVE_URL", archive_.base_url()},
+                       {"RAINCHECK_GEOCODER", "offline"},
+                       {"RAINCHECK_GAZETTEER_PATH", RAINCHECK_GAZETTEER_INDEX}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(geocoding_.hits(), 0);
+  EXPECT_EQ(archive_.hits(), 1);  // one calendar year, one request
+  auto model = forest::Model::Load(Out());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const forest::ModelHome& home = *model->info().home;
+  EXPECT_NE(home.name.find("South Africa"), std::string::npos) << home.name;
+  EXPECT_LT(base::GreatCircleKm(home.latitude, home.longitude, -33.92584, 18.42322), 20.0);
+  ASSERT_EQ(home.from.size(), 10u);
+  EXPECT_EQ(home.from.substr(4), "-01-01");
+  EXPECT_EQ(home.to, home.from.substr(0, 4) + "-12-31");
+}
+#endif
+
 TEST_F(TrainHistoryTest, ASecondRunReadsTheCache) {
   ASSERT_EQ(Train("Cape Town", Out()).exit_code, 0);
   const int hits = archive_.hits();
