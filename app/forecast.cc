@@ -12,58 +12,26 @@ namespace raincheck::app {
 
 namespace {
 
-using nlohmann::json;
-
-std::string DisplayName(const providers::Place& p) {
-  std::string out = p.name;
-  if (!p.admin_area.empty() && p.admin_area != p.name) out += ", " + p.admin_area;
-  if (!p.country.empty()) {
-    out += ", " + p.country;
-  } else if (!p.country_code.empty()) {
-    out += ", " + p.country_code;
+// "3,870 km" (whole kilometres, thousands separated), "0.4 km" under 1 km.
+std::string FormatKm(double km) {
+  char buf[32];
+  if (km < 1.0) {
+    std::snprintf(buf, sizeof buf, "%.1f km", km);
+    return buf;
   }
-  return out;
+  std::snprintf(buf, sizeof buf, "%.0f", km);
+  std::string digits = buf, out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out + " km";
 }
 
-// The facts are built by assignment, not from initializer lists: nlohmann::json copies every
-// value out of an initializer list (its elements are const), and these run on every request.
-json PlaceFacts(const providers::Place& p) {
-  json facts = json::object();
-  facts["name"] = p.name;
-  facts["display_name"] = DisplayName(p);
-  facts["admin_area"] = p.admin_area;
-  facts["country"] = p.country;
-  facts["country_code"] = p.country_code;
-  facts["lat"] = p.latitude;
-  facts["lon"] = p.longitude;
-  facts["population"] = p.population;
-  facts["source"] = p.source;
-  return facts;
-}
-
-std::string LocalDate(const std::chrono::year_month_day& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+std::string FormatSigned(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.2f", v);
   return buf;
-}
-
-json ObservationFacts(const providers::Observation& o) {
-  json quantities = json::array();
-  for (const auto& q : o.quantities) {
-    json quantity = json::object();
-    quantity["name"] = q.name;
-    quantity["value"] = q.value;
-    quantity["unit"] = q.unit;
-    quantities.push_back(std::move(quantity));
-  }
-  json facts = json::object();
-  facts["source"] = o.source;
-  facts["time"] = base::FormatIso8601Utc(o.time);
-  facts["local_date"] = LocalDate(o.local_date);
-  facts["timezone"] = o.timezone;
-  facts["quantities"] = std::move(quantities);
-  return facts;
 }
 
 Status CheckTimeLeft(const lambda::InvocationContext& context, const base::Clock& clock,
@@ -78,97 +46,188 @@ int64_t ElapsedMs(const base::Clock& clock, base::TimePoint since) {
   return std::chrono::duration_cast<base::Millis>(clock.Now() - since).count();
 }
 
+// The model's climatology for the month of `date` (its base rate when it has no months).
+std::optional<double> ClimatologyFor(const forest::ModelInfo& info,
+                                     std::chrono::year_month_day date) {
+  if (info.monthly_climatology && date.ok()) {
+    return (*info.monthly_climatology)[static_cast<unsigned>(date.month()) - 1];
+  }
+  if (std::isfinite(info.base_rate)) return info.base_rate;
+  return std::nullopt;
+}
+
+ModelUse DescribeUse(const ModelChoice& choice) {
+  const forest::ModelInfo& info = choice.model->info();
+  ModelUse use;
+  use.name = info.name;
+  use.version = info.version;
+  use.home = info.home;
+  use.distance_km = choice.distance_km;
+  use.applies = choice.applies;
+  use.skill = info.skill;
+  return use;
+}
+
+Status Refusal(const std::string& place, const ModelUse& use) {
+  if (!use.home || !use.distance_km) {
+    return Status::OutOfRange("no model applies to " + place + ": no model says where it was trained");
+  }
+  return Status::OutOfRange("no model applies to " + place + ": the nearest, trained for " +
+                            use.home->name + ", is " + FormatKm(*use.distance_km) +
+                            " away and applies within " + FormatKm(use.home->applies_within_km));
+}
+
+// Maps the observation to the model's features and predicts.
+Result<double> PredictWithModel(const forest::Model& model, const providers::Observation& obs,
+                                const providers::Place& place, std::vector<FeatureValue>* features) {
+  std::vector<providers::FeatureSpec> specs;
+  specs.reserve(model.schema().size());
+  for (const auto& f : model.schema().features()) specs.push_back({f.name, f.unit});
+  RC_ASSIGN_OR_RETURN(std::vector<float> row, providers::MapFeatures(obs, place, specs));
+  features->reserve(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    std::optional<double> value;
+    if (std::isfinite(row[i])) value = static_cast<double>(row[i]);
+    features->push_back({std::move(specs[i].name), std::move(specs[i].unit), value});
+  }
+  return model.PredictProba(row);
+}
+
 store::Record MakeRecord(const ForecastQuery& query, const lambda::InvocationContext& context,
-                         const providers::Place& place, const providers::Observation& obs,
-                         double probability, bool rain, const forest::Model& model,
-                         base::TimePoint now) {
+                         const ForecastResult& f, base::TimePoint now) {
   store::Record r;
   r.timestamp = now;
   r.city = query.city;
   r.request_id = context.request_id;
   // The original's columns first: the observation's fields, datetime, prob_rain, pred_rain.
-  for (const auto& q : obs.quantities) r.Set(q.name, q.value);
+  for (const auto& q : f.observation.quantities) r.Set(q.name, q.value);
   r.Set("datetime", base::FormatIso8601Utc(now));
-  r.Set("prob_rain", probability);
-  r.Set("pred_rain", rain ? 1 : 0);
+  r.Set("prob_rain", f.prediction.probability);
+  r.Set("pred_rain", f.prediction.rain ? 1 : 0);
   r.Set("request_id", context.request_id);
   r.Set("city", query.city);
-  r.Set("place", DisplayName(place));
-  r.Set("place_source", place.source);
-  r.Set("latitude", place.latitude);
-  r.Set("longitude", place.longitude);
-  r.Set("weather_source", obs.source);
-  r.Set("observation_time", base::FormatIso8601Utc(obs.time));
-  r.Set("model", model.name());
-  r.Set("model_version", model.version());
+  r.Set("place", f.place_display_name);
+  r.Set("place_source", f.place.source);
+  r.Set("latitude", f.place.latitude);
+  r.Set("longitude", f.place.longitude);
+  r.Set("weather_source", f.observation.source);
+  r.Set("observation_time", base::FormatIso8601Utc(f.observation.time));
+  r.Set("model", f.model.name);
+  r.Set("model_version", f.model.version);
   return r;
+}
+
+RecordOutcome StoreRecord(const ForecastQuery& query, const lambda::InvocationContext& context,
+                          const Services& services, const ForecastResult& f,
+                          const base::Logger& log) {
+  RecordOutcome out;
+  if (services.records == nullptr) {
+    out.state = "off";
+    out.message = "records are off";
+    return out;
+  }
+  const base::TimePoint now = services.clock->Now();
+  // Leave a margin to render and send the response before the deadline.
+  const base::TimePoint deadline =
+      std::min(context.deadline - base::Millis(250), now + services.settings.record_budget);
+  const store::WriteOutcome w = services.records->Store(MakeRecord(query, context, f, now), deadline);
+  out.kind = RecordOutcome::Kind::kWritten;
+  out.stored = w.stored();
+  out.state = std::string(store::WriteStateName(w.state));
+  out.key = w.key;
+  if (!w.stored()) {
+    out.message = w.state == store::WriteOutcome::State::kSpooled
+                      ? "the record store failed; the record is kept for a retry"
+                      : "the record could not be stored";
+    log.Warn("record not stored", {{"state", out.state}, {"error", w.error.ToString()}});
+  }
+  return out;
 }
 
 }  // namespace
 
-Result<json> Forecast(const ForecastQuery& query, const lambda::InvocationContext& context,
-                      const Services& services, const base::Logger& log) {
+std::string DisplayName(const providers::Place& p) {
+  std::string out = p.name;
+  if (!p.admin_area.empty() && p.admin_area != p.name) out += ", " + p.admin_area;
+  if (!p.country.empty()) {
+    out += ", " + p.country;
+  } else if (!p.country_code.empty()) {
+    out += ", " + p.country_code;
+  }
+  return out;
+}
+
+std::string ModelSummary(const ModelUse& use, Prediction::Method method) {
+  if (!use.home) {
+    return "This model does not say where its training data came from: its skill here is unknown.";
+  }
+  const std::string where = use.distance_km ? FormatKm(*use.distance_km) + " away" : "distance unknown";
+  if (method == Prediction::Method::kClimatology) {
+    return "No model applies here. The nearest was trained for " + use.home->name + ", " + where +
+           "; the answer is its climatology for the month, not a forecast, and its skill here is "
+           "unknown.";
+  }
+  if (!use.applies) {
+    return "Trained for " + use.home->name + ", " + where + " (it applies within " +
+           FormatKm(use.home->applies_within_km) + "): its skill here is unknown.";
+  }
+  if (!use.skill) {
+    return "Trained for " + use.home->name + ", " + where + ": its skill was not measured.";
+  }
+  char auc[16];
+  std::snprintf(auc, sizeof auc, "%.2f", use.skill->roc_auc);
+  return "Trained for " + use.home->name + ", " + where + ": on its own held-out period, ROC AUC " +
+         auc + " and Brier skill score " + FormatSigned(use.skill->brier_skill_score) +
+         " against climatology.";
+}
+
+Result<ForecastResult> Forecast(const ForecastQuery& query, const lambda::InvocationContext& context,
+                                const Services& services, const base::Logger& log) {
   const base::Clock& clock = *services.clock;
-  const forest::Model& model = *services.model;
-  json facts = json::object();
-  json timings = json::object();
+  ForecastResult f;
 
   base::TimePoint t = clock.Now();
-  Result<providers::Place> place = services.geocoder->Geocode(query.city, context);
-  if (!place.ok()) return place.status();
-  timings["geocode_ms"] = ElapsedMs(clock, t);
-  facts["place"] = PlaceFacts(*place);
+  RC_ASSIGN_OR_RETURN(f.place, services.geocoder->Geocode(query.city, context));
+  f.timings.geocode_ms = ElapsedMs(clock, t);
+  f.place_display_name = DisplayName(f.place);
+
+  const ModelChoice choice = services.models->Choose(f.place.latitude, f.place.longitude);
+  f.model = DescribeUse(choice);
+  const OutsidePolicy outside = services.settings.outside;
+  if (!choice.applies && outside == OutsidePolicy::kRefuse) {
+    return Refusal(f.place_display_name, f.model);
+  }
+  const bool use_climatology = !choice.applies && outside == OutsidePolicy::kClimatology;
 
   RC_RETURN_IF_ERROR(CheckTimeLeft(context, clock, "fetching the weather"));
   t = clock.Now();
-  Result<providers::Observation> obs = services.weather->Current(*place, context);
-  if (!obs.ok()) return obs.status();
-  timings["weather_ms"] = ElapsedMs(clock, t);
-  facts["observation"] = ObservationFacts(*obs);
+  RC_ASSIGN_OR_RETURN(f.observation, services.weather->Current(f.place, context));
+  f.timings.weather_ms = ElapsedMs(clock, t);
 
-  std::vector<providers::FeatureSpec> specs;
-  for (const auto& f : model.schema().features()) specs.push_back({f.name, f.unit});
-  RC_ASSIGN_OR_RETURN(std::vector<float> row, providers::MapFeatures(*obs, *place, specs));
-  json features = json::array();
-  for (size_t i = 0; i < specs.size(); ++i) {
-    json feature = json::object();
-    feature["name"] = specs[i].name;
-    feature["unit"] = specs[i].unit;
-    feature["value"] = std::isfinite(row[i]) ? json(row[i]) : json(nullptr);
-    features.push_back(std::move(feature));
-  }
-  facts["features"] = std::move(features);
-
-  const double probability = model.PredictProba(row);
-  const bool rain = probability >= services.settings.rain_threshold;
-  facts["prediction"] = {{"probability", probability},
-                         {"rain", rain},
-                         {"threshold", services.settings.rain_threshold}};
-  facts["model"] = {{"name", model.name()}, {"version", model.version()}};
-
-  if (services.records == nullptr) {
-    facts["record"] = {{"stored", false}, {"state", "off"}, {"message", "records are off"}};
-  } else {
-    t = clock.Now();
-    // Leave a margin to render and send the response before the deadline.
-    const base::TimePoint deadline =
-        std::min(context.deadline - base::Millis(250), t + services.settings.record_budget);
-    const store::WriteOutcome w = services.records->Store(
-        MakeRecord(query, context, *place, *obs, probability, rain, model, t), deadline);
-    timings["record_ms"] = ElapsedMs(clock, t);
-    json record = {{"stored", w.stored()}, {"state", store::WriteStateName(w.state)}, {"key", w.key}};
-    if (!w.stored()) {
-      record["message"] = w.state == store::WriteOutcome::State::kSpooled
-                              ? "the record store failed; the record is kept for a retry"
-                              : "the record could not be stored";
-      log.Warn("record not stored", {{"state", store::WriteStateName(w.state)},
-                                     {"key", w.key},
-                                     {"error", w.error.ToString()}});
+  const forest::ModelInfo& info = choice.model->info();
+  if (use_climatology) {
+    const std::optional<double> p = ClimatologyFor(info, f.observation.local_date);
+    if (!p) {
+      return Status::FailedPrecondition("no model applies here and the nearest has no climatology");
     }
-    facts["record"] = std::move(record);
+    f.prediction.probability = *p;
+    f.prediction.method = Prediction::Method::kClimatology;
+  } else {
+    RC_ASSIGN_OR_RETURN(f.prediction.probability,
+                        PredictWithModel(*choice.model, f.observation, f.place, &f.features));
   }
-  facts["timings"] = std::move(timings);
-  return facts;
+  f.prediction.threshold = services.settings.rain_threshold;
+  f.prediction.rain = f.prediction.probability >= f.prediction.threshold;
+  f.model.summary = ModelSummary(f.model, f.prediction.method);
+
+  if (choice.applies) f.baselines.climatology = ClimatologyFor(info, f.observation.local_date);
+  f.baselines.forecast_probability = f.observation.precipitation_probability_tomorrow;
+  f.baselines.forecast_source = f.observation.source;
+
+  t = clock.Now();
+  f.record = StoreRecord(query, context, services, f, log);
+  if (f.record.kind == RecordOutcome::Kind::kWritten) f.timings.record_ms = ElapsedMs(clock, t);
+  return f;
 }
 
 }  // namespace raincheck::app

@@ -1,21 +1,97 @@
-// One forecast, step by step: the work behind a successful page.
+// One forecast, step by step: the work behind a successful page, and its typed result.
 #ifndef RAINCHECK_APP_FORECAST_H_
 #define RAINCHECK_APP_FORECAST_H_
 
-#include <nlohmann/json.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "app/handler.h"
 #include "app/query.h"
+#include "forest/model_info.h"
+#include "providers/types.h"
 
 namespace raincheck::app {
 
-// Geocodes the query's city, fetches the weather there, maps it to the model's features,
-// predicts and stores a record. Returns the facts to render (place, observation, features,
-// prediction, model, record) or the first failure. A failed record write is not a failure:
-// the facts say where the record went.
-Result<nlohmann::json> Forecast(const ForecastQuery& query,
+// One input of the model as it was given: the value in the model's unit (none if missing).
+struct FeatureValue {
+  std::string name;
+  std::string unit;
+  std::optional<double> value;
+};
+
+struct Prediction {
+  enum class Method { kModel, kClimatology };
+  double probability = 0;  // P(rain tomorrow)
+  bool rain = false;       // probability >= threshold
+  double threshold = 0.5;
+  Method method = Method::kModel;  // kClimatology: RAINCHECK_OUTSIDE=climatology, no model applied
+};
+
+// Which model answered and what it knows about this place.
+struct ModelUse {
+  std::string name, version;
+  std::optional<forest::ModelHome> home;
+  std::optional<double> distance_km;  // from the place to the home
+  bool applies = false;               // within home->applies_within_km
+  std::optional<forest::ModelSkill> skill;  // on its own held-out period
+  // The answer in words: "Trained for Seattle, 3,870 km away: its skill here is unknown."
+  std::string summary;
+};
+
+// What the answer is compared with.
+struct Baselines {
+  // P(rain) for this place and month from the model's training history; only when the model
+  // applies here (it knows nothing of another place's climate).
+  std::optional<double> climatology;
+  // The weather source's own P(precipitation tomorrow), and which source said it.
+  std::optional<double> forecast_probability;
+  std::string forecast_source;
+};
+
+struct RecordOutcome {
+  enum class Kind { kOff, kWritten };
+  Kind kind = Kind::kOff;
+  bool stored = false;
+  std::string state;    // store::WriteStateName, or "off"
+  std::string key;
+  std::string message;  // why it was not stored ("" when stored)
+};
+
+// Milliseconds spent per step (logged, never shown).
+struct Timings {
+  int64_t geocode_ms = 0, weather_ms = 0;
+  std::optional<int64_t> record_ms;
+};
+
+struct ForecastResult {
+  providers::Place place;
+  std::string place_display_name;  // "Cape Town, Western Cape, South Africa"
+  providers::Observation observation;
+  std::vector<FeatureValue> features;
+  Prediction prediction;
+  ModelUse model;
+  Baselines baselines;
+  RecordOutcome record;
+  Timings timings;
+};
+
+// Geocodes the query's city, chooses the model for the place, fetches the weather there, maps
+// it to the model's features, predicts and stores a record. Returns the result or the first
+// failure (OutOfRange when no model applies and the policy is to refuse). A failed record
+// write is not a failure: the result says where the record went.
+Result<ForecastResult> Forecast(const ForecastQuery& query,
                                 const lambda::InvocationContext& context,
                                 const Services& services, const base::Logger& log);
+
+// "Cape Town, Western Cape, South Africa": name, first-level division, country.
+std::string DisplayName(const providers::Place& place);
+
+// The words for a model's use: "Trained for Seattle, 12 km away: measured skill ROC AUC 0.71,
+// Brier skill score +0.12 on its own held-out period." / "... 3,870 km away: its skill here is
+// unknown." Pure; exposed for tests.
+std::string ModelSummary(const ModelUse& use, Prediction::Method method);
 
 }  // namespace raincheck::app
 

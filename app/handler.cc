@@ -27,20 +27,18 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
     log.Info("request refused", {{"status", r.status}, {"reason", StatusCodeName(query.status().code())}});
     return r;
   }
-  Result<nlohmann::json> facts = Forecast(*query, context, services, log);
-  if (!facts.ok()) {
-    lambda::HttpResponse r = RenderError(facts.status(), context.request_id, format);
-    log.Info("request failed", {{"status", r.status}, {"reason", StatusCodeName(facts.status().code())}});
+  Result<ForecastResult> result = Forecast(*query, context, services, log);
+  if (!result.ok()) {
+    lambda::HttpResponse r = RenderError(result.status(), context.request_id, format);
+    log.Info("request failed", {{"status", r.status}, {"reason", StatusCodeName(result.status().code())}});
     if (head) r.body.clear();
     return r;
   }
-  nlohmann::json timings;
-  if (auto it = facts->find("timings"); it != facts->end()) {
-    timings = std::move(*it);
-    facts->erase(it);
-  }
-  ForecastView view{context.request_id, std::move(query).value(), std::move(facts).value()};
-  lambda::HttpResponse r = RenderForecast(std::move(view), format);
+  const Timings& t = result->timings;
+  nlohmann::json timings = {{"geocode_ms", t.geocode_ms}, {"weather_ms", t.weather_ms}};
+  if (t.record_ms) timings["record_ms"] = *t.record_ms;
+  const ForecastView view{context.request_id, std::move(query).value(), std::move(result).value()};
+  lambda::HttpResponse r = RenderForecast(view, format);
   if (head) r.body.clear();
   log.Info("request answered", {{"status", r.status}, {"timings", timings}});
   return r;

@@ -9,7 +9,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/status.h"
-#include "forest/model.h"
+#include "app/model_catalog.h"
 #include "lambda/context.h"
 #include "lambda/event.h"
 #include "providers/interfaces.h"
@@ -20,6 +20,7 @@ namespace raincheck::app {
 struct Settings {
   std::string default_city = "Cape Town";  // RAINCHECK_DEFAULT_CITY
   double rain_threshold = 0.5;             // RAINCHECK_RAIN_THRESHOLD: "rain" when p >= this
+  OutsidePolicy outside = OutsidePolicy::kNearest;  // RAINCHECK_OUTSIDE
   // The longest a record write may take; the response never waits past the deadline.
   base::Millis record_budget{2000};
 };
@@ -32,15 +33,16 @@ struct Services {
   const base::Logger* logger = nullptr;
   providers::Geocoder* geocoder = nullptr;
   providers::WeatherSource* weather = nullptr;
-  const forest::Model* model = nullptr;
+  const ModelCatalog* models = nullptr;  // chosen from per request by the place
   store::RecordSink* records = nullptr;
   Settings settings;
 };
 
-// Answers one request: city -> place -> observation -> features -> P(rain tomorrow) ->
-// record -> page. Always returns a response: failures become error responses with the right
-// status code and the request id (400 invalid city, 404 unknown city, 502 upstream error,
-// 503 upstream rate limit, 504 deadline), and nothing waits past context.deadline.
+// Answers one request: city -> place -> the model for the place -> observation -> features ->
+// P(rain tomorrow) -> record -> page. Always returns a response: failures become error
+// responses with the right status code and the request id (400 invalid city, 404 unknown city,
+// 422 no model applies and the policy is to refuse, 502 upstream error, 503 upstream rate
+// limit, 504 deadline), and nothing waits past context.deadline.
 lambda::HttpResponse Handle(const lambda::HttpRequest& request,
                             const lambda::InvocationContext& context, const Services& services);
 

@@ -33,7 +33,7 @@ class HandlerTest : public ::testing::Test {
     services_.logger = &logger_;
     services_.geocoder = &geocoder_;
     services_.weather = &weather_;
-    services_.model = &DefaultModel();
+    services_.models = &catalog_;
     services_.records = &sink_;
     context_.request_id = "req-42";
     context_.deadline = clock_.Now() + std::chrono::seconds(10);
@@ -53,6 +53,7 @@ class HandlerTest : public ::testing::Test {
   testing::FakeSink sink_;
   std::vector<std::string> log_;
   base::Logger logger_;
+  ModelCatalog catalog_{std::vector<forest::Model>{DefaultModel()}};
   Services services_;
   lambda::InvocationContext context_;
 };
@@ -283,6 +284,127 @@ TEST_F(HandlerTest, NoTimeLeftIs504) {
   weather_.Fail(Status::Ok());
   const json r = Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
   EXPECT_EQ(r["statusCode"], 504);
+}
+
+
+// Choosing the model by place and saying how good the answer is there.
+class PlaceModelsTest : public HandlerTest {
+ protected:
+  PlaceModelsTest() {
+    seattle_json_ = testing::Home("Seattle", 47.6062, -122.3321);
+    seattle_json_["from"] = "2012-01-01";
+    seattle_json_["to"] = "2015-12-31";
+    catalog_ = ModelCatalog({testing::WithHome(DefaultModel(), "seattle", seattle_json_),
+                             testing::WithHome(DefaultModel(), "new-york",
+                                               testing::Home("New York", 40.7128, -74.0060))});
+  }
+  void At(double lat, double lon) {
+    geocoder_.set_latitude(lat);
+    geocoder_.set_longitude(lon);
+  }
+  json AskJson(const std::string& city) {
+    return Invoke(HttpApiEvent({{"city", city}, {"format", "json"}}));
+  }
+  json seattle_json_;
+};
+
+TEST_F(PlaceModelsTest, NearAHomeTheModelAppliesAndSaysItsSkill) {
+  At(47.2529, -122.4443);  // Tacoma
+  const json r = AskJson("Tacoma");
+  ASSERT_EQ(r["statusCode"], 200) << r.dump();
+  const json b = Body(r);
+  const forest::ModelInfo& info = DefaultModel().info();
+  EXPECT_EQ(b["model"]["name"], "seattle");
+  EXPECT_EQ(b["model"]["version"], info.version);
+  EXPECT_EQ(b["model"]["home"]["name"], "Seattle");
+  EXPECT_DOUBLE_EQ(b["model"]["home"]["latitude"].get<double>(), 47.6062);
+  EXPECT_DOUBLE_EQ(b["model"]["home"]["longitude"].get<double>(), -122.3321);
+  EXPECT_EQ(b["model"]["home"]["to"], "2015-12-31");
+  EXPECT_NEAR(b["model"]["distance_km"].get<double>(), 40.0, 3.0);
+  EXPECT_EQ(b["model"]["applies"], true);
+  ASSERT_TRUE(info.skill.has_value()) << "the default model's card has a held-out evaluation";
+  EXPECT_DOUBLE_EQ(b["model"]["skill"]["roc_auc"].get<double>(), info.skill->roc_auc);
+  EXPECT_DOUBLE_EQ(b["model"]["skill"]["brier_skill_score"].get<double>(),
+                   info.skill->brier_skill_score);
+  EXPECT_EQ(b["model"]["skill_here"], "measured");
+  EXPECT_NE(b["model"]["summary"].get<std::string>().find("Trained for Seattle, 40 km away"),
+            std::string::npos) << b["model"]["summary"];
+  // Climatology for the observation's month (November) from the model's training history.
+  ASSERT_TRUE(info.monthly_climatology.has_value());
+  EXPECT_DOUBLE_EQ(b["baselines"]["climatology"].get<double>(), (*info.monthly_climatology)[10]);
+  EXPECT_DOUBLE_EQ(b["baselines"]["forecast_probability"].get<double>(), 0.7);
+  EXPECT_EQ(b["baselines"]["forecast_source"], "fake");
+  EXPECT_EQ(b["probability"], b["prediction"]["probability"]);
+  EXPECT_EQ(b["prediction"]["method"], "model");
+}
+
+TEST_F(PlaceModelsTest, FarAwayTheNearestAnswersAndSaysItsSkillIsUnknown) {
+  At(-33.9249, 18.4241);  // Cape Town
+  const json b = Body(AskJson("Cape Town"));
+  EXPECT_EQ(b["model"]["name"], "new-york");
+  EXPECT_EQ(b["model"]["applies"], false);
+  EXPECT_NEAR(b["model"]["distance_km"].get<double>(), 12550.0, 100.0);
+  EXPECT_EQ(b["model"]["skill_here"], "unknown");
+  EXPECT_TRUE(b["model"]["skill"].is_object());  // what it scored at home, still reported
+  EXPECT_TRUE(b["baselines"]["climatology"].is_null());
+  EXPECT_EQ(b["prediction"]["method"], "model");
+  const std::string summary = b["model"]["summary"];
+  EXPECT_NE(summary.find("Trained for New York"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("km away"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("its skill here is unknown"), std::string::npos) << summary;
+}
+
+TEST_F(PlaceModelsTest, ClimatologyPolicyAnswersWithTheNearestModelsMonthlyRate) {
+  services_.settings.outside = OutsidePolicy::kClimatology;
+  At(-33.9249, 18.4241);
+  const json b = Body(AskJson("Cape Town"));
+  EXPECT_EQ(b["prediction"]["method"], "climatology");
+  EXPECT_DOUBLE_EQ(b["prediction"]["probability"].get<double>(),
+                   (*DefaultModel().info().monthly_climatology)[10]);
+  EXPECT_TRUE(b["features"].empty());
+  EXPECT_EQ(b["model"]["applies"], false);
+  EXPECT_NE(b["model"]["summary"].get<std::string>().find("climatology"), std::string::npos);
+  // Where a model applies, the policy changes nothing.
+  At(47.2529, -122.4443);
+  EXPECT_EQ(Body(AskJson("Tacoma"))["prediction"]["method"], "model");
+}
+
+TEST_F(PlaceModelsTest, RefusePolicyAnswers422NamingTheNearestModel) {
+  services_.settings.outside = OutsidePolicy::kRefuse;
+  At(-33.9249, 18.4241);
+  const json r = AskJson("Cape Town");
+  ASSERT_EQ(r["statusCode"], 422) << r.dump();
+  const std::string message = Body(r)["error"]["message"];
+  EXPECT_NE(message.find("no model applies"), std::string::npos) << message;
+  EXPECT_NE(message.find("New York"), std::string::npos) << message;
+  EXPECT_NE(message.find("300 km"), std::string::npos) << message;
+  EXPECT_TRUE(sink_.records().empty());  // refused before any weather or record
+  const json html = Invoke(HttpApiEvent({{"city", "Cape Town"}}));
+  EXPECT_EQ(html["statusCode"], 422);
+  At(47.2529, -122.4443);
+  EXPECT_EQ(AskJson("Tacoma")["statusCode"], 200);
+}
+
+TEST_F(PlaceModelsTest, HtmlSaysItInWordsAndDrawsTheThreeProbabilities) {
+  At(-33.9249, 18.4241);
+  weather_.set_tomorrow(std::nullopt);
+  const std::string body = Invoke(HttpApiEvent({{"city", "Cape Town"}}))["body"];
+  EXPECT_NE(body.find("Trained for New York"), std::string::npos);
+  EXPECT_NE(body.find("its skill here is unknown"), std::string::npos);
+  EXPECT_NE(body.find("This model"), std::string::npos);
+  EXPECT_NE(body.find("Climatology here"), std::string::npos);
+  EXPECT_NE(body.find("Forecast (fake)"), std::string::npos);
+  EXPECT_NE(body.find("not known"), std::string::npos);  // no climatology here, no forecast
+  EXPECT_NE(body.find("class=\"bar\""), std::string::npos);
+}
+
+TEST_F(PlaceModelsTest, AModelWithoutAHomeSaysSo) {
+  catalog_ = ModelCatalog({testing::WithHome(DefaultModel(), "nowhere", nullptr)});
+  const json b = Body(AskJson("Cape Town"));
+  EXPECT_TRUE(b["model"]["home"].is_null());
+  EXPECT_TRUE(b["model"]["distance_km"].is_null());
+  EXPECT_EQ(b["model"]["applies"], false);
+  EXPECT_NE(b["model"]["summary"].get<std::string>().find("does not say where"), std::string::npos);
 }
 
 }  // namespace

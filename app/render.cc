@@ -1,5 +1,8 @@
 #include "app/render.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <utility>
 
@@ -15,17 +18,9 @@ using base::HtmlEscape;
 constexpr const char* kPageStyle =
     "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;"
     "color:#1b1f24}table{border-collapse:collapse}td,th{padding:.2rem .8rem;text-align:left;"
-    "border-bottom:1px solid #ddd}.answer{font-size:1.6rem}.error{color:#a40000}";
-
-std::string Text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v.get<double>());
-    return buf;
-  }
-  return v.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+    "border-bottom:1px solid #ddd}.answer{font-size:1.6rem}.error{color:#a40000}"
+    ".bar{background:#dde3ea;height:1rem;width:12rem}.bar span{display:block;height:1rem;"
+    "background:#2f6fab}.note{color:#555}";
 
 std::string PageHead(const std::string& title) {
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -40,51 +35,162 @@ void CommonHeaders(lambda::HttpResponse* r, Format format) {
   r->SetHeader("Cache-Control", "no-store");
   r->SetHeader("X-Content-Type-Options", "nosniff");
   if (format == Format::kHtml) {
-    r->SetHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    r->SetHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
   }
 }
 
+std::string Fixed(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string Percent(double p) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", 100.0 * std::clamp(p, 0.0, 1.0));
+  return buf;
+}
+
+json OptionalNumber(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? json(*v) : json(nullptr);
+}
+
+std::string LocalDate(const std::chrono::year_month_day& d) {
+  if (!d.ok()) return "";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+json PlaceJson(const ForecastResult& f) {
+  const providers::Place& p = f.place;
+  json out = json::object();
+  out["name"] = p.name;
+  out["display_name"] = f.place_display_name;
+  out["admin_area"] = p.admin_area;
+  out["country"] = p.country;
+  out["country_code"] = p.country_code;
+  out["lat"] = p.latitude;
+  out["lon"] = p.longitude;
+  out["population"] = p.population;
+  out["source"] = p.source;
+  return out;
+}
+
+json ObservationJson(const providers::Observation& o) {
+  json quantities = json::array();
+  for (const auto& q : o.quantities) {
+    json quantity = json::object();
+    quantity["name"] = q.name;
+    quantity["value"] = q.value;
+    quantity["unit"] = q.unit;
+    quantities.push_back(std::move(quantity));
+  }
+  json out = json::object();
+  out["source"] = o.source;
+  out["time"] = base::FormatIso8601Utc(o.time);
+  out["local_date"] = LocalDate(o.local_date);
+  out["timezone"] = o.timezone;
+  out["quantities"] = std::move(quantities);
+  return out;
+}
+
+json FeaturesJson(const std::vector<FeatureValue>& features) {
+  json out = json::array();
+  for (const FeatureValue& f : features) {
+    json feature = json::object();
+    feature["name"] = f.name;
+    feature["unit"] = f.unit;
+    feature["value"] = OptionalNumber(f.value);
+    out.push_back(std::move(feature));
+  }
+  return out;
+}
+
+const char* MethodName(Prediction::Method m) {
+  return m == Prediction::Method::kClimatology ? "climatology" : "model";
+}
+
+json ModelJson(const ModelUse& m) {
+  json out = json::object();
+  out["name"] = m.name;
+  out["version"] = m.version;
+  out["home"] = m.home ? forest::HomeToJson(*m.home) : json(nullptr);
+  out["distance_km"] = OptionalNumber(m.distance_km);
+  out["applies"] = m.applies;
+  if (m.skill) {
+    json skill = json::object();
+    skill["roc_auc"] = m.skill->roc_auc;
+    skill["brier_skill_score"] = m.skill->brier_skill_score;
+    skill["rows"] = m.skill->rows;
+    out["skill"] = std::move(skill);
+  } else {
+    out["skill"] = nullptr;
+  }
+  out["skill_here"] = m.applies && m.skill ? "measured" : "unknown";
+  out["summary"] = m.summary;
+  return out;
+}
+
+json RecordJson(const RecordOutcome& r) {
+  json out = json::object();
+  out["stored"] = r.stored;
+  out["state"] = r.state;
+  if (r.kind == RecordOutcome::Kind::kWritten) out["key"] = r.key;
+  if (!r.stored) out["message"] = r.message;
+  return out;
+}
+
+// One labelled bar of the three probabilities; "not known" when absent.
+std::string BarRow(const std::string& label, const std::optional<double>& p) {
+  std::string h = "<tr><td>" + HtmlEscape(label) + "</td><td>";
+  if (p && std::isfinite(*p)) {
+    h += "<div class=\"bar\"><span style=\"width:" + Percent(*p) + "\"></span></div></td><td>" +
+         Percent(*p);
+  } else {
+    h += "</td><td>not known";
+  }
+  return h + "</td></tr>\n";
+}
+
 std::string RenderHtml(const ForecastView& view) {
-  const json& f = view.facts;
+  const ForecastResult& f = view.result;
   std::string h = PageHead("Will it rain tomorrow in " + view.query.city + "?");
   h += "<main>\n<h1>City: " + HtmlEscape(view.query.city) + "</h1>\n";
-  if (f.contains("place")) {
-    const json& p = f["place"];
-    h += "<p>Resolved to <strong>" + HtmlEscape(Text(p.value("display_name", json(""))));
-    h += "</strong> (" + HtmlEscape(Text(p.value("lat", json(0.0)))) + ", " +
-         HtmlEscape(Text(p.value("lon", json(0.0)))) + ") by " +
-         HtmlEscape(Text(p.value("source", json("")))) + ".</p>\n";
-  }
-  if (f.contains("observation")) {
-    const json& o = f["observation"];
-    h += "<h2>Current weather</h2>\n<table><thead><tr><th>Quantity</th><th>Value</th>"
+  h += "<p>Resolved to <strong>" + HtmlEscape(f.place_display_name) + "</strong> (" +
+       Fixed(f.place.latitude) + ", " + Fixed(f.place.longitude) + ") by " +
+       HtmlEscape(f.place.source) + ".</p>\n";
+  h += "<h2>Will it rain tomorrow?</h2>\n<p class=\"answer\">" +
+       std::string(f.prediction.rain ? "Yes" : "No") + " &mdash; probability " +
+       Percent(f.prediction.probability) + "</p>\n";
+  h += "<p class=\"note\">" + HtmlEscape(f.model.summary) + "</p>\n";
+  h += "<table><tbody>\n";
+  h += BarRow(f.prediction.method == Prediction::Method::kClimatology ? "Climatology (nearest model)"
+                                                                      : "This model",
+              f.prediction.probability);
+  h += BarRow("Climatology here", f.baselines.climatology);
+  h += BarRow("Forecast (" + f.baselines.forecast_source + ")", f.baselines.forecast_probability);
+  h += "</tbody></table>\n";
+  if (!f.features.empty()) {
+    h += "<h2>What the model used</h2>\n<table><thead><tr><th>Feature</th><th>Value</th>"
          "<th>Unit</th></tr></thead><tbody>\n";
-    for (const json& q : o.value("quantities", json::array())) {
-      h += "<tr><td>" + HtmlEscape(Text(q.value("name", json("")))) + "</td><td>" +
-           HtmlEscape(Text(q.value("value", json(nullptr)))) + "</td><td>" +
-           HtmlEscape(Text(q.value("unit", json("")))) + "</td></tr>\n";
+    for (const FeatureValue& v : f.features) {
+      h += "<tr><td>" + HtmlEscape(v.name) + "</td><td>" + (v.value ? Fixed(*v.value) : "-") +
+           "</td><td>" + HtmlEscape(v.unit) + "</td></tr>\n";
     }
     h += "</tbody></table>\n";
   }
-  if (f.contains("prediction")) {
-    const json& p = f["prediction"];
-    const bool rain = p.value("rain", false);
-    char pct[16];
-    std::snprintf(pct, sizeof pct, "%.0f%%", 100.0 * p.value("probability", 0.0));
-    h += "<h2>Will it rain tomorrow?</h2>\n<p class=\"answer\">" +
-         std::string(rain ? "Yes" : "No") + " &mdash; probability " + pct + "</p>\n";
+  h += "<h2>Current weather</h2>\n<table><thead><tr><th>Quantity</th><th>Value</th>"
+       "<th>Unit</th></tr></thead><tbody>\n";
+  for (const auto& q : f.observation.quantities) {
+    h += "<tr><td>" + HtmlEscape(q.name) + "</td><td>" + Fixed(q.value) + "</td><td>" +
+         HtmlEscape(q.unit) + "</td></tr>\n";
   }
-  if (f.contains("model")) {
-    h += "<p>Model: " + HtmlEscape(Text(f["model"].value("name", json("")))) + " " +
-         HtmlEscape(Text(f["model"].value("version", json("")))) + "</p>\n";
-  }
-  if (f.contains("record")) {
-    const json& r = f["record"];
-    h += "<p>Record " +
-         std::string(r.value("stored", false) ? "stored." : "NOT stored: ") +
-         (r.value("stored", false) ? "" : HtmlEscape(Text(r.value("message", json(""))))) +
-         "</p>\n";
-  }
+  h += "</tbody></table>\n";
+  h += "<p>Model: " + HtmlEscape(f.model.name) + " " + HtmlEscape(f.model.version) + "</p>\n";
+  h += "<p>Record " + std::string(f.record.stored ? "stored." : "NOT stored: ") +
+       (f.record.stored ? "" : HtmlEscape(f.record.message)) + "</p>\n";
   h += "<footer><small>Request id " + HtmlEscape(view.request_id) +
        "</small></footer>\n</main></body></html>\n";
   return h;
@@ -97,6 +203,7 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kOk: return 200;
     case StatusCode::kInvalidArgument: return 400;
     case StatusCode::kNotFound: return 404;
+    case StatusCode::kOutOfRange: return 422;
     case StatusCode::kUnavailable:
     case StatusCode::kPermissionDenied: return 502;
     case StatusCode::kResourceExhausted: return 503;
@@ -105,19 +212,39 @@ int HttpStatusFor(const Status& status) {
   }
 }
 
-lambda::HttpResponse RenderForecast(ForecastView view, Format format) {
+json ForecastJson(const ForecastView& view) {
+  const ForecastResult& f = view.result;
+  json body = json::object();
+  body["request_id"] = view.request_id;
+  body["city"] = view.query.city;
+  body["city_defaulted"] = view.query.city_defaulted;
+  body["place"] = PlaceJson(f);
+  body["observation"] = ObservationJson(f.observation);
+  body["features"] = FeaturesJson(f.features);
+  body["probability"] = f.prediction.probability;
+  json prediction = json::object();
+  prediction["probability"] = f.prediction.probability;
+  prediction["rain"] = f.prediction.rain;
+  prediction["threshold"] = f.prediction.threshold;
+  prediction["method"] = MethodName(f.prediction.method);
+  body["prediction"] = std::move(prediction);
+  body["model"] = ModelJson(f.model);
+  json baselines = json::object();
+  baselines["climatology"] = OptionalNumber(f.baselines.climatology);
+  baselines["forecast_probability"] = OptionalNumber(f.baselines.forecast_probability);
+  baselines["forecast_source"] = f.baselines.forecast_source;
+  body["baselines"] = std::move(baselines);
+  body["record"] = RecordJson(f.record);
+  return body;
+}
+
+lambda::HttpResponse RenderForecast(const ForecastView& view, Format format) {
   lambda::HttpResponse r;
   r.status = 200;
   CommonHeaders(&r, format);
-  if (format == Format::kJson) {
-    json body = std::move(view.facts);
-    body["request_id"] = view.request_id;
-    body["city"] = view.query.city;
-    body["city_defaulted"] = view.query.city_defaulted;
-    r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  } else {
-    r.body = RenderHtml(view);
-  }
+  r.body = format == Format::kJson
+               ? ForecastJson(view).dump(-1, ' ', false, json::error_handler_t::replace)
+               : RenderHtml(view);
   return r;
 }
 

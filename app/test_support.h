@@ -2,7 +2,10 @@
 #ifndef RAINCHECK_APP_TEST_SUPPORT_H_
 #define RAINCHECK_APP_TEST_SUPPORT_H_
 
+#include <cstdlib>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
+#include "forest/model.h"
 #include "providers/interfaces.h"
 #include "store/record_store.h"
 
@@ -49,12 +53,13 @@ class FakeGeocoder final : public providers::Geocoder {
     p.country = "Testland";
     p.country_code = "TL";
     p.latitude = latitude_;
-    p.longitude = 18.42;
+    p.longitude = longitude_;
     p.source = "fake";
     return p;
   }
   void Fail(Status s) { failure_ = std::move(s); }
   void set_latitude(double lat) { latitude_ = lat; }
+  void set_longitude(double lon) { longitude_ = lon; }
   std::vector<std::string> queries() const {
     std::lock_guard<std::mutex> lock(mu_);
     return queries_;
@@ -64,6 +69,7 @@ class FakeGeocoder final : public providers::Geocoder {
   mutable std::mutex mu_;
   Status failure_;
   double latitude_ = -33.92;
+  double longitude_ = 18.42;
   std::vector<std::string> queries_;
 };
 
@@ -79,13 +85,16 @@ class FakeWeather final : public providers::WeatherSource {
                                                std::chrono::day{28}};
     o.timezone = "Africa/Johannesburg";
     o.source = "fake";
+    o.precipitation_probability_tomorrow = tomorrow_;
     return o;
   }
   void Fail(Status s) { failure_ = std::move(s); }
   void Set(std::vector<providers::Quantity> q) { quantities_ = std::move(q); }
+  void set_tomorrow(std::optional<double> p) { tomorrow_ = p; }
 
  private:
   Status failure_;
+  std::optional<double> tomorrow_ = 0.7;
   std::vector<providers::Quantity> quantities_ = {{"precipitation", 12.5, "mm"},
                                                   {"temp_max", 14.0, "degC"},
                                                   {"temp_min", 9.0, "degC"},
@@ -119,6 +128,30 @@ class FakeSink final : public store::RecordSink {
   bool down_ = false;
   std::vector<store::Record> records_;
 };
+
+// `base`'s trees, schema and card under another name and home (a JSON "home" object, or null
+// for none): models with different homes for choosing tests.
+inline forest::Model WithHome(const forest::Model& base, const std::string& name,
+                              const nlohmann::json& home) {
+  nlohmann::json card = base.card();
+  card["name"] = name;
+  if (home.is_null()) {
+    card.erase("home");
+  } else {
+    card["home"] = home;
+  }
+  auto keep = std::make_shared<const forest::Model>(base);  // owns the trees' storage
+  forest::ModelBuilder b;
+  b.SetSchema(base.schema()).SetClassLabels(base.class_labels()).SetCard(card);
+  b.SetForest(keep, keep->forest());
+  auto built = b.Build();
+  if (!built.ok()) std::abort();
+  return std::move(built).value();
+}
+
+inline nlohmann::json Home(const std::string& name, double lat, double lon, double km = 300) {
+  return {{"name", name}, {"latitude", lat}, {"longitude", lon}, {"applies_within_km", km}};
+}
 
 }  // namespace raincheck::app::testing
 

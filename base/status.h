@@ -21,6 +21,7 @@ enum class StatusCode {
   kDeadlineExceeded,  // the invocation's time ran out (HTTP 504)
   kPermissionDenied,  // credentials refused
   kFailedPrecondition,
+  kOutOfRange,        // a valid request outside what the service covers (HTTP 422)
   kUnimplemented,
   kInternal,
 };
@@ -38,6 +39,7 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+  static Status OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
   static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
   static Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
   static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }

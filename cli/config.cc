@@ -7,6 +7,49 @@
 
 namespace raincheck::cli {
 
+namespace {
+
+std::string NonEmpty(const base::EnvLookup& env, const char* name) {
+  const auto v = env(name);
+  return v ? std::string(base::Trim(*v)) : std::string();
+}
+
+Status ReadModelSettings(const base::EnvLookup& env, FunctionConfig* config) {
+  config->models_dir = NonEmpty(env, "RAINCHECK_MODELS");
+  config->model_path = NonEmpty(env, "RAINCHECK_MODEL");
+  if (!config->models_dir.empty() && !config->model_path.empty()) {
+    return Status::InvalidArgument(
+        "RAINCHECK_MODELS and RAINCHECK_MODEL are both set: use one (a directory or one file)");
+  }
+  const std::string skip = NonEmpty(env, "RAINCHECK_MODELS_SKIP_BAD");
+  if (skip != "" && skip != "0" && skip != "1") {
+    return Status::InvalidArgument("RAINCHECK_MODELS_SKIP_BAD must be 0 or 1");
+  }
+  config->skip_bad_models = skip == "1";
+  if (const std::string outside = NonEmpty(env, "RAINCHECK_OUTSIDE"); !outside.empty()) {
+    Result<app::OutsidePolicy> policy = app::ParseOutsidePolicy(outside);
+    if (!policy.ok()) return policy.status().WithContext("RAINCHECK_OUTSIDE");
+    config->settings.outside = *policy;
+  }
+  if (!config->models_dir.empty() || !config->model_path.empty()) return Status::Ok();
+  if (Result<std::string> dir = DefaultModelsDir(); dir.ok()) {
+    config->models_dir = *dir;
+    return Status::Ok();
+  }
+  for (const std::string& candidate : DefaultModelCandidates()) {
+    std::error_code ec;
+    if (std::filesystem::exists(candidate, ec)) {
+      config->model_path = candidate;
+      return Status::Ok();
+    }
+  }
+  return Status::NotFound(
+      "no model: set RAINCHECK_MODELS or RAINCHECK_MODEL, or build the default models "
+      "(scripts/setup.sh)");
+}
+
+}  // namespace
+
 Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env) {
   FunctionConfig config;
   if (const auto level = env("RAINCHECK_LOG_LEVEL")) {
@@ -30,20 +73,7 @@ Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env) {
     }
     config.settings.rain_threshold = v;
   }
-  if (const auto m = env("RAINCHECK_MODEL"); m && !base::Trim(*m).empty()) {
-    config.model_path = std::string(base::Trim(*m));
-  } else {
-    for (const std::string& candidate : DefaultModelCandidates()) {
-      std::error_code ec;
-      if (std::filesystem::exists(candidate, ec)) {
-        config.model_path = candidate;
-        break;
-      }
-    }
-    if (config.model_path.empty()) {
-      return Status::NotFound("no model: set RAINCHECK_MODEL, or build the default model (scripts/setup.sh)");
-    }
-  }
+  RC_RETURN_IF_ERROR(ReadModelSettings(env, &config));
   Result<providers::ProvidersConfig> providers = providers::ParseProvidersConfig(env);
   if (!providers.ok()) return providers.status();
   config.providers = std::move(providers).value();
@@ -82,6 +112,19 @@ Result<std::string> DefaultModelsDir() {
   }
   return Status::NotFound(
       "no models directory: set RAINCHECK_MODELS, or build the default models (scripts/setup.sh)");
+}
+
+void SetModelsDir(const std::string& dir, std::map<std::string, std::string>* overrides) {
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+  (*overrides)["RAINCHECK_MODELS"] = ec ? dir : absolute.lexically_normal().string();
+  (*overrides)["RAINCHECK_MODEL"] = "";
+}
+
+void SetVariable(const std::string& name, const std::string& value,
+                 std::vector<std::pair<std::string, std::string>>* environment) {
+  std::erase_if(*environment, [&name](const auto& entry) { return entry.first == name; });
+  environment->emplace_back(name, value);
 }
 
 }  // namespace raincheck::cli

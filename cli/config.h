@@ -5,7 +5,9 @@
 
 #include <string>
 
+#include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "app/handler.h"
@@ -19,9 +21,13 @@ namespace raincheck::cli {
 
 struct FunctionConfig {
   base::LogLevel log_level = base::LogLevel::kInfo;  // RAINCHECK_LOG_LEVEL
-  app::Settings settings;  // RAINCHECK_DEFAULT_CITY, RAINCHECK_RAIN_THRESHOLD
-  // RAINCHECK_MODEL; when unset, the first of DefaultModelCandidates() that exists.
+  app::Settings settings;  // RAINCHECK_DEFAULT_CITY, RAINCHECK_RAIN_THRESHOLD, RAINCHECK_OUTSIDE
+  // Exactly one of the two is set. RAINCHECK_MODELS: a directory of models; RAINCHECK_MODEL:
+  // one model file (a directory of one). When neither is set: DefaultModelsDir(), else the
+  // first of DefaultModelCandidates() that exists.
+  std::string models_dir;
   std::string model_path;
+  bool skip_bad_models = false;  // RAINCHECK_MODELS_SKIP_BAD=1: skip unloadable files, warn
   providers::ProvidersConfig providers;  // RAINCHECK_GEOCODER, RAINCHECK_WEATHER, ...
   store::RecordsConfig records;          // RAINCHECK_RECORDS, RAINCHECK_SPOOL, ...
 };
@@ -38,6 +44,14 @@ std::vector<std::string> DefaultModelCandidates();
 std::vector<std::string> DefaultModelsDirCandidates();
 // The first of DefaultModelsDirCandidates() that is a directory, or NotFound.
 Result<std::string> DefaultModelsDir();
+
+// `--models DIR` of the local verbs: RAINCHECK_MODELS=<DIR made absolute> and RAINCHECK_MODEL
+// emptied (an empty variable counts as unset), so a RAINCHECK_MODEL of the shell does not
+// conflict with it.
+void SetModelsDir(const std::string& dir, std::map<std::string, std::string>* overrides);
+// Sets NAME=VALUE in an environment list, replacing every earlier entry of that name.
+void SetVariable(const std::string& name, const std::string& value,
+                 std::vector<std::pair<std::string, std::string>>* environment);
 
 // InvalidArgument naming the variable when a value is unusable (never echoing secrets).
 Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env);

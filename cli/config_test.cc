@@ -25,16 +25,56 @@ TEST(ConfigTest, ReadsVariables) {
   EXPECT_EQ(c->log_level, base::LogLevel::kDebug);
 }
 
-TEST(ConfigTest, ModelFromVariableOrTheDefault) {
-  auto set = LoadFunctionConfig(Env({{"RAINCHECK_MODEL", "/somewhere/m.rcf"}}));
-  ASSERT_TRUE(set.ok());
-  EXPECT_EQ(set->model_path, "/somewhere/m.rcf");
+TEST(ConfigTest, ModelsDirectoryOrOneModelFile) {
+  auto dir = LoadFunctionConfig(Env({{"RAINCHECK_MODELS", " /srv/models "}}));
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir->models_dir, "/srv/models");
+  EXPECT_TRUE(dir->model_path.empty());
+  auto file = LoadFunctionConfig(Env({{"RAINCHECK_MODEL", "/somewhere/m.rcf"}}));
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->model_path, "/somewhere/m.rcf");
+  EXPECT_TRUE(file->models_dir.empty());
+  auto both = LoadFunctionConfig(Env({{"RAINCHECK_MODELS", "/a"}, {"RAINCHECK_MODEL", "/b.rcf"}}));
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("RAINCHECK_MODELS and RAINCHECK_MODEL"), std::string::npos);
+  // An empty variable counts as unset (what `--models` does to RAINCHECK_MODEL).
+  auto emptied = LoadFunctionConfig(Env({{"RAINCHECK_MODELS", "/a"}, {"RAINCHECK_MODEL", ""}}));
+  ASSERT_TRUE(emptied.ok());
+  EXPECT_EQ(emptied->models_dir, "/a");
+}
+
+TEST(ConfigTest, WithoutEitherTheBuiltModelsDirectoryIsUsed) {
   auto fallback = LoadFunctionConfig(Env({}));
-  ASSERT_TRUE(fallback.ok());
-  EXPECT_FALSE(fallback->model_path.empty());
-  EXPECT_TRUE(std::filesystem::exists(fallback->model_path)) << fallback->model_path;
-  const auto candidates = DefaultModelCandidates();
-  EXPECT_EQ(candidates.back(), RAINCHECK_DEFAULT_MODEL_PATH);
+  ASSERT_TRUE(fallback.ok()) << fallback.status().ToString();
+  EXPECT_FALSE(fallback->models_dir.empty());
+  EXPECT_TRUE(std::filesystem::is_directory(fallback->models_dir)) << fallback->models_dir;
+  EXPECT_EQ(DefaultModelsDirCandidates().back(), RAINCHECK_DEFAULT_MODELS_DIR);
+  EXPECT_EQ(DefaultModelCandidates().back(), RAINCHECK_DEFAULT_MODEL_PATH);
+}
+
+TEST(ConfigTest, OutsidePolicyAndSkipBad) {
+  auto c = LoadFunctionConfig(Env({{"RAINCHECK_OUTSIDE", "refuse"}, {"RAINCHECK_MODELS_SKIP_BAD", "1"}}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->settings.outside, app::OutsidePolicy::kRefuse);
+  EXPECT_TRUE(c->skip_bad_models);
+  EXPECT_EQ(LoadFunctionConfig(Env({}))->settings.outside, app::OutsidePolicy::kNearest);
+  auto bad = LoadFunctionConfig(Env({{"RAINCHECK_OUTSIDE", "anywhere"}}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("RAINCHECK_OUTSIDE"), std::string::npos);
+  auto skip = LoadFunctionConfig(Env({{"RAINCHECK_MODELS_SKIP_BAD", "yes"}}));
+  ASSERT_FALSE(skip.ok());
+  EXPECT_NE(skip.status().message().find("RAINCHECK_MODELS_SKIP_BAD"), std::string::npos);
+}
+
+TEST(ConfigTest, ModelsFlagOverridesAModelOfTheShell) {
+  std::map<std::string, std::string> overrides;
+  SetModelsDir("rel/models", &overrides);
+  EXPECT_TRUE(std::filesystem::path(overrides["RAINCHECK_MODELS"]).is_absolute());
+  EXPECT_EQ(overrides["RAINCHECK_MODEL"], "");
+  std::vector<std::pair<std::string, std::string>> env = {{"RAINCHECK_MODEL", "/x.rcf"}, {"A", "1"}};
+  SetVariable("RAINCHECK_MODEL", "", &env);
+  ASSERT_EQ(env.size(), 2u);
+  EXPECT_EQ(env[1], (std::pair<std::string, std::string>{"RAINCHECK_MODEL", ""}));
 }
 
 TEST(ConfigTest, RainThreshold) {

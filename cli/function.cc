@@ -6,13 +6,23 @@ Function::Function(FunctionConfig config, base::Logger logger)
     : config_(std::move(config)), logger_(std::move(logger)), http_(clock_) {}
 
 Status Function::Init() {
-  Result<forest::Model> model = forest::Model::Load(config_.model_path);
-  if (!model.ok()) return model.status().WithContext("loading the model " + config_.model_path);
-  model_.emplace(std::move(model).value());
-  logger_.Info("model loaded", {{"path", config_.model_path},
-                                {"name", model_->name()},
-                                {"version", model_->version()},
-                                {"features", model_->schema().size()}});
+  const bool dir = !config_.models_dir.empty();
+  const std::string& where = dir ? config_.models_dir : config_.model_path;
+  Result<app::ModelCatalog> models =
+      dir ? app::ModelCatalog::LoadDirectory(where, config_.skip_bad_models, logger_)
+          : app::ModelCatalog::LoadFile(where);
+  if (!models.ok()) return models.status().WithContext(dir ? "loading the models" : "loading the model");
+  models_.emplace(std::move(models).value());
+  for (const forest::Model& m : models_->models()) {
+    const auto& home = m.info().home;
+    logger_.Info("model loaded", {{"name", m.name()},
+                                  {"version", m.version()},
+                                  {"home", home ? nlohmann::json(home->name) : nlohmann::json(nullptr)},
+                                  {"features", m.schema().size()}});
+  }
+  logger_.Info("models", {{"path", where},
+                          {"count", models_->size()},
+                          {"outside", app::OutsidePolicyName(config_.settings.outside)}});
   RC_ASSIGN_OR_RETURN(providers_,
                       providers::MakeProviders(config_.providers, http_, clock_, logger_));
   RC_ASSIGN_OR_RETURN(records_, store::MakeRecordStore(config_.records, &http_, clock_));
@@ -21,7 +31,7 @@ Status Function::Init() {
   services_.clock = &clock_;
   services_.logger = &logger_;
   services_.settings = config_.settings;
-  services_.model = &*model_;
+  services_.models = &*models_;
   services_.geocoder = providers_.geocoder.get();
   services_.weather = providers_.weather.get();
   services_.records = records_.get();

@@ -8,11 +8,11 @@
 #include <string_view>
 
 #include "app/handler.h"
+#include "app/model_catalog.h"
 #include "base/clock.h"
 #include "base/env.h"
 #include "base/log.h"
 #include "cli/config.h"
-#include "forest/model.h"
 #include "http/curl_client.h"
 #include "lambda/context.h"
 #include "providers/config.h"
@@ -44,7 +44,7 @@ class Function {
   base::SystemClock clock_;
   base::Logger logger_;
   http::CurlClient http_;
-  std::optional<forest::Model> model_;
+  std::optional<app::ModelCatalog> models_;
   providers::Providers providers_;
   std::unique_ptr<store::SpoolingStore> records_;
   app::Services services_;

@@ -17,6 +17,7 @@ struct InvokeOptions {
   std::string event_path;
   double timeout_seconds = 10;
   std::string default_city;
+  std::string models;
   std::string log_level;
   std::vector<std::string> env;
 };
@@ -32,6 +33,7 @@ int RunInvoke(const InvokeOptions& opts) {
     overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   if (!opts.default_city.empty()) overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
+  if (!opts.models.empty()) SetModelsDir(opts.models, &overrides);
   if (!opts.log_level.empty()) overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
 
   Result<std::string> event = base::ReadFile(opts.event_path);
@@ -73,6 +75,8 @@ void RegisterInvoke(CLI::App& root, int* exit_code) {
   cmd->add_option("--timeout", opts->timeout_seconds, "Invocation deadline in seconds")
       ->default_val(10)
       ->check(CLI::Range(0.001, 900.0));
+  cmd->add_option("--models", opts->models,
+                  "Directory of models to choose from by place (RAINCHECK_MODELS)");
   cmd->add_option("--default-city", opts->default_city,
                   "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
   cmd->add_option("--log-level", opts->log_level, "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");

@@ -31,6 +31,7 @@ struct StartApiOptions {
   std::string bootstrap;
   bool in_process = false;
   std::string default_city;
+  std::string models;
   std::string log_level;
   std::vector<std::string> env;
 };
@@ -101,6 +102,7 @@ int RunStartApi(const StartApiOptions& opts) {
     overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   if (!opts.default_city.empty()) overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
+  if (!opts.models.empty()) SetModelsDir(opts.models, &overrides);
   if (!opts.log_level.empty()) overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
   const base::EnvLookup env = base::OverlayEnv(overrides, base::ProcessEnv());
 
@@ -135,7 +137,7 @@ int RunStartApi(const StartApiOptions& opts) {
     eo.max_concurrency = opts.max_concurrency;
     eo.timeout = timeout;
     eo.environment = local::PassThroughEnvironment();
-    for (const auto& [name, value] : overrides) eo.environment.emplace_back(name, value);
+    for (const auto& [name, value] : overrides) SetVariable(name, value, &eo.environment);
     // The per-invocation START / END / REPORT lines only when info is wanted.
     eo.platform_lines = logger.Enabled(base::LogLevel::kInfo);
     eo.log_sink = [](std::string_view line) {
@@ -204,6 +206,8 @@ void RegisterStartApi(CLI::App& root, int* exit_code) {
   cmd->add_flag("--in-process", opts->in_process,
                 "Run the function inside this process instead of bootstrap instances (no timeout "
                 "enforcement)");
+  cmd->add_option("--models", opts->models,
+                  "Directory of models to choose from by place (RAINCHECK_MODELS)");
   cmd->add_option("--default-city", opts->default_city,
                   "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
   cmd->add_option("--log-level", opts->log_level, "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");

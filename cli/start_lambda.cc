@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/config.h"
 #include "local/emulator.h"
 #include "local/invoke_api.h"
 
@@ -26,6 +28,7 @@ struct StartLambdaOptions {
   std::string bootstrap;
   std::string function_name = "raincheck";
   std::vector<std::string> env;
+  std::string models;
 };
 
 // build/bin/bootstrap beside this executable.
@@ -50,7 +53,12 @@ int RunStartLambda(const StartLambdaOptions& opts) {
       std::fprintf(stderr, "raincheck start-lambda: --env takes NAME=VALUE\n");
       return kExitUsage;
     }
-    options.environment.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    SetVariable(kv.substr(0, eq), kv.substr(eq + 1), &options.environment);
+  }
+  if (!opts.models.empty()) {
+    std::map<std::string, std::string> models;
+    SetModelsDir(opts.models, &models);
+    for (const auto& [name, value] : models) SetVariable(name, value, &options.environment);
   }
 
   // SIGINT / SIGTERM are taken by sigwait below, never by a thread that happens to run.
@@ -114,6 +122,8 @@ void RegisterStartLambda(CLI::App& root, int* exit_code) {
   cmd->add_option("--function-name", opts->function_name, "The function's name")
       ->default_val("raincheck");
   cmd->add_option("--env", opts->env, "Set a function variable NAME=VALUE (repeatable)");
+  cmd->add_option("--models", opts->models,
+                  "Directory of models to choose from by place (RAINCHECK_MODELS)");
   cmd->callback([opts, exit_code] { *exit_code = RunStartLambda(*opts); });
 }
 

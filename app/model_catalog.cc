@@ -1,0 +1,135 @@
+#include "app/model_catalog.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <utility>
+
+#include "base/geo.h"
+
+namespace raincheck::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Homes closer than this are the same place: one of the two models is redundant.
+constexpr double kSameHomeKm = 1.0;
+
+struct Loaded {
+  std::string file;
+  fs::file_time_type modified;
+  forest::Model model;
+};
+
+bool SameHome(const forest::Model& a, const forest::Model& b) {
+  const auto& ha = a.info().home;
+  const auto& hb = b.info().home;
+  return ha && hb &&
+         base::GreatCircleKm(ha->latitude, ha->longitude, hb->latitude, hb->longitude) < kSameHomeKm;
+}
+
+// Keeps, of every group of models sharing a home, the newest file; logs each drop.
+std::vector<forest::Model> DropSharedHomes(std::vector<Loaded> loaded, const base::Logger& log) {
+  std::vector<bool> dropped(loaded.size(), false);
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    for (size_t j = i + 1; j < loaded.size() && !dropped[i]; ++j) {
+      if (dropped[j] || !SameHome(loaded[i].model, loaded[j].model)) continue;
+      const bool keep_j = loaded[j].modified > loaded[i].modified;
+      const size_t drop = keep_j ? i : j;
+      const size_t keep = keep_j ? j : i;
+      dropped[drop] = true;
+      log.Warn("two models share a home; the newer one is used",
+               {{"home", loaded[keep].model.info().home->name},
+                {"used", loaded[keep].file},
+                {"ignored", loaded[drop].file}});
+    }
+  }
+  std::vector<forest::Model> out;
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    if (!dropped[i]) out.push_back(std::move(loaded[i].model));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view OutsidePolicyName(OutsidePolicy policy) {
+  switch (policy) {
+    case OutsidePolicy::kNearest: return "nearest";
+    case OutsidePolicy::kClimatology: return "climatology";
+    case OutsidePolicy::kRefuse: return "refuse";
+  }
+  return "nearest";
+}
+
+Result<OutsidePolicy> ParseOutsidePolicy(std::string_view text) {
+  for (OutsidePolicy p : {OutsidePolicy::kNearest, OutsidePolicy::kClimatology, OutsidePolicy::kRefuse}) {
+    if (text == OutsidePolicyName(p)) return p;
+  }
+  return Status::InvalidArgument("must be nearest, climatology or refuse");
+}
+
+ModelCatalog::ModelCatalog(std::vector<forest::Model> models) : models_(std::move(models)) {}
+
+Result<ModelCatalog> ModelCatalog::LoadDirectory(const std::string& dir, bool skip_bad,
+                                                 const base::Logger& log) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return Status::NotFound("models directory '" + dir + "' does not exist or is not a directory");
+  }
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->path().extension() == ".rcf" && it->is_regular_file(type_ec)) files.push_back(it->path());
+  }
+  if (ec) return Status::IOError("models directory '" + dir + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+
+  std::vector<Loaded> loaded;
+  for (const fs::path& file : files) {
+    Result<forest::Model> model = forest::Model::Load(file.string());
+    if (!model.ok()) {
+      if (!skip_bad) return model.status().WithContext("model file '" + file.string() + "'");
+      log.Warn("model file skipped", {{"file", file.string()}, {"error", model.status().ToString()}});
+      continue;
+    }
+    std::error_code time_ec;
+    const fs::file_time_type modified = fs::last_write_time(file, time_ec);
+    loaded.push_back({file.filename().string(), modified, std::move(model).value()});
+  }
+  if (loaded.empty()) return Status::NotFound("models directory '" + dir + "' holds no model (*.rcf)");
+  return ModelCatalog(DropSharedHomes(std::move(loaded), log));
+}
+
+Result<ModelCatalog> ModelCatalog::LoadFile(const std::string& path) {
+  Result<forest::Model> model = forest::Model::Load(path);
+  if (!model.ok()) return model.status().WithContext("model file '" + path + "'");
+  std::vector<forest::Model> one;
+  one.push_back(std::move(model).value());
+  return ModelCatalog(std::move(one));
+}
+
+ModelChoice ModelCatalog::Choose(double latitude, double longitude) const {
+  ModelChoice nearest_applying, nearest;
+  double best_applying = std::numeric_limits<double>::infinity();
+  double best = std::numeric_limits<double>::infinity();
+  for (const forest::Model& m : models_) {
+    const auto& home = m.info().home;
+    if (!home) continue;
+    const double d = base::GreatCircleKm(latitude, longitude, home->latitude, home->longitude);
+    if (d < best) {
+      best = d;
+      nearest = {&m, d, false};
+    }
+    if (d <= home->applies_within_km && d < best_applying) {
+      best_applying = d;
+      nearest_applying = {&m, d, true};
+    }
+  }
+  if (nearest_applying.model != nullptr) return nearest_applying;
+  if (nearest.model != nullptr) return nearest;
+  return {&models_.front(), std::nullopt, false};
+}
+
+}  // namespace raincheck::app
