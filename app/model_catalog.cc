@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
+#include <numbers>
+#include <cmath>
 #include <utility>
 
 #include "base/geo.h"
@@ -70,7 +72,32 @@ Result<OutsidePolicy> ParseOutsidePolicy(std::string_view text) {
   return Status::InvalidArgument("must be nearest, climatology or refuse");
 }
 
-ModelCatalog::ModelCatalog(std::vector<forest::Model> models) : models_(std::move(models)) {}
+namespace {
+
+constexpr double kRadians = std::numbers::pi / 180.0;
+
+double HaversineH(double lat_rad, double cos_lat, double lon_rad, double lat2_rad, double cos_lat2,
+                  double lon2_rad) {
+  const double s = std::sin((lat2_rad - lat_rad) / 2.0);
+  const double t = std::sin((lon2_rad - lon_rad) / 2.0);
+  return std::clamp(s * s + cos_lat * cos_lat2 * t * t, 0.0, 1.0);
+}
+
+double KmOfH(double h) { return 2.0 * base::kEarthRadiusKm * std::asin(std::sqrt(h)); }
+
+}  // namespace
+
+ModelCatalog::ModelCatalog(std::vector<forest::Model> models) : models_(std::move(models)) {
+  for (size_t i = 0; i < models_.size(); ++i) {
+    const auto& home = models_[i].info().home;
+    if (!home) continue;
+    const double half_angle = std::min(home->applies_within_km / (2.0 * base::kEarthRadiusKm),
+                                       std::numbers::pi / 2.0);
+    const double s = std::sin(half_angle);
+    homes_.push_back({home->latitude * kRadians, home->longitude * kRadians,
+                      std::cos(home->latitude * kRadians), s * s, i});
+  }
+}
 
 Result<ModelCatalog> ModelCatalog::LoadDirectory(const std::string& dir, bool skip_bad,
                                                  const base::Logger& log) {
@@ -111,24 +138,23 @@ Result<ModelCatalog> ModelCatalog::LoadFile(const std::string& path) {
 }
 
 ModelChoice ModelCatalog::Choose(double latitude, double longitude) const {
-  ModelChoice nearest_applying, nearest;
-  double best_applying = std::numeric_limits<double>::infinity();
-  double best = std::numeric_limits<double>::infinity();
-  for (const forest::Model& m : models_) {
-    const auto& home = m.info().home;
-    if (!home) continue;
-    const double d = base::GreatCircleKm(latitude, longitude, home->latitude, home->longitude);
-    if (d < best) {
-      best = d;
-      nearest = {&m, d, false};
+  const double lat = latitude * kRadians, lon = longitude * kRadians, cos_lat = std::cos(lat);
+  const PreparedHome* nearest = nullptr;
+  const PreparedHome* nearest_applying = nullptr;
+  double best = 2.0, best_applying = 2.0;  // h is at most 1
+  for (const PreparedHome& home : homes_) {
+    const double h = HaversineH(lat, cos_lat, lon, home.lat_rad, home.cos_lat, home.lon_rad);
+    if (h < best) {
+      best = h;
+      nearest = &home;
     }
-    if (d <= home->applies_within_km && d < best_applying) {
-      best_applying = d;
-      nearest_applying = {&m, d, true};
+    if (h <= home.radius_h && h < best_applying) {
+      best_applying = h;
+      nearest_applying = &home;
     }
   }
-  if (nearest_applying.model != nullptr) return nearest_applying;
-  if (nearest.model != nullptr) return nearest;
+  if (nearest_applying != nullptr) return {&models_[nearest_applying->model], KmOfH(best_applying), true};
+  if (nearest != nullptr) return {&models_[nearest->model], KmOfH(best), false};
   return {&models_.front(), std::nullopt, false};
 }
 

@@ -36,6 +36,10 @@ class ModelCatalog {
   // Takes the models in order (ties in distance go to the earlier one). Models must not be
   // empty.
   explicit ModelCatalog(std::vector<forest::Model> models);
+  ModelCatalog(ModelCatalog&&) noexcept = default;
+  ModelCatalog& operator=(ModelCatalog&&) noexcept = default;
+  ModelCatalog(const ModelCatalog&) = delete;
+  ModelCatalog& operator=(const ModelCatalog&) = delete;
 
   // Loads every regular file named *.rcf directly inside `dir` (other files, such as the
   // cards beside the models, are ignored), in name order. A file that does not load fails
@@ -57,7 +61,16 @@ class ModelCatalog {
   size_t size() const { return models_.size(); }
 
  private:
+  // A model's home prepared for the haversine: radians, cos(latitude), and the radius as the
+  // haversine value h = sin^2(d / 2R) it corresponds to (h grows with d, so comparing h
+  // compares distances without an asin per model).
+  struct PreparedHome {
+    double lat_rad, lon_rad, cos_lat, radius_h;
+    size_t model;
+  };
+
   std::vector<forest::Model> models_;
+  std::vector<PreparedHome> homes_;
 };
 
 }  // namespace raincheck::app
