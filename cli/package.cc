@@ -1,4 +1,5 @@
-// `raincheck package`: function.zip, model-layer.zip and template.yaml for AWS Lambda.
+// `raincheck package`: function.zip, model-layer.zip, runtime-layer.zip and template.yaml for
+// AWS Lambda, with the whole models directory.
 // The work is in packaging/package.h; see docs/packaging.md.
 #include "packaging/package.h"
 
@@ -38,15 +39,19 @@ int Run(packaging::PackageOptions o) {
 
 void RegisterPackage(CLI::App& root, int* exit_code) {
   auto o = std::make_shared<packaging::PackageOptions>();
-  o->model_path = RAINCHECK_DEFAULT_MODEL_PATH;
+  o->models_dir = RAINCHECK_DEFAULT_MODELS_DIR;
   o->gazetteer_path = RAINCHECK_GAZETTEER_INDEX_PATH;
   o->attribution_path = RAINCHECK_GAZETTEER_ATTRIBUTION_PATH;
   CLI::App* cmd = root.add_subcommand("package",
                                       "Write function.zip, model-layer.zip, runtime-layer.zip and "
                                       "template.yaml (AWS SAM) for Lambda");
   cmd->add_option("--out", o->out_dir, "Output directory")->capture_default_str();
-  cmd->add_option("--model", o->model_path, "Model file (its .card.md/.card.json go in the layer)")
-      ->capture_default_str();
+  CLI::Option* models =
+      cmd->add_option("--models", o->models_dir,
+                      "Directory of models: every X.rcf (and its X.card.md/.card.json) ships in models/")
+          ->capture_default_str();
+  cmd->add_option("--model", o->model_path, "One model file instead: ships as a models/ of one")
+      ->excludes(models);
   cmd->add_option("--bootstrap", o->bootstrap_path,
                   "The runtime executable (default: bootstrap beside this program)");
   cmd->add_option("--gazetteer", o->gazetteer_path, "Offline gazetteer index")

@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -84,11 +85,12 @@ std::string LauncherScript(const std::string& loader_name) {
          "# this script), so it does not depend on the host's glibc.\n"
          "# See docs/packaging.md.\n"
          "root=\"${LAMBDA_TASK_ROOT:-$(dirname \"$0\")}\"\n"
-         "if [ -z \"$RAINCHECK_MODEL\" ] && [ -f \"$root/model.rcf\" ]; then\n"
-         "  RAINCHECK_MODEL=\"$root/model.rcf\"; export RAINCHECK_MODEL\n"
-         "fi\n"
-         "if [ -z \"$RAINCHECK_MODEL\" ] && [ -f /opt/raincheck/model.rcf ]; then\n"
-         "  RAINCHECK_MODEL=/opt/raincheck/model.rcf; export RAINCHECK_MODEL\n"
+         "if [ -z \"$RAINCHECK_MODELS\" ] && [ -z \"$RAINCHECK_MODEL\" ]; then\n"
+         "  if [ -d \"$root/models\" ]; then\n"
+         "    RAINCHECK_MODELS=\"$root/models\"; export RAINCHECK_MODELS\n"
+         "  elif [ -d /opt/raincheck/models ]; then\n"
+         "    RAINCHECK_MODELS=/opt/raincheck/models; export RAINCHECK_MODELS\n"
+         "  fi\n"
          "fi\n"
          "if [ -z \"$RAINCHECK_GAZETTEER_PATH\" ] && [ -f \"$root/gazetteer.bin\" ]; then\n"
          "  RAINCHECK_GAZETTEER_PATH=\"$root/gazetteer.bin\"; export RAINCHECK_GAZETTEER_PATH\n"
@@ -97,6 +99,32 @@ std::string LauncherScript(const std::string& loader_name) {
          "[ -d \"$lib\" ] || lib=/opt/raincheck/lib\n"
          "exec \"$lib/" +
          loader_name + "\" --library-path \"$lib\" \"$root/bin/bootstrap\" \"$@\"\n";
+}
+
+Result<std::vector<ModelFile>> ListModelFiles(const PackageOptions& o) {
+  std::vector<fs::path> models;
+  std::error_code ec;
+  if (!o.model_path.empty()) {
+    if (!fs::is_regular_file(o.model_path, ec)) return Status::NotFound(o.model_path + ": no such model file");
+    models.emplace_back(o.model_path);
+  } else {
+    if (o.models_dir.empty()) return Status::InvalidArgument("no models directory given");
+    for (fs::directory_iterator it(o.models_dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() == ".rcf" && it->is_regular_file(ec)) models.push_back(it->path());
+    }
+    if (ec) return Status::IOError(o.models_dir + ": " + ec.message());
+    if (models.empty()) return Status::NotFound(o.models_dir + ": no *.rcf model files");
+    std::sort(models.begin(), models.end());
+  }
+  std::vector<ModelFile> out;
+  for (const fs::path& m : models) {
+    out.push_back({m.filename().string(), m.string()});
+    for (const char* ext : {".card.md", ".card.json"}) {
+      const fs::path card = m.parent_path() / (m.stem().string() + ext);
+      if (fs::is_regular_file(card, ec)) out.push_back({card.filename().string(), card.string()});
+    }
+  }
+  return out;
 }
 
 Result<std::vector<Artefact>> Package(const PackageOptions& o) {
@@ -114,7 +142,7 @@ Result<std::vector<Artefact>> Package(const PackageOptions& o) {
                                                 "ELF") != 0) {
     return Status::InvalidArgument(o.bootstrap_path + ": not an ELF executable");
   }
-  RC_ASSIGN_OR_RETURN(std::string model, Read(o.model_path, "model"));
+  RC_ASSIGN_OR_RETURN(std::vector<ModelFile> model_files, ListModelFiles(o));
   RC_ASSIGN_OR_RETURN(std::string gazetteer, Read(o.gazetteer_path, "gazetteer"));
   RC_ASSIGN_OR_RETURN(std::string attribution, Read(o.attribution_path, "gazetteer attribution"));
   RC_ASSIGN_OR_RETURN(LibraryClosure closure, ResolveLibraries(o.bootstrap_path));
@@ -139,29 +167,29 @@ Result<std::vector<Artefact>> Package(const PackageOptions& o) {
                      "Debian packages they come from (glibc: LGPL-2.1+, libstdc++: GPL-3 with the "
                      "runtime exception, libcurl: curl licence, OpenSSL: Apache-2.0, ...).\n",
                      0644});
-  function.push_back({"model.rcf", model, 0644});
+  // The models: in function.zip (models/ beside bootstrap, for a deployment without the
+  // layer) and in the layer, extracted under /opt: raincheck/models/X.rcf is
+  // /opt/raincheck/models/X.rcf. The cards (X.card.md / X.card.json) go in the layer only.
+  std::vector<ZipEntry> layer;
+  for (const ModelFile& f : model_files) {
+    RC_ASSIGN_OR_RETURN(std::string data, Read(f.path, "model"));
+    if (fs::path(f.name).extension() == ".rcf") function.push_back({"models/" + f.name, data, 0644});
+    layer.push_back({"raincheck/models/" + f.name, std::move(data), 0644});
+  }
   function.push_back({"gazetteer.bin", std::move(gazetteer), 0644});
   function.push_back({"THIRD-PARTY-NOTICES.md",
                       "# Third-party data and libraries in this package\n\n"
+                      "Each model in models/ names its training data and their licence in its "
+                      "card (inside the file, and beside it in model-layer.zip); the models a "
+                      "build ships are trained on NOAA daily observations (a U.S. Government "
+                      "work, public domain in the US) as distributed by vega-datasets "
+                      "(BSD-3-Clause).\n\n"
                       "gazetteer.bin is derived from GeoNames (CC BY 4.0); its provenance and "
                       "attribution follow. The shared libraries are in runtime-layer.zip, with "
                       "their notice.\n\n"
                       "---\n\n" +
                           attribution,
                       0644});
-
-  // The layer: extracted under /opt, so raincheck/model.rcf is /opt/raincheck/model.rcf.
-  std::vector<ZipEntry> layer;
-  layer.push_back({"raincheck/model.rcf", std::move(model), 0644});
-  const fs::path model_path(o.model_path);
-  for (const char* ext : {".card.md", ".card.json"}) {
-    const fs::path card = model_path.parent_path() / (model_path.stem().string() + ext);
-    std::error_code ec;
-    if (fs::is_regular_file(card, ec)) {
-      RC_ASSIGN_OR_RETURN(std::string data, Read(card.string(), "model card"));
-      layer.push_back({std::string("raincheck/model") + ext, std::move(data), 0644});
-    }
-  }
 
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);

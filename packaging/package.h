@@ -16,7 +16,11 @@ inline constexpr uint64_t kMaxFunctionZipBytes = 10u * 1024u * 1024u;  // our bu
 struct PackageOptions {
   std::string out_dir = "dist";
   std::string bootstrap_path;    // the runtime executable (build/bin/bootstrap)
-  std::string model_path;        // e.g. build/models/default.rcf; its card X.card.md/json beside it
+  // The models the function chooses from by place: every X.rcf in models_dir (build/models),
+  // each with its card X.card.md / X.card.json when present beside it. A non-empty model_path
+  // replaces the directory by a directory of that one model.
+  std::string models_dir;
+  std::string model_path;
   std::string gazetteer_path;    // build/data/gazetteer.bin
   std::string attribution_path;  // data/gazetteer/README.md (GeoNames, CC BY 4.0)
   std::string architecture;      // "x86_64" or "arm64"; empty: the build machine's
@@ -49,10 +53,24 @@ std::string HostArchitecture();
 
 // The /bin/sh script that is `bootstrap` at the zip's root: runs bin/bootstrap with the
 // loader and libraries of the runtime layer (/opt/raincheck/lib, or lib/ beside the script),
-// and points the function at the bundled model and gazetteer.
+// and points the function at the bundled models directory (RAINCHECK_MODELS: models/ beside
+// the script, else the model layer's /opt/raincheck/models, unless RAINCHECK_MODELS or
+// RAINCHECK_MODEL is set already) and gazetteer.
 std::string LauncherScript(const std::string& loader_name);
 
-// Writes function.zip, model-layer.zip, runtime-layer.zip and template.yaml into out_dir.
+// One file of the models directory: its name there ("seattle.rcf", "seattle.card.md") and
+// where it is read from.
+struct ModelFile {
+  std::string name;
+  std::string path;
+};
+// The files `Package` ships as models/: every *.rcf of options.models_dir in name order (or
+// options.model_path alone) and the X.card.md / X.card.json beside each. NotFound when the
+// directory has no *.rcf or the file does not exist; IOError for an unreadable directory.
+Result<std::vector<ModelFile>> ListModelFiles(const PackageOptions& options);
+
+// Writes function.zip (models/*.rcf beside bootstrap), model-layer.zip
+// (raincheck/models/*.rcf and their cards), runtime-layer.zip and template.yaml into out_dir.
 Result<std::vector<Artefact>> Package(const PackageOptions& options);
 
 }  // namespace raincheck::packaging

@@ -1,6 +1,15 @@
 #include "packaging/package.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
+
+#include "base/file.h"
+#include "packaging/subprocess.h"
 
 namespace raincheck::packaging {
 namespace {
@@ -38,9 +47,84 @@ TEST(LauncherTest, RunsTheBundledLoaderWithTheBundledLibraries) {
                    "\"$root/bin/bootstrap\""),
             std::string::npos);
   EXPECT_NE(s.find("lib=/opt/raincheck/lib"), std::string::npos);
-  EXPECT_NE(s.find("RAINCHECK_MODEL=\"$root/model.rcf\""), std::string::npos);
-  EXPECT_NE(s.find("/opt/raincheck/model.rcf"), std::string::npos);
+  EXPECT_NE(s.find("RAINCHECK_MODELS=/opt/raincheck/models"), std::string::npos);
   EXPECT_NE(s.find("RAINCHECK_GAZETTEER_PATH=\"$root/gazetteer.bin\""), std::string::npos);
+}
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the test's temporary directory.
+std::string FreshDir(const std::string& name) {
+  const fs::path dir = fs::path(testing::TempDir()) / ("package_test_" + std::to_string(getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+void Touch(const std::string& path) { ASSERT_TRUE(base::WriteFileAtomic(path, "x").ok()) << path; }
+
+// Runs the launcher as Lambda would (LAMBDA_TASK_ROOT = the function's directory) with only
+// `env` set, the "loader" being a script that prints what the function would see.
+std::string LauncherSees(const std::string& root, const std::vector<std::string>& env) {
+  EXPECT_TRUE(base::WriteFileAtomic(root + "/bootstrap", LauncherScript("fake-loader")).ok());
+  fs::create_directories(root + "/lib");
+  EXPECT_TRUE(base::WriteFileAtomic(root + "/lib/fake-loader",
+                                    "#!/bin/sh\necho \"models=$RAINCHECK_MODELS model=$RAINCHECK_MODEL\"\n")
+                  .ok());
+  fs::permissions(root + "/lib/fake-loader", fs::perms::owner_all);
+  std::vector<std::string> argv = {"env", "-i", "LAMBDA_TASK_ROOT=" + root};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.insert(argv.end(), {"/bin/sh", root + "/bootstrap"});
+  auto r = RunCapture(argv);
+  EXPECT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->stderr_text : r.status().ToString());
+  return r.ok() ? r->stdout_text : "";
+}
+
+TEST(LauncherTest, PointsTheFunctionAtTheBundledModelsDirectory) {
+  const std::string root = FreshDir("launcher");
+  fs::create_directories(root + "/models");
+  EXPECT_EQ(LauncherSees(root, {}), "models=" + root + "/models model=\n");
+  // What the deployment sets wins: a directory, or one file (never both).
+  EXPECT_EQ(LauncherSees(root, {"RAINCHECK_MODELS=/elsewhere"}), "models=/elsewhere model=\n");
+  EXPECT_EQ(LauncherSees(root, {"RAINCHECK_MODEL=/one.rcf"}), "models= model=/one.rcf\n");
+  if (!fs::exists("/opt/raincheck/models")) {
+    fs::remove_all(root + "/models");
+    EXPECT_EQ(LauncherSees(root, {}), "models= model=\n");
+  }
+}
+
+TEST(ModelFilesTest, EveryModelOfTheDirectoryWithItsCards) {
+  const std::string dir = FreshDir("models");
+  for (const char* f : {"b.rcf", "a.rcf", "a.card.md", "a.card.json", "a.roc.svg", "train.csv"}) {
+    Touch(dir + "/" + f);
+  }
+  fs::create_directories(dir + "/sub.rcf");  // a directory is not a model
+  PackageOptions o;
+  o.models_dir = dir;
+  auto files = ListModelFiles(o);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  std::vector<std::string> names;
+  for (const ModelFile& f : *files) names.push_back(f.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"a.rcf", "a.card.md", "a.card.json", "b.rcf"}));
+  EXPECT_EQ(files->front().path, dir + "/a.rcf");
+
+  // --model FILE: a directory of that one model.
+  o.model_path = dir + "/a.rcf";
+  files = ListModelFiles(o);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->size(), 3u);
+  EXPECT_EQ((*files)[0].name, "a.rcf");
+}
+
+TEST(ModelFilesTest, NoModelIsAnError) {
+  PackageOptions o;
+  o.models_dir = FreshDir("empty");
+  Touch(o.models_dir + "/notes.md");
+  EXPECT_EQ(ListModelFiles(o).status().code(), StatusCode::kNotFound);
+  o.models_dir = o.models_dir + "/missing";
+  EXPECT_FALSE(ListModelFiles(o).ok());
+  o.model_path = o.models_dir + "/missing.rcf";
+  EXPECT_EQ(ListModelFiles(o).status().code(), StatusCode::kNotFound);
 }
 
 TEST(PackageTest, RejectsAnotherArchitectureAndMissingInputs) {

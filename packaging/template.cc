@@ -45,7 +45,7 @@ Resources:
   ModelLayer:
     Type: AWS::Serverless::LayerVersion
     Properties:
-      Description: raincheck forest model (lands in /opt/raincheck/model.rcf)
+      Description: raincheck forest models (land in /opt/raincheck/models/)
       ContentUri: @LAYER_ZIP@
       CompatibleRuntimes: [provided.al2023]
       CompatibleArchitectures: [@ARCH@]

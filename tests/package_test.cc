@@ -32,7 +32,8 @@ constexpr bool kSanitized = true;
 constexpr bool kSanitized = false;
 #endif
 
-const std::string kModel = RAINCHECK_BINARY_DIR "/models/default.rcf";
+// The shipped models directory (seattle.rcf, new-york.rcf and their cards).
+const std::string kModels = RAINCHECK_DEFAULT_MODELS_DIR;
 const std::string kGazetteer = RAINCHECK_BINARY_DIR "/data/gazetteer.bin";
 // Shared by the release and dev builds: made once (debootstrap takes minutes), reused after.
 const std::string kOlderRoot = RAINCHECK_SOURCE_DIR "/build/userland/bullseye";
@@ -40,6 +41,18 @@ const std::string kOlderRoot = RAINCHECK_SOURCE_DIR "/build/userland/bullseye";
 std::string Slurp(const std::string& path) {
   auto data = base::ReadFile(path);
   return data.ok() ? *data : std::string();
+}
+
+// Entry name -> size of every entry of `zip` whose name starts with `prefix`.
+std::map<std::string, uint64_t> ZipSizes(const std::string& zip, const std::string& prefix = "") {
+  std::map<std::string, uint64_t> out;
+  auto listing = packaging::ListZip(zip);
+  EXPECT_TRUE(listing.ok()) << zip << ": " << listing.status().ToString();
+  if (!listing.ok()) return out;
+  for (const auto& e : *listing) {
+    if (e.name.rfind(prefix, 0) == 0) out[e.name] = e.size;
+  }
+  return out;
 }
 
 class PackageTest : public ::testing::Test {
@@ -141,12 +154,18 @@ TEST_F(PackageTest, FunctionZipLayout) {
   EXPECT_EQ(elf->substr(0, 4),
             "\x7f"
             "ELF");
-  EXPECT_EQ(entries["model.rcf"].size, fs::file_size(kModel));
+  // The whole models directory, the models only (their cards are in the layer).
+  EXPECT_EQ(ZipSizes(Dist("function.zip"), "models/"),
+            (std::map<std::string, uint64_t>{
+                {"models/new-york.rcf", fs::file_size(kModels + "/new-york.rcf")},
+                {"models/seattle.rcf", fs::file_size(kModels + "/seattle.rcf")}}));
+  EXPECT_EQ(entries["models/seattle.rcf"].mode, 0644u);
   EXPECT_EQ(entries["gazetteer.bin"].size, fs::file_size(kGazetteer));
   auto notices = packaging::ReadZipEntry(Dist("function.zip"), "THIRD-PARTY-NOTICES.md");
   ASSERT_TRUE(notices.ok());
   EXPECT_THAT(*notices, HasSubstr("GeoNames"));
   EXPECT_THAT(*notices, HasSubstr("CC BY 4.0"));
+  EXPECT_THAT(*notices, HasSubstr("NOAA"));
   for (const auto& [name, e] : entries) {
     EXPECT_NE(name.rfind("lib/", 0), 0u) << name << ": libraries belong in runtime-layer.zip";
   }
@@ -176,15 +195,53 @@ TEST_F(PackageTest, RuntimeLayerCarriesTheLoaderAndLibraries) {
   EXPECT_EQ(entries.count("raincheck/lib/THIRD-PARTY-NOTICES.md"), 1u);
 }
 
-TEST_F(PackageTest, ModelLayerLandsInOptRaincheck) {
+TEST_F(PackageTest, ModelLayerLandsInOptRaincheckModels) {
   ASSERT_EQ(package_->exit_code, 0) << package_->err;
-  auto listing = packaging::ListZip(Dist("model-layer.zip"));
-  ASSERT_TRUE(listing.ok());
-  std::map<std::string, uint64_t> sizes;
-  for (const auto& e : *listing) sizes[e.name] = e.size;
-  EXPECT_EQ(sizes["raincheck/model.rcf"], fs::file_size(kModel));
-  EXPECT_EQ(sizes.count("raincheck/model.card.md"), 1u);
-  EXPECT_EQ(sizes.count("raincheck/model.card.json"), 1u);
+  // Extracted under /opt: every model with its card in /opt/raincheck/models/, nothing else.
+  std::map<std::string, uint64_t> want;
+  for (const char* model : {"seattle", "new-york"}) {
+    for (const char* ext : {".rcf", ".card.md", ".card.json"}) {
+      const std::string name = std::string(model) + ext;
+      want["raincheck/models/" + name] = fs::file_size(kModels + "/" + name);
+    }
+  }
+  EXPECT_EQ(ZipSizes(Dist("model-layer.zip")), want);
+}
+
+// `--model FILE` still works: a models directory of that one model. `--models DIR` packages
+// whatever models DIR holds.
+TEST_F(PackageTest, OneModelOrAnotherDirectory) {
+  const std::string one = *dir_ + "/one";
+  auto r = testing::RunProcess({testing::BinaryPath("raincheck"), "package", "--out", one,
+                                "--model", kModels + "/new-york.rcf", "--no-size-budget"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ZipSizes(one + "/function.zip", "models/"),
+            (std::map<std::string, uint64_t>{
+                {"models/new-york.rcf", fs::file_size(kModels + "/new-york.rcf")}}));
+  auto layer = ZipSizes(one + "/model-layer.zip");
+  EXPECT_EQ(layer.size(), 3u);
+  EXPECT_EQ(layer.count("raincheck/models/new-york.card.json"), 1u);
+
+  const std::string models = *dir_ + "/my-models";
+  fs::create_directories(models);
+  fs::copy_file(kModels + "/seattle.rcf", models + "/coast.rcf");
+  ASSERT_TRUE(base::WriteFileAtomic(models + "/notes.txt", "not a model\n").ok());
+  const std::string other = *dir_ + "/other";
+  r = testing::RunProcess({testing::BinaryPath("raincheck"), "package", "--out", other,
+                           "--models", models, "--no-size-budget"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ZipSizes(other + "/model-layer.zip"),
+            (std::map<std::string, uint64_t>{
+                {"raincheck/models/coast.rcf", fs::file_size(models + "/coast.rcf")}}));
+
+  // A directory without models is refused, saying which.
+  const std::string empty = *dir_ + "/no-models";
+  fs::create_directories(empty);
+  r = testing::RunProcess({testing::BinaryPath("raincheck"), "package", "--out", *dir_ + "/none",
+                           "--models", empty});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(empty));
+  EXPECT_FALSE(fs::exists(*dir_ + "/none/function.zip"));
 }
 
 TEST_F(PackageTest, TemplateParsesAsSam) {
@@ -226,6 +283,8 @@ TEST_F(PackageTest, TemplateParsesAsSam) {
   EXPECT_THAT(routes, ::testing::UnorderedElementsAre("GET /forecast", "GET /"));
   EXPECT_EQ(t["Resources"]["ModelLayer"]["Type"], "AWS::Serverless::LayerVersion");
   EXPECT_EQ(t["Resources"]["ModelLayer"]["Properties"]["ContentUri"], "model-layer.zip");
+  EXPECT_THAT(t["Resources"]["ModelLayer"]["Properties"]["Description"].get<std::string>(),
+              HasSubstr("/opt/raincheck/models/"));
   EXPECT_EQ(t["Resources"]["RecordsBucket"]["Condition"], "HasRecordsBucket");
   // Environment: every value is a literal setting or a reference, never a key.
   for (const auto& [name, value] : p["Environment"]["Variables"].items()) {
