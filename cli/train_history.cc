@@ -60,7 +60,7 @@ std::string FormatDay(year_month_day day) {
 }
 
 struct DateRange {
-  year_month_day from, to;
+  year_month_day from = kArchiveStart, to = kArchiveStart;
 };
 
 // --from/--to, or the last --years complete calendar years before `today` (UTC).
