@@ -1,5 +1,6 @@
-// `raincheck models ls [DIR] [--json]`: the models of a directory (the function's models
-// directory by default), one per *.rcf file, with where each one comes from and its skill.
+// `raincheck models ls [DIR] [--json]`: the models of a directory (by default the one the
+// function serves from: RAINCHECK_MODELS, else DefaultModelsDir()), one per *.rcf file, with
+// where each one comes from and its skill.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/env.h"
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "forest/card.h"
@@ -129,6 +131,7 @@ void PrintTable(const std::vector<Entry>& entries) {
 
 int RunLs(const LsFlags& f) {
   std::string dir = f.dir;
+  if (dir.empty()) dir = base::ProcessEnv()("RAINCHECK_MODELS").value_or("");
   if (dir.empty()) {
     auto found = DefaultModelsDir();
     if (!found.ok()) {
@@ -163,7 +166,7 @@ void RegisterModels(CLI::App& root, int* exit_code) {
   auto flags = std::make_shared<LsFlags>();
   CLI::App* ls = cmd->add_subcommand(
       "ls", "One line per *.rcf file of DIR: name, home, radius, dates, held-out skill");
-  ls->add_option("DIR", flags->dir, "Models directory (default: the function's models directory)");
+  ls->add_option("DIR", flags->dir, "Models directory (default: $RAINCHECK_MODELS, else the function's default models directory)");
   ls->add_flag("--json", flags->json, "Print a JSON array instead");
   ls->callback([flags, exit_code] { *exit_code = RunLs(*flags); });
 }

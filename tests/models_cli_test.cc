@@ -145,6 +145,11 @@ TEST_F(ModelsCliTest, LsListsEveryModelSortedWithItsErrors) {
   std::filesystem::remove(Model("c-broken.rcf"));
   EXPECT_EQ(RunProcess({BinaryPath("raincheck"), "models", "ls", (dir_ / "models").string()}).exit_code, 0);
   EXPECT_EQ(RunProcess({BinaryPath("raincheck"), "models", "ls", (dir_ / "nope").string()}).exit_code, 1);
+  // Without DIR: the directory the function would serve from.
+  auto from_env = RunProcess({BinaryPath("raincheck"), "models", "ls"}, "",
+                             {{"RAINCHECK_MODELS", (dir_ / "models").string()}});
+  EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
+  EXPECT_NE(from_env.out.find("b-cape.rcf"), std::string::npos) << from_env.out;
 }
 
 }  // namespace
