@@ -540,7 +540,14 @@ OpenMeteoArchiveFake::OpenMeteoArchiveFake() : state_(std::make_shared<State>())
     if (timezone == "auto") {
       const FakeCity* city = NearestCity(lat, lon);
       timezone = city ? city->timezone : "GMT";
-      if (city) offset = static_cast<int>(std::lround(city->longitude / 15)) * 3600;
+      // Standard time of the fake cities' zones (the archive's offset ignores daylight saving).
+      static const std::pair<const char*, int> kOffsets[] = {
+          {"Africa/Johannesburg", 7200},  {"America/Los_Angeles", -28800},
+          {"Europe/Paris", 3600},         {"America/Chicago", -21600},
+          {"America/New_York", -18000},   {"America/Sao_Paulo", -10800}};
+      for (const auto& [zone, seconds] : kOffsets) {
+        if (timezone == zone) offset = seconds;
+      }
     }
     json units = {{"time", "iso8601"}};
     json daily = {{"time", json::array()}};
