@@ -11,23 +11,76 @@
 
   function show(id, visible) { $(id).hidden = !visible; }
   function setText(id, text) { $(id).textContent = text; }
+  const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
+  const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+  // The fact rows below the verdict, shown only when the answer carries what they say.
+  const FACT_ROWS = ['place-row', 'model-row', 'home-row', 'distance-row', 'applies-row',
+                     'skill-row', 'record-row'];
+  // The three estimates drawn side by side: the answer, climatology, the weather service's.
+  const METERS = [
+    { bar: 'bar', fill: 'bar-fill', value: 'p-model-value', name: 'p-model-name' },
+    { bar: 'p-climatology-bar', fill: 'p-climatology-fill', value: 'p-climatology-value',
+      name: 'p-climatology-name' },
+    { bar: 'p-forecast-bar', fill: 'p-forecast-fill', value: 'p-forecast-value',
+      name: 'p-forecast-name' },
+  ];
+  const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+                  'September', 'October', 'November', 'December'];
+  const SOURCES = { openmeteo: 'Open-Meteo', darksky: 'Dark Sky' };
 
   function clear() {
     setText('status', '');
     show('error', false);
     show('answer', false);
     show('probability', false);
+    show('model-summary', false);
     show('suggestions', false);
     show('conditions', false);
     show('request-id', false);
-    for (const row of ['place-row', 'model-row', 'record-row']) show(row, false);
+    for (const row of FACT_ROWS) show(row, false);
+    for (const m of METERS) setMeter(m, null);
     $('suggestion-list').replaceChildren();
     $('conditions-body').replaceChildren();
   }
 
   function formatNumber(value) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return String(value ?? '');
+    if (!isNumber(value)) return String(value ?? '');
     return Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) < 10 ? 2 : 1);
+  }
+
+  // 3870.4 -> "3,870 km"; 4.26 -> "4.3 km"; 0.04 -> "less than 1 km".
+  function formatKm(km) {
+    if (km < 1) return 'less than 1 km';
+    return km.toLocaleString('en-US', { maximumFractionDigits: km < 10 ? 1 : 0 }) + ' km';
+  }
+
+  // A probability in [0, 1] as a whole percentage, or null when it is not a number.
+  function percent(p) {
+    return isNumber(p) ? Math.round(Math.min(1, Math.max(0, p)) * 100) : null;
+  }
+
+  // Draws one estimate; null shows "not known" and no bar at all (never an empty one).
+  function setMeter(m, pct) {
+    const bar = $(m.bar);
+    bar.closest('li').classList.toggle('unknown', pct === null);
+    bar.hidden = pct === null;
+    if (pct === null) {
+      bar.removeAttribute('aria-valuenow');
+      bar.removeAttribute('aria-valuetext');
+      $(m.fill).style.width = '0';
+      setText(m.value, 'not known');
+      return;
+    }
+    bar.setAttribute('aria-valuenow', String(pct));
+    bar.setAttribute('aria-valuetext', pct + ' percent');
+    $(m.fill).style.width = pct + '%';
+    setText(m.value, pct + '%');
+  }
+
+  function showFact(row, id, text) {
+    setText(id, text);
+    show(row, true);
   }
 
   function requestId(id) {
@@ -36,24 +89,104 @@
     show('request-id', true);
   }
 
+  // The model used, where it comes from, how far that is and how good it is here. Each row
+  // appears only when the answer has its keys (an older function sends name and version only).
+  function renderModel(model, city) {
+    if (!isObject(model)) return;
+    const label = [model.name, model.version].filter((s) => s != null && s !== '').join(' ');
+    if (label) showFact('model-row', 'model', label);
+    if (typeof model.summary === 'string' && model.summary) {
+      setText('model-summary', model.summary);
+      $('model-summary').className = 'summary' + (model.applies === false ? ' elsewhere' : '');
+      show('model-summary', true);
+    }
+    const home = model.home;
+    if (isObject(home)) {
+      let text = String(home.name ?? 'unnamed');
+      if (isNumber(home.latitude) && isNumber(home.longitude)) {
+        text += ' (' + home.latitude.toFixed(2) + ', ' + home.longitude.toFixed(2) + ')';
+      }
+      const period = [home.from, home.to].filter((s) => typeof s === 'string' && s);
+      if (period.length === 2) text += '; trained on ' + period[0] + ' to ' + period[1];
+      if (typeof home.source === 'string' && home.source) text += ' from ' + home.source;
+      showFact('home-row', 'home', text);
+    } else if (home === null) {
+      showFact('home-row', 'home', 'not stated by the model');
+    }
+    if (isNumber(model.distance_km)) {
+      showFact('distance-row', 'distance', formatKm(model.distance_km) + ' from ' + city);
+    }
+    const radius = isObject(home) && isNumber(home.applies_within_km)
+      ? formatKm(home.applies_within_km) : null;
+    if (model.applies === true) {
+      showFact('applies-row', 'applies', 'yes, it applies here' + (radius ? ' (within ' + radius + ' of its home)' : ''));
+    } else if (model.applies === false) {
+      showFact('applies-row', 'applies', 'no, it does not apply here' + (radius ? ' (only within ' + radius + ' of its home)' : ''));
+    }
+    const skill = isObject(model.skill) ? model.skill : null;
+    let figures = '';
+    if (skill && isNumber(skill.roc_auc) && isNumber(skill.brier_skill_score)) {
+      figures = 'ROC AUC ' + skill.roc_auc.toFixed(2) + ', Brier skill score '
+        + skill.brier_skill_score.toFixed(2) + ', on its own held-out period'
+        + (isNumber(skill.rows) ? ' (' + skill.rows.toLocaleString('en-US') + ' rows)' : '');
+    }
+    if (model.skill_here === 'unknown') {
+      showFact('skill-row', 'skill', 'skill here: unknown.' + (figures ? ' At its home: ' + figures + '.' : ''));
+    } else if (figures) {
+      showFact('skill-row', 'skill', figures);
+    }
+  }
+
+  // The answer beside climatology and the weather service's own forecast.
+  function renderProbabilities(data, probability) {
+    const prediction = isObject(data.prediction) ? data.prediction : {};
+    const model = isObject(data.model) ? data.model : {};
+    const baselines = isObject(data.baselines) ? data.baselines : {};
+    // An older function sends no baselines: then only the answer is drawn.
+    show('p-climatology', isObject(data.baselines));
+    show('p-forecast', isObject(data.baselines));
+    const pct = percent(probability);
+    setText('p-model-name', prediction.method === 'climatology' ? 'Answer (climatology)'
+      : (model.name ? 'Model ' + model.name : 'The model'));
+    setMeter(METERS[0], pct);
+
+    const date = data.observation && typeof data.observation.local_date === 'string'
+      ? /^\d{4}-(\d{2})-\d{2}$/.exec(data.observation.local_date) : null;
+    const month = date ? MONTHS[Number(date[1]) - 1] : undefined;
+    setText('p-climatology-name', 'Climatology' + (month ? ' for ' + month : ''));
+    setMeter(METERS[1], percent(baselines.climatology));
+
+    const source = typeof baselines.forecast_source === 'string' ? baselines.forecast_source : '';
+    setText('p-forecast-name', 'Forecast' + (source ? ' by ' + (SOURCES[source] ?? source) : ''));
+    setMeter(METERS[2], percent(baselines.forecast_probability));
+
+    let label = 'Probability of rain: ' + pct + '%';
+    if (isNumber(prediction.threshold)) {
+      label += '; the answer is Yes from ' + percent(prediction.threshold) + '%';
+    }
+    label += '.';
+    if (!isNumber(baselines.climatology) && model.applies === false) {
+      label += ' Climatology is known only near the model\'s home.';
+    }
+    setText('probability-label', label);
+    show('probability', true);
+  }
+
   function renderForecast(data) {
     clear();
     show('answer', true);
     const city = typeof data.city === 'string' ? data.city : input.value;
-    const prediction = data.prediction;
+    const prediction = isObject(data.prediction) ? data.prediction : null;
+    const probability = prediction && isNumber(prediction.probability) ? prediction.probability
+      : data.probability;
     const verdict = $('verdict');
     verdict.className = '';
-    if (prediction && typeof prediction.probability === 'number') {
-      const rain = prediction.rain === true;
+    if (isNumber(probability)) {
+      const rain = typeof prediction?.rain === 'boolean' ? prediction.rain : probability >= 0.5;
       setText('verdict-city', 'Rain tomorrow in ' + city + '?');
       verdict.textContent = rain ? 'Yes' : 'No';
       verdict.className = rain ? 'yes' : 'no';
-      const pct = Math.round(Math.min(1, Math.max(0, prediction.probability)) * 100);
-      $('bar').setAttribute('aria-valuenow', String(pct));
-      $('bar').setAttribute('aria-valuetext', pct + ' percent');
-      $('bar-fill').style.width = pct + '%';
-      setText('probability-label', 'Probability of rain: ' + pct + '%');
-      show('probability', true);
+      renderProbabilities(data, probability);
       setText('status', 'Answer for ' + city + '.');
     } else {
       setText('verdict-city', city);
@@ -61,28 +194,24 @@
       setText('status', 'Answer for ' + city + ': the server gave no prediction.');
     }
     const place = data.place;
-    if (place && typeof place === 'object') {
+    if (isObject(place)) {
       let text = String(place.display_name ?? city);
-      if (typeof place.lat === 'number' && typeof place.lon === 'number') {
+      if (isNumber(place.lat) && isNumber(place.lon)) {
         text += ' (' + place.lat.toFixed(3) + ', ' + place.lon.toFixed(3) + ')';
       }
       if (place.source) text += ' \u00b7 source: ' + place.source;
-      setText('place', text);
-      show('place-row', true);
+      showFact('place-row', 'place', text);
     }
-    const model = data.model;
-    if (model && typeof model === 'object') {
-      setText('model', [model.name, model.version].filter((s) => s != null).join(' '));
-      show('model-row', true);
-    }
+    renderModel(data.model, city);
     const record = data.record;
-    if (record && typeof record === 'object') {
-      setText('record', record.stored ? 'stored' : 'not stored' + (record.message ? ': ' + record.message : ''));
-      show('record-row', true);
+    if (isObject(record)) {
+      showFact('record-row', 'record', record.stored ? 'stored'
+        : 'not stored' + (record.message ? ': ' + record.message : ''));
     }
-    const quantities = data.observation && Array.isArray(data.observation.quantities)
+    const quantities = isObject(data.observation) && Array.isArray(data.observation.quantities)
       ? data.observation.quantities : [];
     for (const q of quantities) {
+      if (!isObject(q)) continue;
       const tr = document.createElement('tr');
       const name = document.createElement('td');
       name.textContent = String(q.name ?? '').replaceAll('_', ' ');
@@ -92,7 +221,7 @@
       tr.append(name, value);
       $('conditions-body').append(tr);
     }
-    show('conditions', quantities.length > 0);
+    show('conditions', $('conditions-body').children.length > 0);
     requestId(data.request_id);
   }
 
@@ -100,6 +229,7 @@
     400: 'Please check the city name',
     404: 'City not found',
     413: 'The request is too large',
+    422: 'No model applies to this place',
     502: 'The weather service is having trouble',
     503: 'The weather service is busy',
     504: 'The weather service took too long',
