@@ -3,6 +3,7 @@
 // the output directory, geocode the place, download its history, write it beside the model as
 // <stem>.history.csv, train on that file.
 #include <cctype>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -154,6 +155,24 @@ Result<providers::DailyHistory> Download(const providers::Place& place, const st
                                       options, s.http, s.clock, s.logger);
 }
 
+// Drops the last days whose precipitation the archive does not have yet (its most recent days
+// are null): their rain label is unknown. Returns how many were dropped.
+size_t DropUnknownTail(providers::DailyHistory* h) {
+  size_t label = 0;
+  while (label < providers::kDailyVariables.size() &&
+         providers::kDailyVariables[label].upstream != providers::kLabelVariable) {
+    ++label;
+  }
+  if (label >= h->values.size()) return 0;
+  size_t dropped = 0;
+  while (!h->dates.empty() && std::isnan(h->values[label][h->dates.size() - 1])) {
+    h->dates.pop_back();
+    for (auto& column : h->values) column.resize(h->dates.size());
+    ++dropped;
+  }
+  return dropped;
+}
+
 // "dir/cape-town.rcf" -> "dir/cape-town.history.csv".
 std::string HistoryPath(const std::string& out) {
   const fs::path p(out);
@@ -214,8 +233,13 @@ int RunHistoryTrain(const HistoryFlags& f, forest::TrainOptions o, const std::st
                place->longitude, FormatDay(dates.from).c_str(), FormatDay(dates.to).c_str());
   auto history = Download(*place, name, dates, f, s);
   if (!history.ok()) return Report({kExitFailure, history.status()});
+  if (const size_t dropped = DropUnknownTail(&*history); dropped > 0) {
+    std::fprintf(stderr, "train: the archive has no precipitation yet for the last %zu day(s); "
+                         "training ends before them\n", dropped);
+  }
   if (history->dates.empty()) {
-    return Report({kExitFailure, Status::Unavailable("the archive returned no day for " + name)});
+    return Report({kExitFailure, Status::Unavailable("the archive has no precipitation for " + name +
+                                                     " in these dates")});
   }
   const std::string csv_path = HistoryPath(out);
   if (Status w = base::WriteFileAtomic(csv_path, providers::HistoryCsv(*history, f.rain_threshold_mm)); !w.ok()) {

@@ -3,6 +3,7 @@
 // unknown places and unusable output directories.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -124,6 +125,17 @@ TEST_F(TrainHistoryTest, ASecondRunReadsTheCache) {
   auto again = Train("Cape Town", Out("again.rcf"));
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(archive_.hits(), hits);
+}
+
+// The archive's most recent days are null: the model ends on the last day with precipitation.
+TEST_F(TrainHistoryTest, DaysTheArchiveLacksAreLeftOut) {
+  archive_.set_available_until(std::chrono::year_month_day{
+      std::chrono::year(2019), std::chrono::December, std::chrono::day(20)});
+  auto r = Train("Cape Town", Out());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto model = forest::Model::Load(Out());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ(model->info().home->to, "2019-12-20");
 }
 
 TEST_F(TrainHistoryTest, RateLimitsAreRetried) {
