@@ -79,6 +79,8 @@ TEST_F(OpenMeteoTest, ReadsTomorrowsProbabilityFromIndexOneAndTodayFromIndexZero
   // The fake: today 35 %, tomorrow 80 %; today's precipitation 0.4 mm, tomorrow's 3.2 mm.
   ASSERT_TRUE(obs->precipitation_probability_tomorrow.has_value());
   EXPECT_DOUBLE_EQ(*obs->precipitation_probability_tomorrow, 0.8);
+  ASSERT_NE(obs->Find("precipitation"), nullptr);
+  ASSERT_NE(obs->Find("wind"), nullptr);
   EXPECT_DOUBLE_EQ(obs->Find("precipitation")->value, 0.4);
   EXPECT_DOUBLE_EQ(obs->Find("wind")->value, 18.7);
   EXPECT_EQ(obs->Find("precipitation_probability_max"), nullptr) << "not a feature";
@@ -106,6 +108,7 @@ TEST_F(OpenMeteoTest, ReadsTomorrowsProbabilityFromIndexOneAndTodayFromIndexZero
     auto o = weather.Current(CapeTown(), Ctx());
     ASSERT_TRUE(o.ok()) << o.status().ToString();
     EXPECT_FALSE(o->precipitation_probability_tomorrow.has_value());
+    ASSERT_NE(o->Find("precipitation"), nullptr);
     EXPECT_DOUBLE_EQ(o->Find("precipitation")->value, 0.4) << "today's values are still read";
   }
   forecast_.set_edit([](nlohmann::json& j) {
