@@ -138,6 +138,21 @@ TEST_F(TrainHistoryTest, DaysTheArchiveLacksAreLeftOut) {
   EXPECT_EQ(model->info().home->to, "2019-12-20");
 }
 
+// Without --grid, history training searches a small grid of regularised forests.
+TEST_F(TrainHistoryTest, TheDefaultGridIsSearched) {
+  auto r = RunProcess({BinaryPath("raincheck"), "train", "--history", "openmeteo", "--place",
+                       "Cape Town", "--from", "2019-01-01", "--to", "2019-12-31", "--cache-dir",
+                       (dir_ / "cache").string(), "--jobs", "2", "--out", Out()},
+                      "", Env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto model = forest::Model::Load(Out());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const nlohmann::json& selection = model->card()["selection"];
+  EXPECT_EQ(selection["grid"].size(), 6u) << selection.dump();
+  EXPECT_EQ(selection["cv_folds"], 5);
+  EXPECT_LE(model->card()["params"]["max_depth"].get<int>(), 8);
+}
+
 TEST_F(TrainHistoryTest, RateLimitsAreRetried) {
   archive_.set_fail_first(2, 429);
   auto r = Train("Cape Town", Out());
