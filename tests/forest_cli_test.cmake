@@ -5,18 +5,11 @@
 
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
-# A shipped model and its training rows: models/seattle.rcf with models-data/seattle_daily.csv,
-# or, in build trees from before the models directory, models/default.rcf beside its CSV.
-if(EXISTS ${MODELS}/seattle.rcf)
-  set(model ${MODELS}/seattle.rcf)
-  set(model_name seattle-daily)
-  get_filename_component(build_dir ${MODELS} DIRECTORY)
-  set(model_rows ${build_dir}/models-data/seattle_daily.csv)
-else()
-  set(model ${model})
-  set(model_name default-seattle-daily)
-  set(model_rows ${model_rows})
-endif()
+# A shipped model and its training rows (data/models/CMakeLists.txt).
+set(model ${MODELS}/seattle.rcf)
+set(model_name seattle-daily)
+get_filename_component(build_dir ${MODELS} DIRECTORY)
+set(model_rows ${build_dir}/models-data/seattle_daily.csv)
 set(capetown ${SHARED}/data/capetown_darksky_daily.csv)
 set(features apparentTemperature,cloudCover,dewPoint,humidity,ozone,pressure,temperature,uvIndex,visibility,windBearing,windGust,windSpeed)
 
@@ -135,6 +128,8 @@ run(0 train --data ${capetown} --features humidity,pressure --label precipType=r
 run(0 inspect ${WORK}/homes/cape.rcf)
 expect_contains("${out}" "- place: Cape Town (-33.9200, 18.4200)")
 expect_contains("${out}" "- applies within: 100 km")
+run(0 models ls ${MODELS})  # every shipped model loads
+expect_contains("${out}" "seattle.rcf")
 run(0 models ls ${WORK}/homes)
 expect_contains("${out}" "cape.rcf")
 expect_contains("${out}" "100 km")
