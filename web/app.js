@@ -146,7 +146,10 @@
     show('p-climatology', isObject(data.baselines));
     show('p-forecast', isObject(data.baselines));
     const pct = percent(probability);
-    setText('p-model-name', prediction.method === 'climatology' ? 'Answer (climatology)'
+    // RAINCHECK_OUTSIDE=climatology: the answer is the nearest model's rate at its own home.
+    const home = isObject(model.home) && typeof model.home.name === 'string' ? model.home.name.split(',')[0] : '';
+    setText('p-model-name', prediction.method === 'climatology'
+      ? 'Answer: climatology' + (home ? ' at ' + home : '')
       : (model.name ? 'Model ' + model.name : 'The model'));
     setMeter(METERS[0], pct);
 
@@ -166,7 +169,7 @@
     }
     label += '.';
     if (!isNumber(baselines.climatology) && model.applies === false) {
-      label += ' Climatology is known only near the model\'s home.';
+      label += ' Climatology here is not known: the model knows it only near its home.';
     }
     setText('probability-label', label);
     show('probability', true);
@@ -221,6 +224,9 @@
       tr.append(name, value);
       $('conditions-body').append(tr);
     }
+    setText('conditions-title', data.prediction?.method === 'climatology'
+      ? 'Current conditions (the answer from climatology does not use them)'
+      : 'Current conditions the prediction used');
     show('conditions', $('conditions-body').children.length > 0);
     requestId(data.request_id);
   }
