@@ -12,13 +12,10 @@ namespace raincheck::app {
 
 namespace {
 
-// "3,870 km" (whole kilometres, thousands separated), "0.4 km" under 1 km.
+// "3,870 km" (whole kilometres, thousands separated), "under 1 km".
 std::string FormatKm(double km) {
+  if (km < 1.0) return "under 1 km";
   char buf[32];
-  if (km < 1.0) {
-    std::snprintf(buf, sizeof buf, "%.1f km", km);
-    return buf;
-  }
   std::snprintf(buf, sizeof buf, "%.0f", km);
   std::string digits = buf, out;
   for (size_t i = 0; i < digits.size(); ++i) {

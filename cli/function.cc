@@ -14,10 +14,10 @@ Status Function::Init() {
   if (!models.ok()) return models.status().WithContext(dir ? "loading the models" : "loading the model");
   models_.emplace(std::move(models).value());
   for (const forest::Model& m : models_->models()) {
-    const auto& home = m.info().home;
+    // The home's name and coordinates are not logged: log lines carry no places.
     logger_.Info("model loaded", {{"name", m.name()},
                                   {"version", m.version()},
-                                  {"home", home ? nlohmann::json(home->name) : nlohmann::json(nullptr)},
+                                  {"has_home", m.info().home.has_value()},
                                   {"features", m.schema().size()}});
   }
   logger_.Info("models", {{"path", where},

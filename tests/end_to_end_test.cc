@@ -194,5 +194,82 @@ TEST_F(EndToEndTest, InjectionInTheCityNeverReachesTheUpstreamQueryRaw) {
   }
 }
 
+// Models for the place, through the real binary and the shipped models directory
+// (build/models: Seattle and New York, each with its home).
+const std::string kShippedModels = RAINCHECK_BINARY_DIR "/models";
+
+TEST_F(EndToEndTest, ShippedModelsAnswerForThePlaceAskedAbout) {
+  const auto env = Env({{"RAINCHECK_MODELS", kShippedModels}});
+  const json seattle_response = Invoke(Event("Seattle"), env);
+  ASSERT_EQ(seattle_response["statusCode"], 200) << seattle_response.dump();
+  const json seattle = Body(seattle_response);
+  EXPECT_TRUE(seattle["model"]["name"].get<std::string>().starts_with("seattle"))
+      << seattle["model"].dump();
+  EXPECT_TRUE(seattle["model"]["home"]["name"].get<std::string>().starts_with("Seattle"));
+  EXPECT_EQ(seattle["model"]["applies"], true);
+  EXPECT_LT(seattle["model"]["distance_km"].get<double>(), 30.0);
+  EXPECT_EQ(seattle["model"]["skill_here"], "measured");
+  EXPECT_GT(seattle["model"]["skill"]["roc_auc"].get<double>(), 0.5);
+  EXPECT_TRUE(seattle["model"]["skill"]["brier_skill_score"].is_number());
+  const double clim = seattle["baselines"]["climatology"].get<double>();
+  EXPECT_GT(clim, 0.0);
+  EXPECT_LT(clim, 1.0);
+  // The forecast stand-in says 80 % for tomorrow (precipitation_probability_max, day 2).
+  EXPECT_DOUBLE_EQ(seattle["baselines"]["forecast_probability"].get<double>(), 0.8);
+  EXPECT_EQ(seattle["baselines"]["forecast_source"], "openmeteo");
+  EXPECT_EQ(seattle["probability"], seattle["prediction"]["probability"]);
+
+  const json new_york = Body(Invoke(Event("Newark, US"), env));  // 15 km from New York
+  EXPECT_TRUE(new_york["model"]["name"].get<std::string>().starts_with("new-york"))
+      << new_york["model"].dump();
+  EXPECT_EQ(new_york["model"]["applies"], true);
+
+  const json cape_town = Body(Invoke(Event("Cape Town"), env));
+  EXPECT_EQ(cape_town["model"]["applies"], false);
+  EXPECT_GT(cape_town["model"]["distance_km"].get<double>(), 10000.0);
+  EXPECT_EQ(cape_town["model"]["skill_here"], "unknown");
+  EXPECT_TRUE(cape_town["baselines"]["climatology"].is_null());
+  EXPECT_NE(cape_town["model"]["summary"].get<std::string>().find("its skill here is unknown"),
+            std::string::npos);
+}
+
+TEST_F(EndToEndTest, OutsideEveryRadiusEachPolicyDoesWhatItSays) {
+  const json refused = Invoke(Event("Cape Town"),
+                              Env({{"RAINCHECK_MODELS", kShippedModels}, {"RAINCHECK_OUTSIDE", "refuse"}}));
+  EXPECT_EQ(refused["statusCode"], 422) << refused.dump();
+  EXPECT_NE(Body(refused)["error"]["message"].get<std::string>().find("no model applies"),
+            std::string::npos);
+  EXPECT_TRUE(RecordFiles().empty());
+  const json climatology = Body(Invoke(
+      Event("Cape Town"), Env({{"RAINCHECK_MODELS", kShippedModels}, {"RAINCHECK_OUTSIDE", "climatology"}})));
+  EXPECT_EQ(climatology["prediction"]["method"], "climatology");
+  EXPECT_TRUE(climatology["features"].empty());
+  const json nearest = Body(Invoke(Event("Cape Town"), Env({{"RAINCHECK_MODELS", kShippedModels}})));
+  EXPECT_EQ(nearest["prediction"]["method"], "model");
+  EXPECT_EQ(nearest["features"].size(), 6u);
+  auto bad = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-"}, Event("Cape Town"),
+                        Env({{"RAINCHECK_OUTSIDE", "sometimes"}}));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("RAINCHECK_OUTSIDE"), std::string::npos) << bad.err;
+}
+
+TEST_F(EndToEndTest, ABadModelFileStopsStartUpNamingItUnlessSkipped) {
+  const auto models = dir_ / "models";
+  std::filesystem::create_directories(models);
+  std::filesystem::copy_file(kShippedModels + "/seattle.rcf", models / "seattle.rcf");
+  ASSERT_TRUE(base::WriteFileAtomic((models / "foreign.rcf").string(), "<html>not a model</html>").ok());
+  auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--models", models.string()},
+                      Event("Seattle"), Env());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("foreign.rcf"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  std::string logs;
+  const json skipped = Invoke(Event("Seattle"), Env({{"RAINCHECK_MODELS_SKIP_BAD", "1"}}), &logs,
+                              {"--models", models.string()});
+  EXPECT_EQ(skipped["statusCode"], 200);
+  EXPECT_NE(logs.find("model file skipped"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("foreign.rcf"), std::string::npos) << logs;
+}
+
 }  // namespace
 }  // namespace raincheck
