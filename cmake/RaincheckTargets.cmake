@@ -41,7 +41,6 @@ function(raincheck_test name)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   target_compile_definitions(${name} PRIVATE
     RAINCHECK_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-    RAINCHECK_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared"
     RAINCHECK_BINARY_DIR="${CMAKE_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
     PROPERTIES ENVIRONMENT "TZ=America/Santiago")

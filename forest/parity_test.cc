@@ -1,7 +1,7 @@
 // Parity with the original Python model: the original recipe on the original Cape Town data
 // must land where scikit-learn lands.
 //
-// The original (scikit-learn 1.2, ../shared/data/README.md): label precipType=rain one day
+// The original (scikit-learn 1.2, data/capetown/README.md): label precipType=rain one day
 // ahead, 12 DarkSky features, 80/20 split with seed 42, 5-fold grid search over
 // n_estimators {10..500} x max_depth {8..14}; best max_depth 9, n_estimators 50; CV accuracy
 // 0.825, held-out accuracy 0.836, ROC AUC 0.70.
@@ -28,7 +28,7 @@ namespace {
 
 TEST(ParityTest, OriginalRecipeOnCapeTownDataMatchesScikitLearn) {
   TrainOptions o;
-  o.data_path = std::string(RAINCHECK_SHARED_DIR) + "/data/capetown_darksky_daily.csv";
+  o.data_path = RAINCHECK_SOURCE_DIR "/data/capetown/capetown_darksky_daily.csv";
   o.features = {"apparentTemperature", "cloudCover", "dewPoint", "humidity", "ozone", "pressure",
                 "temperature", "uvIndex", "visibility", "windBearing", "windGust", "windSpeed"};
   o.label = *LabelSpec::Parse("precipType=rain", 1);

@@ -13,8 +13,11 @@ namespace {
 
 using nlohmann::json;
 
+// Published AWS samples, copied byte for byte (data/events/aws-samples/README.md).
+const std::string kSamples = RAINCHECK_SOURCE_DIR "/data/events/aws-samples/";
+
 std::string ReadEvent(const std::string& name) {
-  std::ifstream in(std::string(RAINCHECK_SHARED_DIR) + "/events/" + name, std::ios::binary);
+  std::ifstream in(kSamples + name, std::ios::binary);
   EXPECT_TRUE(in.good()) << name;
   std::stringstream ss;
   ss << in.rdbuf();
@@ -115,7 +118,7 @@ TEST(EventTest, SamTemplateWithPlaceholdersIsRefusedClearly) {
 
 TEST(EventTest, EveryPublishedRequestSampleParsesAndEveryResponseSampleIsReadable) {
   int requests = 0, responses = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(RAINCHECK_SHARED_DIR) + "/events")) {
+  for (const auto& entry : std::filesystem::directory_iterator(kSamples)) {
     const std::string name = entry.path().filename().string();
     if (entry.path().extension() != ".json" || name.find("template") != std::string::npos) continue;
     const std::string text = ReadEvent(name);

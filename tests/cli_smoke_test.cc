@@ -21,7 +21,7 @@ using nlohmann::json;
 using testing::BinaryPath;
 using testing::RunProcess;
 
-const std::string kSharedEvents = std::string(RAINCHECK_SHARED_DIR) + "/events/";
+const std::string kAwsSamples = RAINCHECK_SOURCE_DIR "/data/events/aws-samples/";
 
 // The function's upstream (Open-Meteo) is a loopback fake; records go to a fresh directory.
 class CliInvokeTest : public ::testing::Test {
@@ -83,7 +83,7 @@ TEST(CliSmokeTest, EverySubcommandHasHelp) {
 
 TEST_F(CliInvokeTest, InvokePrintsAnHttpApiResponse) {
   auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e",
-                       kSharedEvents + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json"},
+                       kAwsSamples + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json"},
                       "", Env());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json resp = json::parse(r.out);

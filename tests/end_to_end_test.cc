@@ -144,7 +144,7 @@ TEST_F(EndToEndTest, OriginalModelWithTheDarkSkyShape) {
   const std::string model = (dir_ / "capetown.rcf").string();
   auto train = RunProcess(
       {BinaryPath("raincheck"), "train", "--data",
-       std::string(RAINCHECK_SHARED_DIR) + "/data/capetown_darksky_daily.csv", "--features",
+       RAINCHECK_SOURCE_DIR "/data/capetown/capetown_darksky_daily.csv", "--features",
        "apparentTemperature,cloudCover,dewPoint,humidity,ozone,pressure,temperature,uvIndex,"
        "visibility,windBearing,windGust,windSpeed",
        "--units",

@@ -1,5 +1,5 @@
 # End-to-end test of `raincheck train | inspect | predict | evaluate`, run by ctest as
-#   cmake -DRAINCHECK=... -DSHARED=... -DMODELS=... -DWORK=... -P forest_cli_test.cmake
+#   cmake -DRAINCHECK=... -DCAPETOWN=... -DMODELS=... -DWORK=... -P forest_cli_test.cmake
 # Checks the determinism promise (same seed, --jobs 1 and 2: identical model bytes), the
 # verbs' outputs and exit codes, and that damaged files are refused cleanly.
 
@@ -10,7 +10,7 @@ set(model ${MODELS}/seattle.rcf)
 set(model_name seattle-daily)
 get_filename_component(build_dir ${MODELS} DIRECTORY)
 set(model_rows ${build_dir}/models-data/seattle_daily.csv)
-set(capetown ${SHARED}/data/capetown_darksky_daily.csv)
+set(capetown ${CAPETOWN})  # data/capetown/capetown_darksky_daily.csv
 set(features apparentTemperature,cloudCover,dewPoint,humidity,ozone,pressure,temperature,uvIndex,visibility,windBearing,windGust,windSpeed)
 
 function(run expected_code)

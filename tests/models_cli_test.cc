@@ -20,7 +20,7 @@ using nlohmann::json;
 using testing::BinaryPath;
 using testing::RunProcess;
 
-const std::string kCapeTownCsv = std::string(RAINCHECK_SHARED_DIR) + "/data/capetown_darksky_daily.csv";
+const std::string kCapeTownCsv = RAINCHECK_SOURCE_DIR "/data/capetown/capetown_darksky_daily.csv";
 
 class ModelsCliTest : public ::testing::Test {
  protected:

@@ -14,7 +14,6 @@ scripts/install-packages.sh scripts/bench-packages.txt
 
 cmake --preset release >/dev/null
 cmake --build --preset release --target raincheck bootstrap >/dev/null   # and its model / gazetteer: scripts/setup.sh
-SHARED="$(cd .. && pwd)/shared"
 WORK="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
@@ -93,7 +92,7 @@ api emulator "$FORECAST" off
 
 # The original's per-request work in Flask
 FPORT=$(free_port)
-/usr/bin/python3 bench/start_api/original_flask.py "$FPORT" "$SHARED/data/capetown_darksky_daily.csv" \
+/usr/bin/python3 bench/start_api/original_flask.py "$FPORT" data/capetown/capetown_darksky_daily.csv \
   >"$WORK/flask.out" 2>&1 &
 pids+=($!)
 FURL="http://127.0.0.1:$FPORT/forecast?city=Cape+Town"
