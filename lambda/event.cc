@@ -231,6 +231,11 @@ Result<HttpRequest> ParseEvent(std::string_view event_json) {
     event = json::parse(event_json);
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument(std::string("event is not valid JSON: ") + e.what());
+  } catch (const json::out_of_range&) {
+    // 1e999 or an integer of hundreds of digits: valid JSON no double can hold.
+    return Status::InvalidArgument("not a valid API Gateway event: a number is out of range");
+  } catch (const json::exception&) {
+    return Status::InvalidArgument("not a valid API Gateway event: it cannot be read as JSON");
   }
   if (!event.is_object()) return Status::InvalidArgument("event is not a JSON object");
   HttpRequest req;
@@ -304,7 +309,9 @@ Result<HttpResponse> ParseResponse(std::string_view response_json, PayloadVersio
   json in;
   try {
     in = json::parse(response_json);
-  } catch (const json::parse_error&) {
+  } catch (const json::out_of_range&) {
+    return Status::InvalidArgument("function response has a number out of range");
+  } catch (const json::exception&) {
     return Status::InvalidArgument("function response is not valid JSON");
   }
   HttpResponse out;

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -246,6 +248,55 @@ TEST(EventEdgeTest, NotJsonOrNotAnObject) {
     auto r = ParseEvent(text);
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << text;
+  }
+}
+
+// Numbers nlohmann cannot hold (1e999 overflows a double, as does an integer of 400 digits)
+// must be refused as a bad event wherever they appear, never escape as a library exception.
+std::vector<std::string> OutOfRangeNumbers() {
+  return {"1e999", "-1e999", "1" + std::string(399, '7'), "-" + std::string(400, '9')};
+}
+
+std::vector<std::string> EventsWithNumber(const std::string& n) {
+  return {
+      n,
+      "[" + n + "]",
+      R"({"version": "2.0", "rawPath": "/forecast", "requestContext": {"requestId": "r",
+          "timeEpoch": )" + n + R"(, "http": {"method": "GET"}}})",
+      R"({"httpMethod": "GET", "path": "/", "headers": {"accept": )" + n + "}}",
+      R"({"httpMethod": "GET", "path": "/", "isBase64Encoded": )" + n + "}",
+      R"({"unknown": [1, {"deep": )" + n + R"(}], "httpMethod": "GET", "path": "/"})",
+      R"({"version": )" + n + R"(, "httpMethod": "GET"})",
+      R"({"version": "2.0", "cookies": [)" + n + R"(], "requestContext": {"http": {"method": "GET"}}})",
+  };
+}
+
+TEST(EventEdgeTest, NumbersOutOfRangeAreAnInvalidEventWhereverTheyAre) {
+  for (const std::string& n : OutOfRangeNumbers()) {
+    for (const std::string& text : EventsWithNumber(n)) {
+      Result<HttpRequest> r = Status::Internal("not run");
+      ASSERT_NO_THROW(r = ParseEvent(text)) << text;
+      ASSERT_FALSE(r.ok()) << text;
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << text;
+      EXPECT_EQ(r.status().message(), "not a valid API Gateway event: a number is out of range")
+          << text;
+    }
+  }
+}
+
+TEST(ResponseTest, NumbersOutOfRangeAreAMalformedResponse) {
+  for (const std::string& n : OutOfRangeNumbers()) {
+    for (const std::string& text :
+         {n, "{\"statusCode\": " + n + "}", "{\"statusCode\": 200, \"body\": " + n + "}",
+          "{\"statusCode\": 200, \"headers\": {\"x\": " + n + "}}", "{\"hello\": [" + n + "]}"}) {
+      for (PayloadVersion v : {PayloadVersion::kV1, PayloadVersion::kV2}) {
+        Result<HttpResponse> r = Status::Internal("not run");
+        ASSERT_NO_THROW(r = ParseResponse(text, v)) << text;
+        ASSERT_FALSE(r.ok()) << text;
+        EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << text;
+        EXPECT_EQ(r.status().message(), "function response has a number out of range") << text;
+      }
+    }
   }
 }
 
