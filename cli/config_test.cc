@@ -3,6 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "local/emulator.h"
 
 namespace raincheck::cli {
 namespace {
@@ -103,6 +111,43 @@ TEST(ConfigTest, BadValuesNameTheVariable) {
   auto city = LoadFunctionConfig(Env({{"RAINCHECK_DEFAULT_CITY", "  "}}));
   ASSERT_FALSE(city.ok());
   EXPECT_NE(city.status().message().find("RAINCHECK_DEFAULT_CITY"), std::string::npos);
+}
+
+// The emulators pass the instances exactly the variables the function reads
+// (local::kFunctionVariables): reading a new one, or no longer reading one, fails here.
+TEST(ConfigTest, ReadsExactlyTheVariablesTheEmulatorsPassThrough) {
+  std::set<std::string> read;
+  auto recording = [&read](std::map<std::string, std::string> vars) -> base::EnvLookup {
+    return [&read, vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+      read.emplace(name);
+      const auto it = vars.find(std::string(name));
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    };
+  };
+  const std::vector<std::map<std::string, std::string>> environments = {
+      {},
+      {{"RAINCHECK_GEOCODER", "locationiq"}, {"LOCATIONIQ_KEY", "k"},
+       {"RAINCHECK_WEATHER", "darksky"}, {"DARKSKY_KEY", "k"},
+       {"RAINCHECK_RECORDS", "s3://bucket/prefix"}, {"AWS_ACCESS_KEY_ID", "id"},
+       {"AWS_SECRET_ACCESS_KEY", "secret"}},
+      {{"RAINCHECK_GEOCODER", "locationiq"}, {"LOCATIONIQ_KEY_SSM_PARAMETER", "p"},
+       {"RAINCHECK_WEATHER", "darksky"}, {"DARKSKY_KEY_SECRET_ID", "s"},
+       {"AWS_SESSION_TOKEN", "t"}, {"RAINCHECK_RECORDS", "s3://bucket"},
+       {"AWS_ENDPOINT_URL_S3", "http://127.0.0.1:5000"}, {"AWS_REGION", "eu-west-1"},
+       {"AWS_ACCESS_KEY_ID", "id"}, {"AWS_SECRET_ACCESS_KEY", "secret"}},
+  };
+  for (const auto& vars : environments) {
+    auto c = LoadFunctionConfig(recording(vars));
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+  }
+  for (const std::string& name : read) {
+    if (name.starts_with("AWS_LAMBDA_")) continue;  // set by the emulator itself
+    EXPECT_TRUE(local::PassesThrough(name)) << name << " is read but never reaches the instances";
+  }
+  for (std::string_view name : local::kFunctionVariables) {
+    EXPECT_TRUE(read.contains(std::string(name))) << name << " is passed through but never read";
+  }
 }
 
 }  // namespace

@@ -41,14 +41,6 @@ std::string NewTraceId() {
          ";Sampled=0";
 }
 
-bool PassesThrough(std::string_view name) {
-  static constexpr std::string_view kNames[] = {
-      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
-      "AWS_DEFAULT_REGION", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
-  if (base::StartsWith(name, "RAINCHECK_")) return true;
-  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
-}
-
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> PassThroughEnvironment() {

@@ -53,9 +53,39 @@ struct EmulatorOptions {
   std::function<void(const ExitInfo&)> on_instance_exit;
 };
 
-// The variables of this process an instance inherits: AWS credentials and region
-// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
-// AWS_DEFAULT_REGION), every RAINCHECK_*, and the sanitizer options (ASAN_OPTIONS, ...).
+// The variables the function reads (cli/config.h LoadFunctionConfig, through
+// providers/config.h and store/config.h), besides every RAINCHECK_*: the API keys, each also
+// as NAME_SSM_PARAMETER / NAME_SECRET_ID; the port of the Parameters and Secrets extension;
+// the S3 records' credentials, region and endpoint. The one list of them:
+// cli/config_test.cc checks that the configuration reads exactly these names.
+inline constexpr std::string_view kFunctionVariablePrefix = "RAINCHECK_";
+inline constexpr std::string_view kFunctionVariables[] = {
+    "LOCATIONIQ_KEY",      "LOCATIONIQ_KEY_SSM_PARAMETER", "LOCATIONIQ_KEY_SECRET_ID",
+    "DARKSKY_KEY",         "DARKSKY_KEY_SSM_PARAMETER",    "DARKSKY_KEY_SECRET_ID",
+    "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+    "AWS_ACCESS_KEY_ID",   "AWS_SECRET_ACCESS_KEY",        "AWS_SESSION_TOKEN",
+    "AWS_REGION",          "AWS_DEFAULT_REGION",           "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL"};
+// Not read by the function but by the sanitizer runtimes of ASan/UBSan builds, so that an
+// instance reports as the process that started it does.
+inline constexpr std::string_view kSanitizerVariables[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS",
+                                                           "LSAN_OPTIONS"};
+
+// Whether an instance inherits the variable `name` of this process: every RAINCHECK_*, the
+// kFunctionVariables and the kSanitizerVariables; nothing else (HOME, PATH, other secrets).
+constexpr bool PassesThrough(std::string_view name) {
+  if (name.starts_with(kFunctionVariablePrefix)) return true;
+  for (std::string_view v : kFunctionVariables) {
+    if (name == v) return true;
+  }
+  for (std::string_view v : kSanitizerVariables) {
+    if (name == v) return true;
+  }
+  return false;
+}
+
+// The variables of this process an instance inherits (PassesThrough), with their values.
+// Their values are never logged.
 std::vector<std::pair<std::string, std::string>> PassThroughEnvironment();
 
 struct InvokeOptions {

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <cstdlib>
 #include <iterator>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -71,6 +74,73 @@ class EmulatorTest : public ::testing::Test {
   std::mutex lines_mu_;
   std::vector<std::string> lines_;
 };
+
+// Sets variables of this process for one test and restores them after.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars) {
+    for (auto& [name, value] : vars) {
+      const char* old = std::getenv(name.c_str());
+      saved_.push_back({name, old ? std::optional<std::string>(old) : std::nullopt});
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, old] : saved_) {
+      if (old) {
+        ::setenv(name.c_str(), old->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+// The instances of start-api and start-lambda get every variable the function reads (its API
+// keys in each form, the S3 endpoint of the records) and nothing else of the shell.
+TEST(PassThroughEnvironmentTest, EveryVariableTheFunctionReadsAndNothingElse) {
+  const std::vector<std::pair<std::string, std::string>> read_by_function = {
+      {"RAINCHECK_WEATHER", "darksky"},
+      {"LOCATIONIQ_KEY", "liq-key"},
+      {"LOCATIONIQ_KEY_SSM_PARAMETER", "raincheck/locationiq"},
+      {"LOCATIONIQ_KEY_SECRET_ID", "raincheck/locationiq-secret"},
+      {"DARKSKY_KEY", "ds-key"},
+      {"DARKSKY_KEY_SSM_PARAMETER", "raincheck/darksky"},
+      {"DARKSKY_KEY_SECRET_ID", "raincheck/darksky-secret"},
+      {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "2773"},
+      {"AWS_ENDPOINT_URL_S3", "http://127.0.0.1:5000"},
+      {"AWS_ENDPOINT_URL", "http://127.0.0.1:5001"},
+      {"AWS_ACCESS_KEY_ID", "test-id"},
+      {"AWS_SECRET_ACCESS_KEY", "test-secret"},
+      {"AWS_SESSION_TOKEN", "test-token"},
+      {"AWS_REGION", "eu-west-1"},
+      {"AWS_DEFAULT_REGION", "eu-west-1"},
+  };
+  const std::vector<std::pair<std::string, std::string>> unrelated = {
+      {"MY_SECRET", "do-not-pass"},
+      {"HOME", "/home/someone"},
+      {"AWS_PROFILE", "personal"},
+      {"DARKSKY_KEYRING", "not-a-key-the-function-reads"},
+      {"XLOCATIONIQ_KEY", "not-either"},
+  };
+  std::vector<std::pair<std::string, std::string>> all = read_by_function;
+  all.insert(all.end(), unrelated.begin(), unrelated.end());
+  ScopedEnv env(all);
+
+  std::map<std::string, std::string> passed;
+  for (const auto& [name, value] : PassThroughEnvironment()) passed[name] = value;
+  for (const auto& [name, value] : read_by_function) {
+    EXPECT_EQ(passed[name], value) << name << " must reach the instances";
+  }
+  for (const auto& [name, value] : unrelated) {
+    EXPECT_FALSE(passed.contains(name)) << name << " must not reach the instances";
+  }
+}
 
 TEST_F(EmulatorTest, InvokesWithLambdaEnvironmentAndContext) {
   auto emulator = Make({{"RAINCHECK_TEST_MARKER", "m-1"}});
