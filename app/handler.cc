@@ -25,9 +25,16 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
   if (!query.ok()) {
     lambda::HttpResponse r = RenderError(query.status(), context.request_id, format);
     log.Info("request refused", {{"status", r.status}, {"reason", StatusCodeName(query.status().code())}});
+    if (head) r.body.clear();
     return r;
   }
-  Result<ForecastResult> result = Forecast(*query, context, services, log);
+  // HEAD answers what GET would, but is no query to keep: it stores no record.
+  Services head_services;
+  if (head) {
+    head_services = services;
+    head_services.records = nullptr;
+  }
+  Result<ForecastResult> result = Forecast(*query, context, head ? head_services : services, log);
   if (!result.ok()) {
     lambda::HttpResponse r = RenderError(result.status(), context.request_id, format);
     log.Info("request failed", {{"status", r.status}, {"reason", StatusCodeName(result.status().code())}});

@@ -125,6 +125,25 @@ TEST_F(HandlerTest, OtherMethodsAre405) {
   EXPECT_EQ(r["headers"]["Allow"], "GET, HEAD");
 }
 
+// HEAD answers what GET would (status and headers) without a body, and stores no record: it
+// asks about the page, it is not a query of the weather to keep.
+TEST_F(HandlerTest, HeadAnswersLikeGetWithoutBodyAndStoresNothing) {
+  for (const std::string accept : {"text/html", "application/json"}) {
+    for (const std::string city : {"Hong Kong", "   "}) {
+      SCOPED_TRACE(accept + " " + city);
+      const size_t before = sink_.records().size();
+      const json head = Invoke(HttpApiEvent({{"city", city}}, accept, "HEAD"));
+      EXPECT_EQ(sink_.records().size(), before) << "HEAD stored a record";
+      const json get = Invoke(HttpApiEvent({{"city", city}}, accept, "GET"));
+      EXPECT_EQ(head["statusCode"], get["statusCode"]);
+      EXPECT_EQ(head["headers"], get["headers"]);
+      EXPECT_EQ(head["body"], "");
+      EXPECT_NE(get["body"], "");
+    }
+  }
+  EXPECT_EQ(sink_.records().size(), 2u) << "each GET of a valid city stores one record";
+}
+
 TEST_F(HandlerTest, RestEventGetsARestResponse) {
   json e = json::parse(R"({"httpMethod": "GET", "path": "/", "headers": null,
     "queryStringParameters": null, "multiValueQueryStringParameters": null,
