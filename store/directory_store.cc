@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "base/strings.h"
 
@@ -54,12 +56,7 @@ void SyncDirectory(const std::string& dir) {
   ::close(fd);
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound("no such record");
-    return Errno("cannot open", path);
-  }
+Result<std::string> ReadAll(int fd, const std::string& path) {
   std::string out;
   char buf[16384];
   for (;;) {
@@ -75,6 +72,47 @@ Result<std::string> ReadFile(const std::string& path) {
   }
   ::close(fd);
   return out;
+}
+
+// The bytes of `key` under `root`, read only from a regular file reached through real
+// directories: each component is opened with O_NOFOLLOW, so a symbolic link placed in the
+// records directory (to /etc/passwd, or a partition linked elsewhere) is refused, never
+// followed out of it. `root` itself may be a link (it is the configuration's choice).
+// NotFound when absent; InvalidArgument("record KEY is not a regular file inside WHERE").
+Result<std::string> ReadInside(const std::string& root, std::string_view key,
+                               std::string_view where) {
+  const auto not_regular = [&] {
+    return Status::InvalidArgument("record " + std::string(key) + " is not a regular file inside " +
+                                   std::string(where));
+  };
+  const std::string path = root + "/" + std::string(key);
+  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound("no such record");
+    return Errno("cannot open", root);
+  }
+  const std::vector<std::string> parts = base::Split(key, '/');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const bool last = i + 1 == parts.size();
+    // O_NONBLOCK: a FIFO planted at the key must not block the open (it is refused below).
+    const int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (last ? O_NONBLOCK : O_DIRECTORY);
+    const int next = ::openat(fd, parts[i].c_str(), flags);
+    const int err = errno;
+    ::close(fd);
+    if (next < 0) {
+      if (err == ENOENT) return Status::NotFound("no such record");
+      if (err == ELOOP || err == ENOTDIR) return not_regular();
+      errno = err;
+      return Errno("cannot open", path);
+    }
+    fd = next;
+  }
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return not_regular();
+  }
+  return ReadAll(fd, path);
 }
 
 }  // namespace
@@ -189,7 +227,7 @@ Result<std::string> DirectoryStore::Write(const EncodedRecord& object, base::Tim
       return key;
     }
     if (errno != EEXIST) return Errno("cannot publish", path);
-    Result<std::string> existing = ReadFile(path);
+    Result<std::string> existing = ReadInside(root_, key, Describe());
     if (existing.ok() && *existing == object.body) {
       return key;  // the same record, written before: nothing to do
     }
@@ -208,7 +246,8 @@ Result<std::vector<std::string>> DirectoryStore::List(std::string_view prefix) {
       if (it->is_directory()) it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_regular_file()) continue;
+    // Links are never records: they may point anywhere (Get refuses them too).
+    if (it->is_symlink() || !it->is_regular_file()) continue;
     std::string key = it->path().lexically_relative(root_).generic_string();
     if (base::StartsWith(key, prefix) && IsSafeKey(key)) keys.push_back(std::move(key));
   }
@@ -219,7 +258,7 @@ Result<std::vector<std::string>> DirectoryStore::List(std::string_view prefix) {
 
 Result<std::string> DirectoryStore::Get(std::string_view key) {
   if (!IsSafeKey(key)) return Status::InvalidArgument("unsafe record key");
-  Result<std::string> body = ReadFile((fs::path(root_) / std::string(key)).string());
+  Result<std::string> body = ReadInside(root_, key, Describe());
   if (!body.ok() && body.status().code() == StatusCode::kNotFound) {
     return Status::NotFound("no record " + std::string(key) + " in " + Describe());
   }

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -136,6 +138,35 @@ TEST_F(DirectoryStoreTest, RefusesUnsafeKeysAndReportsMissingOnes) {
   EncodedRecord bad{"../escape.csv", "x", "text/csv"};
   EXPECT_EQ(store.Write(bad, deadline_).status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(store.List("")->empty());  // a missing root lists as empty
+}
+
+// A key names a regular file inside the records directory: a symbolic link placed there
+// (to /etc/passwd, or a partition linked to /etc) is refused, never followed out of it.
+TEST_F(DirectoryStoreTest, SymlinksOutOfTheDirectoryAreRefusedNotFollowed) {
+  DirectoryStore store(root_, RecordFormat::kCsv);
+  const fs::path root(root_);
+  fs::create_directories(root / "dt=2026-11-28");
+  fs::create_symlink("/etc/passwd", root / "dt=2026-11-28" / "passwd.csv");
+  fs::create_symlink("/etc/passwd", root / "passwd");
+  fs::create_directory_symlink("/etc", root / "dt=2026-11-29");
+  fs::create_directories(root / "dt=2026-11-30" / "a-directory.csv");
+  for (const std::string key : {"dt=2026-11-28/passwd.csv", "passwd", "dt=2026-11-29/passwd",
+                                "dt=2026-11-30/a-directory.csv", "dt=2026-11-30"}) {
+    SCOPED_TRACE(key);
+    Result<std::string> body = store.Get(key);
+    ASSERT_FALSE(body.ok()) << "read through a link: " << body->substr(0, 40);
+    EXPECT_EQ(body.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(body.status().message(),
+              "record " + key + " is not a regular file inside " + store.Describe());
+  }
+  Result<std::vector<std::string>> keys = store.List("");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE(keys->empty()) << "listed: " << keys->front();
+  // A real record beside them still reads.
+  Result<std::string> key = store.Put(MakeRecord(1), deadline_);
+  ASSERT_TRUE(key.ok());
+  EXPECT_TRUE(store.Get(*key).ok());
+  EXPECT_EQ(*store.List(""), std::vector<std::string>{*key});
 }
 
 TEST_F(DirectoryStoreTest, RemoveDeletesRecordAndEmptyPartition) {
