@@ -128,10 +128,14 @@ TEST_F(GatewayTest, ServesThePageWithASecurityPolicy) {
   EXPECT_EQ(r->body, kPage);
   EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
   EXPECT_THAT(r->get_header_value("Content-Security-Policy"), HasSubstr("script-src 'self'"));
+  // No other site may frame the page (clickjacking), as the function's own HTML says too.
+  EXPECT_THAT(r->get_header_value("Content-Security-Policy"), HasSubstr("frame-ancestors 'none'"));
   auto head = Client().Head("/");
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(head->body, "");
+  EXPECT_EQ(head->get_header_value("Content-Security-Policy"),
+            r->get_header_value("Content-Security-Policy"));
 }
 
 TEST_F(GatewayTest, ForecastRunsTheFunction) {
