@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -94,6 +96,7 @@ int main(int argc, char** argv) {
   }
   const fs::path dir = fs::temp_directory_path() / "raincheck-models-bench";
   WriteDirectory(*base, dir, count);
+  ::sync();  // time loading files at rest, not files still being written back
   const raincheck::base::Logger quiet(raincheck::base::LogLevel::kOff);
 
   std::vector<double> loads;
@@ -112,6 +115,32 @@ int main(int argc, char** argv) {
               static_cast<double>(fs::file_size(model_path)) / 1024.0);
   std::printf("load_directory models=%d median_ms=%.3f min_ms=%.3f first_ms=%.3f\n", count,
               Median(loads), *std::min_element(loads.begin(), loads.end()), loads.front());
+  {
+    std::vector<double> each;
+    for (int r = 0; r < 5; ++r) {
+      const auto t = Clock::now();
+      for (int i = 0; i < count; ++i) {
+        auto m = raincheck::forest::Model::Load((dir / ("place-" + std::to_string(i) + ".rcf")).string());
+        if (!m.ok()) return 1;
+      }
+      each.push_back(Ms(Clock::now() - t));
+    }
+    std::printf("load_each_file models=%d median_ms=%.3f\n", count, Median(each));
+  }
+  // Where one model's load goes: the whole Model::Load, and parsing its card's JSON alone.
+  std::vector<double> load_one, card;
+  const std::string card_text = base->card().dump();
+  for (int r = 0; r < 200; ++r) {
+    auto t = Clock::now();
+    auto m = raincheck::forest::Model::Load(model_path);
+    load_one.push_back(Ms(Clock::now() - t));
+    t = Clock::now();
+    auto parsed = nlohmann::json::parse(card_text);
+    card.push_back(Ms(Clock::now() - t));
+    if (!m.ok() || parsed.is_discarded()) return 1;
+  }
+  std::printf("load_one median_ms=%.3f card_json_parse_median_ms=%.3f card_bytes=%zu\n", Median(load_one),
+              Median(card), card_text.size());
 
   // Choosing alone.
   std::mt19937 rng(3);
