@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <string>
 
 #include "http/curl_client.h"
 #include "providers/features.h"
+#include "providers/internal/upstream.h"
 #include "tests/fakes/upstream_fakes.h"
 
 namespace raincheck::providers {
@@ -143,6 +145,26 @@ TEST_F(DarkSkyTest, Faults) {
   EXPECT_EQ(wrong.Current(CapeTown(), Ctx()).status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(log_.find("DSKEY"), std::string::npos) << "the key must never be logged";
   EXPECT_EQ(log_.find("-33.92"), std::string::npos) << "locations must never be logged";
+}
+
+// An upstream body with a number no double holds is a malformed answer (502), not an
+// exception out of the provider.
+TEST_F(DarkSkyTest, NumbersOutOfRangeInAnUpstreamBodyAreMalformed) {
+  const internal::Upstream up{"darksky", client_, logger_};
+  const std::vector<std::string> numbers = {"1e999", "-1e999", "1" + std::string(399, '3')};
+  for (const std::string& n : numbers) {
+    for (const std::string& body :
+         {n, R"({"currently": {"temperature": )" + n + "}}", R"({"daily": {"data": [)" + n + "]}}"}) {
+      http::Response res;
+      res.status = 200;
+      res.body = body;
+      Result<nlohmann::json> j = Status::Internal("not run");
+      ASSERT_NO_THROW(j = internal::JsonBody(up, res)) << body;
+      ASSERT_FALSE(j.ok()) << body;
+      EXPECT_EQ(j.status().code(), StatusCode::kUnavailable) << body;
+      EXPECT_EQ(j.status().message(), "darksky: malformed response: not JSON") << body;
+    }
+  }
 }
 
 }  // namespace
