@@ -18,6 +18,22 @@ std::pair<double, double> SeasonEncoding(std::chrono::year_month_day local_date,
   return {sign * std::cos(phase), sign * std::sin(phase)};
 }
 
+namespace {
+
+// A model trained without --units records "unspecified" (or a unit this build does not know):
+// nothing can be converted to it, and guessing would be silently wrong. Says how to fix it.
+bool KnownUnit(std::string_view unit) { return CanonicalUnit(unit).ok(); }
+
+Status UnknownModelUnit(const FeatureSpec& spec, std::string_view supplier,
+                        std::string_view supplied_unit) {
+  return Status::FailedPrecondition(
+      "feature '" + spec.name + "': the model records no known unit for it ('" + spec.unit +
+      "'); train it with --units " + spec.name + "=UNIT (" + std::string(supplier) +
+      " supplies " + std::string(supplied_unit) + ")");
+}
+
+}  // namespace
+
 Result<std::vector<float>> MapFeatures(const Observation& observation, const Place& place,
                                        const std::vector<FeatureSpec>& schema) {
   std::vector<float> out;
@@ -29,6 +45,7 @@ Result<std::vector<float>> MapFeatures(const Observation& observation, const Pla
         return Status::FailedPrecondition("the model needs '" + spec.name +
                                           "', but the observation has no valid local date");
       }
+      if (!KnownUnit(spec.unit)) return UnknownModelUnit(spec, "the function", "1");
       auto unit = ConvertUnit(1.0, "1", spec.unit);
       if (!unit.ok()) {
         return Status::FailedPrecondition("feature '" + spec.name + "': " + unit.status().message());
@@ -41,6 +58,7 @@ Result<std::vector<float>> MapFeatures(const Observation& observation, const Pla
         return Status::FailedPrecondition("the model needs '" + spec.name + "' (" + spec.unit +
                                           "), which " + observation.source + " does not supply");
       }
+      if (!KnownUnit(spec.unit)) return UnknownModelUnit(spec, observation.source, q->unit);
       auto converted = ConvertUnit(q->value, q->unit, spec.unit);
       if (!converted.ok()) {
         return Status::FailedPrecondition("feature '" + spec.name + "': " +

@@ -99,5 +99,22 @@ TEST(MapFeaturesTest, IncompatibleOrUnknownSchemaUnitsAreErrors) {
   EXPECT_FALSE(MapFeatures(no_date, p, {{"season_sin", "1"}}).ok());
 }
 
+// A model trained without --units records "unspecified": the answer says how to fix the model
+// (the flag, the feature, the unit the source supplies) and never guesses the unit.
+TEST(MapFeaturesTest, AModelWithoutUnitsIsToldToTrainWithUnits) {
+  Place p;
+  const auto obs = DailyObservation(year_month_day(2026y / 11 / 28));
+  auto r = MapFeatures(obs, p, {{"temperature", "unspecified"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().message(),
+            "feature 'temperature': the model records no known unit for it ('unspecified'); "
+            "train it with --units temperature=UNIT (openmeteo supplies degC)");
+  auto season = MapFeatures(obs, p, {{"season_cos", "unspecified"}});
+  ASSERT_FALSE(season.ok());
+  EXPECT_NE(season.status().message().find("--units season_cos=UNIT"), std::string::npos)
+      << season.status().message();
+}
+
 }  // namespace
 }  // namespace raincheck::providers
