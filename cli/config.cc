@@ -89,7 +89,6 @@ std::vector<std::string> DefaultModelCandidates() {
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) out.push_back((exe.parent_path() / "model.rcf").string());
   out.emplace_back("/opt/raincheck/model.rcf");
-  if (!ec) out.push_back((exe.parent_path().parent_path() / "models" / "default.rcf").string());
   out.emplace_back(RAINCHECK_DEFAULT_MODEL_PATH);
   return out;
 }

@@ -32,9 +32,10 @@ struct FunctionConfig {
   store::RecordsConfig records;          // RAINCHECK_RECORDS, RAINCHECK_SPOOL, ...
 };
 
-// Where the model is looked for when RAINCHECK_MODEL is unset, in order: model.rcf beside
-// the executable (function.zip), /opt/raincheck/model.rcf (the model layer), the build
-// tree's models/default.rcf beside bin/, and the default model this binary was built with.
+// Single model files looked for when neither RAINCHECK_MODELS nor RAINCHECK_MODEL is set and
+// no models directory exists, in order: model.rcf beside the executable and
+// /opt/raincheck/model.rcf (packages made before models directories), and the default model
+// this binary was built with.
 std::vector<std::string> DefaultModelCandidates();
 
 // Where the models directory is looked for when neither RAINCHECK_MODELS nor RAINCHECK_MODEL
