@@ -21,6 +21,11 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // Returns the first value of `name` (any case), or nullopt.
 std::optional<std::string> FindHeader(const Headers& headers, std::string_view name);
 
+// A Retry-After value (RFC 9110 section 10.2.3: delay-seconds or an HTTP-date) as the wait
+// from `now`: capped at one day, 0 for a date already past, nullopt when it is neither form.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         base::TimePoint now);
+
 struct Request {
   std::string method = "GET";
   std::string url;  // absolute; query values already URL-encoded by the caller (base::UrlEncode)

@@ -44,7 +44,10 @@ std::string Origin(std::string_view url) {
 
 bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
 
-// Retry-After is delay-seconds or an HTTP-date (RFC 9110 section 10.2.3).
+bool IsRetryableStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
+
+}  // namespace
+
 std::optional<milliseconds> ParseRetryAfter(std::string_view value, base::TimePoint now) {
   value = base::Trim(value);
   if (value.empty()) return std::nullopt;
@@ -66,10 +69,6 @@ std::optional<milliseconds> ParseRetryAfter(std::string_view value, base::TimePo
   if (when <= now) return milliseconds(0);
   return std::chrono::duration_cast<milliseconds>(when - now);
 }
-
-bool IsRetryableStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
-
-}  // namespace
 
 struct CurlClient::Handle {
   CURL* easy = nullptr;

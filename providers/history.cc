@@ -4,13 +4,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
-#include <iomanip>
 #include <limits>
 #include <locale>
 #include <optional>
-#include <sstream>
 #include <system_error>
 #include <thread>
 
@@ -90,28 +87,6 @@ uint64_t Fnv1a64(std::string_view s) {
 std::string StripTrailingSlashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
-}
-
-// Retry-After (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date.
-std::optional<milliseconds> ParseRetryAfter(std::string_view value, base::TimePoint now) {
-  value = base::Trim(value);
-  if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    int64_t seconds = 0;
-    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec != std::errc() || ptr != value.data() + value.size()) return std::nullopt;
-    return milliseconds(std::min<int64_t>(seconds, 86400) * 1000);
-  }
-  std::tm tm{};
-  std::istringstream in{std::string(value)};
-  in.imbue(std::locale::classic());
-  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
-  if (in.fail()) return std::nullopt;
-  const std::time_t t = timegm(&tm);
-  if (t == -1) return std::nullopt;
-  const auto when = std::chrono::system_clock::from_time_t(t);
-  if (when <= now) return milliseconds(0);
-  return std::chrono::duration_cast<milliseconds>(when - now);
 }
 
 // One year's answer, validated: values[v][d] for kDailyVariables[v], NaN for null.
@@ -300,7 +275,7 @@ class Fetcher {
         last = "HTTP " + std::to_string(res->status);
         last_code = res->status == 429 ? StatusCode::kResourceExhausted : StatusCode::kUnavailable;
         if (const auto header = http::FindHeader(res->headers, "Retry-After")) {
-          retry_after = ParseRetryAfter(*header, clock_.Now());
+          retry_after = http::ParseRetryAfter(*header, clock_.Now());
         }
       } else {
         return Refused(*res, prefix);
