@@ -55,14 +55,6 @@ json OptionalNumber(const std::optional<double>& v) {
   return v && std::isfinite(*v) ? json(*v) : json(nullptr);
 }
 
-std::string LocalDate(const std::chrono::year_month_day& d) {
-  if (!d.ok()) return "";
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return buf;
-}
-
 json PlaceJson(const ForecastResult& f) {
   const providers::Place& p = f.place;
   json out = json::object();
@@ -90,7 +82,7 @@ json ObservationJson(const providers::Observation& o) {
   json out = json::object();
   out["source"] = o.source;
   out["time"] = base::FormatIso8601Utc(o.time);
-  out["local_date"] = LocalDate(o.local_date);
+  out["local_date"] = base::FormatIsoDate(o.local_date);
   out["timezone"] = o.timezone;
   out["quantities"] = std::move(quantities);
   return out;

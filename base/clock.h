@@ -5,7 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace raincheck::base {
 
@@ -44,6 +46,11 @@ int64_t ToUnixMillis(TimePoint t);
 TimePoint FromUnixMillis(int64_t ms);
 // "2026-11-28T02:09:43.123Z" (UTC, whatever TZ says).
 std::string FormatIso8601Utc(TimePoint t);
+
+// "2026-11-28" (ISO 8601 calendar date); "" for a date that is not ok().
+std::string FormatIsoDate(std::chrono::year_month_day d);
+// "2026-11-28" -> that date; nullopt unless exactly YYYY-MM-DD (ASCII digits) and a real date.
+std::optional<std::chrono::year_month_day> ParseIsoDate(std::string_view s);
 
 }  // namespace raincheck::base
 

@@ -40,26 +40,6 @@ int Report(const Failure& f) {
   return f.exit_code;
 }
 
-// "2019-12-31" -> the day; nullopt unless exactly YYYY-MM-DD and a real date.
-std::optional<year_month_day> ParseDay(const std::string& text) {
-  int y = 0;
-  unsigned m = 0, d = 0;
-  char tail = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
-    return std::nullopt;
-  }
-  const year_month_day day{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
-  return day.ok() ? std::optional<year_month_day>(day) : std::nullopt;
-}
-
-std::string FormatDay(year_month_day day) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-  return buf;
-}
-
 struct DateRange {
   year_month_day from = kArchiveStart, to = kArchiveStart;
 };
@@ -73,19 +53,19 @@ Result<DateRange> ResolveDates(const HistoryFlags& f, year_month_day today) {
     r.from = {today.year() - std::chrono::years(f.years), std::chrono::January, std::chrono::day(1)};
     r.to = {today.year() - std::chrono::years(1), std::chrono::December, std::chrono::day(31)};
   } else {
-    const auto from = ParseDay(f.from), to = ParseDay(f.to);
+    const auto from = base::ParseIsoDate(f.from), to = base::ParseIsoDate(f.to);
     if (!from) return Status::InvalidArgument("--from must be a date YYYY-MM-DD, not '" + f.from + "'");
     if (!to) return Status::InvalidArgument("--to must be a date YYYY-MM-DD, not '" + f.to + "'");
     r = {*from, *to};
   }
   if (std::chrono::sys_days(r.from) > std::chrono::sys_days(r.to)) {
-    return Status::InvalidArgument("--from " + FormatDay(r.from) + " is after --to " + FormatDay(r.to));
+    return Status::InvalidArgument("--from " + base::FormatIsoDate(r.from) + " is after --to " + base::FormatIsoDate(r.to));
   }
   if (std::chrono::sys_days(r.from) < std::chrono::sys_days(kArchiveStart)) {
     return Status::InvalidArgument("the archive starts on 1940-01-01");
   }
   if (std::chrono::sys_days(r.to) >= std::chrono::sys_days(today)) {
-    return Status::InvalidArgument("--to must be a day before today (" + FormatDay(today) + ")");
+    return Status::InvalidArgument("--to must be a day before today (" + base::FormatIsoDate(today) + ")");
   }
   return r;
 }
@@ -230,7 +210,7 @@ int RunHistoryTrain(const HistoryFlags& f, forest::TrainOptions o, const std::st
   if (!place.ok()) return Report({kExitFailure, place.status()});
   const std::string name = DisplayName(*place);
   std::fprintf(stderr, "train: %s (%.4f, %.4f), %s to %s\n", name.c_str(), place->latitude,
-               place->longitude, FormatDay(dates.from).c_str(), FormatDay(dates.to).c_str());
+               place->longitude, base::FormatIsoDate(dates.from).c_str(), base::FormatIsoDate(dates.to).c_str());
   auto history = Download(*place, name, dates, f, s);
   if (!history.ok()) return Report({kExitFailure, history.status()});
   if (const size_t dropped = DropUnknownTail(&*history); dropped > 0) {
@@ -251,8 +231,8 @@ int RunHistoryTrain(const HistoryFlags& f, forest::TrainOptions o, const std::st
   home.longitude = place->longitude;
   home.applies_within_km = f.applies_within_km;
   home.source = "openmeteo-archive";
-  home.from = FormatDay(history->dates.front());
-  home.to = FormatDay(history->dates.back());
+  home.from = base::FormatIsoDate(history->dates.front());
+  home.to = base::FormatIsoDate(history->dates.back());
   if (o.name.empty()) o.name = Slug(f.place);
   ApplyHistory(*history, csv_path, home, f.rain_threshold_mm, &o);
   return FitAndSave(o, out);

@@ -45,13 +45,6 @@ constexpr size_t LabelIndex() {
 static_assert(LabelIndex() < kDailyVariables.size(),
               "kLabelVariable must be one of kDailyVariables");
 
-std::string IsoDate(year_month_day d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return buf;
-}
-
 std::string TwoDecimals(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", v);
@@ -114,23 +107,23 @@ Result<YearData> ParseArchive(const nlohmann::json& body, year_month_day start,
   const nlohmann::json& time = *time_it;
   const auto expected = static_cast<size_t>((sys_days(end) - sys_days(start)).count() + 1);
   for (size_t i = 0; i < time.size(); ++i) {
-    const auto date = time[i].is_string() ? internal::ParseIsoDate(time[i].get<std::string>())
+    const auto date = time[i].is_string() ? base::ParseIsoDate(time[i].get<std::string>())
                                           : std::nullopt;
     if (!date) return bad("daily.time[" + std::to_string(i) + "] is not a YYYY-MM-DD date");
     const sys_days want = sys_days(start) + days(static_cast<int>(i));
     if (sys_days(*date) != want) {
       if (*date < start || *date > end) {
-        return bad("daily.time[" + std::to_string(i) + "] " + IsoDate(*date) +
-                   " is outside the requested " + IsoDate(start) + ".." + IsoDate(end));
+        return bad("daily.time[" + std::to_string(i) + "] " + base::FormatIsoDate(*date) +
+                   " is outside the requested " + base::FormatIsoDate(start) + ".." + base::FormatIsoDate(end));
       }
-      return bad("daily.time is not consecutive: " + IsoDate(*date) + " at index " +
-                 std::to_string(i) + " where " + IsoDate(year_month_day(want)) + " belongs");
+      return bad("daily.time is not consecutive: " + base::FormatIsoDate(*date) + " at index " +
+                 std::to_string(i) + " where " + base::FormatIsoDate(year_month_day(want)) + " belongs");
     }
   }
   if (time.size() != expected) {
     return bad("daily.time has " + std::to_string(time.size()) + " dates, " +
-               std::to_string(expected) + " were requested (" + IsoDate(start) + ".." +
-               IsoDate(end) + ")");
+               std::to_string(expected) + " were requested (" + base::FormatIsoDate(start) + ".." +
+               base::FormatIsoDate(end) + ")");
   }
 
   YearData out;
@@ -217,7 +210,7 @@ class Fetcher {
     return base_url_ + "/v1/archive?latitude=" +
            base::UrlEncode(internal::FormatCoordinate(latitude_)) +
            "&longitude=" + base::UrlEncode(internal::FormatCoordinate(longitude_)) +
-           "&start_date=" + IsoDate(chunk.ask_start) + "&end_date=" + IsoDate(chunk.ask_end) +
+           "&start_date=" + base::FormatIsoDate(chunk.ask_start) + "&end_date=" + base::FormatIsoDate(chunk.ask_end) +
            "&daily=" + base::UrlEncode(DailyVariablesParam()) + "&timezone=auto";
   }
 
@@ -396,22 +389,22 @@ Result<DailyHistory> FetchDailyHistory(const std::string& place_name, double lat
     return Status::InvalidArgument(fetcher.Prefix(years) + ": " + what);
   };
   if (!from.ok() || !to.ok()) return invalid("?", "the start or end date is not a valid date");
-  const std::string range = IsoDate(from) + ".." + IsoDate(to);
+  const std::string range = base::FormatIsoDate(from) + ".." + base::FormatIsoDate(to);
   if (!std::isfinite(latitude) || !std::isfinite(longitude) || std::fabs(latitude) > 90 ||
       std::fabs(longitude) > 180) {
     return invalid(range, "the coordinates are out of range");
   }
   if (from > to) {
-    return invalid(range, "the start date " + IsoDate(from) + " is after the end date " +
-                              IsoDate(to));
+    return invalid(range, "the start date " + base::FormatIsoDate(from) + " is after the end date " +
+                              base::FormatIsoDate(to));
   }
   if (from < kFirstArchiveDay) {
-    return invalid(range, "the archive starts on " + IsoDate(kFirstArchiveDay));
+    return invalid(range, "the archive starts on " + base::FormatIsoDate(kFirstArchiveDay));
   }
   const sys_days today = std::chrono::floor<days>(clock.Now());  // UTC
   // A day later than today in UTC: the local date is already tomorrow east of UTC.
   if (sys_days(to) > today + days(1)) {
-    return invalid(range, "the end date " + IsoDate(to) + " is in the future");
+    return invalid(range, "the end date " + base::FormatIsoDate(to) + " is in the future");
   }
   if (options.base_url.empty()) return invalid(range, "no archive URL");
 
@@ -460,8 +453,8 @@ Result<DailyHistory> FetchDailyHistory(const std::string& place_name, double lat
     }
   }
   logger.Info("archive history ready", {{"days", history.dates.size()},
-                                        {"first", IsoDate(from)},
-                                        {"last", IsoDate(to)}});
+                                        {"first", base::FormatIsoDate(from)},
+                                        {"last", base::FormatIsoDate(to)}});
   return history;
 }
 
@@ -469,7 +462,7 @@ std::string HistoryCsv(const DailyHistory& history, double rain_threshold_mm) {
   std::string out = "date," + base::Join(DailyFeatureNames(), ",") + ",rain\n";
   constexpr size_t kLabel = LabelIndex();
   for (size_t d = 0; d < history.dates.size(); ++d) {
-    out += IsoDate(history.dates[d]);
+    out += base::FormatIsoDate(history.dates[d]);
     for (size_t v = 0; v < kDailyVariables.size(); ++v) {
       out += ',';
       const double x = v < history.values.size() && d < history.values[v].size()

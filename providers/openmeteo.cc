@@ -121,7 +121,7 @@ Result<Observation> OpenMeteoWeather::Current(const Place& place,
           !(*dates)[i].is_string()) {
         return std::nullopt;
       }
-      return internal::ParseIsoDate((*dates)[i].get<std::string>());
+      return base::ParseIsoDate((*dates)[i].get<std::string>());
     };
     if (const auto d = date_at(0)) obs.local_date = *d;
     // Today's aggregates (index 0) under the shared table's feature names.

@@ -107,22 +107,9 @@ bool ParseInt(std::string_view s, int* out) {
 
 }  // namespace
 
-std::optional<std::chrono::year_month_day> ParseIsoDate(std::string_view s) {
-  int y = 0, m = 0, d = 0;
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !ParseInt(s.substr(0, 4), &y) ||
-      !ParseInt(s.substr(5, 2), &m) || !ParseInt(s.substr(8, 2), &d)) {
-    return std::nullopt;
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year(y),
-                                        std::chrono::month(static_cast<unsigned>(m)),
-                                        std::chrono::day(static_cast<unsigned>(d))};
-  if (!ymd.ok()) return std::nullopt;
-  return ymd;
-}
-
 std::optional<std::chrono::sys_seconds> ParseIsoLocalMinutes(std::string_view s) {
   if (s.size() != 16 && s.size() != 19) return std::nullopt;
-  const auto date = ParseIsoDate(s.substr(0, 10));
+  const auto date = base::ParseIsoDate(s.substr(0, 10));
   int hh = 0, mm = 0, ss = 0;
   if (!date || s[10] != 'T' || s[13] != ':' || !ParseInt(s.substr(11, 2), &hh) ||
       !ParseInt(s.substr(14, 2), &mm) || hh > 23 || mm > 59) {

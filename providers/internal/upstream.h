@@ -55,8 +55,6 @@ std::optional<std::string> StringAt(const nlohmann::json& obj, std::string_view 
 // Unavailable("<name>: malformed response: <what>").
 Status Malformed(const Upstream& up, std::string_view what);
 
-// "2026-11-28" -> a valid date, or nullopt.
-std::optional<std::chrono::year_month_day> ParseIsoDate(std::string_view s);
 // "2026-11-28T14:15" (optionally ":SS") as a local time -> seconds since the epoch as if it
 // were UTC, or nullopt. Subtract the UTC offset to get the instant.
 std::optional<std::chrono::sys_seconds> ParseIsoLocalMinutes(std::string_view s);

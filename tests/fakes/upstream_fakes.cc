@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
+
 namespace raincheck::fakes {
 
 using nlohmann::json;
@@ -235,25 +237,6 @@ std::vector<std::string> ListParam(const httplib::Request& req, const char* name
   return out;
 }
 
-std::string IsoDate(std::chrono::year_month_day d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return buf;
-}
-
-std::optional<std::chrono::year_month_day> ParseDate(const std::string& s) {
-  int y = 0;
-  unsigned m = 0, d = 0;
-  char tail = 0;
-  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
-    return std::nullopt;
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m),
-                                        std::chrono::day(d)};
-  if (!ymd.ok()) return std::nullopt;
-  return ymd;
-}
 
 std::string ErrorBody(const std::string& reason) {
   return json{{"error", true}, {"reason", reason}}.dump();
@@ -332,7 +315,7 @@ OpenMeteoForecastFake::OpenMeteoForecastFake() {
       json daily = {{"time", json::array()}};
       const auto first = std::chrono::sys_days(std::chrono::year(2026) / 11 / 28);
       for (int d = 0; d < days; ++d) {
-        daily["time"].push_back(IsoDate(std::chrono::year_month_day(first + std::chrono::days(d))));
+        daily["time"].push_back(base::FormatIsoDate(std::chrono::year_month_day(first + std::chrono::days(d))));
       }
       for (const auto& name : wanted) {
         for (const auto& v : kForecastDaily) {
@@ -501,12 +484,12 @@ OpenMeteoArchiveFake::OpenMeteoArchiveFake() : state_(std::make_shared<State>())
     }
     for (const char* p : {"start_date", "end_date"}) {
       if (!req.has_param(p)) return bad(std::string("Parameter '") + p + "' is required");
-      if (!ParseDate(req.get_param_value(p))) {
+      if (!base::ParseIsoDate(req.get_param_value(p))) {
         return bad("Invalid date format. Make sure to use 'YYYY-MM-DD'");
       }
     }
-    const auto start = *ParseDate(req.get_param_value("start_date"));
-    const auto end = *ParseDate(req.get_param_value("end_date"));
+    const auto start = *base::ParseIsoDate(req.get_param_value("start_date"));
+    const auto end = *base::ParseIsoDate(req.get_param_value("end_date"));
     if (start < std::chrono::year(1940) / 1 / 1) {
       return bad("Parameter 'start_date' is out of allowed range from 1940-01-01");
     }
@@ -526,8 +509,8 @@ OpenMeteoArchiveFake::OpenMeteoArchiveFake() : state_(std::make_shared<State>())
   b.ok = [state = state_](const httplib::Request& req) {
     const double lat = std::stod(req.get_param_value("latitude"));
     const double lon = std::stod(req.get_param_value("longitude"));
-    const auto start = std::chrono::sys_days(*ParseDate(req.get_param_value("start_date")));
-    const auto end = std::chrono::sys_days(*ParseDate(req.get_param_value("end_date")));
+    const auto start = std::chrono::sys_days(*base::ParseIsoDate(req.get_param_value("start_date")));
+    const auto end = std::chrono::sys_days(*base::ParseIsoDate(req.get_param_value("end_date")));
     const auto wanted = ListParam(req, "daily");
     std::optional<std::chrono::sys_days> available;
     {
@@ -558,7 +541,7 @@ OpenMeteoArchiveFake::OpenMeteoArchiveFake() : state_(std::make_shared<State>())
       daily[name] = json::array();
     }
     for (auto d = start; d <= end; d += std::chrono::days(1)) {
-      daily["time"].push_back(IsoDate(std::chrono::year_month_day(d)));
+      daily["time"].push_back(base::FormatIsoDate(std::chrono::year_month_day(d)));
       const json day = Day(lat, lon, std::chrono::year_month_day(d));
       const bool missing = available && d > *available;
       for (const auto& name : wanted) daily[name].push_back(missing ? json(nullptr) : day[name]);
