@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <limits>
-#include <numbers>
-#include <cmath>
 #include <utility>
 
 #include "base/geo.h"
@@ -72,30 +69,12 @@ Result<OutsidePolicy> ParseOutsidePolicy(std::string_view text) {
   return Status::InvalidArgument("must be nearest, climatology or refuse");
 }
 
-namespace {
-
-constexpr double kRadians = std::numbers::pi / 180.0;
-
-double HaversineH(double lat_rad, double cos_lat, double lon_rad, double lat2_rad, double cos_lat2,
-                  double lon2_rad) {
-  const double s = std::sin((lat2_rad - lat_rad) / 2.0);
-  const double t = std::sin((lon2_rad - lon_rad) / 2.0);
-  return std::clamp(s * s + cos_lat * cos_lat2 * t * t, 0.0, 1.0);
-}
-
-double KmOfH(double h) { return 2.0 * base::kEarthRadiusKm * std::asin(std::sqrt(h)); }
-
-}  // namespace
-
 ModelCatalog::ModelCatalog(std::vector<forest::Model> models) : models_(std::move(models)) {
   for (size_t i = 0; i < models_.size(); ++i) {
     const auto& home = models_[i].info().home;
     if (!home) continue;
-    const double half_angle = std::min(home->applies_within_km / (2.0 * base::kEarthRadiusKm),
-                                       std::numbers::pi / 2.0);
-    const double s = std::sin(half_angle);
-    homes_.push_back({home->latitude * kRadians, home->longitude * kRadians,
-                      std::cos(home->latitude * kRadians), s * s, i});
+    homes_.push_back({base::GeoPoint::FromDegrees(home->latitude, home->longitude),
+                      base::HaversineOfKm(home->applies_within_km), i});
   }
 }
 
@@ -138,12 +117,12 @@ Result<ModelCatalog> ModelCatalog::LoadFile(const std::string& path) {
 }
 
 ModelChoice ModelCatalog::Choose(double latitude, double longitude) const {
-  const double lat = latitude * kRadians, lon = longitude * kRadians, cos_lat = std::cos(lat);
+  const base::GeoPoint place = base::GeoPoint::FromDegrees(latitude, longitude);
   const PreparedHome* nearest = nullptr;
   const PreparedHome* nearest_applying = nullptr;
   double best = 2.0, best_applying = 2.0;  // h is at most 1
   for (const PreparedHome& home : homes_) {
-    const double h = HaversineH(lat, cos_lat, lon, home.lat_rad, home.cos_lat, home.lon_rad);
+    const double h = base::Haversine(place, home.point);
     if (h < best) {
       best = h;
       nearest = &home;
@@ -153,8 +132,10 @@ ModelChoice ModelCatalog::Choose(double latitude, double longitude) const {
       nearest_applying = &home;
     }
   }
-  if (nearest_applying != nullptr) return {&models_[nearest_applying->model], KmOfH(best_applying), true};
-  if (nearest != nullptr) return {&models_[nearest->model], KmOfH(best), false};
+  if (nearest_applying != nullptr) {
+    return {&models_[nearest_applying->model], base::KmOfHaversine(best_applying), true};
+  }
+  if (nearest != nullptr) return {&models_[nearest->model], base::KmOfHaversine(best), false};
   return {&models_.front(), std::nullopt, false};
 }
 

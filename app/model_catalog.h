@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/geo.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "forest/model.h"
@@ -61,11 +62,10 @@ class ModelCatalog {
   size_t size() const { return models_.size(); }
 
  private:
-  // A model's home prepared for the haversine: radians, cos(latitude), and the radius as the
-  // haversine value h = sin^2(d / 2R) it corresponds to (h grows with d, so comparing h
-  // compares distances without an asin per model).
+  // A model's home prepared for base::Haversine, its radius as a haversine value.
   struct PreparedHome {
-    double lat_rad, lon_rad, cos_lat, radius_h;
+    base::GeoPoint point;
+    double radius_h;
     size_t model;
   };
 

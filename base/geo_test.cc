@@ -29,5 +29,15 @@ TEST(GreatCircleKmTest, AntipodesAreHalfTheCircumference) {
   EXPECT_NEAR(GreatCircleKm(90, 0, -90, 0), 20015.1, 0.5);
 }
 
+TEST(GreatCircleKmTest, PreparedPointsAndRadiiAgreeWithTheDistance) {
+  const GeoPoint seattle = GeoPoint::FromDegrees(47.6062, -122.3321);
+  const GeoPoint tacoma = GeoPoint::FromDegrees(47.2529, -122.4443);
+  EXPECT_DOUBLE_EQ(KmOfHaversine(Haversine(seattle, tacoma)),
+                   GreatCircleKm(47.6062, -122.3321, 47.2529, -122.4443));
+  EXPECT_NEAR(KmOfHaversine(HaversineOfKm(300.0)), 300.0, 1e-9);
+  EXPECT_LT(Haversine(seattle, tacoma), HaversineOfKm(300.0));  // 40 km is within 300 km
+  EXPECT_DOUBLE_EQ(HaversineOfKm(1e9), 1.0);
+}
+
 }  // namespace
 }  // namespace raincheck::base
