@@ -9,6 +9,14 @@ namespace raincheck::cli {
 
 namespace {
 
+// The directory of the running executable (bin/ in a build tree, the function's root on Lambda).
+std::optional<std::filesystem::path> ExecutableDir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  return exe.parent_path();
+}
+
 std::string NonEmpty(const base::EnvLookup& env, const char* name) {
   const auto v = env(name);
   return v ? std::string(base::Trim(*v)) : std::string();
@@ -85,9 +93,7 @@ Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env) {
 
 std::vector<std::string> DefaultModelCandidates() {
   std::vector<std::string> out;
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) out.push_back((exe.parent_path() / "model.rcf").string());
+  if (const auto dir = ExecutableDir()) out.push_back((*dir / "model.rcf").string());
   out.emplace_back("/opt/raincheck/model.rcf");
   out.emplace_back(RAINCHECK_DEFAULT_MODEL_PATH);
   return out;
@@ -95,11 +101,10 @@ std::vector<std::string> DefaultModelCandidates() {
 
 std::vector<std::string> DefaultModelsDirCandidates() {
   std::vector<std::string> out;
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) out.push_back((exe.parent_path() / "models").string());
+  const auto dir = ExecutableDir();
+  if (dir) out.push_back((*dir / "models").string());
   out.emplace_back("/opt/raincheck/models");
-  if (!ec) out.push_back((exe.parent_path().parent_path() / "models").string());
+  if (dir) out.push_back((dir->parent_path() / "models").string());
   out.emplace_back(RAINCHECK_DEFAULT_MODELS_DIR);
   return out;
 }
