@@ -312,6 +312,12 @@ Result<nlohmann::json> Evaluate(const Model& model, const CsvTable& table, const
   if (data.n_rows == 0) return Status::InvalidArgument("the data has no labelled rows");
   std::vector<double> p(data.n_rows);
   RC_RETURN_IF_ERROR(model.PredictProbaBatch(data.x, p));
+  return EvaluatePredictions(model, data.y, p, data.month, label);
+}
+
+nlohmann::json EvaluatePredictions(const Model& model, std::span<const uint8_t> y,
+                                   std::span<const double> p, std::span<const int> month,
+                                   const LabelSpec& label) {
   double base_rate = 0.5;
   const nlohmann::json& card = model.card();
   std::vector<double> monthly;
@@ -326,13 +332,15 @@ Result<nlohmann::json> Evaluate(const Model& model, const CsvTable& table, const
     }
   }
   bool have_months = !monthly.empty();
-  for (int m : data.month) have_months = have_months && m >= 1;
+  for (int m : month) have_months = have_months && m >= 1;
+  const std::vector<uint8_t> yv(y.begin(), y.end());
+  const std::vector<int> mv(month.begin(), month.end());
   nlohmann::json out;
-  out["n"] = data.n_rows;
+  out["n"] = y.size();
   out["label"] = label.Describe();
-  out["metrics"] = MetricsToJson(ComputeMetrics(data.y, p));
-  out["baselines"] = Baselines(data.y, data.month, base_rate, have_months ? &monthly : nullptr);
-  out["reliability"] = ReliabilityToJson(Reliability(data.y, p, kReliabilityBins));
+  out["metrics"] = MetricsToJson(ComputeMetrics(y, p));
+  out["baselines"] = Baselines(yv, mv, base_rate, have_months ? &monthly : nullptr);
+  out["reliability"] = ReliabilityToJson(Reliability(y, p, kReliabilityBins));
   return out;
 }
 

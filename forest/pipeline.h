@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,12 @@ Result<Model> Train(const TrainOptions& options, const ProgressFn& progress);
 // Metrics of `model` on labelled data: {"metrics", "baselines", "reliability", "n"}.
 // Baselines use the training positive rate stored in the card.
 Result<nlohmann::json> Evaluate(const Model& model, const CsvTable& table, const LabelSpec& label);
+
+// What Evaluate reports, from predictions already made: `p` = P(positive) of `model` for rows
+// with labels `y` and calendar months `month` (0 = unknown); all three the same size > 0.
+nlohmann::json EvaluatePredictions(const Model& model, std::span<const uint8_t> y,
+                                   std::span<const double> p, std::span<const int> month,
+                                   const LabelSpec& label);
 
 // P(positive class) for every row of `table` (columns by the model's feature names).
 Result<std::vector<double>> PredictTable(const Model& model, const CsvTable& table);
