@@ -1,4 +1,5 @@
-// Structured logging: one JSON object per line (level, time, request_id, message, fields).
+// Structured logging: one JSON object per line (level, time, request_id, message, fields), or
+// the same rendered as human-readable text for a terminal (LogFormat).
 // Never pass request bodies, query values, user locations or secrets as fields.
 #ifndef RAINCHECK_BASE_LOG_H_
 #define RAINCHECK_BASE_LOG_H_
@@ -21,12 +22,29 @@ enum class LogLevel { kDebug = 0, kInfo, kWarn, kError, kOff };
 Result<LogLevel> ParseLogLevel(std::string_view text);
 std::string_view LogLevelName(LogLevel level);
 
+// How lines written to stderr look: JSON lines (for CloudWatch, files and pipes) or text.
+enum class LogFormat { kJson, kText };
+
+// Parses "json" or "text" (any case).
+Result<LogFormat> ParseLogFormat(std::string_view text);
+
+// The format of the loggers that write to stderr (Logger(LogLevel)): the one set by
+// SetStderrLogFormat, else text when stderr is a terminal and JSON lines otherwise.
+LogFormat StderrLogFormat();
+// Process-wide; set it once at start-up (the `--log-format` flag), before logging.
+void SetStderrLogFormat(LogFormat format);
+
+// One JSON line as a Logger writes it, as text: "12:04:05.123 WARN  [request id] message
+// key=value ...", with a trailing newline when `line` had one. Anything else (not a JSON
+// object) is returned unchanged.
+std::string RenderLogLineAsText(std::string_view line);
+
 // Thread-safe: lines from concurrent callers never interleave. Copies share the sink.
 class Logger {
  public:
   using Sink = std::function<void(std::string_view line)>;
 
-  // Writes to stderr.
+  // Writes to stderr, in StderrLogFormat().
   explicit Logger(LogLevel level = LogLevel::kInfo);
   // Writes each finished line (with its trailing newline) to `sink`; for tests and emulators.
   Logger(LogLevel level, Sink sink);

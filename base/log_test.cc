@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,43 @@ TEST(LogTest, ParsesLevels) {
   EXPECT_EQ(*ParseLogLevel(" WARNING "), LogLevel::kWarn);
   EXPECT_EQ(*ParseLogLevel("off"), LogLevel::kOff);
   EXPECT_FALSE(ParseLogLevel("loud").ok());
+}
+
+TEST(LogTest, ParsesFormats) {
+  EXPECT_EQ(*ParseLogFormat(" JSON "), LogFormat::kJson);
+  EXPECT_EQ(*ParseLogFormat("text"), LogFormat::kText);
+  EXPECT_FALSE(ParseLogFormat("yaml").ok());
+}
+
+TEST(LogTest, RendersAJsonLineAsText) {
+  std::vector<std::string> lines;
+  Logger log(LogLevel::kInfo, [&](std::string_view l) { lines.emplace_back(l); });
+  log.ForRequest("req-1").Warn("upstream slow",
+                               {{"upstream", "openmeteo"}, {"ms", 812}, {"why", "a b"}});
+  ASSERT_EQ(lines.size(), 1u);
+  const std::string text = RenderLogLineAsText(lines[0]);
+  // "10:54:57.123 WARN  [req-1] upstream slow ms=812 upstream=openmeteo why=\"a b\"\n"
+  EXPECT_EQ(text.find('{'), std::string::npos) << text;
+  EXPECT_NE(text.find(" WARN  [req-1] upstream slow "), std::string::npos) << text;
+  EXPECT_NE(text.find(" ms=812"), std::string::npos) << text;
+  EXPECT_NE(text.find(" upstream=openmeteo"), std::string::npos) << text;
+  EXPECT_NE(text.find(" why=\"a b\""), std::string::npos) << text;
+  EXPECT_EQ(text.find('Z'), std::string::npos) << text;  // no date, no zone
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+}
+
+TEST(LogTest, LeavesLinesThatAreNotLogObjectsAlone) {
+  EXPECT_EQ(RenderLogLineAsText("START RequestId: x\n"), "START RequestId: x\n");
+  EXPECT_EQ(RenderLogLineAsText("[1,2]"), "[1,2]");
+  EXPECT_EQ(RenderLogLineAsText("{\"a\":1}"), "{\"a\":1}");
+}
+
+TEST(LogTest, StderrFormatCanBeSet) {
+  SetStderrLogFormat(LogFormat::kText);
+  EXPECT_EQ(StderrLogFormat(), LogFormat::kText);
+  SetStderrLogFormat(LogFormat::kJson);
+  EXPECT_EQ(StderrLogFormat(), LogFormat::kJson);
 }
 
 }  // namespace
