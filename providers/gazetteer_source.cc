@@ -1,6 +1,7 @@
 #include "providers/gazetteer_source.h"
 
 #include <set>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -69,6 +70,7 @@ Result<std::vector<GazetteerCity>> ParseAllTheCitiesPbf(std::string_view bytes) 
       if (type == 0) {
         uint64_t v = 0;
         if (!r.Varint(&v)) return Status::Corruption("cities.pbf: bad varint");
+        if (tag == 1) city.geoname_id = ZigZag(v);
         if (tag == 9) city.population = static_cast<int64_t>(v);
         if (tag == 10) lon += ZigZag(v);
         if (tag == 11) lat += ZigZag(v);
@@ -96,6 +98,66 @@ Result<std::vector<GazetteerCity>> ParseAllTheCitiesPbf(std::string_view bytes) 
     out.push_back(std::move(city));
   }
   return out;
+}
+
+Result<size_t> AddGeoNamesAlternateNames(std::vector<GazetteerCity>& cities,
+                                         std::string_view geonames_tsv, int64_t min_population) {
+  std::unordered_map<int64_t, GazetteerCity*> by_id;
+  for (GazetteerCity& c : cities) {
+    if (c.geoname_id > 0 && c.population >= min_population) by_id.emplace(c.geoname_id, &c);
+  }
+  size_t added = 0;
+  size_t line_number = 0;
+  while (!geonames_tsv.empty()) {
+    ++line_number;
+    const size_t eol = geonames_tsv.find('\n');
+    std::string_view line = geonames_tsv.substr(0, eol);
+    geonames_tsv = eol == std::string_view::npos ? std::string_view() : geonames_tsv.substr(eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    // geonameid, name, asciiname, alternatenames, latitude, ... (19 columns)
+    std::string_view fields[4];
+    size_t start = 0;
+    for (int f = 0; f < 4; ++f) {
+      const size_t tab = line.find('\t', start);
+      if (tab == std::string_view::npos) {
+        return Status::Corruption("GeoNames table: line " + std::to_string(line_number) +
+                                  " has fewer than 5 columns");
+      }
+      fields[f] = line.substr(start, tab - start);
+      start = tab + 1;
+    }
+    int64_t id = 0;
+    for (char ch : fields[0]) {
+      if (ch < '0' || ch > '9' || id > (int64_t{1} << 40)) {
+        return Status::Corruption("GeoNames table: line " + std::to_string(line_number) +
+                                  " has no numeric geonameid");
+      }
+      id = id * 10 + (ch - '0');
+    }
+    const auto it = by_id.find(id);
+    if (it == by_id.end()) continue;
+    GazetteerCity& city = *it->second;
+    std::string_view names = fields[3];
+    auto add = [&](std::string_view name) {
+      // Bot-made compounds ("Toquio - 東京", "Lungsod ng München") and overlong names are no
+      // one's way of typing a city.
+      if (name.empty() || name.size() > 60 || name.find(" - ") != std::string_view::npos ||
+          name.substr(0, 11) == "Lungsod ng ") {
+        return;
+      }
+      city.alternate_names.emplace_back(name);
+      ++added;
+    };
+    add(fields[1]);
+    add(fields[2]);
+    while (!names.empty()) {
+      const size_t comma = names.find(',');
+      add(names.substr(0, comma));
+      names = comma == std::string_view::npos ? std::string_view() : names.substr(comma + 1);
+    }
+  }
+  return added;
 }
 
 Result<std::vector<GazetteerCountry>> ParseIso3166Countries(std::string_view json_text) {

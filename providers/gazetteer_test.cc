@@ -23,9 +23,27 @@ TEST(FoldTest, CaseAccentsAndPunctuation) {
   EXPECT_EQ(FoldForMatch("Winston-Salem"), "winston salem");
   EXPECT_EQ(FoldForMatch("St. Louis"), "st louis");
   EXPECT_EQ(FoldForMatch("Đà Nẵng"), "da nang");
-  EXPECT_EQ(FoldForMatch("Москва"), "Москва");  // other scripts unchanged
+  EXPECT_EQ(FoldForMatch("東京"), "東京");  // scripts without case pass through
   EXPECT_EQ(FoldForMatch("a\xff" "b"), "ab");     // invalid bytes dropped
   EXPECT_EQ(FoldForMatch("..."), "");
+}
+
+TEST(FoldTest, CaseAndMarksOfOtherScripts) {
+  EXPECT_EQ(FoldForMatch("Москва"), "москва");
+  EXPECT_EQ(FoldForMatch("МОСКВА"), FoldForMatch("москва"));
+  EXPECT_EQ(FoldForMatch("Ёлки"), "елки");
+  EXPECT_EQ(FoldForMatch("Αθήνα"), "αθηνα");
+  EXPECT_EQ(FoldForMatch("ΑΘΗΝΑ"), "αθηνα");
+  EXPECT_EQ(FoldForMatch("Երևան"), "երևան");
+  // "München" typed decomposed (u + U+0308 COMBINING DIAERESIS), and without the umlaut.
+  EXPECT_EQ(FoldForMatch("Mu\xCC\x88nchen"), "munchen");
+  EXPECT_EQ(FoldForMatch("München"), FoldForMatch("Munchen"));
+  EXPECT_EQ(FoldForMatch("münchen"), "munchen");
+  // Fullwidth letters, as a Japanese keyboard types them.
+  EXPECT_EQ(FoldForMatch("\xEF\xBC\xB4okyo"), "tokyo");  // U+FF34 FULLWIDTH T
+  // Arabic vowel marks (fatha U+064E) and tatweel (U+0640) do not change the name.
+  EXPECT_EQ(FoldForMatch("\xD8\xA7\xD9\x84\xD9\x82\xD9\x8E\xD8\xA7\xD9\x87\xD9\x80\xD8\xB1\xD8\xA9"),
+            "القاهرة");
 }
 
 TEST(FoldTest, BoundedEditDistance) {
@@ -110,6 +128,64 @@ TEST(GazetteerTest, NotFoundSuggestsNearMisses) {
   EXPECT_EQ(nothing.status().message().find("did you mean"), std::string::npos);
 }
 
+TEST(GazetteerTest, SuggestionsArePlaces) {
+  auto g = Small();
+  const std::vector<Place> near = g->Suggestions("Seatle");
+  ASSERT_EQ(near.size(), 1u);
+  EXPECT_EQ(near[0].name, "Seattle");
+  EXPECT_EQ(near[0].admin_area, "Washington");
+  EXPECT_EQ(near[0].country_code, "US");
+  EXPECT_NEAR(near[0].latitude, 47.60621, 1e-9);
+  // A known name in another country: the cities of that name, most populous first.
+  const std::vector<Place> elsewhere = g->Suggestions("Paris, Brazil");
+  ASSERT_EQ(elsewhere.size(), 2u);
+  EXPECT_EQ(elsewhere[0].country_code, "FR");
+  EXPECT_EQ(elsewhere[1].admin_area, "Texas");
+  EXPECT_TRUE(g->Suggestions("Seattle").empty());  // found: nothing to suggest
+  EXPECT_TRUE(g->Suggestions("Zzyzzx").empty());
+  EXPECT_TRUE(g->Suggestions("").empty());
+}
+
+std::vector<GazetteerCity> CitiesWithAlternates() {
+  std::vector<GazetteerCity> cities = Cities();
+  GazetteerCity munich{"Munich", "DE", "02", "", 48.13743, 11.57549, 1260391};
+  munich.alternate_names = {"München", "Muenchen", "Munich", "Мюнхен", "ميونخ"};
+  cities.push_back(munich);
+  GazetteerCity nyc{"New York City", "US", "NY", "New York", 40.71427, -74.00597, 8175133};
+  nyc.alternate_names = {"New York", "NYC", "ニューヨーク"};
+  cities.push_back(nyc);
+  // A small town whose alternate name is a big city's own: the big city still wins.
+  GazetteerCity town{"Parisville", "US", "MI", "Michigan", 43.6, -83.0, 1200};
+  town.alternate_names = {"Paris"};
+  cities.push_back(town);
+  return cities;
+}
+
+TEST(GazetteerTest, AlternateNamesFindTheCity) {
+  std::vector<GazetteerCountry> countries = Countries();
+  countries.push_back({"DE", "Germany", {"DEU", "Deutschland"}});
+  auto built = Gazetteer::FromBytes(BuildGazetteerIndex(CitiesWithAlternates(), countries));
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  const Gazetteer& g = **built;
+  // Munich's own "Munich" is not kept again: 4 + 3 + 1 names.
+  EXPECT_EQ(g.alternate_name_count(), 8u);
+  for (const char* q : {"München", "münchen", "Munchen", "MUNCHEN", "Mu\xCC\x88nchen",
+                        "Мюнхен", "мюнхен", "ميونخ", "München, Deutschland", "Munich, DE"}) {
+    auto p = g.Lookup(q);
+    ASSERT_TRUE(p.ok()) << q << ": " << p.status().ToString();
+    EXPECT_EQ(p->name, "Munich") << q;  // shown by its own name
+    EXPECT_EQ(p->country, "Germany") << q;
+  }
+  EXPECT_EQ(g.Lookup("New York")->name, "New York City");
+  EXPECT_EQ(g.Lookup("ニューヨーク")->name, "New York City");
+  EXPECT_EQ(g.Lookup("Paris")->country_code, "FR");
+  EXPECT_EQ(g.Lookup("Paris, Michigan")->name, "Parisville");
+  auto wrong = g.Lookup("München, France");
+  ASSERT_EQ(wrong.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(wrong.status().message().find("Munich"), std::string::npos)
+      << wrong.status().message();
+}
+
 TEST(GazetteerTest, RejectsUnusableQueries) {
   auto g = Small();
   EXPECT_EQ(g->Lookup("").status().code(), StatusCode::kInvalidArgument);
@@ -179,6 +255,7 @@ TEST(GazetteerSourceTest, ParsesAllTheCitiesPbf) {
   ASSERT_TRUE(cities.ok()) << cities.status().ToString();
   ASSERT_EQ(cities->size(), 2u);
   EXPECT_EQ((*cities)[1].name, "Cape Town");
+  EXPECT_EQ((*cities)[1].geoname_id, 5809844);
   EXPECT_EQ((*cities)[1].country_code, "ZA");
   EXPECT_EQ((*cities)[1].population, 3433441);
   EXPECT_NEAR((*cities)[1].latitude, -33.92584, 1e-9);
@@ -190,6 +267,27 @@ TEST(GazetteerSourceTest, ParsesAllTheCitiesPbf) {
   FillAdminNames(*cities, subdivisions);
   EXPECT_EQ((*cities)[0].admin_name, "Washington");
   EXPECT_EQ((*cities)[1].admin_name, "");  // numeric GeoNames codes are not ISO codes
+}
+
+TEST(GazetteerSourceTest, AddsGeoNamesAlternateNames) {
+  std::vector<GazetteerCity> cities = {{"Munich", "DE", "02", "", 48.1, 11.6, 1260391},
+                                       {"Tiny", "DE", "02", "", 48.0, 11.0, 900}};
+  cities[0].geoname_id = 2867714;
+  cities[1].geoname_id = 42;
+  const std::string tsv =
+      "2867714\tMunich\tMunich\tMUC,München,Toquio - 東京,Lungsod ng München,Мюнхен\t48.1\t11.6\n"
+      "42\tTiny\tTiny\tTinyville\t48.0\t11.0\r\n"
+      "7\tElsewhere\tElsewhere\tAnywhere\t1\t1\n";
+  auto added = AddGeoNamesAlternateNames(cities, tsv, 1000);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_EQ(*added, 5u);  // Munich twice, MUC, München, Мюнхен; Tiny is below 1000 people
+  EXPECT_EQ(cities[0].alternate_names,
+            (std::vector<std::string>{"Munich", "Munich", "MUC", "München", "Мюнхен"}));
+  EXPECT_TRUE(cities[1].alternate_names.empty());
+  EXPECT_EQ(AddGeoNamesAlternateNames(cities, "x1\ta\tb\tc\td\n", 0).status().code(),
+            StatusCode::kCorruption);
+  EXPECT_EQ(AddGeoNamesAlternateNames(cities, "1\tonly two\n", 0).status().code(),
+            StatusCode::kCorruption);
 }
 
 TEST(GazetteerSourceTest, ParsesIsoCodes) {
@@ -246,6 +344,30 @@ TEST_F(RealGazetteerTest, WorldCities) {
   ASSERT_EQ(miss.status().code(), StatusCode::kNotFound);
   EXPECT_NE(miss.status().message().find("Seattle"), std::string::npos) << miss.status().message();
 }
+
+#ifdef RAINCHECK_GAZETTEER_ALTERNATES
+// Exonyms and names in other scripts, from GeoNames' alternate names.
+TEST_F(RealGazetteerTest, NamesInOtherLanguages) {
+  const Gazetteer& g = *gazetteer_;
+  EXPECT_GT(g.alternate_name_count(), 50000u);
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"München", "Munich", "DE"}, {"Munchen", "Munich", "DE"}, {"münchen", "Munich", "DE"},
+      {"Köln", "Köln", "DE"},       {"Cologne", "Köln", "DE"},  {"東京", "Tokyo", "JP"},
+      {"Москва", "Moscow", "RU"},   {"москва", "Moscow", "RU"}, {"القاهرة", "Cairo", "EG"},
+      {"New York", "New York City", "US"}, {"Wien", "Vienna", "AT"}, {"Lisboa", "Lisbon", "PT"}};
+  for (const auto& [query, name, country] : cases) {
+    auto p = g.Lookup(query);
+    ASSERT_TRUE(p.ok()) << query << ": " << p.status().ToString();
+    EXPECT_EQ(p->name, name) << query;
+    EXPECT_EQ(p->country_code, country) << query;
+  }
+  // English names still win where another city has them as an alternate.
+  EXPECT_EQ(g.Lookup("London")->country_code, "GB");
+  EXPECT_EQ(g.Lookup("Paris")->country_code, "FR");
+  EXPECT_EQ(g.Lookup("Portland")->admin_area, "Oregon");
+  EXPECT_EQ(g.Lookup("Cape Town")->country_code, "ZA");
+}
+#endif
 #endif
 
 }  // namespace

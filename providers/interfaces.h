@@ -12,6 +12,7 @@
 #define RAINCHECK_PROVIDERS_INTERFACES_H_
 
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "lambda/context.h"
@@ -25,6 +26,12 @@ class Geocoder {
   virtual ~Geocoder() = default;
   // The best match for `query` ("Paris", "Paris, FR", "Portland, Oregon").
   virtual Result<Place> Geocode(std::string_view query, const lambda::InvocationContext& ctx) = 0;
+  // After Geocode(query) was NotFound: the places the person may have meant, best first (up
+  // to five; none when the geocoder has no such list).
+  virtual std::vector<Place> Suggest(std::string_view /*query*/,
+                                     const lambda::InvocationContext& /*ctx*/) {
+    return {};
+  }
 };
 
 // Implementations are thread-safe and never block past ctx.deadline.

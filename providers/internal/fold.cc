@@ -13,7 +13,7 @@ namespace {
 
 struct FoldEntry {
   uint32_t code_point;
-  const char* ascii;
+  const char* replacement;  // UTF-8; empty: the code point is dropped
 };
 
 constexpr FoldEntry kFold[] = {
@@ -23,7 +23,7 @@ constexpr FoldEntry kFold[] = {
 const char* FoldCodePoint(uint32_t cp) {
   const auto it = std::lower_bound(std::begin(kFold), std::end(kFold), cp,
                                    [](const FoldEntry& e, uint32_t v) { return e.code_point < v; });
-  if (it != std::end(kFold) && it->code_point == cp) return it->ascii;
+  if (it != std::end(kFold) && it->code_point == cp) return it->replacement;
   return nullptr;
 }
 
@@ -60,8 +60,8 @@ std::string FoldForMatch(std::string_view text) {
       const char c = static_cast<char>(cp);
       const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
       emit(std::string_view(&lower, 1));
-    } else if (const char* ascii = FoldCodePoint(cp)) {
-      emit(ascii);
+    } else if (const char* replacement = FoldCodePoint(cp)) {
+      if (*replacement != '\0') emit(replacement);  // a combining mark or tatweel: nothing
     } else {
       emit(text.substr(i, len));
     }
