@@ -118,6 +118,34 @@ Result<std::string> DefaultModelsDir() {
       "no models directory: set RAINCHECK_MODELS, or build the default models (scripts/setup.sh)");
 }
 
+namespace {
+
+std::string InWorkingDirectory(const char* name) {
+  std::error_code ec;
+  const std::filesystem::path cwd = std::filesystem::current_path(ec);
+  if (ec) return std::string("./") + name;
+  return (cwd / name).lexically_normal().string();
+}
+
+}  // namespace
+
+std::string DefaultLocalRecordsDir() { return InWorkingDirectory("records"); }
+
+std::string DefaultLocalSpoolDir() { return InWorkingDirectory("records-spool"); }
+
+std::string SetLocalRecordsDefaults(const base::EnvLookup& env,
+                                    std::map<std::string, std::string>* overrides) {
+  std::string records = NonEmpty(env, "RAINCHECK_RECORDS");
+  if (records.empty()) {
+    records = "dir:" + DefaultLocalRecordsDir();
+    (*overrides)["RAINCHECK_RECORDS"] = records;
+  }
+  if (NonEmpty(env, "RAINCHECK_SPOOL").empty()) {
+    (*overrides)["RAINCHECK_SPOOL"] = DefaultLocalSpoolDir();
+  }
+  return records;
+}
+
 void SetModelsDir(const std::string& dir, std::map<std::string, std::string>* overrides) {
   std::error_code ec;
   const std::filesystem::path absolute = std::filesystem::absolute(dir, ec);

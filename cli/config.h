@@ -54,6 +54,19 @@ void SetModelsDir(const std::string& dir, std::map<std::string, std::string>* ov
 void SetVariable(const std::string& name, const std::string& value,
                  std::vector<std::pair<std::string, std::string>>* environment);
 
+// Where every local verb keeps records when RAINCHECK_RECORDS is unset: records/ in the
+// working directory, as an absolute path. `invoke`, `start-api` and `start-lambda` write there
+// (their bootstrap instances would otherwise take Lambda's /tmp/records) and `records` reads
+// there, so what one verb wrote the next finds without flags.
+std::string DefaultLocalRecordsDir();
+// The spool beside it (RAINCHECK_SPOOL unset): records-spool/ in the working directory.
+std::string DefaultLocalSpoolDir();
+// Sets RAINCHECK_RECORDS=dir:DefaultLocalRecordsDir() and RAINCHECK_SPOOL=DefaultLocalSpoolDir()
+// in `overrides` for those `env` leaves unset (or empty), and returns where records go, for the
+// start-up line ("dir:/work/records", "s3://bucket/prefix", "off").
+std::string SetLocalRecordsDefaults(const base::EnvLookup& env,
+                                    std::map<std::string, std::string>* overrides);
+
 // InvalidArgument naming the variable when a value is unusable (never echoing secrets).
 Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env);
 

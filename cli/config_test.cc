@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "local/emulator.h"
+#include "store/config.h"
 
 namespace raincheck::cli {
 namespace {
@@ -83,6 +84,38 @@ TEST(ConfigTest, ModelsFlagOverridesAModelOfTheShell) {
   SetVariable("RAINCHECK_MODEL", "", &env);
   ASSERT_EQ(env.size(), 2u);
   EXPECT_EQ(env[1], (std::pair<std::string, std::string>{"RAINCHECK_MODEL", ""}));
+}
+
+TEST(ConfigTest, OneLocalRecordsDefaultForTheVerbsAndTheirInstances) {
+  // What `records ls` reads without flags (not on Lambda) ...
+  Result<store::RecordsConfig> reader = store::ParseRecordsConfig(Env({}));
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(std::filesystem::absolute(reader->directory).lexically_normal().string(),
+            DefaultLocalRecordsDir());
+  EXPECT_EQ(std::filesystem::absolute(reader->spool_dir).lexically_normal().string(),
+            DefaultLocalSpoolDir());
+  EXPECT_TRUE(std::filesystem::path(DefaultLocalRecordsDir()).is_absolute());
+
+  // ... is where a bootstrap instance of the local emulator writes.
+  std::map<std::string, std::string> overrides;
+  EXPECT_EQ(SetLocalRecordsDefaults(Env({}), &overrides), "dir:" + DefaultLocalRecordsDir());
+  std::map<std::string, std::string> instance = overrides;
+  instance["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9001";
+  instance["AWS_SAM_LOCAL"] = "true";
+  Result<store::RecordsConfig> writer = store::ParseRecordsConfig(Env(instance));
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  EXPECT_EQ(writer->directory, DefaultLocalRecordsDir());
+  EXPECT_EQ(writer->spool_dir, DefaultLocalSpoolDir());
+  // The real Lambda still refuses a directory outside /tmp.
+  instance.erase("AWS_SAM_LOCAL");
+  EXPECT_FALSE(store::ParseRecordsConfig(Env(instance)).ok());
+
+  // A setting of the user's is kept and reported.
+  std::map<std::string, std::string> kept;
+  EXPECT_EQ(SetLocalRecordsDefaults(Env({{"RAINCHECK_RECORDS", "off"}, {"RAINCHECK_SPOOL", "/s"}}),
+                                    &kept),
+            "off");
+  EXPECT_TRUE(kept.empty());
 }
 
 TEST(ConfigTest, RainThreshold) {

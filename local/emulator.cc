@@ -110,6 +110,7 @@ std::vector<std::string> Emulator::InstanceEnvironment(int index, int port) cons
           std::to_string(index),
       "AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
       "AWS_EXECUTION_ENV=AWS_Lambda_provided.al2023",
+      "AWS_SAM_LOCAL=true",  // as SAM CLI's emulator: records may go outside /tmp
       "LAMBDA_TASK_ROOT=" + options_.task_root,
       "LAMBDA_RUNTIME_DIR=" + options_.task_root,
       "_HANDLER=" + options_.function_name,

@@ -57,7 +57,10 @@ Result<RecordsConfig> ParseRecordsConfig(const base::EnvLookup& env) {
         "RAINCHECK_RECORDS must be dir:PATH, s3://bucket/prefix or off");
   }
 
-  if (c.on_lambda && (!UnderTmp(c.spool_dir) ||
+  // A local emulator (raincheck's, like SAM CLI's, sets AWS_SAM_LOCAL=true) writes where the
+  // developer's records are; only the real Lambda is read-only outside /tmp.
+  const bool emulated = NonEmpty(env, "AWS_SAM_LOCAL").value_or("") == "true";
+  if (c.on_lambda && !emulated && (!UnderTmp(c.spool_dir) ||
                       (c.kind == RecordsConfig::Kind::kDirectory && !UnderTmp(c.directory)))) {
     return Status::InvalidArgument(
         "on Lambda only /tmp is writable: RAINCHECK_RECORDS=dir:... and RAINCHECK_SPOOL must be "

@@ -9,7 +9,8 @@
 //   AWS_ENDPOINT_URL_S3 (then AWS_ENDPOINT_URL): custom S3 endpoint, e.g. http://127.0.0.1:5000
 //   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
 //   RAINCHECK_S3_ADDRESSING   auto | virtual | path (default auto)
-// "On Lambda" means AWS_LAMBDA_FUNCTION_NAME or AWS_LAMBDA_RUNTIME_API is set.
+// "On Lambda" means AWS_LAMBDA_FUNCTION_NAME or AWS_LAMBDA_RUNTIME_API is set; there records
+// and spool must be under /tmp, unless AWS_SAM_LOCAL=true (a local emulator).
 #ifndef RAINCHECK_STORE_CONFIG_H_
 #define RAINCHECK_STORE_CONFIG_H_
 
