@@ -28,13 +28,15 @@ function(raincheck_library name)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# raincheck_test(NAME SOURCES... [DEPS libs...]): one GoogleTest executable, its tests
-# discovered when ctest runs (so building never runs a test binary).
+# raincheck_test(NAME SOURCES... [DEPS libs...] [PROPERTIES name value...]): one GoogleTest
+# executable, its tests discovered when ctest runs (so building never runs a test binary).
+# PROPERTIES are set on every discovered test (single values only, e.g. FIXTURES_REQUIRED;
+# ENVIRONMENT is taken).
 function(raincheck_test name)
   if(NOT RAINCHECK_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PROPERTIES" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   raincheck_defaults(${name})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
@@ -43,5 +45,5 @@ function(raincheck_test name)
     RAINCHECK_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     RAINCHECK_BINARY_DIR="${CMAKE_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES ENVIRONMENT "TZ=America/Santiago")
+    PROPERTIES ENVIRONMENT "TZ=America/Santiago" ${ARG_PROPERTIES})
 endfunction()
