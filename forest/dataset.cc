@@ -30,6 +30,18 @@ std::vector<std::string> LabelSpec::ClassLabels() const {
   return {"not " + column, column};
 }
 
+std::optional<uint8_t> LabelSpec::LabelOf(std::string_view cell) const {
+  cell = base::Trim(cell);
+  if (value) return static_cast<uint8_t>(cell == *value ? 1 : 0);
+  if (cell == "1" || cell == "1.0") return uint8_t{1};
+  if (cell == "0" || cell == "0.0") return uint8_t{0};
+  return std::nullopt;
+}
+
+std::string LabelSpec::BadLabelMessage() const {
+  return "label column '" + column + "' must be 0 or 1 (or use --label COLUMN=VALUE)";
+}
+
 Result<std::map<std::string, std::string>> ParseUnits(std::string_view text) {
   std::map<std::string, std::string> units;
   if (base::Trim(text).empty()) return units;
@@ -48,9 +60,7 @@ Result<std::map<std::string, std::string>> ParseUnits(std::string_view text) {
   return units;
 }
 
-namespace {
-
-int MonthOf(std::string_view date) {
+int MonthOfDate(std::string_view date) {
   date = base::Trim(date);
   if (date.size() < 7 || (date[4] != '-' && date[4] != '/')) return 0;
   const char a = date[5], b = date[6];
@@ -58,8 +68,6 @@ int MonthOf(std::string_view date) {
   const int m = (a - '0') * 10 + (b - '0');
   return m >= 1 && m <= 12 ? m : 0;
 }
-
-}  // namespace
 
 Result<Dataset> BuildDataset(const CsvTable& table, const FeatureSchema& schema,
                              const LabelSpec* label) {
@@ -98,24 +106,18 @@ Result<Dataset> BuildDataset(const CsvTable& table, const FeatureSchema& schema,
       }
       d.x[r * width + f] = *v;
     }
-    if (date_column) d.month[r] = MonthOf(table.rows[r][*date_column]);
+    if (date_column) d.month[r] = MonthOfDate(table.rows[r][*date_column]);
   }
   if (label) {
     d.y.resize(d.n_rows);
     for (size_t r = 0; r < d.n_rows; ++r) {
       const size_t src = r + ahead;
-      const std::string_view cell = base::Trim(table.rows[src][*label_column]);
-      if (label->value) {
-        d.y[r] = cell == *label->value ? 1 : 0;
-      } else if (cell == "1" || cell == "1.0") {
-        d.y[r] = 1;
-      } else if (cell == "0" || cell == "0.0") {
-        d.y[r] = 0;
-      } else {
-        return Status::InvalidArgument("CSV line " + std::to_string(table.line[src]) +
-                                       ": label column '" + label->column +
-                                       "' must be 0 or 1 (or use --label COLUMN=VALUE)");
+      const std::optional<uint8_t> y = label->LabelOf(table.rows[src][*label_column]);
+      if (!y) {
+        return Status::InvalidArgument("CSV line " + std::to_string(table.line[src]) + ": " +
+                                       label->BadLabelMessage());
       }
+      d.y[r] = *y;
     }
   }
   return d;

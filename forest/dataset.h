@@ -30,7 +30,14 @@ struct LabelSpec {
   // The two class labels: {"precipType != rain", "precipType = rain"}, or for a 0/1 column
   // "rain" {"not rain", "rain"}.
   std::vector<std::string> ClassLabels() const;
+  // The label a cell gives: 0 or 1, or nullopt when a 0/1 column holds anything else.
+  std::optional<uint8_t> LabelOf(std::string_view cell) const;
+  // What is wrong with a cell LabelOf refuses ("label column 'rain' must be 0 or 1 ...").
+  std::string BadLabelMessage() const;
 };
+
+// 1..12 from a YYYY-MM-DD or YYYY/MM/DD cell, else 0.
+int MonthOfDate(std::string_view date);
 
 struct Dataset {
   FeatureSchema schema;
