@@ -52,6 +52,22 @@ bool HasNaN(const float* v, size_t n) {
   return nan;
 }
 
+// Every value of boosted trees' leaf table is finite (a margin). Branch-free, as below.
+Status CheckMargins(const ForestView& a) {
+  const Column<float> v = a.leaf_value;
+  const size_t n = v.size();
+  uint32_t ok = 1;
+  for (size_t i = 0; i < n; ++i) ok &= static_cast<uint32_t>(std::isfinite(v[i]));
+  if (ok != 0) return Status::Ok();
+  size_t s = 0;
+  while (std::isfinite(v[s])) ++s;
+  size_t t = 0;
+  while (a.leaf_begin[t + 1] * a.n_classes <= s) ++t;
+  return Status::Corruption("tree " + std::to_string(t) + " leaf " +
+                            std::to_string(s / a.n_classes - a.leaf_begin[t]) +
+                            ": leaf value is not finite");
+}
+
 // Every slot of the leaf table holds class frequencies in [0, 1] that sum to 1 (within float
 // rounding). One branch-free pass over the whole table, apart from the walk over the nodes
 // (whose order makes the slots' order irregular); the slow search for the first bad slot
@@ -95,20 +111,29 @@ Status CheckLeafTable(const ForestView& a) {
                             ": bad class frequencies (outside [0, 1] or not summing to 1)");
 }
 
-// The mean over the trees of one row's leaf values, the trees taken kLanes at a time in
-// lockstep: each chunk's roots go to start[0, n), the other lanes are parked on a leaf
-// (`parking`, not summed), and walk(start, steps, n, leaf) steps them `steps` times (the depth
-// of the chunk's deepest tree) and writes the kLanes leaf values. The values are summed in
-// double in tree order, as the reference predictor does, so every path gives the same bits.
+// How one row's leaf values combine (FastForest's mean_, float32_sum_, base_).
+struct Combine {
+  bool mean;
+  bool float32_sum;
+  double base;
+};
+
+// One row's leaf values combined as `how` says (the mean over the trees, or base + sum), the
+// trees taken kLanes at a time in lockstep: each chunk's roots go to start[0, n), the other
+// lanes are parked on a leaf (`parking`, not summed), and walk(start, steps, n, leaf) steps
+// them `steps` times (the depth of the chunk's deepest tree) and writes the kLanes leaf values.
+// The values are added in tree order (in double, or float32 when `how` says), as the reference
+// predictor does, so every path gives the same bits.
 // Always inlined, so that the vector paths' walks (compiled for their instruction sets) are
 // inlined into it: called through it they took 5 to 10 % longer.
 template <size_t kLanes, typename Walk>
-[[gnu::always_inline]] inline double MeanOverLanes(const uint32_t* root, const uint32_t* depth,
-                                                   size_t trees, uint32_t parking,
-                                                   const Walk& walk) {
+[[gnu::always_inline]] inline double CombineLanes(const uint32_t* root, const uint32_t* depth,
+                                                  size_t trees, uint32_t parking, Combine how,
+                                                  const Walk& walk) {
   alignas(64) uint32_t start[kLanes];
   alignas(64) float leaf[kLanes];
-  double sum = 0.0;
+  double sum = how.base;
+  auto fsum = static_cast<float>(how.base);
   for (size_t t0 = 0; t0 < trees; t0 += kLanes) {
     const size_t n = std::min(kLanes, trees - t0);
     uint32_t steps = 0;
@@ -117,9 +142,14 @@ template <size_t kLanes, typename Walk>
       steps = std::max(steps, g < n ? depth[t0 + g] : 0u);
     }
     walk(start, steps, n, leaf);
-    for (size_t g = 0; g < n; ++g) sum += static_cast<double>(leaf[g]);
+    if (how.float32_sum) {
+      for (size_t g = 0; g < n; ++g) fsum += leaf[g];
+    } else {
+      for (size_t g = 0; g < n; ++g) sum += static_cast<double>(leaf[g]);
+    }
   }
-  return sum / static_cast<double>(trees);
+  if (how.float32_sum) return static_cast<double>(fsum);
+  return how.mean ? sum / static_cast<double>(trees) : sum;
 }
 
 // Room for a copy of one row (at most kMaxFeatures floats), the sentinel NaN leaves read after
@@ -144,12 +174,24 @@ constexpr size_t kBlockFloats = 4096;
 }  // namespace
 
 Status FastForest::CheckAndBuild(const ForestView& a, size_t positive, FastForest& out) {
+  return CheckAndBuildImpl(a, positive, Combination(), out);
+}
+
+Status FastForest::CheckAndBuild(const ForestView& a, const Combination& c, FastForest& out) {
+  return CheckAndBuildImpl(a, c.is_forest() ? 1 : 0, c, out);
+}
+
+Status FastForest::CheckAndBuildImpl(const ForestView& a, size_t positive, const Combination& c,
+                                     FastForest& out) {
   out = FastForest();
   const size_t n = a.n_nodes();
   const size_t k = a.n_classes;
   const size_t trees = a.n_trees();
   FastForest f;
   f.n_features_ = a.n_features;
+  f.mean_ = c.is_forest();
+  f.float32_sum_ = !c.is_forest() && c.float32_sum;
+  f.base_ = c.is_forest() ? 0.0 : c.base_score;
   // The layout is written while the nodes are checked; it is dropped if the forest turns out
   // not to fit the node word.
   bool fits = a.n_features <= kMaxFeatures && positive < k && n < (size_t{1} << 31);
@@ -167,7 +209,7 @@ Status FastForest::CheckAndBuild(const ForestView& a, size_t positive, FastFores
   const Column<float> leaf_value = a.leaf_value;
   const auto n_features = static_cast<int64_t>(a.n_features);
   const uint32_t sentinel = a.n_features;
-  RC_RETURN_IF_ERROR(CheckLeafTable(a));
+  RC_RETURN_IF_ERROR(c.is_forest() ? CheckLeafTable(a) : CheckMargins(a));
   // Which nodes a parent has reached: a second parent is refused, and so is a node no parent
   // reaches. One byte each rather than one bit: marking the two children of a node in the
   // same 64-bit word made each node wait for the previous node's store.
@@ -281,11 +323,17 @@ FastForest FastForest::Build(const ForestView& a, size_t positive) {
   return f;
 }
 
+FastForest FastForest::Build(const ForestView& a, const Combination& c) {
+  FastForest f;
+  if (!CheckAndBuild(a, c, f).ok()) return FastForest();
+  return f;
+}
+
 template <bool kMaybeNaN>
 double FastForest::PredictOneImpl(const float* row) const {
   const Node* nodes = nodes_.data();
-  return MeanOverLanes<kTreeGroup>(
-      root_.data(), depth_.data(), root_.size(), parking_,
+  return CombineLanes<kTreeGroup>(
+      root_.data(), depth_.data(), root_.size(), parking_, {mean_, float32_sum_, base_},
       [nodes, row](const uint32_t* start, uint32_t steps, size_t, float* leaf) {
         uint32_t idx[kTreeGroup];
         std::memcpy(idx, start, sizeof idx);
@@ -364,7 +412,8 @@ __attribute__((target("avx512f"))) void WalkAvx512(const Node* nodes, const uint
 template <bool kInRegister, bool kMaybeNaN>
 __attribute__((target("avx512f"))) double PredictOneAvx512(const Node* nodes, const uint32_t* root,
                                                            const uint32_t* depth, size_t trees,
-                                                           uint32_t parking, const float* row) {
+                                                           uint32_t parking, Combine how,
+                                                           const float* row) {
   auto walk = [nodes, row](const uint32_t* start, uint32_t steps, size_t n,
                            float* leaf) __attribute__((target("avx512f"))) {
     switch ((n + 15) / 16) {
@@ -374,18 +423,19 @@ __attribute__((target("avx512f"))) double PredictOneAvx512(const Node* nodes, co
       default: return WalkAvx512<4, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
     }
   };
-  return MeanOverLanes<64>(root, depth, trees, parking, walk);
+  return CombineLanes<64>(root, depth, trees, parking, how, walk);
 }
 
 // `row`: the row and its sentinel, then zeros up to at least 16 floats.
 double PredictRowAvx512(const Node* n, const uint32_t* r, const uint32_t* d, size_t t,
-                        uint32_t parking, size_t n_features, bool nan, const float* row) {
+                        uint32_t parking, Combine how, size_t n_features, bool nan,
+                        const float* row) {
   if (n_features < 16) {  // the row and its sentinel fit one register
-    return nan ? PredictOneAvx512<true, true>(n, r, d, t, parking, row)
-               : PredictOneAvx512<true, false>(n, r, d, t, parking, row);
+    return nan ? PredictOneAvx512<true, true>(n, r, d, t, parking, how, row)
+               : PredictOneAvx512<true, false>(n, r, d, t, parking, how, row);
   }
-  return nan ? PredictOneAvx512<false, true>(n, r, d, t, parking, row)
-             : PredictOneAvx512<false, false>(n, r, d, t, parking, row);
+  return nan ? PredictOneAvx512<false, true>(n, r, d, t, parking, how, row)
+             : PredictOneAvx512<false, false>(n, r, d, t, parking, how, row);
 }
 
 }  // namespace
@@ -493,28 +543,30 @@ __attribute__((target("avx2"))) void WalkAvx2Regs(int regs, const Node* nodes,
 template <RowIn kRow, bool kMaybeNaN>
 __attribute__((target("avx2"))) double PredictOneAvx2(const Node* nodes, const uint32_t* root,
                                                       const uint32_t* depth, size_t trees,
-                                                      uint32_t parking, const float* row) {
+                                                      uint32_t parking, Combine how,
+                                                      const float* row) {
   auto walk = [nodes, row](const uint32_t* start, uint32_t steps, size_t n,
                            float* leaf) __attribute__((target("avx2"))) {
     WalkAvx2Regs<kRow, kMaybeNaN>(static_cast<int>((n + 7) / 8), nodes, start, steps, row, leaf,
                                   std::make_integer_sequence<int, kAvx2Registers>());
   };
-  return MeanOverLanes<8 * size_t{kAvx2Registers}>(root, depth, trees, parking, walk);
+  return CombineLanes<8 * size_t{kAvx2Registers}>(root, depth, trees, parking, how, walk);
 }
 
 // `row`: the row and its sentinel, then zeros up to at least 16 floats.
 double PredictRowAvx2(const Node* n, const uint32_t* r, const uint32_t* d, size_t t,
-                      uint32_t parking, size_t n_features, bool nan, const float* row) {
+                      uint32_t parking, Combine how, size_t n_features, bool nan,
+                      const float* row) {
   if (n_features < 8) {
-    return nan ? PredictOneAvx2<RowIn::kOneRegister, true>(n, r, d, t, parking, row)
-               : PredictOneAvx2<RowIn::kOneRegister, false>(n, r, d, t, parking, row);
+    return nan ? PredictOneAvx2<RowIn::kOneRegister, true>(n, r, d, t, parking, how, row)
+               : PredictOneAvx2<RowIn::kOneRegister, false>(n, r, d, t, parking, how, row);
   }
   if (n_features < 16) {
-    return nan ? PredictOneAvx2<RowIn::kTwoRegisters, true>(n, r, d, t, parking, row)
-               : PredictOneAvx2<RowIn::kTwoRegisters, false>(n, r, d, t, parking, row);
+    return nan ? PredictOneAvx2<RowIn::kTwoRegisters, true>(n, r, d, t, parking, how, row)
+               : PredictOneAvx2<RowIn::kTwoRegisters, false>(n, r, d, t, parking, how, row);
   }
-  return nan ? PredictOneAvx2<RowIn::kMemory, true>(n, r, d, t, parking, row)
-             : PredictOneAvx2<RowIn::kMemory, false>(n, r, d, t, parking, row);
+  return nan ? PredictOneAvx2<RowIn::kMemory, true>(n, r, d, t, parking, how, row)
+             : PredictOneAvx2<RowIn::kMemory, false>(n, r, d, t, parking, how, row);
 }
 
 }  // namespace
@@ -528,11 +580,11 @@ double FastForest::PredictOne(const float* row) const {
 #ifdef RAINCHECK_FOREST_X86_VECTOR
   if (avx512_) {
     return PredictRowAvx512(nodes_.data(), root_.data(), depth_.data(), root_.size(), parking_,
-                            n_features_, nan, copy);
+                            {mean_, float32_sum_, base_}, n_features_, nan, copy);
   }
   if (avx2_) {
     return PredictRowAvx2(nodes_.data(), root_.data(), depth_.data(), root_.size(), parking_,
-                          n_features_, nan, copy);
+                          {mean_, float32_sum_, base_}, n_features_, nan, copy);
   }
 #endif
   return nan ? PredictOneImpl<true>(copy) : PredictOneImpl<false>(copy);
@@ -544,7 +596,8 @@ double FastForest::PredictOneAvx2(const float* row) const {
     float copy[kRowCopyFloats];
     CopyRow(row, n_features_, copy);
     return PredictRowAvx2(nodes_.data(), root_.data(), depth_.data(), root_.size(), parking_,
-                          n_features_, HasNaN(row, n_features_), copy);
+                          {mean_, float32_sum_, base_}, n_features_, HasNaN(row, n_features_),
+                          copy);
   }
 #endif
   return PredictOneScalar(row);
@@ -561,7 +614,12 @@ void FastForest::PredictBlock(const float* block, size_t stride, std::span<doubl
   const Node* nodes = nodes_.data();
   const size_t trees = root_.size();
   const size_t n = out.size();
-  double sum[kRowBlock] = {};
+  double sum[kRowBlock];
+  float fsum[kRowBlock];
+  for (size_t r = 0; r < n; ++r) {
+    sum[r] = base_;
+    fsum[r] = static_cast<float>(base_);
+  }
   uint32_t idx[kRowBlock];
   for (size_t t = 0; t < trees; ++t) {
     const uint32_t root = root_[t];
@@ -569,9 +627,17 @@ void FastForest::PredictBlock(const float* block, size_t stride, std::span<doubl
     for (uint32_t s = 0; s < depth_[t]; ++s) {
       for (size_t r = 0; r < n; ++r) idx[r] = Step<kMaybeNaN>(nodes, idx[r], block + r * stride);
     }
-    for (size_t r = 0; r < n; ++r) sum[r] += static_cast<double>(nodes[idx[r]].value);
+    if (float32_sum_) {
+      for (size_t r = 0; r < n; ++r) fsum[r] += nodes[idx[r]].value;
+    } else {
+      for (size_t r = 0; r < n; ++r) sum[r] += static_cast<double>(nodes[idx[r]].value);
+    }
   }
-  for (size_t r = 0; r < n; ++r) out[r] = sum[r] / static_cast<double>(trees);
+  for (size_t r = 0; r < n; ++r) {
+    out[r] = float32_sum_ ? static_cast<double>(fsum[r])
+             : mean_      ? sum[r] / static_cast<double>(trees)
+                          : sum[r];
+  }
 }
 
 void FastForest::PredictMany(const float* rows, size_t width, std::span<double> out) const {

@@ -1,10 +1,13 @@
 // FastForest: the prediction layout of a forest, built from a ForestView at load time in the
 // same pass that checks every node (docs/forest.md, "Fast inference"). 8-byte nodes in
 // depth-first order per tree (the left child is the next node, only the right child's offset
-// is stored), a leaf holding the positive-class probability in place of a threshold, several
-// trees (one row) or several rows (batch) stepped in lockstep; one row steps 16 trees per
-// AVX-512 register where the CPU has it, else 8 per AVX2 register. Gives bitwise the same
-// probabilities as the reference predictor: the same floats summed in double in tree order.
+// is stored), a leaf holding its value (a random forest's positive-class probability, a
+// boosted tree's margin) in place of a threshold, several trees (one row) or several rows
+// (batch) stepped in lockstep; one row steps 16 trees per AVX-512 register where the CPU has
+// it, else 8 per AVX2 register. Combines the leaf values as the forest's Combination says
+// (forest/forest_ir.h: the mean, or the base score plus the sum, in double or float32) and
+// gives bitwise the same result as the reference predictor: the same floats added in the
+// same order. The link function (logistic) is the caller's (forest::Model).
 // Immutable after building; thread-safe for concurrent use.
 #ifndef RAINCHECK_FOREST_FAST_FOREST_H_
 #define RAINCHECK_FOREST_FAST_FOREST_H_
@@ -49,14 +52,19 @@ class FastForest {
   // subtree larger than kMaxOffset nodes) leaves `out` unusable; callers then use the
   // reference predictor.
   static Status CheckAndBuild(const ForestView& a, size_t positive, FastForest& out);
+  // The same for trees that combine as `c` says: a random forest's leaves hold class
+  // frequencies (the layout takes class 1's), boosted trees' leaves one finite margin each.
+  static Status CheckAndBuild(const ForestView& a, const Combination& c, FastForest& out);
   // The same for arrays already validated (ModelBuilder did); unusable on any problem.
   static FastForest Build(const ForestView& a, size_t positive);
+  static FastForest Build(const ForestView& a, const Combination& c);
 
   bool usable() const { return !root_.empty(); }
   size_t n_trees() const { return root_.size(); }
 
-  // Mean over the trees of the leaf value `row` reaches. `row` holds at least n_features
-  // floats. Allocates nothing.
+  // The leaf values `row` reaches, combined: their mean over the trees (a random forest), or
+  // the base score plus their sum (boosted trees: the margin, before the link). `row` holds
+  // at least n_features floats. Allocates nothing.
   double PredictOne(const float* row) const;
   // The same without the vector path (the portable code every CPU runs; tests compare both).
   double PredictOneScalar(const float* row) const;
@@ -89,7 +97,13 @@ class FastForest {
     }
   };
 
+  static Status CheckAndBuildImpl(const ForestView& a, size_t positive, const Combination& c,
+                                  FastForest& out);
+
   size_t n_features_ = 0;
+  bool mean_ = true;          // Combination::kMean: divide the sum by the number of trees
+  bool float32_sum_ = false;  // add in float32 rather than double
+  double base_ = 0.0;         // where the sum starts (0 for a mean)
   bool avx512_ = false;   // the CPU runs the 16-lane path
   bool avx2_ = false;     // the CPU runs the 8-lane path (used where avx512_ is false)
   uint32_t parking_ = 0;  // a leaf: where unused vector lanes wait

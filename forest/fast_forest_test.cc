@@ -82,6 +82,38 @@ Model RandomForest(uint64_t seed, size_t n_features, size_t n_trees, int max_dep
   return std::move(*m);
 }
 
+// Boosted trees: RandomForest's trees with one margin per leaf (varied magnitudes, both
+// signs, so that float32 and double sums round differently), combined as `c` says.
+Model RandomBoosted(uint64_t seed, size_t n_features, size_t n_trees, int max_depth,
+                    const Combination& c) {
+  Rng rng(seed);
+  std::vector<Feature> features;
+  for (size_t f = 0; f < n_features; ++f) {
+    std::string name = std::to_string(f);
+    name.insert(0, 1, 'f');
+    features.push_back({name, "1"});
+  }
+  ModelBuilder b;
+  b.SetSchema(FeatureSchema(std::move(features)))
+      .SetCombination(c)
+      .SetClassLabels(c.link == Combination::Link::kLogistic
+                          ? std::vector<std::string>{"no", "yes"}
+                          : std::vector<std::string>{});
+  for (size_t t = 0; t < n_trees; ++t) {
+    TreeArrays tree = RandomTree(rng, n_features, max_depth, false);
+    std::vector<float> margins(tree.leaf_value.size() / 2);
+    for (float& v : margins) {
+      v = (static_cast<float>(rng.Below(200001)) - 100000.0f) / 31337.0f;
+      if (rng.Below(4) == 0) v = std::ldexp(v, -static_cast<int>(rng.Below(30)));
+    }
+    tree.leaf_value = std::move(margins);
+    b.AddTree(tree);
+  }
+  auto m = b.Build();
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return std::move(*m);
+}
+
 std::vector<float> RandomRows(uint64_t seed, size_t n_rows, size_t n_features) {
   Rng rng(seed);
   std::vector<float> rows(n_rows * n_features);
@@ -111,14 +143,19 @@ uint64_t Bits(double v) {
 void ExpectAgreement(const Model& m, size_t n_rows, uint64_t seed) {
   const size_t width = m.schema().size();
   const std::vector<float> rows = RandomRows(seed, n_rows, width);
-  std::vector<double> batch(n_rows);
+  std::vector<double> batch(n_rows), margins(n_rows);
   ASSERT_TRUE(m.PredictProbaBatch(rows, batch).ok());
-  const FastForest fast = FastForest::Build(m.forest(), 1);
+  ASSERT_TRUE(m.PredictMarginBatch(rows, margins).ok());
+  const FastForest fast = FastForest::Build(m.forest(), m.combination());
   for (size_t r = 0; r < n_rows; ++r) {
     const std::span<const float> row(rows.data() + r * width, width);
-    const double ref = m.PredictProbaReference(row);
-    ASSERT_EQ(Bits(m.PredictProba(row)), Bits(ref)) << "row " << r;
-    ASSERT_EQ(Bits(batch[r]), Bits(ref)) << "batch row " << r;
+    const double ref_proba = m.PredictProbaReference(row);
+    ASSERT_EQ(Bits(m.PredictProba(row)), Bits(ref_proba)) << "row " << r;
+    ASSERT_EQ(Bits(batch[r]), Bits(ref_proba)) << "batch row " << r;
+    // The fast layout gives the margin (the mean for a forest); the link is the model's.
+    const double ref = m.PredictMarginReference(row);
+    ASSERT_EQ(Bits(m.PredictMargin(row)), Bits(ref)) << "margin row " << r;
+    ASSERT_EQ(Bits(margins[r]), Bits(ref)) << "batch margin row " << r;
     if (fast.usable()) {
       ASSERT_EQ(Bits(fast.PredictOneScalar(row.data())), Bits(ref)) << "scalar row " << r;
       ASSERT_EQ(Bits(fast.PredictOneAvx2(row.data())), Bits(ref)) << "AVX2 row " << r;
@@ -192,6 +229,116 @@ TEST(FastForestTest, ThresholdAndMissingSemantics) {
   EXPECT_EQ(m->PredictProba(above), 1.0);
   EXPECT_EQ(m->PredictProba(nan), 1.0);  // NaN goes right here
   EXPECT_EQ(m->PredictProba(inf), 1.0);
+}
+
+}  // namespace
+}  // namespace raincheck::forest
+
+namespace raincheck::forest {
+namespace {
+
+Combination Boosted(Combination::Link link, bool float32_sum, double base) {
+  Combination c;
+  c.aggregation = Combination::Aggregation::kSum;
+  c.link = link;
+  c.float32_sum = float32_sum;
+  c.base_score = base;
+  return c;
+}
+
+// Boosted trees (sum of margins from a base score, in float32 or double, logistic or identity
+// link): every path gives the reference's bits, on the same shapes as the forests above.
+TEST(FastForestTest, BoostedTreesIdenticalToReference) {
+  struct Case {
+    size_t features, trees;
+    int depth;
+  };
+  const Case cases[] = {{1, 1, 1},    {3, 5, 4},    {7, 24, 6},   {8, 100, 6},  {12, 100, 6},
+                        {15, 31, 9},  {16, 64, 6},  {40, 47, 10}, {5, 13, 7},   {256, 9, 6}};
+  uint64_t seed = 100;
+  for (const Case& k : cases) {
+    for (const bool f32 : {false, true}) {
+      for (const auto link : {Combination::Link::kLogistic, Combination::Link::kIdentity}) {
+        SCOPED_TRACE(testing::Message() << k.features << " features, " << k.trees
+                                        << " trees, float32 " << f32 << ", link "
+                                        << static_cast<int>(link));
+        const Model m = RandomBoosted(seed++, k.features, k.trees, k.depth,
+                                      Boosted(link, f32, -0.3137));
+        ExpectAgreement(m, 150, seed++);
+      }
+    }
+  }
+}
+
+// The sum starts at the base score and adds the leaves in tree order in the declared
+// precision, and the logistic link applies to that margin: checked against the arithmetic
+// written out, with float32 and double giving different results on some rows (so the flag
+// is not ignored).
+TEST(FastForestTest, BoostedSumPrecisionBaseAndLink) {
+  const Combination f32 = Boosted(Combination::Link::kLogistic, true, 0.7);
+  const Combination f64 = Boosted(Combination::Link::kLogistic, false, 0.7);
+  const Model a = RandomBoosted(5, 6, 100, 6, f32);
+  const Model b = RandomBoosted(5, 6, 100, 6, f64);  // the same trees
+  const std::vector<float> rows = RandomRows(9, 300, 6);
+  size_t differ = 0;
+  for (size_t r = 0; r < 300; ++r) {
+    const std::span<const float> row(rows.data() + r * 6, 6);
+    // Leaf values by walking a one-tree view: the difference of consecutive prefix sums is
+    // not exact, so compute the leaves from the reference walk of each tree separately.
+    float fsum = 0.7f;
+    double dsum = 0.7;
+    const ForestView& v = a.forest();
+    for (size_t t = 0; t < v.n_trees(); ++t) {
+      size_t node = v.node_begin[t];
+      while (v.feature[node] != ForestArrays::kLeaf) {
+        const float x = row[static_cast<size_t>(v.feature[node])];
+        const bool left = std::isnan(x) ? v.missing_left[node] != 0 : x <= v.threshold[node];
+        node = left ? v.left[node] : v.right[node];
+      }
+      const float leaf = v.leaf_value[v.left[node]];
+      fsum += leaf;
+      dsum += static_cast<double>(leaf);
+    }
+    ASSERT_EQ(Bits(a.PredictMargin(row)), Bits(static_cast<double>(fsum))) << "row " << r;
+    ASSERT_EQ(Bits(b.PredictMargin(row)), Bits(dsum)) << "row " << r;
+    EXPECT_EQ(a.PredictProba(row), static_cast<double>(1.0f / (1.0f + std::exp(-fsum))));
+    EXPECT_DOUBLE_EQ(b.PredictProba(row), 1.0 / (1.0 + std::exp(-dsum)));
+    differ += static_cast<double>(fsum) != dsum ? 1 : 0;
+  }
+  EXPECT_GT(differ, 0u);
+  const Model reg = RandomBoosted(5, 6, 100, 6, Boosted(Combination::Link::kIdentity, true, 0.7));
+  const std::span<const float> row0(rows.data(), 6);
+  EXPECT_EQ(reg.PredictProba(row0), reg.PredictMargin(row0));  // identity link: the value
+  EXPECT_TRUE(reg.is_regression());
+  EXPECT_TRUE(reg.class_labels().empty());
+}
+
+// Boosted leaves hold any finite margin; a non-finite one is refused, naming tree and leaf.
+TEST(FastForestTest, BoostedLeafValuesMustBeFinite) {
+  ModelBuilder b;
+  b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}}))
+      .SetCombination(Boosted(Combination::Link::kIdentity, false, 0.0))
+      .SetClassLabels({});
+  TreeArrays t;
+  t.feature = {0, ForestArrays::kLeaf, ForestArrays::kLeaf};
+  t.threshold = {0.5f, 0.0f, 0.0f};
+  t.left = {1, 0, 1};
+  t.right = {2, 0, 0};
+  t.missing_left = {0, 0, 0};
+  t.leaf_value = {-42.5f, 1e30f};
+  b.AddTree(t);
+  ASSERT_TRUE(b.Build().ok());
+  ModelBuilder bad;
+  bad.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}}))
+      .SetCombination(Boosted(Combination::Link::kIdentity, false, 0.0))
+      .SetClassLabels({});
+  t.leaf_value = {-42.5f, kInf};
+  bad.AddTree(t);
+  auto m = bad.Build();
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("tree 0 leaf 1: leaf value is not finite"),
+            std::string::npos)
+      << m.status().message();
 }
 
 }  // namespace

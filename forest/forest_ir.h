@@ -10,14 +10,42 @@
 
 namespace raincheck::forest {
 
+// How the trees' leaf values make a prediction (the model file's KIND section).
+//  - kMean (random forest): the mean over the trees, in double in tree order, of the positive
+//    class's frequency in the leaf each tree reaches: P(positive). link is kIdentity and
+//    base_score 0.
+//  - kSum (boosted trees): the margin base_score + the sum over the trees of the leaf values,
+//    added in tree order in double, or in float32 when float32_sum; then the link: kLogistic
+//    gives P(positive) = 1 / (1 + exp(-margin)) (in float32 too when float32_sum: XGBoost's
+//    arithmetic, whose margins and probabilities it reproduces bit for bit), kIdentity the
+//    margin itself (regression).
+struct Combination {
+  enum class Aggregation : uint8_t { kMean = 0, kSum = 1 };
+  enum class Link : uint8_t { kIdentity = 0, kLogistic = 1 };
+
+  Aggregation aggregation = Aggregation::kMean;
+  Link link = Link::kIdentity;
+  bool float32_sum = false;
+  double base_score = 0.0;
+
+  bool is_forest() const { return aggregation == Aggregation::kMean; }
+  // Boosted trees with the identity link: the prediction is a value, not a probability.
+  bool is_regression() const {
+    return aggregation == Aggregation::kSum && link == Link::kIdentity;
+  }
+  bool operator==(const Combination&) const = default;
+};
+
 // All trees of a forest in flat arrays. Node i of the forest belongs to tree t when
 // node_begin[t] <= i < node_begin[t + 1]; node indices are absolute (forest-wide).
 //  - internal node: feature[i] >= 0; a row goes to left[i] when x[feature] <= threshold[i],
 //    to right[i] when x > threshold[i], and to left[i] if missing_left[i] else right[i] when
 //    x is NaN. Children lie after their parent inside the same tree.
 //  - leaf: feature[i] == kLeaf; left[i] is the leaf's slot in leaf_value (absolute, in
-//    leaf_begin[t] .. leaf_begin[t + 1]); right[i] is 0. The slot's n_classes floats are the
-//    class frequencies of the training samples that reached the leaf (they sum to 1).
+//    leaf_begin[t] .. leaf_begin[t + 1]); right[i] is 0. The slot holds n_classes floats:
+//    for a random forest (Combination::kMean) the class frequencies of the training samples
+//    that reached the leaf (they sum to 1); for boosted trees (kSum) n_classes is 1 and the
+//    float is the leaf's margin (any finite value).
 // The root of tree t is node_begin[t].
 struct ForestArrays {
   static constexpr int32_t kLeaf = -1;

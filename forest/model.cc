@@ -10,8 +10,42 @@ namespace {
 
 // The checks of everything but the nodes, which FastForest::CheckAndBuild checks in the pass
 // that builds the prediction layout.
+Status ValidateCombination(const Combination& c, const std::vector<std::string>& labels) {
+  using A = Combination::Aggregation;
+  using L = Combination::Link;
+  if (c.aggregation != A::kMean && c.aggregation != A::kSum) {
+    return Status::Corruption("unknown way of combining trees (aggregation " +
+                              std::to_string(static_cast<int>(c.aggregation)) + ")");
+  }
+  if (c.link != L::kIdentity && c.link != L::kLogistic) {
+    return Status::Corruption("unknown link function " +
+                              std::to_string(static_cast<int>(c.link)));
+  }
+  if (c.is_forest()) {
+    if (c.link != L::kIdentity || c.base_score != 0.0 || c.float32_sum) {
+      return Status::Corruption("a random forest has no link, base score or float32 sum");
+    }
+    if (labels.size() < 2) return Status::Corruption("a model needs at least two classes");
+    return Status::Ok();
+  }
+  if (!std::isfinite(c.base_score)) return Status::Corruption("the base score is not finite");
+  if (c.link == L::kLogistic && labels.size() != 2) {
+    return Status::Corruption("boosted trees with the logistic link need exactly two classes");
+  }
+  if (c.link == L::kIdentity && !labels.empty()) {
+    return Status::Corruption("a regression model has no class labels");
+  }
+  return Status::Ok();
+}
+
+// Floats per leaf slot: the class frequencies of a random forest, one margin for boosted trees.
+size_t LeafWidth(const Combination& c, const std::vector<std::string>& labels) {
+  return c.is_forest() ? labels.size() : 1;
+}
+
 Status ValidateTables(const FeatureSchema& schema, const std::vector<std::string>& labels,
-                      const nlohmann::json& card, const ForestView& a) {
+                      const Combination& combination, const nlohmann::json& card,
+                      const ForestView& a) {
   if (schema.size() == 0) return Status::Corruption("the model has no features");
   std::set<std::string> names;
   for (const Feature& f : schema.features()) {
@@ -20,13 +54,15 @@ Status ValidateTables(const FeatureSchema& schema, const std::vector<std::string
       return Status::Corruption("feature '" + f.name + "' appears twice");
     }
   }
-  if (labels.size() < 2) return Status::Corruption("a model needs at least two classes");
+  RC_RETURN_IF_ERROR(ValidateCombination(combination, labels));
   if (!card.is_object()) return Status::Corruption("the model card is not a JSON object");
   if (a.n_features != schema.size()) {
     return Status::Corruption("the trees and the schema disagree on the number of features");
   }
-  if (a.n_classes != labels.size()) {
-    return Status::Corruption("the trees and the class labels disagree on the number of classes");
+  if (a.n_classes != LeafWidth(combination, labels)) {
+    return Status::Corruption(combination.is_forest()
+                                  ? "the trees and the class labels disagree on the number of classes"
+                                  : "boosted trees hold one value per leaf");
   }
   if (a.node_begin.size() < 2) return Status::Corruption("the model has no trees");
   if (a.leaf_begin.size() != a.node_begin.size()) {
@@ -99,7 +135,24 @@ inline size_t LeafSlot(const ForestView& a, size_t node, const float* row) {
 }  // namespace
 
 
+double Model::Link(double margin) const {
+  if (combination_.link != Combination::Link::kLogistic) return margin;
+  if (combination_.float32_sum) {
+    // The margin is a float already; XGBoost's sigmoid, in float32.
+    const auto m = static_cast<float>(margin);
+    return static_cast<double>(1.0f / (1.0f + std::exp(-m)));
+  }
+  return 1.0 / (1.0 + std::exp(-margin));
+}
+
 void Model::PredictClassProba(std::span<const float> row, std::span<double> out) const {
+  if (!combination_.is_forest()) {
+    if (out.size() != class_labels_.size() || out.size() != 2) return;
+    const double p = PredictProba(row);
+    out[0] = 1.0 - p;
+    out[1] = p;
+    return;
+  }
   const ForestView& a = forest_;
   const size_t k = a.n_classes;
   if (out.size() != k) return;
@@ -115,25 +168,54 @@ void Model::PredictClassProba(std::span<const float> row, std::span<double> out)
 }
 
 double Model::PredictProba(std::span<const float> row) const {
+  return Link(PredictMargin(row));
+}
+
+double Model::PredictMargin(std::span<const float> row) const {
   if (row.size() != schema_.size()) return std::numeric_limits<double>::quiet_NaN();
   if (fast_.usable()) return fast_.PredictOne(row.data());
-  return PredictProbaReference(row);
+  return PredictMarginReference(row);
 }
 
 double Model::PredictProbaReference(std::span<const float> row) const {
+  return Link(PredictMarginReference(row));
+}
+
+double Model::PredictMarginReference(std::span<const float> row) const {
   if (row.size() != schema_.size()) return std::numeric_limits<double>::quiet_NaN();
   const ForestView& a = forest_;
   const size_t k = a.n_classes;
   const size_t trees = a.n_trees();
-  double sum = 0.0;
-  for (size_t t = 0; t < trees; ++t) {
-    const size_t slot = LeafSlot(a, a.node_begin[t], row.data());
-    sum += static_cast<double>(a.leaf_value[slot * k + 1]);
+  const Combination& c = combination_;
+  if (c.is_forest()) {
+    double sum = 0.0;
+    for (size_t t = 0; t < trees; ++t) {
+      const size_t slot = LeafSlot(a, a.node_begin[t], row.data());
+      sum += static_cast<double>(a.leaf_value[slot * k + 1]);
+    }
+    return sum / static_cast<double>(trees);
   }
-  return sum / static_cast<double>(trees);
+  if (c.float32_sum) {
+    auto sum = static_cast<float>(c.base_score);
+    for (size_t t = 0; t < trees; ++t) sum += a.leaf_value[LeafSlot(a, a.node_begin[t], row.data())];
+    return static_cast<double>(sum);
+  }
+  double sum = c.base_score;
+  for (size_t t = 0; t < trees; ++t) {
+    sum += static_cast<double>(a.leaf_value[LeafSlot(a, a.node_begin[t], row.data())]);
+  }
+  return sum;
 }
 
 Status Model::PredictProbaBatch(std::span<const float> rows, std::span<double> out) const {
+  RC_RETURN_IF_ERROR(PredictMarginBatch(rows, out));
+  if (combination_.link != Combination::Link::kIdentity) {
+    for (double& v : out) v = Link(v);
+  }
+  return Status::Ok();
+}
+
+Status Model::PredictMarginBatch(std::span<const float> rows, std::span<double> out) const {
   const size_t width = schema_.size();
   if (rows.size() != out.size() * width) {
     return Status::InvalidArgument("batch of " + std::to_string(rows.size()) +
@@ -145,7 +227,7 @@ Status Model::PredictProbaBatch(std::span<const float> rows, std::span<double> o
     return Status::Ok();
   }
   for (size_t r = 0; r < out.size(); ++r) {
-    out[r] = PredictProbaReference(rows.subspan(r * width, width));
+    out[r] = PredictMarginReference(rows.subspan(r * width, width));
   }
   return Status::Ok();
 }
@@ -158,7 +240,13 @@ ModelBuilder& ModelBuilder::SetSchema(FeatureSchema schema) {
 
 ModelBuilder& ModelBuilder::SetClassLabels(std::vector<std::string> labels) {
   class_labels_ = std::move(labels);
-  arrays_.n_classes = static_cast<uint32_t>(class_labels_.size());
+  arrays_.n_classes = static_cast<uint32_t>(LeafWidth(combination_, class_labels_));
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::SetCombination(const Combination& combination) {
+  combination_ = combination;
+  arrays_.n_classes = static_cast<uint32_t>(LeafWidth(combination_, class_labels_));
   return *this;
 }
 
@@ -176,7 +264,7 @@ ModelBuilder& ModelBuilder::SetForest(std::shared_ptr<const void> storage, Fores
 
 ModelBuilder& ModelBuilder::AddTree(const TreeArrays& tree) {
   if (!pending_.ok()) return *this;
-  const size_t k = class_labels_.size();
+  const size_t k = LeafWidth(combination_, class_labels_);
   const size_t n = tree.feature.size();
   if (k == 0 || tree.leaf_value.size() % k != 0 || tree.threshold.size() != n ||
       tree.left.size() != n || tree.right.size() != n || tree.missing_left.size() != n) {
@@ -217,16 +305,17 @@ Result<Model> ModelBuilder::Build() {
     forest_ = ViewOf(*arrays);
     storage_ = std::move(arrays);
   }
-  RC_RETURN_IF_ERROR(ValidateTables(schema_, class_labels_, card_, forest_));
+  RC_RETURN_IF_ERROR(ValidateTables(schema_, class_labels_, combination_, card_, forest_));
   Result<ModelInfo> info = ReadModelInfo(card_);
   if (!info.ok()) return Status::Corruption("model " + info.status().message());
   // Every node is checked (reached exactly once, in range, finite thresholds, leaf
   // frequencies) in the same pass that lays out the fast predictor.
   FastForest fast;
-  RC_RETURN_IF_ERROR(FastForest::CheckAndBuild(forest_, 1, fast));
+  RC_RETURN_IF_ERROR(FastForest::CheckAndBuild(forest_, combination_, fast));
   Model m;
   m.schema_ = std::move(schema_);
   m.class_labels_ = std::move(class_labels_);
+  m.combination_ = combination_;
   m.card_ = std::move(card_);
   m.info_ = std::move(info).value();
   m.storage_ = std::move(storage_);

@@ -163,6 +163,38 @@ Status ParseCard(std::string_view payload, nlohmann::json& card) {
   return Status::Ok();
 }
 
+// KIND: u8 aggregation, u8 link, u8 accumulator (0 double, 1 float32), u8 0, f64 base score.
+constexpr size_t kKindSize = 12;
+
+Status ParseKind(std::string_view payload, Combination& c) {
+  Reader r(payload);
+  uint8_t aggregation = 0, link = 0, accumulator = 0, reserved = 0;
+  uint64_t base_bits = 0;
+  if (payload.size() != kKindSize || !r.U8(aggregation) || !r.U8(link) || !r.U8(accumulator) ||
+      !r.U8(reserved) || !r.U64(base_bits)) {
+    return Truncated("KIND");
+  }
+  if (accumulator > 1 || reserved != 0) {
+    return Status::Corruption("section 'KIND' has an unknown accumulator or flag");
+  }
+  // Out-of-range aggregations and links are named by ModelBuilder::Build.
+  c.aggregation = static_cast<Combination::Aggregation>(aggregation);
+  c.link = static_cast<Combination::Link>(link);
+  c.float32_sum = accumulator == 1;
+  c.base_score = std::bit_cast<double>(base_bits);
+  return Status::Ok();
+}
+
+std::string KindPayload(const Combination& c) {
+  Writer w;
+  w.U8(static_cast<uint8_t>(c.aggregation));
+  w.U8(static_cast<uint8_t>(c.link));
+  w.U8(c.float32_sum ? 1 : 0);
+  w.U8(0);
+  w.U64(std::bit_cast<uint64_t>(c.base_score));
+  return std::move(w.out());
+}
+
 // Views the TREE section's arrays where they are (no copy); the bytes must outlive `a`.
 Status ViewTrees(std::string_view payload, ForestView& a) {
   Reader r(payload);
@@ -266,6 +298,10 @@ Result<Model> Parse(const std::shared_ptr<const void>& storage, std::string_view
       nlohmann::json card;
       RC_RETURN_IF_ERROR(ParseCard(payload, card));
       builder.SetCard(std::move(card));
+    } else if (name == "KIND") {
+      Combination c;
+      RC_RETURN_IF_ERROR(ParseKind(payload, c));
+      builder.SetCombination(c);
     } else if (name == "TREE") {
       ForestView forest;
       RC_RETURN_IF_ERROR(ViewTrees(payload, forest));
@@ -327,6 +363,11 @@ std::string Model::ToBytes() const {
   WriteSection(w, "CLAS", kSectionRequired, classes.out());
   WriteSection(w, "CARD", kSectionRequired, card_.dump());
   WriteSection(w, "TREE", kSectionRequired, trees.out());
+  // A random forest has no KIND section, so that readers of format 1.0 still load it; they
+  // refuse boosted trees (a required section they do not know) rather than misread them.
+  if (!combination_.is_forest()) {
+    WriteSection(w, "KIND", kSectionRequired, KindPayload(combination_));
+  }
   std::string& out = w.out();
   const uint64_t total = out.size() + kModelTrailerSize;
   for (size_t i = 0; i < 8; ++i) out[16 + i] = static_cast<char>((total >> (8 * i)) & 0xFFu);

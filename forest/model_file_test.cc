@@ -111,8 +111,98 @@ TEST(ModelFileTest, ForeignAndWrongVersionFilesAreRefused) {
   v2 = Reseal(v2.substr(0, v2.size() - kModelTrailerSize));
   auto m = Model::FromBytes(v2);
   ASSERT_FALSE(m.ok());
-  EXPECT_NE(m.status().message().find("version 2.0 is not supported"), std::string::npos)
+  EXPECT_NE(m.status().message().find("model format version 2."), std::string::npos)
       << m.status().ToString();
+  EXPECT_NE(m.status().message().find("is not supported (this reader reads 1.x)"),
+            std::string::npos);
+}
+
+// Files of format 1.0 (before the KIND section) load as random forests: the fuzz corpus holds
+// two written by the 1.0 writer.
+TEST(ModelFileTest, Format10FilesStillLoad) {
+  auto m = Model::Load(RAINCHECK_SOURCE_DIR "/forest/testdata/fuzz/model/two_trees.rcf");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto bytes = Model::Load(RAINCHECK_SOURCE_DIR "/forest/testdata/fuzz/model/small_trained.rcf");
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  EXPECT_TRUE(m->combination().is_forest());
+  const std::string again = m->ToBytes();
+  EXPECT_EQ(again[10], 1);  // written as 1.1 ...
+  EXPECT_EQ(again.find("KIND"), std::string::npos);  // ... with no KIND: 1.0 readers load it
+  std::vector<float> row(m->schema().size(), 0.5f);
+  EXPECT_GE(m->PredictProba(row), 0.0);
+}
+
+Combination BoostedLogistic() {
+  Combination c;
+  c.aggregation = Combination::Aggregation::kSum;
+  c.link = Combination::Link::kLogistic;
+  c.float32_sum = true;
+  c.base_score = -0.25;
+  return c;
+}
+
+Result<Model> BoostedStump(const Combination& c) {
+  ModelBuilder b;
+  b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}}))
+      .SetCombination(c)
+      .SetClassLabels(c.link == Combination::Link::kLogistic ? std::vector<std::string>{"0", "1"}
+                                                             : std::vector<std::string>{});
+  TreeArrays t = testing::StumpTree(true);
+  t.leaf_value = {-1.5f, 2.25f};
+  b.AddTree(t);
+  b.AddTree(t);
+  return b.Build();
+}
+
+// Boosted trees go through the file with their KIND: combination, base score and predictions
+// come back the same.
+TEST(ModelFileTest, BoostedTreesRoundTripWithTheirKind) {
+  auto m = BoostedStump(BoostedLogistic());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const std::string bytes = m->ToBytes();
+  EXPECT_NE(bytes.find("KIND"), std::string::npos);
+  auto back = Model::FromBytes(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->combination(), m->combination());
+  const float row[] = {0.75f};
+  EXPECT_EQ(back->PredictMargin(row), -0.25 + 2.25 + 2.25);
+  EXPECT_EQ(back->PredictProba(row), m->PredictProba(row));
+}
+
+// A damaged KIND is refused, naming the problem, never read as a forest.
+TEST(ModelFileTest, BadKindIsRefused) {
+  auto m = BoostedStump(BoostedLogistic());
+  ASSERT_TRUE(m.ok());
+  const std::string good = m->ToBytes();
+  const size_t kind = good.find("KIND") + 16;  // tag, flags, length
+  auto with = [&](size_t at, char v) {
+    std::string s = good;
+    s[at] = v;
+    return Model::FromBytes(Reseal(s.substr(0, s.size() - kModelTrailerSize)));
+  };
+  auto aggregation = with(kind, 7);
+  ASSERT_FALSE(aggregation.ok());
+  EXPECT_NE(aggregation.status().message().find("aggregation 7"), std::string::npos);
+  auto link = with(kind + 1, 9);
+  ASSERT_FALSE(link.ok());
+  EXPECT_NE(link.status().message().find("link function 9"), std::string::npos);
+  auto accumulator = with(kind + 2, 2);
+  ASSERT_FALSE(accumulator.ok());
+  auto forest = with(kind, 0);  // says random forest: one value per leaf does not fit
+  ASSERT_FALSE(forest.ok());
+  // A regression model must not carry class labels; a classifier needs two.
+  Combination regression = BoostedLogistic();
+  regression.link = Combination::Link::kIdentity;
+  ModelBuilder b;
+  b.SetSchema(FeatureSchema(std::vector<Feature>{{"x", "1"}}))
+      .SetCombination(regression)
+      .SetClassLabels({"0", "1"});
+  TreeArrays t = testing::StumpTree(true);
+  t.leaf_value = {-1.5f, 2.25f};
+  b.AddTree(t);
+  auto labelled = b.Build();
+  ASSERT_FALSE(labelled.ok());
+  EXPECT_NE(labelled.status().message().find("no class labels"), std::string::npos);
 }
 
 TEST(ModelFileTest, NewerMinorVersionAndUnknownOptionalSectionsLoad) {
