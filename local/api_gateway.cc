@@ -11,6 +11,7 @@
 #include "base/env.h"
 #include "base/strings.h"
 #include "lambda/event_builder.h"
+#include "local/sam_template.h"
 
 namespace raincheck::local {
 
@@ -19,8 +20,14 @@ namespace {
 using lambda::HttpResponse;
 using lambda::PayloadVersion;
 
-constexpr std::string_view kForecastPath = "/forecast";
 constexpr std::string_view kHealthPath = "/health";
+
+// How specific a route path is: exact paths first, then {param} paths, then greedy ones.
+int Specificity(std::string_view path) {
+  if (path.find("+}") != std::string_view::npos) return 0;
+  if (path.find('{') != std::string_view::npos) return 1;
+  return 2;
+}
 
 HttpResponse JsonMessage(int status, std::string_view message) {
   HttpResponse r;
@@ -107,7 +114,8 @@ struct ApiGateway::Impl {
   std::atomic<bool> loop_ended{false};
   socket_t listen_socket = INVALID_SOCKET;
 
-  void Forecast(const httplib::Request& req, httplib::Response& res) {
+  // Invokes the function for `route` (the event's resource and route key).
+  void Function(const httplib::Request& req, httplib::Response& res, const GatewayRoute& route) {
     lambda::IncomingRequest in;
     in.method = req.method;
     SplitTarget(req.target, &in.raw_path, &in.raw_query);
@@ -124,18 +132,20 @@ struct ApiGateway::Impl {
     in.source_ip = req.remote_addr;
 
     lambda::EventOptions ev;
-    ev.version = options.payload_version;
+    ev.version = route.payload.value_or(options.payload_version);
     ev.request_id = base::NewUuid();
     ev.time = options.clock->Now();
     ev.stage = options.stage;
-    ev.resource = std::string(kForecastPath);
-    ev.route_key = "GET " + std::string(kForecastPath);
+    if (!route.path.empty()) {
+      ev.resource = route.path;
+      ev.route_key = route.method + " " + route.path;
+    }
     const std::string event = lambda::BuildEvent(in, ev);
 
     Result<FunctionResult> result = invoker->Invoke(event, ev.request_id);
-    HttpResponse response = MapFunctionResult(result, options.payload_version);
+    HttpResponse response = MapFunctionResult(result, ev.version);
     response.headers.emplace_back(
-        options.payload_version == PayloadVersion::kV1 ? "x-amzn-RequestId" : "Apigw-Requestid",
+        ev.version == PayloadVersion::kV1 ? "x-amzn-RequestId" : "Apigw-Requestid",
         ev.request_id);
     WriteResponse(response, res);
     if (!result.ok() || result->function_error || res.status >= 500) {
@@ -147,19 +157,58 @@ struct ApiGateway::Impl {
     }
   }
 
+  static bool MethodMatches(const GatewayRoute& route, const std::string& method) {
+    return route.method == "ANY" || route.method == method ||
+           (route.method == "GET" && method == "HEAD");
+  }
+
+  // The most specific route whose path matches; `allowed` gets the methods of the routes of
+  // that path. Null when no route's path matches.
+  const GatewayRoute* FindRoute(const httplib::Request& req, std::string* allowed) const {
+    const GatewayRoute* best = nullptr;
+    const GatewayRoute* path_match = nullptr;
+    for (const GatewayRoute& route : options.routes) {
+      if (route.path.empty() || !RoutePathMatches(route.path, req.path)) continue;
+      if (path_match == nullptr || Specificity(route.path) > Specificity(path_match->path)) {
+        path_match = &route;
+      }
+      if (!MethodMatches(route, req.method)) continue;
+      if (best == nullptr || Specificity(route.path) > Specificity(best->path)) best = &route;
+    }
+    if (best != nullptr) return best;
+    if (path_match == nullptr) return nullptr;
+    for (const GatewayRoute& route : options.routes) {
+      if (route.path != path_match->path) continue;
+      if (!allowed->empty()) *allowed += ", ";
+      *allowed += route.method == "GET" ? "GET, HEAD" : route.method;
+    }
+    return path_match;
+  }
+
+  bool IsKnownPath(const std::string& path) const {
+    return path == kHealthPath ||
+           std::any_of(options.routes.begin(), options.routes.end(),
+                       [&](const GatewayRoute& r) {
+                         return !r.path.empty() && RoutePathMatches(r.path, path);
+                       }) ||
+           std::any_of(options.assets.begin(), options.assets.end(),
+                       [&](const StaticAsset& a) { return a.path == path; });
+  }
+
   void Dispatch(const httplib::Request& req, httplib::Response& res) {
     t_routed = true;
     const bool get = req.method == "GET" || req.method == "HEAD";
-    auto not_allowed = [&] {
+    auto not_allowed = [&](const std::string& allow) {
       WriteResponse(JsonMessage(405, "Method Not Allowed"), res);
-      res.set_header("Allow", "GET, HEAD");
+      res.set_header("Allow", allow);
     };
-    if (req.path == kForecastPath) {
-      if (!get) return not_allowed();
-      return Forecast(req, res);
+    std::string allowed;
+    if (const GatewayRoute* route = FindRoute(req, &allowed)) {
+      if (!allowed.empty()) return not_allowed(allowed);
+      return Function(req, res, *route);
     }
     if (req.path == kHealthPath) {
-      if (!get) return not_allowed();
+      if (!get) return not_allowed("GET, HEAD");
       HttpResponse r;
       r.SetHeader("Content-Type", "application/json");
       r.SetHeader("Cache-Control", "no-store");
@@ -168,7 +217,7 @@ struct ApiGateway::Impl {
     }
     for (const StaticAsset& asset : options.assets) {
       if (req.path != asset.path) continue;
-      if (!get) return not_allowed();
+      if (!get) return not_allowed("GET, HEAD");
       HttpResponse r;
       r.SetHeader("Content-Type", asset.content_type);
       r.SetHeader("Cache-Control", "no-cache");
@@ -180,6 +229,9 @@ struct ApiGateway::Impl {
                   "frame-ancestors 'none'");
       r.body = std::string(asset.body);
       return WriteResponse(r, res);
+    }
+    for (const GatewayRoute& route : options.routes) {
+      if (route.path.empty()) return Function(req, res, route);
     }
     WriteResponse(JsonMessage(404, "Not Found"), res);
   }
@@ -205,6 +257,12 @@ struct ApiGateway::Impl {
 };
 
 thread_local bool ApiGateway::Impl::t_routed = false;
+
+std::vector<GatewayRoute> DefaultFunctionRoutes() {
+  return {{"GET", "/forecast", std::nullopt},
+          {"POST", "/predict", std::nullopt},
+          {"GET", "/models", std::nullopt}};
+}
 
 ApiGateway::ApiGateway(ApiGatewayOptions options, FunctionInvoker* invoker)
     : impl_(std::make_unique<Impl>()) {
@@ -271,9 +329,7 @@ Status ApiGateway::Start() {
     Impl::t_routed = false;
     if (!impl->options.logger->Enabled(base::LogLevel::kDebug)) return;
     // The path only for known routes: other paths and every query may carry user data.
-    const bool known = req.path == kForecastPath || req.path == kHealthPath ||
-                       std::any_of(impl->options.assets.begin(), impl->options.assets.end(),
-                                   [&](const StaticAsset& a) { return a.path == req.path; });
+    const bool known = impl->IsKnownPath(req.path);
     impl->options.logger->Debug("http request", {{"method", req.method},
                                                  {"route", known ? req.path : "(other)"},
                                                  {"status", res.status}});

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,21 @@ struct StaticAsset {
   std::string_view body;     // must outlive the gateway
 };
 
+// A route to the function, as a SAM template's HttpApi / Api event declares it.
+struct GatewayRoute {
+  std::string method;  // "GET", "POST", ... or "ANY"; a GET route also takes HEAD
+  // "/forecast", "/items/{id}", "/{proxy+}"; empty: the $default route (every request no
+  // other route, /health or page file takes).
+  std::string path;
+  // The route's payload format; unset: ApiGatewayOptions::payload_version.
+  std::optional<lambda::PayloadVersion> payload;
+};
+
+// The function's routes when no template names them, as `raincheck package`'s template does
+// less its `GET /` (which the web page takes locally without a template):
+// GET /forecast, POST /predict, GET /models.
+std::vector<GatewayRoute> DefaultFunctionRoutes();
+
 struct ApiGatewayOptions {
   std::string host = "127.0.0.1";
   int port = 3000;  // 0: any free port (see ApiGateway::port())
@@ -61,16 +77,21 @@ struct ApiGatewayOptions {
   // Worker threads: each open connection holds one while it is served, so this bounds the
   // connections (slow ones included) served at once; the rest wait in the accept queue.
   size_t threads = 128;
-  std::vector<StaticAsset> assets;  // GET-able paths besides /forecast and /health
+  std::vector<GatewayRoute> routes = DefaultFunctionRoutes();
+  std::vector<StaticAsset> assets;  // GET-able paths besides the function's and /health
   const base::Clock* clock = nullptr;   // event times; required
   const base::Logger* logger = nullptr; // access log at debug level; required
 };
 
-// Routes:
-//   GET|HEAD /forecast     the function (every other method: 405)
-//   GET|HEAD /health       200 {"status":"ok"}
-//   GET|HEAD <asset path>  the asset
-//   anything else          404 {"message":"Not Found"}
+// Routing, most specific first:
+//   a function route whose path matches   the function, when the method matches (ANY: every
+//                                         method; GET: HEAD too), else 405 with Allow;
+//                                         exact paths beat {param} paths, which beat {proxy+}
+//   GET|HEAD /health                      200 {"status":"ok"}
+//   GET|HEAD <asset path>                 the asset
+//   the $default route, when there is one the function
+//   anything else                         404 {"message":"Not Found"}
+// The event carries the route's path as resource and "METHOD /path" as routeKey.
 // Errors as API Gateway words them: 502 {"message":"Internal server error"} for a function
 // error or a malformed response, 504 {"message":"Endpoint request timed out"} for a timeout,
 // 413 for bodies over max_body_bytes.

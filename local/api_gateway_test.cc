@@ -169,6 +169,72 @@ TEST_F(GatewayTest, UnknownRoutesAre404) {
   EXPECT_EQ(post->status, 404);
 }
 
+// Routes from a template reach the function whatever they are: the route key and resource are
+// the route's; a route beats a page file of the same path; a more specific path beats a
+// greedy one; $default takes what nothing else does, /health and the page files excepted.
+TEST_F(GatewayTest, TemplateRoutesReachTheFunction) {
+  ScriptedInvoker invoker([](const std::string& event) {
+    const json e = json::parse(event);
+    const json body = {{"routeKey", e.value("routeKey", "")},
+                       {"resource", e.value("resource", "")},
+                       {"method", e.contains("httpMethod") ? e["httpMethod"]
+                                                           : e["requestContext"]["http"]["method"]}};
+    return Returns(json{{"statusCode", 200}, {"body", body.dump()}}.dump());
+  });
+  ApiGatewayOptions o = Options();
+  o.assets.push_back({"/app.js", "text/javascript", "js"});
+  o.routes = {{"GET", "/", std::nullopt},
+              {"POST", "/predict", std::nullopt},
+              {"GET", "/items/{id}", std::nullopt},
+              {"ANY", "/items/{proxy+}", std::nullopt},
+              {"DELETE", "/rest", PayloadVersion::kV1}};
+  Start(&invoker, o);
+  auto call = [&](const std::string& method, const std::string& path) {
+    httplib::Request req;
+    req.method = method;
+    req.path = path;
+    if (method != "GET" && method != "HEAD") req.body = "{}";
+    auto r = Client().send(req);
+    EXPECT_TRUE(r) << method << " " << path;
+    return r;
+  };
+  auto page = call("GET", "/");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(json::parse(page->body)["routeKey"], "GET /");  // the function's, not the file
+  auto predict = call("POST", "/predict");
+  ASSERT_EQ(predict->status, 200);
+  EXPECT_EQ(json::parse(predict->body)["routeKey"], "POST /predict");
+  EXPECT_EQ(json::parse(predict->body)["method"], "POST");
+  auto item = call("GET", "/items/42");
+  ASSERT_EQ(item->status, 200);
+  EXPECT_EQ(json::parse(item->body)["routeKey"], "GET /items/{id}");
+  auto greedy = call("PUT", "/items/4/2");
+  ASSERT_EQ(greedy->status, 200);
+  EXPECT_EQ(json::parse(greedy->body)["routeKey"], "ANY /items/{proxy+}");
+  auto rest = call("DELETE", "/rest");  // a 1.0 route: the REST event's resource
+  ASSERT_EQ(rest->status, 200);
+  EXPECT_EQ(json::parse(rest->body)["resource"], "/rest");
+  EXPECT_EQ(json::parse(rest->body)["method"], "DELETE");
+  EXPECT_EQ(rest->get_header_value("x-amzn-RequestId").size(), 36u);
+
+  auto wrong = call("GET", "/predict");
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->get_header_value("Allow"), "POST");
+  EXPECT_EQ(call("GET", "/app.js")->body, "js");
+  EXPECT_EQ(call("GET", "/health")->status, 200);
+  EXPECT_EQ(call("GET", "/forecast")->status, 404);  // not a route of this template
+  EXPECT_EQ(invoker.events().size(), 5u);
+
+  // With a $default route, what no route takes reaches the function too.
+  gateway_.reset();
+  o.routes.push_back({"", "", std::nullopt});
+  Start(&invoker, o);
+  auto other = call("PATCH", "/anything/else");
+  ASSERT_EQ(other->status, 200);
+  EXPECT_EQ(json::parse(other->body)["routeKey"], "$default");
+  EXPECT_EQ(call("GET", "/health")->body, R"({"status":"ok"})");
+}
+
 TEST_F(GatewayTest, WrongMethodsAre405) {
   ScriptedInvoker invoker([](const std::string&) { return Returns("{}"); });
   Start(&invoker);
