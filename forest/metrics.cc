@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
+#include <utility>
+#include <vector>
 
 namespace raincheck::forest {
 namespace {
@@ -14,7 +15,8 @@ nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlo
 
 }  // namespace
 
-Metrics ComputeMetrics(std::span<const uint8_t> y, std::span<const double> p) {
+Metrics ComputeMetrics(std::span<const uint8_t> y, std::span<const double> p,
+                       std::vector<RocPoint>* roc) {
   Metrics m;
   m.n = y.size();
   size_t tp = 0, tn = 0, fp = 0, fn = 0;
@@ -45,23 +47,28 @@ Metrics ComputeMetrics(std::span<const uint8_t> y, std::span<const double> p) {
   };
   m.per_class[1] = report(tp, fp, fn);
   m.per_class[0] = report(tn, fn, fp);
-  m.roc_auc = RocAuc(y, p);
+  std::vector<RocPoint> curve = RocCurve(y, p);
+  m.roc_auc = AreaUnder(curve);
+  if (roc) *roc = std::move(curve);
   return m;
 }
 
 std::vector<RocPoint> RocCurve(std::span<const uint8_t> y, std::span<const double> p) {
-  std::vector<size_t> order(y.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] > p[b]; });
   double pos = 0.0, neg = 0.0;
   for (uint8_t v : y) (v ? pos : neg) += 1.0;
   std::vector<RocPoint> curve{{0.0, 0.0}};
   if (pos == 0.0 || neg == 0.0) return curve;
+  // Scores with their labels, sorted by descending score: the order within a tie does not
+  // matter, since tied scores make one point.
+  std::vector<std::pair<double, uint8_t>> sorted(y.size());
+  for (size_t i = 0; i < y.size(); ++i) sorted[i] = {p[i], y[i]};
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
   double tp = 0.0, fp = 0.0;
-  for (size_t i = 0; i < order.size(); ++i) {
-    (y[order[i]] ? tp : fp) += 1.0;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    (sorted[i].second ? tp : fp) += 1.0;
     // One point per distinct score: tied scores move together (a diagonal segment).
-    if (i + 1 == order.size() || p[order[i + 1]] != p[order[i]]) {
+    if (i + 1 == sorted.size() || sorted[i + 1].first != sorted[i].first) {
       curve.push_back({fp / neg, tp / pos});
     }
   }
@@ -69,7 +76,10 @@ std::vector<RocPoint> RocCurve(std::span<const uint8_t> y, std::span<const doubl
 }
 
 double RocAuc(std::span<const uint8_t> y, std::span<const double> p) {
-  const std::vector<RocPoint> c = RocCurve(y, p);
+  return AreaUnder(RocCurve(y, p));
+}
+
+double AreaUnder(const std::vector<RocPoint>& c) {
   if (c.size() < 2) return kNaN;
   double area = 0.0;
   for (size_t i = 1; i < c.size(); ++i) {
@@ -122,14 +132,22 @@ std::string MetricName(MetricKind m) {
 bool HigherIsBetter(MetricKind m) { return m == MetricKind::kAccuracy || m == MetricKind::kRocAuc; }
 
 double Score(MetricKind m, std::span<const uint8_t> y, std::span<const double> p) {
-  const Metrics all = ComputeMetrics(y, p);
-  switch (m) {
-    case MetricKind::kAccuracy: return all.accuracy;
-    case MetricKind::kRocAuc: return all.roc_auc;
-    case MetricKind::kBrier: return all.brier;
-    case MetricKind::kLogLoss: return all.log_loss;
+  if (m == MetricKind::kRocAuc) return RocAuc(y, p);
+  double sum = 0.0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    const bool truth = y[i] == 1;
+    switch (m) {
+      case MetricKind::kAccuracy: sum += (p[i] > 0.5) == truth ? 1.0 : 0.0; break;
+      case MetricKind::kBrier: sum += (p[i] - (truth ? 1.0 : 0.0)) * (p[i] - (truth ? 1.0 : 0.0)); break;
+      case MetricKind::kLogLoss: {
+        const double q = std::clamp(p[i], 1e-15, 1.0 - 1e-15);
+        sum -= truth ? std::log(q) : std::log(1.0 - q);
+        break;
+      }
+      case MetricKind::kRocAuc: break;
+    }
   }
-  return all.accuracy;
+  return sum / static_cast<double>(std::max<size_t>(y.size(), 1));
 }
 
 nlohmann::json MetricsToJson(const Metrics& m) {

@@ -38,9 +38,15 @@ struct Metrics {
 };
 
 // Predicted class = 1 when p > 0.5 (argmax, ties to class 0). y and p have the same size > 0.
-Metrics ComputeMetrics(std::span<const uint8_t> y, std::span<const double> p);
+// With `roc`, also the ROC curve (RocCurve's), from the one sort the AUC needs.
+Metrics ComputeMetrics(std::span<const uint8_t> y, std::span<const double> p,
+                       std::vector<RocPoint>* roc = nullptr);
 double RocAuc(std::span<const uint8_t> y, std::span<const double> p);
+// One point per distinct score, from (0, 0) to (1, 1); just (0, 0) when only one class is
+// present. O(n log n): one sort of the scores.
 std::vector<RocPoint> RocCurve(std::span<const uint8_t> y, std::span<const double> p);
+// The trapezoidal area under a RocCurve; NaN for a curve of one point.
+double AreaUnder(const std::vector<RocPoint>& curve);
 std::vector<ReliabilityBin> Reliability(std::span<const uint8_t> y, std::span<const double> p,
                                         int bins);
 
@@ -49,6 +55,7 @@ enum class MetricKind { kAccuracy, kRocAuc, kBrier, kLogLoss };
 Result<MetricKind> ParseMetric(std::string_view name);
 std::string MetricName(MetricKind m);
 bool HigherIsBetter(MetricKind m);
+// The metric `m` alone (only roc_auc sorts).
 double Score(MetricKind m, std::span<const uint8_t> y, std::span<const double> p);
 
 nlohmann::json MetricsToJson(const Metrics& m);

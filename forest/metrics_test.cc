@@ -44,6 +44,29 @@ TEST(MetricsTest, ReliabilityBins) {
   EXPECT_TRUE(std::isnan(bins[5].observed));
 }
 
+TEST(MetricsTest, ScoreAndCurveAgreeWithComputeMetrics) {
+  const std::vector<uint8_t> y = {0, 0, 1, 1, 1, 0, 1, 0};
+  const std::vector<double> p = {0.1, 0.6, 0.35, 0.8, 0.8, 0.2, 0.6, 0.0};
+  std::vector<RocPoint> roc;
+  const Metrics m = ComputeMetrics(y, p, &roc);
+  EXPECT_EQ(Score(MetricKind::kAccuracy, y, p), m.accuracy);
+  EXPECT_EQ(Score(MetricKind::kBrier, y, p), m.brier);
+  EXPECT_EQ(Score(MetricKind::kLogLoss, y, p), m.log_loss);
+  EXPECT_EQ(Score(MetricKind::kRocAuc, y, p), m.roc_auc);
+  const std::vector<RocPoint> curve = RocCurve(y, p);
+  ASSERT_EQ(roc.size(), curve.size());
+  // One point per distinct score (0.0, 0.1, 0.2, 0.35, 0.6, 0.8) after (0, 0).
+  EXPECT_EQ(curve.size(), 7u);
+  for (size_t i = 0; i < curve.size(); ++i) {
+    EXPECT_EQ(roc[i].fpr, curve[i].fpr);
+    EXPECT_EQ(roc[i].tpr, curve[i].tpr);
+  }
+  EXPECT_EQ(curve[1].fpr, 0.0);  // the two 0.8s are positives
+  EXPECT_EQ(curve[1].tpr, 0.5);
+  EXPECT_EQ(AreaUnder(curve), m.roc_auc);
+  EXPECT_TRUE(std::isnan(AreaUnder({{0.0, 0.0}})));
+}
+
 TEST(MetricsTest, ParseMetric) {
   EXPECT_EQ(*ParseMetric("roc_auc"), MetricKind::kRocAuc);
   EXPECT_FALSE(ParseMetric("f1").ok());
