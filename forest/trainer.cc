@@ -539,6 +539,26 @@ bool UsesHistogram(SplitSearch search, size_t rows) {
   return HistogramFor(search, rows, kHistogramMinNodeRows);
 }
 
+namespace {
+
+// Tree `tree`'s bootstrap draws into `count` (m rows), taken from its stream `rng`, which
+// then goes on to grow the tree.
+void DrawBootstrap(const ForestParams& params, size_t m, Rng& rng, std::vector<uint32_t>& count) {
+  count.assign(m, params.bootstrap ? 0u : 1u);
+  if (params.bootstrap) {
+    for (size_t k = 0; k < m; ++k) ++count[rng.Below(m)];
+  }
+}
+
+}  // namespace
+
+std::vector<uint32_t> InBagCounts(const ForestParams& params, size_t tree, size_t m) {
+  Rng rng = Rng::ForStream(params.seed, tree);
+  std::vector<uint32_t> count;
+  DrawBootstrap(params, m, rng, count);
+  return count;
+}
+
 double TreeProba(const TreeArrays& tree, const float* row) {
   uint32_t node = 0;
   while (tree.feature[node] != ForestArrays::kLeaf) {
@@ -605,10 +625,7 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
     }
     for (size_t t = next++; t < n_trees; t = next++) {
       Rng rng = Rng::ForStream(params.seed, t);
-      count.assign(m, params.bootstrap ? 0u : 1u);
-      if (params.bootstrap) {
-        for (size_t k = 0; k < m; ++k) ++count[rng.Below(m)];
-      }
+      DrawBootstrap(params, m, rng, count);
       for (size_t j = 0; j < m; ++j) weight[j] = count[j] * class_weight[y[j]];
       out.trees[t] = grower.Grow(weight, rng, importances[t]);
       if (!params.bootstrap) continue;

@@ -77,6 +77,11 @@ struct TrainedForest {
 Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t> rows,
                                   const ForestParams& params, int jobs);
 
+// How many times TrainForest draws each of `m` training rows (the rows it is given, in that
+// order) into tree `tree`'s bootstrap sample: 0 for the tree's out-of-bag rows. All 1 without
+// bootstrap.
+std::vector<uint32_t> InBagCounts(const ForestParams& params, size_t tree, size_t m);
+
 // The training set of `rows` rows is binned for histogram search.
 bool BinsTrainingSet(SplitSearch search, size_t rows);
 // A node of `rows` distinct rows of a binned training set is split on histograms.

@@ -85,6 +85,65 @@ TEST(TrainerTest, SameSeedSameTreesWhateverTheThreadCount) {
   EXPECT_TRUE(differs);
 }
 
+// The out-of-bag probabilities recomputed from the trees alone: each tree's bootstrap redrawn
+// here from its random stream (m draws of Below(m), as Breiman's bootstrap), each row
+// averaged over the trees that did not draw it.
+std::vector<double> IndependentOob(const TrainedForest& f, const Dataset& d,
+                                   const std::vector<uint32_t>& rows, uint64_t seed) {
+  const size_t m = rows.size();
+  std::vector<double> sum(m, 0.0);
+  std::vector<size_t> seen(m, 0);
+  for (size_t t = 0; t < f.trees.size(); ++t) {
+    Rng rng = Rng::ForStream(seed, t);
+    std::vector<bool> drawn(m, false);
+    for (size_t k = 0; k < m; ++k) drawn[rng.Below(m)] = true;
+    for (size_t j = 0; j < m; ++j) {
+      if (drawn[j]) continue;
+      sum[j] += TreeProba(f.trees[t], d.row(rows[j]));
+      ++seen[j];
+    }
+  }
+  std::vector<double> p(m, std::numeric_limits<double>::quiet_NaN());
+  for (size_t j = 0; j < m; ++j) {
+    if (seen[j] > 0) p[j] = sum[j] / static_cast<double>(seen[j]);
+  }
+  return p;
+}
+
+TEST(TrainerTest, OutOfBagIsThePredictionOfTheTreesThatLeftTheRowOut) {
+  const Dataset d = Synthetic(300, 5);
+  std::vector<uint32_t> rows;
+  for (uint32_t i = 0; i < d.n_rows; i += 2) rows.push_back(i);  // a subset, in its order
+  ForestParams p;
+  p.n_estimators = 9;
+  p.max_depth = 4;
+  p.seed = 11;
+  auto f = TrainForest(d, rows, p, 2);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const std::vector<double> oob = IndependentOob(*f, d, rows, p.seed);
+  ASSERT_EQ(f->oob_proba.size(), rows.size());
+  size_t nan = 0;
+  for (size_t j = 0; j < rows.size(); ++j) {
+    ASSERT_EQ(std::isnan(f->oob_proba[j]), std::isnan(oob[j])) << j;
+    if (std::isnan(oob[j])) {
+      ++nan;
+      continue;
+    }
+    EXPECT_NEAR(f->oob_proba[j], oob[j], 1e-9) << j;
+  }
+  EXPECT_LT(nan, rows.size() / 10);
+  // InBagCounts gives the same draws.
+  for (size_t t = 0; t < f->trees.size(); ++t) {
+    const std::vector<uint32_t> count = InBagCounts(p, t, rows.size());
+    Rng rng = Rng::ForStream(p.seed, t);
+    std::vector<uint32_t> expected(rows.size(), 0);
+    for (size_t k = 0; k < rows.size(); ++k) ++expected[rng.Below(rows.size())];
+    EXPECT_EQ(count, expected) << t;
+  }
+  p.bootstrap = false;
+  EXPECT_EQ(InBagCounts(p, 0, 4), std::vector<uint32_t>(4, 1u));
+}
+
 TEST(TrainerTest, DepthAndLeafSizeLimits) {
   const Dataset d = Synthetic(300, 3);
   ForestParams p;
