@@ -34,6 +34,7 @@ struct TrainFlags {
   std::string grid, cv_kind, metric, out, name, model_version, card_extra;
   int cv = 5, jobs = 0;
   double test_fraction = 0.2;
+  bool refit = true;
   uint64_t seed = 42;
   bool applies_within_km_given = false;
 };
@@ -92,6 +93,7 @@ Result<forest::TrainOptions> SharedOptions(const TrainFlags& f, bool history) {
   o.grid = f.grid.empty() && history ? kHistoryGrid : f.grid;
   o.cv = f.cv;
   o.test_fraction = f.test_fraction;
+  o.refit = f.refit;
   o.seed = f.seed;
   o.jobs = f.jobs > 0 ? f.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.name = f.name;
@@ -132,7 +134,7 @@ int RunCsv(const TrainFlags& f, forest::TrainOptions o) {
   auto csv = CsvOptions(f, std::move(o));
   if (!csv.ok()) return Fail(kExitUsage, csv.status());
   if (Status s = forest::CheckTrainOptions(*csv); !s.ok()) return Fail(kExitUsage, s);
-  if (Status s = CheckOutputDirectory(f.out); !s.ok()) return Fail(kExitFailure, s);
+  if (Status s = CheckOutputDirectory(f.out); !s.ok()) return Fail(kExitUsage, s);
   return FitAndSave(*csv, f.out);
 }
 
@@ -165,11 +167,13 @@ void PrintSummary(const forest::Model& model, const std::string& out, double sec
                 num(best["mean"]), num(best["std"]));
   }
   if (card["evaluation"].is_object()) {
-    const auto& t = card["evaluation"]["test"];
-    const auto& b = card["evaluation"]["baselines"];
-    std::printf("held-out (%zu rows): accuracy %.4f, ROC AUC %.4f, Brier %.4f, log loss %.4f\n",
-                card["evaluation"]["test_rows"].get<size_t>(), num(t["accuracy"]),
-                num(t["roc_auc"]), num(t["brier"]), num(t["log_loss"]));
+    const auto& e = card["evaluation"];
+    const auto& t = e["test"];
+    const auto& b = e["baselines"];
+    std::printf("%s (%zu rows): accuracy %.4f, ROC AUC %.4f, Brier %.4f, log loss %.4f\n",
+                e["rows"].get<std::string>().c_str(), e["test_rows"].get<size_t>(),
+                num(t["accuracy"]), num(t["roc_auc"]), num(t["brier"]), num(t["log_loss"]));
+    std::printf("these metrics describe %s\n", e["describes"].get<std::string>().c_str());
     std::printf("baselines: majority-class accuracy %.4f; climatology Brier %.4f, log loss %.4f\n",
                 num(b["majority_class"]["accuracy"]), num(b["climatology"]["brier"]),
                 num(b["climatology"]["log_loss"]));
@@ -189,11 +193,20 @@ Status CheckOutputDirectory(const std::string& out) {
   const fs::path parent = fs::path(out).parent_path();
   const std::string dir = parent.empty() ? "." : parent.string();
   std::error_code ec;
+  if (out.empty() || fs::path(out).filename().empty()) {
+    return Status::InvalidArgument("--out must name a file, not '" + out + "'");
+  }
   if (!fs::is_directory(dir, ec)) {
     return Status::FailedPrecondition("--out: the directory " + dir + " does not exist");
   }
   if (access(dir.c_str(), W_OK | X_OK) != 0) {
     return Status::FailedPrecondition("--out: the directory " + dir + " is not writable");
+  }
+  if (fs::is_directory(out, ec)) {
+    return Status::FailedPrecondition("--out: " + out + " is a directory");
+  }
+  if (fs::exists(out, ec) && access(out.c_str(), W_OK) != 0) {
+    return Status::FailedPrecondition("--out: " + out + " exists and is not writable");
   }
   return Status::Ok();
 }
@@ -240,7 +253,9 @@ void RegisterTrain(CLI::App& root, int* exit_code) {
   cmd->add_option("--grid", f->grid, "Parameter grid, e.g. 'n_estimators=10,50;max_depth=8,9' (';' or spaces between parameters); with --history default 'n_estimators=100 max_depth=4,6,8 min_samples_leaf=5,20'");
   cmd->add_option("--cv", f->cv, "Cross-validation folds (< 2: none)")->capture_default_str();
   cmd->add_option("--cv-kind", f->cv_kind, "random (stratified) or time (forward-chaining); default random, time with --history");
-  cmd->add_option("--test-fraction", f->test_fraction, "Held-out fraction")->capture_default_str();
+  cmd->add_option("--test-fraction", f->test_fraction, "Held-out fraction (0: evaluate on out-of-bag predictions)")->capture_default_str();
+  cmd->add_flag("--refit,!--no-refit", f->refit,
+                "After the held-out evaluation, fit the chosen parameters on all rows and ship that model (default; --no-refit ships the model the held-out metrics describe)");
   cmd->add_option("--seed", f->seed, "Random seed")->capture_default_str();
   cmd->add_option("--metric", f->metric, "accuracy, roc_auc, brier or log_loss; default accuracy, brier with --history");
   cmd->add_option("--jobs", f->jobs, "Threads (default: all cores); the model does not depend on it");

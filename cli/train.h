@@ -20,8 +20,9 @@ struct HistoryFlags {
   std::string cache_dir;     // "" -> $XDG_CACHE_HOME/raincheck or ~/.cache/raincheck
 };
 
-// OK when the directory that will hold `out` exists and this process may create files in it;
-// FailedPrecondition naming the directory otherwise. Checked before any download or fit.
+// OK when the directory that will hold `out` exists and this process may create files in it,
+// and `out` is not a directory or a file it may not overwrite; FailedPrecondition naming the
+// path otherwise. Checked before the data is read, downloaded or fitted: a usage error (exit 2).
 Status CheckOutputDirectory(const std::string& out);
 
 // Trains with `options` (already checked by forest::CheckTrainOptions), writes the model to

@@ -195,7 +195,7 @@ std::optional<Failure> CheckFirst(const HistoryFlags& f, forest::TrainOptions* o
   o->features = providers::DailyFeatureNames();
   o->label = *forest::LabelSpec::Parse("rain", 1);
   if (Status s = forest::CheckTrainOptions(*o); !s.ok()) return Failure{kExitUsage, s};
-  if (Status s = CheckOutputDirectory(out); !s.ok()) return Failure{kExitFailure, s};
+  if (Status s = CheckOutputDirectory(out); !s.ok()) return Failure{kExitUsage, s};
   return std::nullopt;
 }
 

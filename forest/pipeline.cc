@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <tuple>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "base/strings.h"
 
 #include "forest/checksum.h"
+#include "forest/parallel.h"
 #include "forest/metrics.h"
 #include "forest/random.h"
 #include "forest/trainer.h"
@@ -19,7 +21,33 @@ namespace raincheck::forest {
 namespace {
 
 constexpr int kPermutationRepeats = 5;
+// Permutation importance shuffles at most this many rows (a seeded sample of larger sets):
+// its cost is features x repeats x rows x trees, and the estimate is already stable here.
+constexpr size_t kPermutationMaxRows = 10000;
 constexpr int kReliabilityBins = 10;
+
+// What `train` found, before it becomes the card's JSON (CardJson).
+struct EvaluationReport {
+  std::string rows;  // "held-out" or "out-of-bag"
+  size_t n = 0;
+  Metrics metrics;
+  std::vector<RocPoint> roc;
+  std::vector<ReliabilityBin> reliability;
+  nlohmann::json baselines;
+};
+
+struct ImportanceReport {
+  std::string rows;  // "held-out", "out-of-bag", or "" (no permutation importance)
+  size_t available_rows = 0, sample_rows = 0;
+  std::vector<double> permutation_mean, permutation_std;  // per feature; empty without `rows`
+};
+
+struct TrainReport {
+  std::optional<EvaluationReport> evaluation;  // none: no test set and no out-of-bag rows
+  ImportanceReport importances;
+  size_t fit_rows = 0;  // rows the evaluated model was fit on
+  bool refit = false;   // the shipped model was then fit again on every labelled row
+};
 
 nlohmann::json Num(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
@@ -31,15 +59,48 @@ std::string Hex64(uint64_t v) {
   return buf;
 }
 
-std::vector<double> ForestProba(const TrainedForest& f, const Dataset& d,
-                                const std::vector<uint32_t>& rows) {
-  std::vector<double> p(rows.size());
+constexpr size_t kPredictBlockRows = 4096;  // rows per prediction task
+
+std::vector<uint32_t> AllRows(size_t n) {
+  std::vector<uint32_t> rows(n);
+  for (size_t i = 0; i < n; ++i) rows[i] = static_cast<uint32_t>(i);
+  return rows;
+}
+
+// The rows `rows` of `data`, row-major.
+std::vector<float> Gather(const Dataset& data, std::span<const uint32_t> rows) {
+  const size_t nf = data.schema.size();
+  std::vector<float> x(rows.size() * nf);
   for (size_t i = 0; i < rows.size(); ++i) {
-    double sum = 0.0;
-    for (const TreeArrays& t : f.trees) sum += TreeProba(t, d.row(rows[i]));
-    p[i] = sum / static_cast<double>(f.trees.size());
+    std::copy_n(data.row(rows[i]), nf, x.begin() + static_cast<std::ptrdiff_t>(i * nf));
   }
-  return p;
+  return x;
+}
+
+// A model of `trees` (tree-local indices), validated and laid out for fast prediction.
+Result<Model> ForestModel(const FeatureSchema& schema, const LabelSpec& label,
+                          std::span<const TreeArrays> trees, nlohmann::json card) {
+  ModelBuilder builder;
+  builder.SetSchema(schema).SetClassLabels(label.ClassLabels()).SetCard(std::move(card));
+  for (const TreeArrays& t : trees) builder.AddTree(t);
+  return builder.Build();
+}
+
+// P(positive) of `model` for the row-major rows `x` (out.size() rows), in blocks on `jobs`
+// threads. Each block writes only its own outputs, so the result does not depend on `jobs`.
+Status PredictParallel(const Model& model, std::span<const float> x, std::span<double> out,
+                       int jobs) {
+  const size_t width = model.schema().size();
+  const size_t n = out.size();
+  const size_t blocks = (n + kPredictBlockRows - 1) / kPredictBlockRows;
+  std::vector<Status> status(blocks);
+  ParallelFor(jobs, blocks, [&](size_t b) {
+    const size_t lo = b * kPredictBlockRows, hi = std::min(n, lo + kPredictBlockRows);
+    status[b] = model.PredictProbaBatch(x.subspan(lo * width, (hi - lo) * width),
+                                        out.subspan(lo, hi - lo));
+  });
+  for (const Status& s : status) RC_RETURN_IF_ERROR(s);
+  return Status::Ok();
 }
 
 // Baselines that know only the training labels: always the majority class, the training
@@ -66,9 +127,9 @@ nlohmann::json Baselines(const std::vector<uint8_t>& y, const std::vector<int>& 
   return out;
 }
 
-nlohmann::json RocJson(const std::vector<uint8_t>& y, const std::vector<double>& p) {
+nlohmann::json RocJson(const std::vector<RocPoint>& curve) {
   nlohmann::json roc = nlohmann::json::array();
-  for (const RocPoint& r : RocCurve(y, p)) roc.push_back({r.fpr, r.tpr});
+  for (const RocPoint& r : curve) roc.push_back({r.fpr, r.tpr});
   return roc;
 }
 
@@ -113,36 +174,6 @@ nlohmann::json HomeCard(const TrainOptions& o, const CsvTable& table) {
   return HomeToJson(home);
 }
 
-// Permutation importances on the evaluation rows, with the selection metric.
-nlohmann::json PermutationImportances(const TrainOptions& o, const TrainedForest& forest,
-                                      const Dataset& data, const std::vector<uint32_t>& rows,
-                                      const std::vector<uint8_t>& y, double base_score) {
-  const size_t nf = data.schema.size();
-  nlohmann::json importances = nlohmann::json::array();
-  Dataset shuffled = data;
-  for (size_t f = 0; f < nf; ++f) {
-    std::vector<double> drops;
-    for (int r = 0; r < kPermutationRepeats; ++r) {
-      Rng rng = Rng::ForStream(o.seed ^ 0x5EEDull, f * kPermutationRepeats + static_cast<size_t>(r));
-      std::vector<float> column(rows.size());
-      for (size_t i = 0; i < rows.size(); ++i) column[i] = data.row(rows[i])[f];
-      for (size_t i = column.size(); i > 1; --i) std::swap(column[i - 1], column[rng.Below(i)]);
-      for (size_t i = 0; i < rows.size(); ++i) shuffled.x[rows[i] * nf + f] = column[i];
-      const double s = Score(o.metric, y, ForestProba(forest, shuffled, rows));
-      drops.push_back(HigherIsBetter(o.metric) ? base_score - s : s - base_score);
-      for (size_t i = 0; i < rows.size(); ++i) shuffled.x[rows[i] * nf + f] = data.row(rows[i])[f];
-    }
-    double mean = 0.0, var = 0.0;
-    for (double d : drops) mean += d;
-    mean /= static_cast<double>(drops.size());
-    for (double d : drops) var += (d - mean) * (d - mean);
-    importances.push_back({{"feature", data.schema[f].name},
-                           {"impurity", forest.impurity_importance[f]},
-                           {"permutation_mean", Num(mean)},
-                           {"permutation_std", Num(std::sqrt(var / static_cast<double>(drops.size())))}});
-  }
-  return importances;
-}
 
 // The training base rate overall and per calendar month (index 1..12; the base rate where a
 // month has no row). `have_months` is false when some training row has no date.
@@ -199,34 +230,324 @@ Result<ForestParams> SelectParams(const TrainOptions& o, const Dataset& data, co
   return params;
 }
 
-// Held-out evaluation (card "evaluation", null without a test set) and the importances on the
-// evaluation rows (the training rows' out-of-bag stand-in without a test set).
-void EvaluateInto(const TrainOptions& o, const TrainedForest& forest, const Dataset& data,
-                  const Split& split, const TrainingRates& rates, nlohmann::json* card) {
-  const std::vector<uint32_t>& eval_rows = split.test.empty() ? split.train : split.test;
-  std::vector<uint8_t> ey(eval_rows.size());
-  std::vector<int> emonth(eval_rows.size());
-  for (size_t i = 0; i < eval_rows.size(); ++i) {
-    ey[i] = data.y[eval_rows[i]];
-    emonth[i] = data.month[eval_rows[i]];
+// P(positive) for a row-major matrix of sample rows (n rows of the schema's width). Called
+// from several threads at once.
+using SamplePredictor = std::function<std::vector<double>(const std::vector<float>& x)>;
+
+// Which of `n` evaluation rows permutation importance uses: all of them up to
+// kPermutationMaxRows, else a seeded random sample of that many, in their original order.
+std::vector<uint32_t> PermutationSample(size_t n, uint64_t seed) {
+  std::vector<uint32_t> pos = AllRows(n);
+  if (n <= kPermutationMaxRows) return pos;
+  Rng rng = Rng::ForStream(seed ^ 0x5A3Dull, 0);
+  for (size_t i = 0; i < kPermutationMaxRows; ++i) {
+    std::swap(pos[i], pos[i + rng.Below(n - i)]);
   }
-  const std::vector<double> ep = ForestProba(forest, data, eval_rows);
-  (*card)["evaluation"] = nullptr;
-  if (!split.test.empty()) {
-    (*card)["evaluation"] = {
-        {"split", CvKindName(o.cv_kind)},
-        {"test_fraction", o.test_fraction},
-        {"test_rows", split.test.size()},
-        {"test", MetricsToJson(ComputeMetrics(ey, ep))},
-        {"baselines", Baselines(ey, emonth, rates.base_rate, rates.have_months ? &rates.monthly : nullptr)},
-        {"reliability", ReliabilityToJson(Reliability(ey, ep, kReliabilityBins))},
-        {"roc", RocJson(ey, ep)}};
+  pos.resize(kPermutationMaxRows);
+  std::sort(pos.begin(), pos.end());
+  return pos;
+}
+
+// Permutation importances (mean and standard deviation per feature of the drop in the
+// selection metric when the feature's column of the sample `x` is shuffled). Each (feature,
+// repeat) is one task on `jobs` threads with its own random stream, so the result does not
+// depend on `jobs`.
+void PermutationImportances(const TrainOptions& o, size_t nf, const std::vector<float>& x,
+                            const std::vector<uint8_t>& y, const SamplePredictor& predict,
+                            ImportanceReport* report) {
+  const size_t n = y.size();
+  const double base = Score(o.metric, y, predict(x));
+  std::vector<double> drop(nf * kPermutationRepeats);
+  ParallelFor(o.jobs, drop.size(), [&](size_t task) {
+    const size_t f = task / kPermutationRepeats;
+    Rng rng = Rng::ForStream(o.seed ^ 0x5EEDull, task);
+    std::vector<float> shuffled = x;
+    for (size_t i = n; i > 1; --i) {
+      std::swap(shuffled[(i - 1) * nf + f], shuffled[rng.Below(i) * nf + f]);
+    }
+    const double s = Score(o.metric, y, predict(shuffled));
+    drop[task] = HigherIsBetter(o.metric) ? base - s : s - base;
+  });
+  report->permutation_mean.assign(nf, 0.0);
+  report->permutation_std.assign(nf, 0.0);
+  for (size_t f = 0; f < nf; ++f) {
+    const std::span<const double> d(drop.data() + f * kPermutationRepeats, kPermutationRepeats);
+    double mean = 0.0, var = 0.0;
+    for (double v : d) mean += v;
+    mean /= static_cast<double>(d.size());
+    for (double v : d) var += (v - mean) * (v - mean);
+    report->permutation_mean[f] = mean;
+    report->permutation_std[f] = std::sqrt(var / static_cast<double>(d.size()));
   }
-  (*card)["importances"] = {
-      {"permutation_metric", MetricName(o.metric)},
-      {"permutation_rows", split.test.empty() ? "training" : "held-out"},
-      {"permutation_repeats", kPermutationRepeats},
-      {"features", PermutationImportances(o, forest, data, eval_rows, ey, Score(o.metric, ey, ep))}};
+}
+
+// Out-of-bag predictions for sample rows of the training set: each row averaged over the
+// trees whose bootstrap sample left it out (Breiman's out-of-bag estimate), every tree on the
+// fast predictor as a one-tree model.
+class OutOfBagPredictor {
+ public:
+  // `sample`: positions in the training rows (TrainForest's `rows`, `m` of them), each out of
+  // the bag of at least one tree.
+  static Result<OutOfBagPredictor> Make(const TrainedForest& forest, const ForestParams& params,
+                                        const FeatureSchema& schema, const LabelSpec& label,
+                                        std::span<const uint32_t> sample, size_t m, int jobs) {
+    OutOfBagPredictor p;
+    p.nf_ = schema.size();
+    for (const TreeArrays& t : forest.trees) {
+      RC_ASSIGN_OR_RETURN(Model one, ForestModel(schema, label, std::span(&t, 1), nlohmann::json::object()));
+      p.trees_.push_back(std::move(one));
+    }
+    p.oob_.resize(forest.trees.size());
+    ParallelFor(jobs, forest.trees.size(), [&](size_t t) {
+      const std::vector<uint32_t> count = InBagCounts(params, t, m);
+      for (size_t i = 0; i < sample.size(); ++i) {
+        if (count[sample[i]] == 0) p.oob_[t].push_back(static_cast<uint32_t>(i));
+      }
+    });
+    return p;
+  }
+
+  // P(positive) for the sample's rows in `x` (their feature values, possibly shuffled).
+  std::vector<double> operator()(const std::vector<float>& x) const {
+    const size_t n = x.size() / nf_;
+    std::vector<double> sum(n, 0.0), seen(n, 0.0), out;
+    std::vector<float> rows;
+    for (size_t t = 0; t < trees_.size(); ++t) {
+      const std::vector<uint32_t>& oob = oob_[t];
+      rows.resize(oob.size() * nf_);
+      for (size_t i = 0; i < oob.size(); ++i) {
+        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(oob[i] * nf_), nf_,
+                    rows.begin() + static_cast<std::ptrdiff_t>(i * nf_));
+      }
+      out.resize(oob.size());
+      if (!trees_[t].PredictProbaBatch(rows, out).ok()) continue;  // sizes agree by design
+      for (size_t i = 0; i < oob.size(); ++i) {
+        sum[oob[i]] += out[i];
+        seen[oob[i]] += 1.0;
+      }
+    }
+    for (size_t i = 0; i < n; ++i) sum[i] /= seen[i];
+    return sum;
+  }
+
+ private:
+  size_t nf_ = 0;
+  std::vector<Model> trees_;
+  std::vector<std::vector<uint32_t>> oob_;  // per tree: sample positions out of its bag
+};
+
+// Metrics, ROC curve, reliability and baselines of predictions `p` for rows with labels `y`
+// and months `month`; the baselines know only `rates` (the training labels').
+EvaluationReport Assess(std::vector<uint8_t> y, const std::vector<double>& p,
+                        const std::vector<int>& month, const TrainingRates& rates) {
+  EvaluationReport r;
+  r.n = y.size();
+  r.metrics = ComputeMetrics(y, p, &r.roc);
+  r.reliability = Reliability(y, p, kReliabilityBins);
+  r.baselines = Baselines(y, month, rates.base_rate, rates.have_months ? &rates.monthly : nullptr);
+  return r;
+}
+
+// Held-out evaluation and importances of `forest`, fit on split.train, on split.test.
+Status EvaluateHeldOut(const TrainOptions& o, const Dataset& data, const Split& split,
+                       const TrainedForest& forest, const TrainingRates& rates,
+                       TrainReport* report) {
+  RC_ASSIGN_OR_RETURN(Model model, ForestModel(data.schema, o.label, forest.trees, nlohmann::json::object()));
+  const std::vector<float> x = Gather(data, split.test);
+  std::vector<double> p(split.test.size());
+  RC_RETURN_IF_ERROR(PredictParallel(model, x, p, o.jobs));
+  std::vector<uint8_t> y(split.test.size());
+  std::vector<int> month(split.test.size());
+  for (size_t i = 0; i < split.test.size(); ++i) {
+    y[i] = data.y[split.test[i]];
+    month[i] = data.month[split.test[i]];
+  }
+  report->evaluation = Assess(y, p, month, rates);
+  report->evaluation->rows = "held-out";
+
+  const std::vector<uint32_t> sample = PermutationSample(split.test.size(), o.seed);
+  std::vector<uint32_t> sample_rows(sample.size());
+  std::vector<uint8_t> sample_y(sample.size());
+  for (size_t i = 0; i < sample.size(); ++i) {
+    sample_rows[i] = split.test[sample[i]];
+    sample_y[i] = y[sample[i]];
+  }
+  ImportanceReport& imp = report->importances;
+  imp.rows = "held-out";
+  imp.available_rows = split.test.size();
+  imp.sample_rows = sample.size();
+  PermutationImportances(o, data.schema.size(), Gather(data, sample_rows), sample_y,
+                         [&model](const std::vector<float>& rows) {
+                           std::vector<double> out(rows.size() / model.schema().size());
+                           (void)model.PredictProbaBatch(rows, out);  // sizes agree by design
+                           return out;
+                         },
+                         &imp);
+  return Status::Ok();
+}
+
+// Out-of-bag evaluation and importances of `forest`, fit on `rows` with `params`: every row
+// judged only by the trees that did not see it. Nothing without bootstrap (or when every row
+// was in every bootstrap sample).
+Status EvaluateOutOfBag(const TrainOptions& o, const Dataset& data,
+                        std::span<const uint32_t> rows, const ForestParams& params,
+                        const TrainedForest& forest, const TrainingRates& rates,
+                        TrainReport* report) {
+  std::vector<uint32_t> oob_rows;  // positions in `rows` with an out-of-bag prediction
+  for (size_t j = 0; j < forest.oob_proba.size(); ++j) {
+    if (!std::isnan(forest.oob_proba[j])) oob_rows.push_back(static_cast<uint32_t>(j));
+  }
+  if (oob_rows.empty()) return Status::Ok();
+  std::vector<uint8_t> y(oob_rows.size());
+  std::vector<int> month(oob_rows.size());
+  std::vector<double> p(oob_rows.size());
+  for (size_t i = 0; i < oob_rows.size(); ++i) {
+    y[i] = data.y[rows[oob_rows[i]]];
+    month[i] = data.month[rows[oob_rows[i]]];
+    p[i] = forest.oob_proba[oob_rows[i]];
+  }
+  report->evaluation = Assess(y, p, month, rates);
+  report->evaluation->rows = "out-of-bag";
+
+  const std::vector<uint32_t> sample = PermutationSample(oob_rows.size(), o.seed);
+  std::vector<uint32_t> positions(sample.size()), sample_rows(sample.size());
+  std::vector<uint8_t> sample_y(sample.size());
+  for (size_t i = 0; i < sample.size(); ++i) {
+    positions[i] = oob_rows[sample[i]];
+    sample_rows[i] = rows[positions[i]];
+    sample_y[i] = y[sample[i]];
+  }
+  RC_ASSIGN_OR_RETURN(OutOfBagPredictor predict,
+                      OutOfBagPredictor::Make(forest, params, data.schema, o.label, positions,
+                                              rows.size(), o.jobs));
+  ImportanceReport& imp = report->importances;
+  imp.rows = "out-of-bag";
+  imp.available_rows = oob_rows.size();
+  imp.sample_rows = sample.size();
+  PermutationImportances(o, data.schema.size(), Gather(data, sample_rows), sample_y, std::cref(predict), &imp);
+  return Status::Ok();
+}
+
+// The training CSV, read and turned into a labelled matrix.
+struct TrainingInput {
+  std::string text;  // the file's bytes (the card holds their hash)
+  CsvTable table;
+  std::vector<Feature> features;
+  Dataset data;
+};
+
+Result<TrainingInput> ReadTrainingData(const TrainOptions& o) {
+  TrainingInput in;
+  for (const std::string& f : o.features) {
+    auto u = o.units.find(f);
+    in.features.push_back({f, u == o.units.end() ? "unspecified" : u->second});
+  }
+  RC_ASSIGN_OR_RETURN(in.text, ReadFileToString(o.data_path));
+  if (base::Trim(in.text).empty()) return Status::InvalidArgument(o.data_path + ": the file is empty");
+  auto parsed = ParseCsv(in.text);
+  if (!parsed.ok()) return parsed.status().WithContext(o.data_path);
+  in.table = std::move(parsed).value();
+  auto built = BuildDataset(in.table, FeatureSchema(in.features), &o.label);
+  if (!built.ok()) return built.status().WithContext(o.data_path);
+  in.data = std::move(built).value();
+  if (in.data.n_rows < 10) {
+    return Status::InvalidArgument(o.data_path + ": need at least 10 labelled rows, found " +
+                                   std::to_string(in.data.n_rows));
+  }
+  return in;
+}
+
+// InvalidArgument naming the label column when `rows` of `data` hold one class only.
+Status CheckBothClasses(const TrainOptions& o, const Dataset& data,
+                        std::span<const uint32_t> rows, std::string_view which) {
+  size_t positives = 0;
+  for (uint32_t i : rows) positives += data.y[i];
+  if (positives != 0 && positives != rows.size()) return Status::Ok();
+  const std::vector<std::string> classes = o.label.ClassLabels();
+  return Status::InvalidArgument(
+      o.data_path + ": label column '" + o.label.column + "' has one class: all " +
+      std::to_string(rows.size()) + " " + std::string(which) + " are '" +
+      classes[positives == 0 ? 0 : 1] + "'; training needs rows of both classes");
+}
+
+nlohmann::json EvaluationJson(const TrainOptions& o, const TrainReport& r, size_t shipped_rows) {
+  if (!r.evaluation) return nullptr;
+  const EvaluationReport& e = *r.evaluation;
+  nlohmann::json j = {{"rows", e.rows}};
+  if (e.rows == "held-out") {
+    j["describes"] = r.refit ? "a model of the chosen parameters fit on the " +
+                                   std::to_string(r.fit_rows) +
+                                   " training rows; the shipped model was refit on all " +
+                                   std::to_string(shipped_rows) + " rows"
+                             : "the shipped model, fit on the " + std::to_string(r.fit_rows) +
+                                   " training rows";
+    j["split"] = CvKindName(o.cv_kind);
+    j["test_fraction"] = o.test_fraction;
+  } else {
+    j["describes"] = "the shipped model: each of its " + std::to_string(r.fit_rows) +
+                     " training rows predicted by the trees whose bootstrap sample left it out";
+  }
+  j["test_rows"] = e.n;
+  j["test"] = MetricsToJson(e.metrics);
+  j["baselines"] = e.baselines;
+  j["reliability"] = ReliabilityToJson(e.reliability);
+  j["roc"] = RocJson(e.roc);
+  return j;
+}
+
+nlohmann::json ImportancesJson(const TrainOptions& o, const ImportanceReport& r,
+                               const FeatureSchema& schema, const std::vector<double>& impurity) {
+  nlohmann::json features = nlohmann::json::array();
+  for (size_t f = 0; f < schema.size(); ++f) {
+    const bool perm = f < r.permutation_mean.size();
+    features.push_back({{"feature", schema[f].name},
+                        {"impurity", impurity[f]},
+                        {"permutation_mean", perm ? Num(r.permutation_mean[f]) : nullptr},
+                        {"permutation_std", perm ? Num(r.permutation_std[f]) : nullptr}});
+  }
+  return {{"permutation_metric", MetricName(o.metric)},
+          {"permutation_rows", r.rows.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.rows)},
+          {"permutation_repeats", kPermutationRepeats},
+          {"permutation_sample_rows", r.sample_rows},
+          {"permutation_available_rows", r.available_rows},
+          {"features", features}};
+}
+
+// The model card: the options, the data and everything the report says, as JSON.
+nlohmann::json CardJson(const TrainOptions& o, const TrainingInput& in, const ForestParams& params,
+                        const nlohmann::json& selection, const TrainedForest& shipped,
+                        size_t shipped_rows, const TrainingRates& rates, const TrainReport& r) {
+  nlohmann::json card = nlohmann::json::object();
+  card["format"] = "raincheck-model-card/1";
+  card["name"] = o.name.empty() ? "model" : o.name;
+  card["version"] = o.model_version.empty() ? "sha-" + TreeHash(shipped.trees) : o.model_version;
+  card["created_by"] = std::string("raincheck ") + RAINCHECK_VERSION;
+  card["data"] = {{"file", std::filesystem::path(o.data_path).filename().string()},
+                  {"xxh64", Hex64(Xxh64(in.text))},
+                  {"csv_rows", in.table.rows.size()},
+                  {"labelled_rows", in.data.n_rows}};
+  if (o.home) card["home"] = HomeCard(o, in.table);
+  nlohmann::json feats = nlohmann::json::array();
+  for (const Feature& f : in.features) feats.push_back({{"name", f.name}, {"unit", f.unit}});
+  card["features"] = feats;
+  card["label"] = {{"column", o.label.column},
+                   {"value", o.label.value ? nlohmann::json(*o.label.value) : nlohmann::json(nullptr)},
+                   {"ahead", o.label.ahead},
+                   {"definition", o.label_definition.empty() ? o.label.Describe() : o.label_definition},
+                   {"classes", o.label.ClassLabels()}};
+  card["params"] = params.ToJson();
+  card["selection"] = selection;
+  card["training"] = {{"rows", shipped_rows},
+                      {"refit", r.refit},
+                      {"positive_rate", rates.base_rate},
+                      {"monthly_positive_rate", rates.have_months ? nlohmann::json(rates.monthly) : nlohmann::json(nullptr)},
+                      {"oob_accuracy", Num(shipped.oob_accuracy)}};
+  card["evaluation"] = EvaluationJson(o, r, shipped_rows);
+  card["importances"] = ImportancesJson(o, r.importances, in.data.schema, shipped.impurity_importance);
+  if (o.card_extra.is_object()) {
+    for (auto it = o.card_extra.begin(); it != o.card_extra.end(); ++it) card[it.key()] = it.value();
+  }
+  return card;
 }
 
 }  // namespace
@@ -251,60 +572,34 @@ Status CheckTrainOptions(const TrainOptions& o) {
 
 Result<Model> Train(const TrainOptions& o, const ProgressFn& progress) {
   RC_RETURN_IF_ERROR(CheckTrainOptions(o));
-  std::vector<Feature> features;
-  for (const std::string& f : o.features) {
-    auto u = o.units.find(f);
-    features.push_back({f, u == o.units.end() ? "unspecified" : u->second});
-  }
-  RC_ASSIGN_OR_RETURN(std::string text, ReadFileToString(o.data_path));
-  auto parsed = ParseCsv(text);
-  if (!parsed.ok()) return parsed.status().WithContext(o.data_path);
-  const CsvTable& table = *parsed;
-  auto built = BuildDataset(table, FeatureSchema(features), &o.label);
-  if (!built.ok()) return built.status().WithContext(o.data_path);
-  const Dataset& data = *built;
-  if (data.n_rows < 10) return Status::InvalidArgument("need at least 10 labelled rows");
-
+  RC_ASSIGN_OR_RETURN(const TrainingInput in, ReadTrainingData(o));
+  const Dataset& data = in.data;
+  const std::vector<uint32_t> all = AllRows(data.n_rows);
+  RC_RETURN_IF_ERROR(CheckBothClasses(o, data, all, "labelled rows"));
   const uint32_t seed32 = static_cast<uint32_t>(o.seed & 0xFFFFFFFFu);
   const Split split = TrainTestSplit(data.n_rows, o.test_fraction, o.cv_kind, seed32);
   if (split.train.size() < 10) return Status::InvalidArgument("too few training rows");
+  RC_RETURN_IF_ERROR(CheckBothClasses(o, data, split.train, "training rows (after --test-fraction)"));
+
   nlohmann::json selection;
-  RC_ASSIGN_OR_RETURN(ForestParams params, SelectParams(o, data, split, progress, &selection));
+  RC_ASSIGN_OR_RETURN(const ForestParams params, SelectParams(o, data, split, progress, &selection));
   RC_ASSIGN_OR_RETURN(TrainedForest forest, TrainForest(data, split.train, params, o.jobs));
-  const TrainingRates rates = Rates(data, split.train);
-
-  nlohmann::json card = nlohmann::json::object();
-  card["format"] = "raincheck-model-card/1";
-  card["name"] = o.name.empty() ? "model" : o.name;
-  card["version"] = o.model_version.empty() ? "sha-" + TreeHash(forest.trees) : o.model_version;
-  card["created_by"] = std::string("raincheck ") + RAINCHECK_VERSION;
-  card["data"] = {{"file", std::filesystem::path(o.data_path).filename().string()},
-                  {"xxh64", Hex64(Xxh64(text))},
-                  {"csv_rows", table.rows.size()},
-                  {"labelled_rows", data.n_rows}};
-  if (o.home) card["home"] = HomeCard(o, table);
-  nlohmann::json feats = nlohmann::json::array();
-  for (const Feature& f : features) feats.push_back({{"name", f.name}, {"unit", f.unit}});
-  card["features"] = feats;
-  card["label"] = {{"column", o.label.column},
-                   {"value", o.label.value ? nlohmann::json(*o.label.value) : nlohmann::json(nullptr)},
-                   {"ahead", o.label.ahead},
-                   {"definition", o.label_definition.empty() ? o.label.Describe() : o.label_definition},
-                   {"classes", o.label.ClassLabels()}};
-  card["params"] = params.ToJson();
-  card["selection"] = selection;
-  card["training"] = {{"rows", split.train.size()}, {"positive_rate", rates.base_rate},
-                      {"monthly_positive_rate", rates.have_months ? nlohmann::json(rates.monthly) : nlohmann::json(nullptr)},
-                      {"oob_accuracy", Num(forest.oob_accuracy)}};
-  EvaluateInto(o, forest, data, split, rates, &card);
-  if (o.card_extra.is_object()) {
-    for (auto it = o.card_extra.begin(); it != o.card_extra.end(); ++it) card[it.key()] = it.value();
+  TrainReport report;
+  report.fit_rows = split.train.size();
+  const TrainingRates fit_rates = Rates(data, split.train);
+  if (!split.test.empty()) {
+    RC_RETURN_IF_ERROR(EvaluateHeldOut(o, data, split, forest, fit_rates, &report));
+  } else {
+    RC_RETURN_IF_ERROR(EvaluateOutOfBag(o, data, split.train, params, forest, fit_rates, &report));
   }
-
-  ModelBuilder builder;
-  builder.SetSchema(FeatureSchema(features)).SetClassLabels(o.label.ClassLabels()).SetCard(card);
-  for (const TreeArrays& t : forest.trees) builder.AddTree(t);
-  return builder.Build();
+  report.refit = o.refit && !split.test.empty();
+  if (report.refit) {
+    RC_ASSIGN_OR_RETURN(forest, TrainForest(data, all, params, o.jobs));
+  }
+  const std::vector<uint32_t>& shipped_rows = report.refit ? all : split.train;
+  const nlohmann::json card = CardJson(o, in, params, selection, forest, shipped_rows.size(),
+                                       Rates(data, shipped_rows), report);
+  return ForestModel(data.schema, o.label, forest.trees, card);
 }
 
 Result<nlohmann::json> Evaluate(const Model& model, const CsvTable& table, const LabelSpec& label) {

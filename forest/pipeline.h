@@ -29,6 +29,10 @@ struct TrainOptions {
   int cv = 5;        // folds; < 2 skips cross-validation (then the grid must be one point)
   CvKind cv_kind = CvKind::kRandom;
   double test_fraction = 0.2;
+  // With a test set: after the held-out evaluation, fit the chosen parameters again on every
+  // labelled row and ship that model (scikit-learn's GridSearchCV refit). The card says which
+  // model its metrics describe. No effect without a test set.
+  bool refit = true;
   uint64_t seed = 42;
   MetricKind metric = MetricKind::kAccuracy;
   int jobs = 1;
@@ -48,11 +52,15 @@ struct TrainOptions {
 // cv >= 2. InvalidArgument naming the option: a fault of the command line. Train calls it first.
 Status CheckTrainOptions(const TrainOptions& options);
 
-// Reads the data, selects parameters by cross-validation, fits the chosen forest on the
-// training rows, evaluates it on the held-out rows and writes everything into the model card.
+// Reads the data, selects parameters by cross-validation on the training rows, fits the chosen
+// forest on them and evaluates it out of sample: on the held-out rows with a test set, else on
+// each training row's out-of-bag prediction (card "evaluation.rows"); permutation importances
+// on the same rows. With a test set and `refit`, the shipped model is then fit on every row.
+// Everything after the fit runs on the fast predictor on `jobs` threads (docs/forest.md).
 // The result depends only on the options' data and values (not on `jobs`, time or paths).
 // Errors: CheckTrainOptions' InvalidArgument; NotFound / IOError for an unreadable file;
-// InvalidArgument for unusable data (a missing column, a bad cell, too few rows).
+// InvalidArgument for unusable data (an empty file, a missing column, a ragged row, a bad
+// cell, a label of one class, too few rows), naming the file and the line or column.
 Result<Model> Train(const TrainOptions& options, const ProgressFn& progress);
 
 // Metrics of `model` on labelled data: {"metrics", "baselines", "reliability", "n"}.

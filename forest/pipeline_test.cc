@@ -1,11 +1,13 @@
 #include "forest/pipeline.h"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "forest/card.h"
+#include "forest/metrics.h"
 #include "forest/random.h"
 
 namespace raincheck::forest {
@@ -80,17 +82,179 @@ TEST(PipelineTest, TrainWritesACompleteCard) {
 }
 
 TEST(PipelineTest, SameSeedSameBytesWhateverTheJobs) {
-  TrainOptions o = Options(WriteCsv("pipeline_b.csv"));
-  o.jobs = 1;
-  auto a = Train(o, nullptr);
-  o.jobs = 2;
-  auto b = Train(o, nullptr);
-  ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_EQ(a->ToBytes(), b->ToBytes());
-  o.seed = 8;
-  auto c = Train(o, nullptr);
-  ASSERT_TRUE(c.ok());
-  EXPECT_NE(a->ToBytes(), c->ToBytes());
+  // Held-out (then refit) and out-of-bag evaluation alike.
+  for (double test_fraction : {0.2, 0.0}) {
+    TrainOptions o = Options(WriteCsv("pipeline_b.csv"));
+    o.test_fraction = test_fraction;
+    o.jobs = 1;
+    auto a = Train(o, nullptr);
+    o.jobs = 2;
+    auto b = Train(o, nullptr);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(a->ToBytes(), b->ToBytes()) << test_fraction;
+    EXPECT_TRUE(a->card()["importances"]["features"][0]["permutation_mean"].is_number());
+    o.seed = 8;
+    auto c = Train(o, nullptr);
+    ASSERT_TRUE(c.ok());
+    EXPECT_NE(a->ToBytes(), c->ToBytes());
+  }
+}
+
+// P(positive) of tree `t` of `f` for `row`: the model's arrays walked here, apart from every
+// predictor of the library.
+double WalkTree(const ForestView& f, size_t t, const float* row) {
+  uint32_t node = f.node_begin[t];
+  while (f.feature[node] != ForestArrays::kLeaf) {
+    const float x = row[f.feature[node]];
+    const bool left = std::isnan(x) ? f.missing_left[node] != 0 : x <= f.threshold[node];
+    node = left ? f.left[node] : f.right[node];
+  }
+  return f.leaf_value[static_cast<size_t>(f.left[node]) * f.n_classes + 1];
+}
+
+// Without a test set the card's evaluation is the out-of-bag one: recomputed here from the
+// shipped trees and bootstrap samples redrawn from the trainer's documented random streams
+// (tree t: Rng::ForStream(seed, t), m draws of Below(m) over the training rows).
+TEST(PipelineTest, WithoutATestSetTheCardHoldsTheOutOfBagEvaluation) {
+  TrainOptions o = Options(WriteCsv("pipeline_oob.csv"));
+  o.grid = "n_estimators=15 max_depth=4";
+  o.cv = 0;
+  o.test_fraction = 0.0;
+  auto m = Train(o, nullptr);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const nlohmann::json& ev = m->card()["evaluation"];
+  ASSERT_TRUE(ev.is_object()) << m->card().dump(2);
+  EXPECT_EQ(ev["rows"], "out-of-bag");
+  EXPECT_NE(ev["describes"].get<std::string>().find("bootstrap"), std::string::npos);
+  EXPECT_EQ(m->card()["importances"]["permutation_rows"], "out-of-bag");
+  EXPECT_EQ(m->card()["training"]["refit"], false);
+
+  auto table = ReadCsvFile(o.data_path);
+  ASSERT_TRUE(table.ok());
+  auto data = BuildDataset(*table, m->schema(), &o.label);
+  ASSERT_TRUE(data.ok());
+  const std::vector<uint32_t> rows =
+      TrainTestSplit(data->n_rows, 0.0, o.cv_kind, static_cast<uint32_t>(o.seed)).train;
+  const size_t n = rows.size();
+  std::vector<double> sum(n, 0.0);
+  std::vector<int> seen(n, 0);
+  for (size_t t = 0; t < m->n_trees(); ++t) {
+    Rng rng = Rng::ForStream(o.seed, t);
+    std::vector<bool> drawn(n, false);
+    for (size_t k = 0; k < n; ++k) drawn[rng.Below(n)] = true;
+    for (size_t j = 0; j < n; ++j) {
+      if (drawn[j]) continue;
+      sum[j] += WalkTree(m->forest(), t, data->row(rows[j]));
+      ++seen[j];
+    }
+  }
+  // The metrics by their definitions: accuracy at 0.5, Brier, and ROC AUC as the share of
+  // (positive, negative) pairs ranked correctly (ties count one half).
+  std::vector<double> p;
+  std::vector<uint8_t> y;
+  for (size_t j = 0; j < n; ++j) {
+    if (seen[j] == 0) continue;
+    p.push_back(sum[j] / seen[j]);
+    y.push_back(data->y[rows[j]]);
+  }
+  double correct = 0, brier = 0, pairs = 0, ranked = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    correct += (p[i] > 0.5) == (y[i] == 1) ? 1 : 0;
+    brier += (p[i] - y[i]) * (p[i] - y[i]);
+    for (size_t k = 0; k < p.size(); ++k) {
+      if (y[i] != 1 || y[k] != 0) continue;
+      pairs += 1;
+      ranked += p[i] > p[k] ? 1.0 : p[i] == p[k] ? 0.5 : 0.0;
+    }
+  }
+  ASSERT_EQ(ev["test_rows"], p.size());
+  const double count = static_cast<double>(p.size());
+  // The trainer adds out-of-bag votes in fixed point (2^-32): a probability at exactly 0.5
+  // may round to either side.
+  EXPECT_NEAR(ev["test"]["accuracy"].get<double>(), correct / count, 2.0 / count);
+  EXPECT_NEAR(ev["test"]["brier"].get<double>(), brier / count, 1e-9);
+  EXPECT_NEAR(ev["test"]["roc_auc"].get<double>(), ranked / pairs, 1e-3);
+  // In-sample predictions would look better than these.
+  std::vector<double> in_sample(data->n_rows);
+  ASSERT_TRUE(m->PredictProbaBatch(data->x, in_sample).ok());
+  double in_brier = 0;
+  for (size_t i = 0; i < data->n_rows; ++i) in_brier += (in_sample[i] - data->y[i]) * (in_sample[i] - data->y[i]);
+  EXPECT_LT(in_brier / static_cast<double>(data->n_rows), brier / count);
+}
+
+// With a test set the held-out metrics describe a model fit on the training rows; --refit
+// ships the same parameters fit on every row, and the card says so.
+TEST(PipelineTest, RefitShipsAModelOfEveryRowAndTheCardSaysSo) {
+  TrainOptions o = Options(WriteCsv("pipeline_refit.csv"));
+  o.grid = "n_estimators=10 max_depth=4";
+  o.cv = 0;
+  o.refit = false;
+  auto kept = Train(o, nullptr);
+  o.refit = true;
+  auto refit = Train(o, nullptr);
+  ASSERT_TRUE(kept.ok() && refit.ok());
+  const nlohmann::json& k = kept->card();
+  const nlohmann::json& r = refit->card();
+  EXPECT_EQ(k["training"]["rows"], 191);
+  EXPECT_EQ(k["training"]["refit"], false);
+  EXPECT_EQ(r["training"]["rows"], 239);
+  EXPECT_EQ(r["training"]["refit"], true);
+  EXPECT_EQ(k["evaluation"]["rows"], "held-out");
+  EXPECT_NE(r["evaluation"]["describes"].get<std::string>().find("refit on all 239 rows"),
+            std::string::npos) << r["evaluation"]["describes"];
+  EXPECT_NE(k["evaluation"]["describes"].get<std::string>().find("the shipped model"),
+            std::string::npos) << k["evaluation"]["describes"];
+  // The same held-out evaluation (of the same first fit), different shipped trees.
+  EXPECT_EQ(k["evaluation"]["test"], r["evaluation"]["test"]);
+  for (size_t f = 0; f < 2; ++f) {  // permutation on the held-out rows, impurity of the shipped trees
+    EXPECT_EQ(k["importances"]["features"][f]["permutation_mean"], r["importances"]["features"][f]["permutation_mean"]);
+    EXPECT_NE(k["importances"]["features"][f]["impurity"], r["importances"]["features"][f]["impurity"]);
+  }
+  EXPECT_NE(kept->version(), refit->version());
+  auto view_bytes = [](const Model& m) {
+    const ForestView& f = m.forest();
+    return std::string(static_cast<const char*>(f.threshold.data()), f.threshold.size() * sizeof(float));
+  };
+  EXPECT_NE(view_bytes(*kept), view_bytes(*refit));
+  // Without refit, the card's held-out metrics are the shipped model's on the held-out rows.
+  auto table = ReadCsvFile(o.data_path);
+  ASSERT_TRUE(table.ok());
+  auto data = BuildDataset(*table, kept->schema(), &o.label);
+  ASSERT_TRUE(data.ok());
+  const Split split = TrainTestSplit(data->n_rows, o.test_fraction, o.cv_kind, static_cast<uint32_t>(o.seed));
+  std::vector<uint8_t> y;
+  std::vector<double> p;
+  for (uint32_t i : split.test) {
+    y.push_back(data->y[i]);
+    p.push_back(kept->PredictProba(std::span(data->row(i), data->schema.size())));
+  }
+  EXPECT_DOUBLE_EQ(k["evaluation"]["test"]["brier"].get<double>(), ComputeMetrics(y, p).brier);
+  EXPECT_DOUBLE_EQ(k["evaluation"]["test"]["roc_auc"].get<double>(), ComputeMetrics(y, p).roc_auc);
+}
+
+// Data that cannot train a classifier: one clear message naming the file and the column.
+TEST(PipelineTest, UnusableDataIsNamed) {
+  const std::string dir = std::string(RAINCHECK_BINARY_DIR) + "/";
+  TrainOptions o = Options(dir + "pipeline_one_class.csv");
+  o.grid = "n_estimators=3 max_depth=2";
+  o.cv = 0;
+  {
+    std::ofstream out(o.data_path, std::ios::binary);
+    out << "date,humidity,temp,kind\n";
+    for (int d = 1; d <= 20; ++d) out << "2019-01-" << (d < 10 ? "0" : "") << d << ",0.5,10,snow\n";
+  }
+  auto m = Train(o, nullptr);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(m.status().message().find("label column 'kind' has one class"), std::string::npos)
+      << m.status().message();
+  EXPECT_NE(m.status().message().find("pipeline_one_class.csv"), std::string::npos);
+
+  o.data_path = dir + "pipeline_empty.csv";
+  std::ofstream(o.data_path, std::ios::binary) << "\n";
+  m = Train(o, nullptr);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("empty"), std::string::npos) << m.status().message();
 }
 
 TEST(PipelineTest, EvaluateAndPredict) {
@@ -126,7 +290,8 @@ TEST(PipelineTest, NoCrossValidationTrainsTheSinglePoint) {
   EXPECT_EQ(m->n_trees(), 3u);
   EXPECT_EQ(m->card()["params"]["max_depth"], 2);
   EXPECT_TRUE(m->card()["selection"].is_null());
-  EXPECT_TRUE(m->card()["evaluation"].is_null());
+  EXPECT_EQ(m->card()["evaluation"]["rows"], "out-of-bag");
+  EXPECT_EQ(m->card()["training"]["rows"], 239);
 }
 
 TEST(PipelineTest, BadOptionsAreRefused) {

@@ -187,11 +187,11 @@ TEST_F(TrainHistoryTest, AnUnknownPlaceIsNamedAndNothingIsDownloaded) {
 
 TEST_F(TrainHistoryTest, AnUnusableOutputDirectoryFailsBeforeAnyRequest) {
   auto missing = Train("Cape Town", (dir_ / "no-such-dir" / "m.rcf").string());
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("no-such-dir"), std::string::npos) << missing.err;
   std::ofstream(dir_ / "a-file") << "x";
   auto not_dir = Train("Cape Town", (dir_ / "a-file" / "m.rcf").string());
-  EXPECT_EQ(not_dir.exit_code, 1);
+  EXPECT_EQ(not_dir.exit_code, 2);
   EXPECT_EQ(archive_.hits(), 0);
   EXPECT_EQ(geocoding_.hits(), 0);
 }
