@@ -110,6 +110,13 @@ std::string HomeMarkdown(const json& card) {
   return s;
 }
 
+// "held-out" or "out-of-bag": the rows card["evaluation"] was computed on (held-out in cards
+// written before the key existed).
+std::string EvaluationRows(const json& card) {
+  const json& rows = Get(Get(card, "evaluation"), "rows");
+  return rows.is_string() ? Cell(rows.get<std::string>()) : "held-out";
+}
+
 }  // namespace
 
 std::string HomePlace(const ModelHome& home) {
@@ -209,7 +216,13 @@ std::string CardMarkdown(const json& card, std::string_view plot_stem) {
   if (impmeta.is_object()) {
     s << "\nPermutation importance: drop in " << Fmt(Get(impmeta, "permutation_metric"))
       << " on the " << Fmt(Get(impmeta, "permutation_rows")) << " rows when one feature is shuffled ("
-      << Fmt(Get(impmeta, "permutation_repeats")) << " repeats).\n";
+      << Fmt(Get(impmeta, "permutation_repeats")) << " repeats";
+    const json& used = Get(impmeta, "permutation_sample_rows");
+    const json& of = Get(impmeta, "permutation_available_rows");
+    if (used.is_number() && of.is_number() && used != of) {
+      s << ", a random sample of " << Fmt(used) << " of the " << Fmt(of) << " rows";
+    }
+    s << ").\n";
   }
 
   s << "\n## Parameters\n\n";
@@ -250,10 +263,17 @@ std::string CardMarkdown(const json& card, std::string_view plot_stem) {
 
   const json& ev = Get(card, "evaluation");
   if (ev.is_object()) {
-    s << "\n## Held-out evaluation\n\n" << Fmt(Get(ev, "test_rows")) << " rows ("
-      << Fmt(Get(ev, "split")) << " split"
-      << (Fmt(Get(ev, "split")) == "time" ? ": the last rows of the file, after every training day" : "")
-      << ").\n\n";
+    if (Fmt(Get(ev, "rows")) == "out-of-bag") {
+      s << "\n## Out-of-bag evaluation\n\n" << Fmt(Get(ev, "test_rows"))
+        << " training rows, each predicted only by the trees that did not see it.\n\n";
+    } else {
+      s << "\n## Held-out evaluation\n\n" << Fmt(Get(ev, "test_rows")) << " rows ("
+        << Fmt(Get(ev, "split")) << " split"
+        << (Fmt(Get(ev, "split")) == "time" ? ": the last rows of the file, after every training day" : "")
+        << ").\n\n";
+    }
+    const json& describes = Get(ev, "describes");
+    if (describes.is_string()) s << "These metrics describe " << describes.get<std::string>() << ".\n\n";
     s << EvaluationMarkdown(Get(ev, "test"), Get(ev, "baselines"), Get(ev, "reliability"),
                             Get(label, "classes"));
     if (!plot_stem.empty()) {
@@ -276,8 +296,8 @@ std::string RocSvg(const json& card) {
     }
   }
   const std::string auc = Fmt(Get(Get(Get(card, "evaluation"), "test"), "roc_auc"));
-  return PlotSvg("ROC curve (held-out, AUC " + auc + ")", "false positive rate",
-                 "true positive rate", pts, false);
+  return PlotSvg("ROC curve (" + EvaluationRows(card) + ", AUC " + auc + ")",
+                 "false positive rate", "true positive rate", pts, false);
 }
 
 std::string CalibrationSvg(const json& card) {
@@ -289,8 +309,8 @@ std::string CalibrationSvg(const json& card) {
     const json& y = Get(b, "observed");
     if (x.is_number() && y.is_number()) pts.emplace_back(x.get<double>(), y.get<double>());
   }
-  return PlotSvg("Calibration (held-out)", "mean predicted probability", "observed frequency",
-                 pts, true);
+  return PlotSvg("Calibration (" + EvaluationRows(card) + ")", "mean predicted probability",
+                 "observed frequency", pts, true);
 }
 
 CardPaths CardPathsFor(const std::string& model_path) {

@@ -128,6 +128,8 @@ TEST(PipelineTest, WithoutATestSetTheCardHoldsTheOutOfBagEvaluation) {
   EXPECT_NE(ev["describes"].get<std::string>().find("bootstrap"), std::string::npos);
   EXPECT_EQ(m->card()["importances"]["permutation_rows"], "out-of-bag");
   EXPECT_EQ(m->card()["training"]["refit"], false);
+  EXPECT_NE(CardMarkdown(m->card(), "").find("## Out-of-bag evaluation"), std::string::npos);
+  EXPECT_NE(RocSvg(m->card()).find("ROC curve (out-of-bag"), std::string::npos);
 
   auto table = ReadCsvFile(o.data_path);
   ASSERT_TRUE(table.ok());
