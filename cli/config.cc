@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
+#include "base/file.h"
 #include "base/strings.h"
 
 namespace raincheck::cli {
@@ -144,6 +147,46 @@ std::string SetLocalRecordsDefaults(const base::EnvLookup& env,
     (*overrides)["RAINCHECK_SPOOL"] = DefaultLocalSpoolDir();
   }
   return records;
+}
+
+std::string DefaultTemplatePath() {
+  for (const char* candidate : {"dist/template.yaml", "template.yaml"}) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
+  }
+  return "";
+}
+
+Result<std::map<std::string, std::string>> ReadEnvVarsFile(const std::string& path,
+                                                           const std::string& function_id) {
+  Result<std::string> text = base::ReadFile(path);
+  if (!text.ok()) return Status::InvalidArgument("--env-vars " + path + ": cannot be read");
+  const nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  const std::string shape =
+      "--env-vars " + path +
+      ": must be a JSON object like {\"Parameters\": {\"NAME\": \"value\"}} or keyed by the "
+      "function's logical id";
+  if (!doc.is_object()) return Status::InvalidArgument(shape);
+  std::map<std::string, std::string> out;
+  for (const char* key : {"Parameters", function_id.c_str()}) {
+    if (!doc.contains(key)) continue;
+    const nlohmann::json& vars = doc.at(key);
+    if (!vars.is_object()) return Status::InvalidArgument(shape);
+    for (const auto& [name, value] : vars.items()) {
+      if (name.empty() || name.find('=') != std::string::npos) {
+        return Status::InvalidArgument("--env-vars " + path + ": a variable name is empty or holds '='");
+      }
+      if (value.is_string()) {
+        out[name] = value.get<std::string>();
+      } else if (value.is_number() || value.is_boolean()) {
+        out[name] = value.dump();
+      } else if (!value.is_null()) {
+        return Status::InvalidArgument("--env-vars " + path + ": " + name +
+                                       " must be a string, a number or a boolean");
+      }
+    }
+  }
+  return out;
 }
 
 void SetModelsDir(const std::string& dir, std::map<std::string, std::string>* overrides) {

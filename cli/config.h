@@ -67,6 +67,19 @@ std::string DefaultLocalSpoolDir();
 std::string SetLocalRecordsDefaults(const base::EnvLookup& env,
                                     std::map<std::string, std::string>* overrides);
 
+// The SAM template `start-api` and `start-lambda` read when --template is not given: the one
+// `raincheck package` writes (dist/template.yaml), else template.yaml, in the working
+// directory; empty when neither exists (the built-in routes and settings then apply).
+std::string DefaultTemplatePath();
+
+// `--env-vars FILE` (invoke, start-api, start-lambda), in SAM CLI's JSON format:
+//   {"Parameters": {"NAME": "value", ...}, "<FunctionLogicalId>": {"NAME": "value", ...}}
+// "Parameters" applies to every function, the function's own object (function_id) beats it.
+// Numbers and booleans become their text; null leaves a variable as it was. InvalidArgument
+// (naming the file, never a value) when the file is unreadable or not such an object.
+Result<std::map<std::string, std::string>> ReadEnvVarsFile(const std::string& path,
+                                                           const std::string& function_id);
+
 // InvalidArgument naming the variable when a value is unusable (never echoing secrets).
 Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env);
 

@@ -1,6 +1,9 @@
 #include "cli/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <map>
@@ -118,6 +121,44 @@ TEST(ConfigTest, OneLocalRecordsDefaultForTheVerbsAndTheirInstances) {
   EXPECT_TRUE(kept.empty());
 }
 
+TEST(ConfigTest, EnvVarsFileInSamFormat) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("raincheck-env-vars-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = (dir / name).string();
+    FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return path;
+  };
+  const std::string both = write("both.json", R"({"Parameters": {"A": "all", "B": "all", "N": 3},
+      "RaincheckFunction": {"B": "mine", "T": true, "U": null}, "Other": {"A": "theirs"}})");
+  Result<std::map<std::string, std::string>> vars = ReadEnvVarsFile(both, "RaincheckFunction");
+  ASSERT_TRUE(vars.ok()) << vars.status().ToString();
+  EXPECT_EQ(*vars, (std::map<std::string, std::string>{{"A", "all"}, {"B", "mine"}, {"N", "3"},
+                                                       {"T", "true"}}));
+  // Only the function's own object.
+  Result<std::map<std::string, std::string>> own =
+      ReadEnvVarsFile(write("own.json", R"({"Other": {"A": "theirs"}})"), "Other");
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->at("A"), "theirs");
+
+  // Bad files: one clear error, never a value in it.
+  for (const std::string& text : {std::string("not json"), std::string("[1]"),
+                                  std::string(R"({"Parameters": "x"})"),
+                                  std::string(R"({"Parameters": {"K": {"secret": "s3cr3t"}}})")}) {
+    Result<std::map<std::string, std::string>> bad =
+        ReadEnvVarsFile(write("bad.json", text), "RaincheckFunction");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(bad.status().message().find("--env-vars"), std::string::npos);
+    EXPECT_EQ(bad.status().message().find("s3cr3t"), std::string::npos);
+  }
+  EXPECT_FALSE(ReadEnvVarsFile((dir / "missing.json").string(), "F").ok());
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ConfigTest, RainThreshold) {
   auto ok = LoadFunctionConfig(Env({{"RAINCHECK_RAIN_THRESHOLD", "0.3"}}));
   ASSERT_TRUE(ok.ok());
@@ -175,7 +216,8 @@ TEST(ConfigTest, ReadsExactlyTheVariablesTheEmulatorsPassThrough) {
     EXPECT_TRUE(c.ok()) << c.status().ToString();
   }
   for (const std::string& name : read) {
-    if (name.starts_with("AWS_LAMBDA_")) continue;  // set by the emulator itself
+    // Set by the emulator itself.
+    if (name.starts_with("AWS_LAMBDA_") || name == "AWS_SAM_LOCAL") continue;
     EXPECT_TRUE(local::PassesThrough(name)) << name << " is read but never reaches the instances";
   }
   for (std::string_view name : local::kFunctionVariables) {

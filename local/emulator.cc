@@ -149,6 +149,7 @@ Result<Instance*> Emulator::Acquire() {
         index, options_, [this, index](int port) { return InstanceEnvironment(index, port); });
     RC_RETURN_IF_ERROR(instance->StartServer());
     instances_.push_back(std::move(instance));
+    instance_generation_.push_back(code_generation_);
     return instances_.back().get();
   }
   // Every instance is busy: queue, first come first served. Release() hands the instance
@@ -196,6 +197,14 @@ Result<InvokeResult> Emulator::Invoke(std::string payload, const InvokeOptions& 
   Result<InvokeResult> result = Status::Unavailable("no instance");
   Result<Instance*> instance = Acquire();
   if (instance.ok()) {
+    bool stale = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const size_t index = static_cast<size_t>((*instance)->index());
+      stale = instance_generation_[index] != code_generation_;
+      instance_generation_[index] = code_generation_;
+    }
+    if (stale) (*instance)->Restart();
     result = (*instance)->Run(invocation);
     Release(*instance);
   } else {
@@ -205,6 +214,11 @@ Result<InvokeResult> Emulator::Invoke(std::string payload, const InvokeOptions& 
   --active_calls_;
   if (shutting_down_ && active_calls_ == 0) drained_cv_.notify_all();
   return result;
+}
+
+void Emulator::ReplaceInstances() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++code_generation_;
 }
 
 void Emulator::Shutdown() {

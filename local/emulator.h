@@ -29,13 +29,26 @@ inline constexpr size_t kMaxAsyncRequestBytes = 262144;   // Event payload (256 
 inline constexpr size_t kMaxFunctionResponseBytes = 6291556;
 inline constexpr size_t kLogTailBytes = 4096;             // X-Amz-Log-Result
 
+// Whether this is an AddressSanitizer build (RAINCHECK_SANITIZE; GCC defines the macro).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitizerBuild = true;
+#else
+inline constexpr bool kSanitizerBuild = false;
+#endif
+
 struct EmulatorOptions {
   std::string bootstrap_path;  // the runtime executable, e.g. build/bin/bootstrap
   std::vector<std::string> bootstrap_args;
   std::string function_name = "raincheck";
   std::string function_version = "$LATEST";
   std::string region = "us-east-1";
-  int memory_mb = 128;  // reported to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE), not enforced
+  // Reported to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE) and, with enforce_memory, the
+  // most resident memory an instance may use: past it the invocation fails with
+  // Runtime.OutOfMemory and the instance is killed (started afresh by the next invocation).
+  int memory_mb = 128;
+  // Resident memory is polled while an invocation runs and its peak (VmHWM) checked when it
+  // ends. Off by default in sanitizer builds, whose shadow memory is no measure of the function.
+  bool enforce_memory = !kSanitizerBuild;
   std::chrono::milliseconds timeout{10000};       // per invocation, from the event's hand-over
   std::chrono::milliseconds init_timeout{10000};  // spawn to the first GET /next
   int max_concurrency = 4;                        // instances; more callers wait for one
@@ -133,6 +146,11 @@ class Emulator {
   //   FailedPrecondition Start() was not called or failed
   Result<InvokeResult> Invoke(std::string payload, const InvokeOptions& options = {});
 
+  // Replaces every instance's process (after new code or models): an idle instance starts a
+  // new process at its next invocation, a busy one when its invocation in flight has finished
+  // on the old process. Thread-safe.
+  void ReplaceInstances();
+
   // Fails waiting and running invocations with Unavailable, kills every instance, waits for
   // the running Invoke calls to return. Idempotent.
   void Shutdown();
@@ -159,6 +177,10 @@ class Emulator {
   int active_calls_ = 0;
   std::vector<std::unique_ptr<Instance>> instances_;
   std::vector<Instance*> idle_;
+  // ReplaceInstances() bumps code_generation_; an instance whose generation is older is
+  // restarted before it runs again.
+  uint64_t code_generation_ = 0;
+  std::vector<uint64_t> instance_generation_;  // by instance index
 };
 
 }  // namespace raincheck::local

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <future>
 #include <cstdlib>
 #include <iterator>
 #include <map>
@@ -314,6 +315,57 @@ TEST_F(EmulatorTest, CrashMidInvocationIsAnExitErrorAndTheInstanceRestarts) {
   auto next = emulator->Invoke("{}");
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->function_error, "");
+}
+
+// Past MemorySize the invocation fails as on Lambda and the instance is replaced.
+TEST_F(EmulatorTest, MemoryOverTheLimitIsRuntimeOutOfMemoryAndTheInstanceRestarts) {
+  if (kSanitizerBuild) GTEST_SKIP() << "no memory limit in sanitizer builds";
+  auto emulator = Make({}, std::chrono::seconds(20), 1);
+  ASSERT_EQ(emulator->options().memory_mb, 128);
+  auto small = emulator->Invoke(R"({"allocate_mb": 16})");
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->function_error, "") << small->payload;
+  const int pid = Json(*small)["pid"].get<int>();
+  auto big = emulator->Invoke(R"({"allocate_mb": 300, "sleep_ms": 200})");
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->function_error, "Unhandled");
+  EXPECT_EQ(Json(*big)["errorType"], "Runtime.OutOfMemory");
+  EXPECT_THAT(Json(*big)["errorMessage"].get<std::string>(), HasSubstr("signal: killed"));
+  auto next = emulator->Invoke("{}");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->function_error, "");
+  EXPECT_TRUE(next->cold_start);
+  EXPECT_NE(Json(*next)["pid"].get<int>(), pid);
+}
+
+// ReplaceInstances: the invocation in flight finishes on its process, the next one gets a new
+// process; an idle instance is replaced at its next invocation.
+TEST_F(EmulatorTest, ReplacedInstancesFinishWhatTheyRunThenRestart) {
+  auto emulator = Make({}, std::chrono::seconds(20), 1);
+  auto first = emulator->Invoke("{}");
+  ASSERT_TRUE(first.ok());
+  const int old_pid = Json(*first)["pid"].get<int>();
+  auto in_flight = std::async(std::launch::async, [&] {
+    return emulator->Invoke(R"({"sleep_ms": 300})");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  emulator->ReplaceInstances();
+  auto finished = in_flight.get();
+  ASSERT_TRUE(finished.ok());
+  EXPECT_EQ(finished->function_error, "") << finished->payload;
+  auto after = emulator->Invoke("{}");
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->cold_start);
+  EXPECT_NE(Json(*after)["pid"].get<int>(), old_pid);
+  // Idle, then replaced: a new process too.
+  const int pid = Json(*after)["pid"].get<int>();
+  emulator->ReplaceInstances();
+  auto again = emulator->Invoke("{}");
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(Json(*again)["pid"].get<int>(), pid);
+  auto warm = emulator->Invoke("{}");
+  ASSERT_TRUE(warm.ok());
+  EXPECT_FALSE(warm->cold_start);
 }
 
 TEST_F(EmulatorTest, ResponseAtTheLimitPassesAndOneByteMoreIsAClearError) {

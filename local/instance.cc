@@ -318,7 +318,9 @@ void Instance::Emit(std::string_view line) {
   EmitLocked(line);
 }
 
-long Instance::PeakRssKb() const {
+long Instance::PeakRssKb() const { return StatusKb("VmHWM:"); }
+
+long Instance::StatusKb(const char* field) const {
   // Called with the process alive (mu_ held by the caller, so it is not reaped meanwhile).
   if (child_ == nullptr) return 0;
   char path[32];
@@ -335,10 +337,13 @@ long Instance::PeakRssKb() const {
   }
   ::close(fd);
   text[size] = '\0';
-  const char* hwm = std::strstr(text, "\nVmHWM:");
-  if (hwm == nullptr) return 0;
-  return std::strtol(hwm + 7, nullptr, 10);  // "  20480 kB"
+  const std::string needle = std::string("\n") + field;
+  const char* line = std::strstr(text, needle.c_str());
+  if (line == nullptr) return 0;
+  return std::strtol(line + needle.size(), nullptr, 10);  // "  20480 kB"
 }
+
+void Instance::Restart() { KillAndReap(); }
 
 void Instance::KillAndReap() {
   std::thread output;
@@ -394,15 +399,35 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
   // function timeout from then. A warm hand-over does not wake this thread: the wake-up at the
   // first limit finds the event delivered and sleeps on to the second (see HandleNext).
   const auto phase1_limit = result.cold_start ? options_.init_timeout : options_.timeout;
+  // With the memory limit enforced, the resident memory is looked at every kMemoryPoll too.
+  constexpr auto kMemoryPoll = std::chrono::milliseconds(20);
+  const long memory_limit_kb = options_.enforce_memory ? options_.memory_mb * 1024L : 0;
+  bool out_of_memory = false;
   while (!outcome_.has_value() && !exited_ && !shutting_down_ &&
          !(!delivered_ && init_error_.has_value())) {
     caller_limit_ = delivered_ ? delivered_at_ + options_.timeout : spawned_at + phase1_limit;
-    if (SteadyClock::now() >= caller_limit_) break;
-    caller_cv_.wait_until(lock, caller_limit_);
+    const auto now = SteadyClock::now();
+    if (now >= caller_limit_) break;
+    if (memory_limit_kb > 0) {
+      if (StatusKb("VmRSS:") > memory_limit_kb) {
+        out_of_memory = true;
+        break;
+      }
+      caller_cv_.wait_until(lock, std::min(caller_limit_, now + kMemoryPoll));
+    } else {
+      caller_cv_.wait_until(lock, caller_limit_);
+    }
   }
+  // A peak between two looks counts too, as Lambda's cgroup would have stopped it.
+  if (memory_limit_kb > 0 && !exited_ && PeakRssKb() > memory_limit_kb) out_of_memory = true;
   bool kill = false;
   std::optional<std::string> failure;
-  if (!delivered_) {
+  if (out_of_memory && !shutting_down_) {
+    pending_.reset();
+    failure = ErrorJson("Runtime.OutOfMemory",
+                        "RequestId: " + id + " Error: Runtime exited with error: signal: killed");
+    kill = true;
+  } else if (!delivered_) {
     pending_.reset();
     if (shutting_down_) return Status::Unavailable("the emulator is shutting down");
     if (init_error_.has_value()) {

@@ -54,6 +54,10 @@ class Instance {
   // (see Emulator::Invoke). Unavailable when shut down or when bootstrap cannot be spawned.
   Result<InvokeResult> Run(const Invocation& invocation);
 
+  int index() const { return index_; }
+  // Kills the process, if any: the next Run starts a new one. Not while Run is in progress.
+  void Restart();
+
   // Makes a waiting Run return Unavailable and pending Runtime API calls answer 500. May be
   // called while Run is in progress.
   void BeginShutdown();
@@ -81,7 +85,9 @@ class Instance {
   void Emit(std::string_view line);
   bool AlreadyAnsweredLocked(const std::string& id) const;
   void RememberAnsweredLocked(const std::string& id);
+  // Peak (VmHWM) or current (VmRSS) resident memory of the process, mu_ held; 0 if unknown.
   long PeakRssKb() const;
+  long StatusKb(const char* field) const;
 
   const int index_;
   const EmulatorOptions& options_;

@@ -8,6 +8,7 @@
 //   {"exit": N}           process exits with status N mid-invocation
 //   {"crash": 1}          process aborts mid-invocation
 //   {"big": N}            responds with a JSON string of N bytes in total
+//   {"allocate_mb": N, ...} fills N MB of memory, then behaves as below
 //   {"sleep_ms": N, ...}  sleeps, then behaves as below
 //   {"probe": 1}          plays a misbehaving runtime: posts for an unknown id, posts
 //                         /init/error late, answers twice, then prints the statuses it got
@@ -30,6 +31,8 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include <vector>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -86,6 +89,12 @@ Result<std::string> Handle(std::string_view event_text, const InvocationContext&
     body.front() = '"';
     body.back() = '"';
     return body;
+  }
+  if (event.contains("allocate_mb")) {  // touches N MB, then goes on as below
+    const size_t bytes = event["allocate_mb"].get<size_t>() << 20;
+    std::vector<char> block(bytes, 1);
+    volatile char sink = block[bytes / 2];
+    (void)sink;
   }
   if (event.contains("sleep_ms")) {
     std::this_thread::sleep_for(std::chrono::milliseconds(event["sleep_ms"].get<int>()));
