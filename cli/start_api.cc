@@ -12,10 +12,13 @@
 #include "base/env.h"
 #include "base/log.h"
 #include "cli/commands.h"
+#include "cli/config.h"
 #include "cli/function.h"
+#include "cli/local_function.h"
 #include "local/api_gateway.h"
 #include "local/emulator.h"
 #include "local/emulator_invoker.h"
+#include "local/file_watcher.h"
 #include "web/assets.h"
 
 namespace raincheck::cli {
@@ -27,13 +30,21 @@ struct StartApiOptions {
   int port = 3000;
   std::string payload = "2.0";
   double timeout_seconds = 10;
+  int memory_mb = 128;
   int max_concurrency = 4;
   std::string bootstrap;
   bool in_process = false;
+  bool watch = true;
   std::string default_city;
   std::string models;
   std::string log_level;
   std::vector<std::string> env;
+  std::string template_path;
+  std::string function_id;
+  std::string env_vars;
+  bool payload_given = false;
+  bool timeout_given = false;
+  bool memory_given = false;
 };
 
 // Runs the function in this process (--in-process): no child processes, no enforced timeout.
@@ -74,8 +85,9 @@ std::string DefaultBootstrap() {
 std::vector<local::StaticAsset> PageAssets() {
   std::vector<local::StaticAsset> assets;
   for (const web::EmbeddedFile& f : web::EmbeddedFiles()) {
-    const std::string path = f.name == "index.html" ? "/" : "/" + std::string(f.name);
-    assets.push_back({path, std::string(web::ContentTypeFor(f.name)), f.body});
+    // The page is at / (unless a route of the template takes /) and always at /index.html.
+    if (f.name == "index.html") assets.push_back({"/", std::string(web::ContentTypeFor(f.name)), f.body});
+    assets.push_back({"/" + std::string(f.name), std::string(web::ContentTypeFor(f.name)), f.body});
   }
   return assets;
 }
@@ -91,20 +103,40 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-int RunStartApi(const StartApiOptions& opts) {
-  std::map<std::string, std::string> overrides;
-  for (const std::string& kv : opts.env) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "raincheck start-api: --env takes NAME=VALUE\n");
-      return kExitUsage;
-    }
-    overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
+// The paths --watch looks at: bootstrap, and the models directory or model file the function
+// loads (as its configuration resolves them).
+std::vector<std::string> WatchedPaths(const std::string& bootstrap, const base::EnvLookup& env) {
+  std::vector<std::string> paths = {bootstrap};
+  Result<FunctionConfig> config = LoadFunctionConfig(env);
+  if (config.ok()) {
+    if (!config->models_dir.empty()) paths.push_back(config->models_dir);
+    if (!config->model_path.empty()) paths.push_back(config->model_path);
   }
-  if (!opts.default_city.empty()) overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
-  if (!opts.models.empty()) SetModelsDir(opts.models, &overrides);
-  if (!opts.log_level.empty()) overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
-  const base::EnvLookup env = base::OverlayEnv(overrides, base::ProcessEnv());
+  return paths;
+}
+
+int RunStartApi(const StartApiOptions& opts) {
+  LocalFunctionOptions lo;
+  lo.template_path = opts.template_path;
+  lo.function_id = opts.function_id;
+  lo.env_vars_path = opts.env_vars;
+  if (Status s = ParseEnvFlags(opts.env, &lo.overrides); !s.ok()) {
+    std::fprintf(stderr, "raincheck start-api: %s\n", s.message().c_str());
+    return kExitUsage;
+  }
+  if (!opts.default_city.empty()) lo.overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
+  if (!opts.models.empty()) SetModelsDir(opts.models, &lo.overrides);
+  if (!opts.log_level.empty()) lo.overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
+  Result<LocalFunction> fn = LoadLocalFunction(lo);
+  if (!fn.ok()) {
+    std::fprintf(stderr, "raincheck start-api: %s\n", fn.status().message().c_str());
+    return kExitUsage;
+  }
+  for (const std::string& w : fn->warnings) std::fprintf(stderr, "raincheck start-api: warning: %s\n", w.c_str());
+  const base::EnvLookup env = base::OverlayEnv(fn->variables, base::ProcessEnv());
+  const double timeout_seconds =
+      opts.timeout_given || !fn->timeout_s ? opts.timeout_seconds : *fn->timeout_s;
+  const int memory_mb = opts.memory_given || !fn->memory_mb ? opts.memory_mb : *fn->memory_mb;
 
   Result<base::LogLevel> level = base::ParseLogLevel(env("RAINCHECK_LOG_LEVEL").value_or("info"));
   if (!level.ok()) {
@@ -112,8 +144,7 @@ int RunStartApi(const StartApiOptions& opts) {
                  level.status().message().c_str());
     return kExitUsage;
   }
-  const auto timeout =
-      std::chrono::milliseconds(static_cast<int64_t>(opts.timeout_seconds * 1000));
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   const sigset_t stop_signals = BlockStopSignals();
   base::SystemClock clock;
   base::Logger logger(*level);
@@ -136,8 +167,9 @@ int RunStartApi(const StartApiOptions& opts) {
     eo.bootstrap_path = opts.bootstrap.empty() ? DefaultBootstrap() : opts.bootstrap;
     eo.max_concurrency = opts.max_concurrency;
     eo.timeout = timeout;
-    eo.environment = local::PassThroughEnvironment();
-    for (const auto& [name, value] : overrides) SetVariable(name, value, &eo.environment);
+    eo.memory_mb = memory_mb;
+    eo.function_name = fn->logical_id == "RaincheckFunction" ? "raincheck" : fn->logical_id;
+    for (const auto& [name, value] : fn->variables) eo.environment.emplace_back(name, value);
     // The per-invocation START / END / REPORT lines only when info is wanted.
     eo.platform_lines = logger.Enabled(base::LogLevel::kInfo);
     eo.log_sink = [](std::string_view line) {
@@ -156,6 +188,16 @@ int RunStartApi(const StartApiOptions& opts) {
   gw.host = opts.host;
   gw.port = opts.port;
   gw.payload_version = opts.payload == "1.0" ? lambda::PayloadVersion::kV1 : lambda::PayloadVersion::kV2;
+  if (!fn->routes.empty()) {
+    gw.routes.clear();
+    for (const local::SamRoute& r : fn->routes) {
+      std::optional<lambda::PayloadVersion> payload;
+      if (!opts.payload_given) {
+        payload = r.payload_format == "1.0" ? lambda::PayloadVersion::kV1 : lambda::PayloadVersion::kV2;
+      }
+      gw.routes.push_back({r.method, r.path, payload});
+    }
+  }
   gw.assets = PageAssets();
   gw.clock = &clock;
   gw.logger = &logger;
@@ -167,14 +209,43 @@ int RunStartApi(const StartApiOptions& opts) {
   std::printf("raincheck start-api: serving %s (API Gateway payload %s, function %s)\n",
               gateway.Url().c_str(), opts.payload.c_str(),
               emulator ? emulator->options().bootstrap_path.c_str() : "in process");
-  std::printf("  open %s in a browser, or: curl '%sforecast?city=Cape+Town&format=json'\n",
-              gateway.Url().c_str(), gateway.Url().c_str());
+  std::printf("  template: %s; timeout %g s, memory %d MB%s\n",
+              fn->template_path.empty() ? "none (built-in routes)" : fn->template_path.c_str(),
+              timeout_seconds, memory_mb,
+              emulator && emulator->options().enforce_memory ? " (enforced)" : "");
+  std::printf("  records: %s\n", fn->records.c_str());
+  bool function_page = false;
+  for (const auto& r : gw.routes) {
+    if (r.path == "/" && (r.method == "GET" || r.method == "ANY")) function_page = true;
+  }
+  if (function_page) {
+    std::printf("  GET / is the function's page, as deployed; the interactive page: %sindex.html\n",
+                gateway.Url().c_str());
+  } else {
+    std::printf("  open %s in a browser, or: curl '%sforecast?city=Cape+Town&format=json'\n",
+                gateway.Url().c_str(), gateway.Url().c_str());
+  }
+
+  // --watch: new code or models replace the instances, requests in flight finish first.
+  std::unique_ptr<local::FileWatcher> watcher;
+  if (opts.watch && emulator) {
+    local::Emulator* em = emulator.get();
+    watcher = std::make_unique<local::FileWatcher>(
+        WatchedPaths(em->options().bootstrap_path, env), std::chrono::milliseconds(250),
+        [em](const std::string& path) {
+          em->ReplaceInstances();
+          std::fprintf(stderr, "raincheck start-api: reloaded: %s changed\n", path.c_str());
+        });
+    watcher->Start();
+    std::printf("  watching bootstrap and the models for changes (--no-watch to stop)\n");
+  }
   std::printf("  Ctrl-C stops.\n");
   std::fflush(stdout);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   logger.Info("stopping", {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}});
+  if (watcher) watcher->Stop();
   gateway.Stop();                  // requests in flight finish first
   if (emulator) emulator->Shutdown();  // then the instances go
   logger.Info("stopped");
@@ -191,12 +262,31 @@ void RegisterStartApi(CLI::App& root, int* exit_code) {
   cmd->add_option("-p,--port", opts->port, "Port to listen on (0: any free port)")
       ->default_val(3000)
       ->check(CLI::Range(0, 65535));
-  cmd->add_option("--payload", opts->payload, "API Gateway payload format: 1.0 (REST) or 2.0 (HTTP API)")
-      ->default_val("2.0")
-      ->check(CLI::IsMember({"1.0", "2.0"}));
-  cmd->add_option("--timeout", opts->timeout_seconds, "Function timeout in seconds")
-      ->default_val(10)
-      ->check(CLI::Range(0.001, 900.0));
+  cmd->add_option("--payload", opts->payload,
+                  "API Gateway payload format: 1.0 (REST) or 2.0 (HTTP API) (default: the "
+                  "template's event types, else 2.0)")
+      ->check(CLI::IsMember({"1.0", "2.0"}))
+      ->each([opts](const std::string&) { opts->payload_given = true; });
+  cmd->add_option("--timeout", opts->timeout_seconds,
+                  "Function timeout in seconds (default: the template's Timeout, else 10)")
+      ->check(CLI::Range(0.001, 900.0))
+      ->each([opts](const std::string&) { opts->timeout_given = true; });
+  cmd->add_option("--memory", opts->memory_mb,
+                  "Memory size in MB, enforced per instance (default: the template's "
+                  "MemorySize, else 128)")
+      ->check(CLI::Range(128, 10240))
+      ->each([opts](const std::string&) { opts->memory_given = true; });
+  cmd->add_option("--template", opts->template_path,
+                  "SAM template to read routes, environment, Timeout and MemorySize from "
+                  "(default: dist/template.yaml, else template.yaml; 'none' for the built-in "
+                  "routes)");
+  cmd->add_option("--function", opts->function_id,
+                  "The template's function (logical id), when it has several");
+  cmd->add_option("--env-vars", opts->env_vars,
+                  "JSON file of variables, as SAM CLI's: {\"Parameters\": {...}} or keyed by the "
+                  "function's logical id");
+  cmd->add_flag("--watch,!--no-watch", opts->watch,
+                "Replace instances when bootstrap or the models change (default: on)");
   cmd->add_option("--max-concurrency", opts->max_concurrency,
                   "Function instances run at most at once; more requests wait")
       ->default_val(4)

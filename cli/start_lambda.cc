@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/config.h"
+#include "cli/local_function.h"
 #include "local/emulator.h"
 #include "local/invoke_api.h"
 
@@ -29,6 +30,11 @@ struct StartLambdaOptions {
   std::string function_name = "raincheck";
   std::vector<std::string> env;
   std::string models;
+  std::string template_path;
+  std::string function_id;
+  std::string env_vars;
+  bool timeout_given = false;
+  bool memory_given = false;
 };
 
 // build/bin/bootstrap beside this executable.
@@ -40,26 +46,32 @@ std::string DefaultBootstrap() {
 }
 
 int RunStartLambda(const StartLambdaOptions& opts) {
+  LocalFunctionOptions lo;
+  lo.template_path = opts.template_path;
+  lo.function_id = opts.function_id;
+  lo.env_vars_path = opts.env_vars;
+  if (Status s = ParseEnvFlags(opts.env, &lo.overrides); !s.ok()) {
+    std::fprintf(stderr, "raincheck start-lambda: %s\n", s.message().c_str());
+    return kExitUsage;
+  }
+  if (!opts.models.empty()) SetModelsDir(opts.models, &lo.overrides);
+  Result<LocalFunction> fn = LoadLocalFunction(lo);
+  if (!fn.ok()) {
+    std::fprintf(stderr, "raincheck start-lambda: %s\n", fn.status().message().c_str());
+    return kExitUsage;
+  }
+  for (const std::string& w : fn->warnings) {
+    std::fprintf(stderr, "raincheck start-lambda: warning: %s\n", w.c_str());
+  }
   local::EmulatorOptions options;
   options.bootstrap_path = opts.bootstrap.empty() ? DefaultBootstrap() : opts.bootstrap;
   options.function_name = opts.function_name;
   options.max_concurrency = opts.max_concurrency;
-  options.memory_mb = opts.memory_mb;
-  options.timeout = std::chrono::milliseconds(static_cast<int64_t>(opts.timeout_seconds * 1000));
-  options.environment = local::PassThroughEnvironment();
-  for (const std::string& kv : opts.env) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "raincheck start-lambda: --env takes NAME=VALUE\n");
-      return kExitUsage;
-    }
-    SetVariable(kv.substr(0, eq), kv.substr(eq + 1), &options.environment);
-  }
-  if (!opts.models.empty()) {
-    std::map<std::string, std::string> models;
-    SetModelsDir(opts.models, &models);
-    for (const auto& [name, value] : models) SetVariable(name, value, &options.environment);
-  }
+  options.memory_mb = opts.memory_given || !fn->memory_mb ? opts.memory_mb : *fn->memory_mb;
+  const double timeout_seconds =
+      opts.timeout_given || !fn->timeout_s ? opts.timeout_seconds : *fn->timeout_s;
+  options.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  for (const auto& [name, value] : fn->variables) options.environment.emplace_back(name, value);
 
   // SIGINT / SIGTERM are taken by sigwait below, never by a thread that happens to run.
   sigset_t stop_signals;
@@ -84,6 +96,10 @@ int RunStartLambda(const StartLambdaOptions& opts) {
               opts.function_name.c_str(), emulator.options().bootstrap_path.c_str(),
               opts.host.c_str(), server.port(), opts.host.c_str(), server.port(),
               opts.function_name.c_str());
+  std::printf("  template: %s; timeout %g s, memory %d MB%s\n  records: %s\n",
+              fn->template_path.empty() ? "none" : fn->template_path.c_str(), timeout_seconds,
+              options.memory_mb, emulator.options().enforce_memory ? " (enforced)" : "",
+              fn->records.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -111,12 +127,23 @@ void RegisterStartLambda(CLI::App& root, int* exit_code) {
                   "Instances run at most at once; more calls wait")
       ->default_val(4)
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--timeout", opts->timeout_seconds, "Function timeout in seconds")
-      ->default_val(10)
-      ->check(CLI::Range(0.01, 900.0));
-  cmd->add_option("--memory", opts->memory_mb, "Memory size reported to the function (MB)")
-      ->default_val(128)
-      ->check(CLI::Range(128, 10240));
+  cmd->add_option("--timeout", opts->timeout_seconds,
+                  "Function timeout in seconds (default: the template's Timeout, else 10)")
+      ->check(CLI::Range(0.01, 900.0))
+      ->each([opts](const std::string&) { opts->timeout_given = true; });
+  cmd->add_option("--memory", opts->memory_mb,
+                  "Memory size in MB, enforced per instance (default: the template's "
+                  "MemorySize, else 128)")
+      ->check(CLI::Range(128, 10240))
+      ->each([opts](const std::string&) { opts->memory_given = true; });
+  cmd->add_option("--template", opts->template_path,
+                  "SAM template to read environment, Timeout and MemorySize from (default: "
+                  "dist/template.yaml, else template.yaml; 'none' for neither)");
+  cmd->add_option("--function", opts->function_id,
+                  "The template's function (logical id), when it has several");
+  cmd->add_option("--env-vars", opts->env_vars,
+                  "JSON file of variables, as SAM CLI's: {\"Parameters\": {...}} or keyed by the "
+                  "function's logical id");
   cmd->add_option("--bootstrap", opts->bootstrap,
                   "The runtime executable (default: bootstrap beside raincheck)");
   cmd->add_option("--function-name", opts->function_name, "The function's name")

@@ -1,0 +1,88 @@
+#include "cli/local_function.h"
+
+#include <sys/utsname.h>
+
+#include "base/env.h"
+#include "base/file.h"
+#include "base/strings.h"
+#include "cli/config.h"
+#include "local/emulator.h"
+
+namespace raincheck::cli {
+
+namespace {
+
+// "x86_64" or "arm64", as Lambda names architectures.
+std::string HostArchitecture() {
+  struct utsname u {};
+  if (::uname(&u) != 0) return "";
+  const std::string machine = u.machine;
+  return machine == "aarch64" ? "arm64" : machine;
+}
+
+constexpr const char* kDefaultLogicalId = "RaincheckFunction";
+
+}  // namespace
+
+Status ParseEnvFlags(const std::vector<std::string>& items,
+                     std::map<std::string, std::string>* overrides) {
+  for (const std::string& kv : items) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) return Status::InvalidArgument("--env takes NAME=VALUE");
+    (*overrides)[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return Status::Ok();
+}
+
+Result<LocalFunction> LoadLocalFunction(const LocalFunctionOptions& options) {
+  LocalFunction out;
+  out.logical_id = options.function_id.empty() ? kDefaultLogicalId : options.function_id;
+  out.template_path =
+      options.template_path.empty() ? DefaultTemplatePath()
+                                    : (options.template_path == "none" ? "" : options.template_path);
+  if (!out.template_path.empty()) {
+    Result<std::string> text = base::ReadFile(out.template_path);
+    if (!text.ok()) {
+      return Status::InvalidArgument("--template " + out.template_path + ": cannot be read");
+    }
+    Result<local::SamTemplate> parsed = local::ParseSamTemplate(*text);
+    if (!parsed.ok()) {
+      return Status::InvalidArgument("--template " + out.template_path + ": " +
+                                     parsed.status().message());
+    }
+    Result<const local::SamFunction*> f = local::SelectFunction(*parsed, options.function_id);
+    if (!f.ok()) {
+      return Status::InvalidArgument("--template " + out.template_path + ": " + f.status().message());
+    }
+    out.logical_id = (*f)->logical_id;
+    out.routes = (*f)->routes;
+    out.timeout_s = (*f)->timeout_s;
+    out.memory_mb = (*f)->memory_mb;
+    for (const auto& [name, value] : (*f)->environment) {
+      if (name == "RAINCHECK_RECORDS" || name == "RAINCHECK_SPOOL") continue;  // the deployed store
+      out.variables[name] = value;
+    }
+    if (!(*f)->unresolved.empty()) {
+      out.warnings.push_back("the template's " + base::Join((*f)->unresolved, ", ") +
+                             " need the deployed stack (!GetAtt, !ImportValue, a resource or a "
+                             "parameter without a default): not set; give them with --env-vars");
+    }
+    const std::string host = HostArchitecture();
+    if ((*f)->architecture && !host.empty() && *(*f)->architecture != host) {
+      out.warnings.push_back("the template's architecture is " + *(*f)->architecture +
+                             ", this machine's " + host + ": bootstrap runs as built here");
+    }
+  }
+  for (const auto& [name, value] : local::PassThroughEnvironment()) out.variables[name] = value;
+  if (!options.env_vars_path.empty()) {
+    RC_ASSIGN_OR_RETURN(auto vars, ReadEnvVarsFile(options.env_vars_path, out.logical_id));
+    for (auto& [name, value] : vars) out.variables[name] = std::move(value);
+  }
+  for (const auto& [name, value] : options.overrides) out.variables[name] = value;
+  std::map<std::string, std::string> defaults;
+  out.records = SetLocalRecordsDefaults(base::OverlayEnv(out.variables, nullptr), &defaults);
+  for (auto& [name, value] : defaults) out.variables[name] = std::move(value);
+  return out;
+}
+
+}  // namespace raincheck::cli

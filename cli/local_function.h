@@ -1,0 +1,51 @@
+// What `start-api` and `start-lambda` run: the function's settings from a SAM template (routes,
+// environment, timeout, memory, architecture), the shell's variables, --env-vars and flags, and
+// the local records directory. See docs/start_api.md.
+#ifndef RAINCHECK_CLI_LOCAL_FUNCTION_H_
+#define RAINCHECK_CLI_LOCAL_FUNCTION_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "local/sam_template.h"
+
+namespace raincheck::cli {
+
+struct LocalFunctionOptions {
+  std::string template_path;  // --template; empty: DefaultTemplatePath(); "none": no template
+  std::string function_id;    // --function: the template's logical id (empty: the only one)
+  std::string env_vars_path;  // --env-vars
+  std::map<std::string, std::string> overrides;  // --env NAME=VALUE and the other flags
+};
+
+struct LocalFunction {
+  std::string template_path;  // the template read, or empty
+  std::string logical_id;     // the function's id in it (RaincheckFunction without one)
+  std::vector<local::SamRoute> routes;  // the template's (empty: the built-in routes)
+  std::optional<int> timeout_s;
+  std::optional<int> memory_mb;
+  // The instances' variables, lowest first: the template's Environment.Variables, the shell's
+  // (local::PassesThrough), --env-vars, the flags; RAINCHECK_RECORDS / RAINCHECK_SPOOL default
+  // to the local records directory (the template's, which name the deployed store, are not
+  // used locally).
+  std::map<std::string, std::string> variables;
+  std::string records;  // where records go: "dir:/...", "s3://...", "off"
+  // One line each, for the terminal: template variables not resolvable locally, an
+  // architecture unlike this machine's. Names only, never values.
+  std::vector<std::string> warnings;
+};
+
+// InvalidArgument (one line, naming the file) for a template or --env-vars file that cannot
+// be used.
+Result<LocalFunction> LoadLocalFunction(const LocalFunctionOptions& options);
+
+// Parses --env NAME=VALUE items into `overrides`; InvalidArgument on an item without a name.
+Status ParseEnvFlags(const std::vector<std::string>& items,
+                     std::map<std::string, std::string>* overrides);
+
+}  // namespace raincheck::cli
+
+#endif  // RAINCHECK_CLI_LOCAL_FUNCTION_H_
