@@ -137,6 +137,66 @@ run(2 train --data ${capetown} --features humidity --label precipType=rain --hom
     --out ${WORK}/homes/bad.rcf)
 expect_contains("${err}" "latitude")
 
+# --refit (the default with a test set) ships a model fit on every row, --no-refit the one the
+# held-out metrics describe; the cards say which. Without a test set: out-of-bag metrics.
+foreach(refit --refit --no-refit)
+  run(0 train --data ${capetown} --features ${features} --label precipType=rain --label-ahead 1
+      --grid "n_estimators=10 max_depth=5" --cv 0 --test-fraction 0.2 ${refit}
+      --out ${WORK}/refit${refit}.rcf)
+  expect_contains("${out}" "held-out (")
+  file(READ ${WORK}/refit${refit}.card.json card)
+  string(JSON refit_${refit} GET "${card}" training refit)
+  string(JSON rows_${refit} GET "${card}" training rows)
+  string(JSON describes_${refit} GET "${card}" evaluation describes)
+endforeach()
+if(NOT refit_--refit STREQUAL "ON" OR NOT refit_--no-refit STREQUAL "OFF" OR
+   NOT rows_--refit GREATER rows_--no-refit)
+  message(FATAL_ERROR "refit cards: ${refit_--refit} ${rows_--refit}, ${refit_--no-refit} ${rows_--no-refit}")
+endif()
+expect_contains("${describes_--refit}" "refit on all ${rows_--refit} rows")
+expect_contains("${describes_--no-refit}" "the shipped model")
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${WORK}/refit--refit.rcf ${WORK}/refit--no-refit.rcf
+                RESULT_VARIABLE differ)
+if(differ EQUAL 0)
+  message(FATAL_ERROR "--refit and --no-refit wrote the same model")
+endif()
+run(0 train --data ${capetown} --features ${features} --label precipType=rain --label-ahead 1
+    --grid "n_estimators=10 max_depth=5" --cv 0 --test-fraction 0 --out ${WORK}/oob.rcf)
+expect_contains("${out}" "out-of-bag (")
+file(READ ${WORK}/oob.card.json card)
+string(JSON rows GET "${card}" evaluation rows)
+string(JSON perm_rows GET "${card}" importances permutation_rows)
+if(NOT rows STREQUAL "out-of-bag" OR NOT perm_rows STREQUAL "out-of-bag")
+  message(FATAL_ERROR "--test-fraction 0: evaluation on '${rows}', importances on '${perm_rows}'")
+endif()
+
+# Training data that cannot be used: one line naming the row or column, exit 1.
+file(WRITE ${WORK}/ragged.csv "a,b,y\n1,2,0\n3,4\n5,6,1\n")
+file(WRITE ${WORK}/cell.csv "a,b,y\n1,2,0\n3,x,1\n5,6,1\n")
+file(WRITE ${WORK}/empty.csv "")
+set(one_class "a,b,y\n")
+foreach(i RANGE 1 20)
+  string(APPEND one_class "${i},${i},1\n")
+endforeach()
+file(WRITE ${WORK}/one_class.csv "${one_class}")
+foreach(case "ragged;line 3" "cell;column 'b'" "empty;empty" "one_class;label column 'y' has one class")
+  list(GET case 0 name)
+  list(GET case 1 expected)
+  run(1 train --data ${WORK}/${name}.csv --features a,b --label y --cv 0 --out ${WORK}/bad.rcf)
+  expect_contains("${err}" "${expected}")
+  string(REGEX MATCHALL "\n" lines "${err}")
+  list(LENGTH lines n)
+  if(NOT n EQUAL 1)
+    message(FATAL_ERROR "${name}.csv: expected one line, got:\n${err}")
+  endif()
+endforeach()
+# An --out that cannot be written is a usage error found before the data is read (the data
+# file does not exist either).
+run(2 train --data ${WORK}/no-such.csv --features a,b --label y --out ${WORK}/no-such-dir/m.rcf)
+expect_contains("${err}" "no-such-dir")
+run(2 train --data ${WORK}/no-such.csv --features a,b --label y --out ${WORK})
+expect_contains("${err}" "is a directory")
+
 # Usage errors exit 2.
 run(2 train --data ${capetown} --features humidity --label precipType=rain --metric f1 --out ${WORK}/x.rcf)
 run(2 predict --model ${MODELS}/seattle.rcf)
