@@ -1,6 +1,7 @@
 // `raincheck inspect`: print a model's card.
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "cli/commands.h"
 #include "forest/card.h"
@@ -14,6 +15,18 @@ struct InspectFlags {
   bool json = false;
 };
 
+// How the model's trees combine, in words (forest::Combination).
+std::string KindOf(const forest::Model& m) {
+  const forest::Combination& c = m.combination();
+  if (c.is_forest()) return "random forest (mean of the leaves' class frequencies)";
+  char base[64];
+  std::snprintf(base, sizeof base, "%.9g", c.base_score);
+  return std::string(m.is_regression() ? "boosted regression trees" : "boosted classifier") +
+         " (base score " + base + " + the sum of the leaf values in " +
+         (c.float32_sum ? "float32" : "double") +
+         (m.is_regression() ? ")" : ", logistic link)");
+}
+
 int Run(const InspectFlags& f) {
   auto model = forest::Model::Load(f.model);
   if (!model.ok()) {
@@ -25,7 +38,8 @@ int Run(const InspectFlags& f) {
     return kExitOk;
   }
   std::printf("%s", forest::CardMarkdown(model->card(), "").c_str());
-  std::printf("\n## File\n\n%zu trees, %zu nodes, %zu features:", model->n_trees(),
+  std::printf("\n## File\n\n%s: ", KindOf(*model).c_str());
+  std::printf("%zu trees, %zu nodes, %zu features:", model->n_trees(),
               model->forest().n_nodes(), model->schema().size());
   for (const auto& feature : model->schema().features()) {
     std::printf(" %s [%s]", feature.name.c_str(), feature.unit.c_str());

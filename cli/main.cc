@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   RegisterPackage(app, &exit_code);
   RegisterDeploy(app, &exit_code);
   RegisterStartApi(app, &exit_code);
+  RegisterImport(app, &exit_code);
   if (argc > 1 && argv[1][0] != '-') {
     try {
       (void)app.get_subcommand(argv[1]);

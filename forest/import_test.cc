@@ -153,7 +153,7 @@ TEST(ImportXgboostTest, MalformedModelsAreCorruption) {
                   R"("split_indices": [5, 0, 0])");
   ExpectRefused(feature, StatusCode::kCorruption, "split feature 5 out of range");
   ExpectRefused("[1, 2]", StatusCode::kCorruption, "not a JSON object");
-  ExpectRefused(R"({"learner": {}})", StatusCode::kCorruption, "no object 'objective'");
+  ExpectRefused(R"({"learner": {}})", StatusCode::kCorruption, "no object 'learner_model_param'");
 }
 
 // Every truncation of a valid model is refused cleanly (no crash, no model).

@@ -175,6 +175,22 @@ Result<Model> ImportXgboost(std::string_view json_text, const ImportOptions& opt
   if (!learner.ok()) return learner.status();
   const Json& l = **learner;
 
+  auto mparam = Object(l, "learner_model_param", "learner");
+  if (!mparam.ok()) return mparam.status();
+  auto num_class = IntParam(**mparam, "num_class", "learner_model_param");
+  if (!num_class.ok()) return num_class.status();
+  if (*num_class > 1) {
+    return Status::InvalidArgument("multi-class models (" + std::to_string(*num_class) +
+                                   " classes) are not supported");
+  }
+  if (mparam.value()->contains("num_target")) {
+    auto num_target = IntParam(**mparam, "num_target", "learner_model_param");
+    if (!num_target.ok()) return num_target.status();
+    if (*num_target > 1) {
+      return Status::InvalidArgument("multi-target models (" + std::to_string(*num_target) +
+                                     " targets) are not supported");
+    }
+  }
   // The objective decides the link.
   auto objective_obj = Object(l, "objective", "learner");
   if (!objective_obj.ok()) return objective_obj.status();
@@ -195,22 +211,6 @@ Result<Model> ImportXgboost(std::string_view json_text, const ImportOptions& opt
                                    "reg:squarederror)");
   }
 
-  auto mparam = Object(l, "learner_model_param", "learner");
-  if (!mparam.ok()) return mparam.status();
-  auto num_class = IntParam(**mparam, "num_class", "learner_model_param");
-  if (!num_class.ok()) return num_class.status();
-  if (*num_class > 1) {
-    return Status::InvalidArgument("multi-class models (" + std::to_string(*num_class) +
-                                   " classes) are not supported");
-  }
-  if (mparam.value()->contains("num_target")) {
-    auto num_target = IntParam(**mparam, "num_target", "learner_model_param");
-    if (!num_target.ok()) return num_target.status();
-    if (*num_target > 1) {
-      return Status::InvalidArgument("multi-target models (" + std::to_string(*num_target) +
-                                     " targets) are not supported");
-    }
-  }
   auto num_feature = IntParam(**mparam, "num_feature", "learner_model_param");
   if (!num_feature.ok()) return num_feature.status();
   auto base_text = StringParam(**mparam, "base_score", "learner_model_param");
