@@ -154,6 +154,25 @@ std::string DisplayName(const providers::Place& p) {
   return out;
 }
 
+bool UsedByModel(const ForecastResult& result, std::string_view name) {
+  return std::any_of(result.features.begin(), result.features.end(),
+                     [&](const FeatureValue& f) { return f.name == name; });
+}
+
+std::vector<providers::Place> Suggestions(const ForecastQuery& query,
+                                          const lambda::InvocationContext& context,
+                                          const Services& services) {
+  if (services.geocoder == nullptr) return {};
+  return services.geocoder->Suggest(query.city, context);
+}
+
+std::string PlaceQuery(const providers::Place& p) {
+  std::string out = p.name;
+  if (!p.admin_area.empty()) out += ", " + p.admin_area;
+  if (!p.country_code.empty()) out += ", " + p.country_code;
+  return out;
+}
+
 std::string ModelSummary(const ModelUse& use, Prediction::Method method) {
   if (!use.home) {
     return "This model does not say where its training data came from: its skill here is unknown.";

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/handler.h"
@@ -87,6 +88,19 @@ Result<ForecastResult> Forecast(const ForecastQuery& query,
 
 // "Cape Town, Western Cape, South Africa": name, first-level division, country.
 std::string DisplayName(const providers::Place& place);
+
+// Whether the model's inputs include the observed quantity `name` (a feature of that name).
+bool UsedByModel(const ForecastResult& result, std::string_view name);
+
+// After Forecast failed with NotFound: the places the geocoder suggests for the query's city
+// (none when it has no suggestions, or the city is found after all).
+std::vector<providers::Place> Suggestions(const ForecastQuery& query,
+                                          const lambda::InvocationContext& context,
+                                          const Services& services);
+
+// The query that finds `place` again: "Portland, Oregon, US"; "Paris, FR" when the first-level
+// division has no name in the index.
+std::string PlaceQuery(const providers::Place& place);
 
 // The words for a model's use: "Trained for Seattle, 12 km away: measured skill ROC AUC 0.71,
 // Brier skill score +0.12 on its own held-out period." / "... 3,870 km away: its skill here is

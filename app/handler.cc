@@ -36,7 +36,12 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
   }
   Result<ForecastResult> result = Forecast(*query, context, head ? head_services : services, log);
   if (!result.ok()) {
-    lambda::HttpResponse r = RenderError(result.status(), context.request_id, format);
+    // An unknown city: the places it may have meant, as data the page can offer.
+    const std::vector<providers::Place> suggestions =
+        result.status().code() == StatusCode::kNotFound ? Suggestions(*query, context, services)
+                                                        : std::vector<providers::Place>();
+    lambda::HttpResponse r =
+        RenderError(result.status(), context.request_id, format, suggestions);
     log.Info("request failed", {{"status", r.status}, {"reason", StatusCodeName(result.status().code())}});
     if (head) r.body.clear();
     return r;

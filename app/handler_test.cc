@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -288,6 +289,88 @@ TEST_F(HandlerTest, UpstreamFailuresMapToStatusCodes) {
   geocoder_.Fail(Status::Ok());
   weather_.Fail(Status::ResourceExhausted("weather rate limit"));
   EXPECT_EQ(Invoke(HttpApiEvent({{"city", "Lima"}}))["statusCode"], 503);
+}
+
+providers::Place Atlanta() {
+  providers::Place p;
+  p.name = "Atlanta";
+  p.admin_area = "Georgia";
+  p.country = "United States";
+  p.country_code = "US";
+  p.latitude = 33.749;
+  p.longitude = -84.38798;
+  p.source = "offline";
+  return p;
+}
+
+TEST_F(HandlerTest, UnknownCityCarriesSuggestionsAsData) {
+  geocoder_.Fail(Status::NotFound(
+      "no known city has that name; did you mean: Atlanta, Georgia, United States?"));
+  providers::Place atlantic = Atlanta();
+  atlantic.name = "Atlantic City";
+  atlantic.admin_area = "";
+  geocoder_.set_suggestions({Atlanta(), atlantic});
+  const json r = Invoke(HttpApiEvent({{"city", "Atlantis"}, {"format", "json"}}));
+  EXPECT_EQ(r["statusCode"], 404);
+  const json e = Body(r)["error"];
+  EXPECT_EQ(e["message"], "no known city has that name");  // the list is in suggestions
+  ASSERT_TRUE(e["suggestions"].is_array()) << e.dump();
+  ASSERT_EQ(e["suggestions"].size(), 2u);
+  const json& first = e["suggestions"][0];
+  EXPECT_EQ(first["name"], "Atlanta");
+  EXPECT_EQ(first["admin"], "Georgia");
+  EXPECT_EQ(first["country"], "United States");
+  EXPECT_EQ(first["country_code"], "US");
+  EXPECT_DOUBLE_EQ(first["latitude"].get<double>(), 33.749);
+  EXPECT_DOUBLE_EQ(first["longitude"].get<double>(), -84.38798);
+  EXPECT_EQ(first["display_name"], "Atlanta, Georgia, United States");
+  EXPECT_EQ(first["query"], "Atlanta, Georgia, US");
+  EXPECT_FALSE(e["suggestions"][1].contains("admin"));  // no division known: no key
+  EXPECT_EQ(e["suggestions"][1]["query"], "Atlantic City, US");
+
+  // The server-rendered page links each one to the same page for it.
+  const std::string html = Invoke(HttpApiEvent({{"city", "Atlantis"}}))["body"];
+  EXPECT_NE(html.find("<a href=\"?city=Atlanta%2C%20Georgia%2C%20US\">Atlanta, Georgia, United "
+                      "States</a>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<a href=\"?city=Atlantic%20City%2C%20US\">"), std::string::npos) << html;
+  EXPECT_EQ(html.find("did you mean: Atlanta"), std::string::npos) << html;
+}
+
+TEST_F(HandlerTest, OtherErrorsCarryNoSuggestions) {
+  geocoder_.set_suggestions({Atlanta()});
+  geocoder_.Fail(Status::Unavailable("geocoder answered 500"));
+  const json e = Body(Invoke(HttpApiEvent({{"city", "Atlantis"}, {"format", "json"}})))["error"];
+  EXPECT_FALSE(e.contains("suggestions")) << e.dump();
+  // NotFound without suggestions keeps its message whole and has no key either.
+  geocoder_.set_suggestions({});
+  geocoder_.Fail(Status::NotFound("no known city has that name"));
+  const json nf = Body(Invoke(HttpApiEvent({{"city", "Zzyzzx"}, {"format", "json"}})))["error"];
+  EXPECT_FALSE(nf.contains("suggestions"));
+  EXPECT_EQ(nf["message"], "no known city has that name");
+}
+
+TEST_F(HandlerTest, ShowsWhatTheModelUsedAndFoldsTheRest) {
+  weather_.Set({{"precipitation", 12.5, "mm"}, {"temp_max", 14.0, "degC"},
+                {"temp_min", 9.0, "degC"}, {"wind", 18.0, "km/h"},
+                {"cloud_cover", 80.0, "%"}, {"pressure_msl", 1012.0, "hPa"}});
+  const json b = Body(Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}})));
+  std::set<std::string> features;
+  for (const json& f : b["features"]) features.insert(f["name"].get<std::string>());
+  ASSERT_FALSE(features.empty());
+  for (const json& q : b["observation"]["quantities"]) {
+    EXPECT_EQ(q["used_by_model"].get<bool>(), features.count(q["name"].get<std::string>()) == 1)
+        << q.dump();
+  }
+  const std::string html = Invoke(HttpApiEvent({{"city", "Lima"}}))["body"];
+  const size_t details = html.find("<details><summary>Other current conditions (2, not used by "
+                                   "the model)</summary>");
+  ASSERT_NE(details, std::string::npos) << html;
+  EXPECT_GT(html.find("<td>cloud_cover</td><td>80</td><td>%</td>"), details);
+  EXPECT_GT(html.find("<td>pressure_msl</td><td>1012</td><td>hPa</td>"), details);
+  EXPECT_LT(html.find("<td>temp_max</td><td>14</td><td>degC</td>"), details);  // a feature
+  EXPECT_NE(html.find("What the model used"), std::string::npos);
 }
 
 TEST_F(HandlerTest, MissingFeatureIsNamed) {

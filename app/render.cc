@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 #include <utility>
 
 #include "base/strings.h"
@@ -70,13 +71,15 @@ json PlaceJson(const ForecastResult& f) {
   return out;
 }
 
-json ObservationJson(const providers::Observation& o) {
+json ObservationJson(const ForecastResult& f) {
+  const providers::Observation& o = f.observation;
   json quantities = json::array();
   for (const auto& q : o.quantities) {
     json quantity = json::object();
     quantity["name"] = q.name;
     quantity["value"] = q.value;
     quantity["unit"] = q.unit;
+    quantity["used_by_model"] = UsedByModel(f, q.name);
     quantities.push_back(std::move(quantity));
   }
   json out = json::object();
@@ -97,6 +100,22 @@ json FeaturesJson(const std::vector<FeatureValue>& features) {
     feature["value"] = OptionalNumber(f.value);
     out.push_back(std::move(feature));
   }
+  return out;
+}
+
+// The gazetteer's NotFound message lists its suggestions after this.
+constexpr std::string_view kDidYouMean = "; did you mean: ";
+
+json SuggestionJson(const providers::Place& p) {
+  json out = json::object();
+  out["name"] = p.name;
+  if (!p.admin_area.empty()) out["admin"] = p.admin_area;
+  out["country"] = p.country;
+  out["country_code"] = p.country_code;
+  out["latitude"] = p.latitude;
+  out["longitude"] = p.longitude;
+  out["display_name"] = DisplayName(p);
+  out["query"] = PlaceQuery(p);
   return out;
 }
 
@@ -165,22 +184,44 @@ std::string RenderHtml(const ForecastView& view) {
   h += BarRow("Forecast (" + f.baselines.forecast_source + ")", f.baselines.forecast_probability);
   h += "</tbody></table>\n";
   if (!f.features.empty()) {
-    h += "<h2>What the model used</h2>\n<table><thead><tr><th>Feature</th><th>Value</th>"
-         "<th>Unit</th></tr></thead><tbody>\n";
+    h += "<h2>What the model used</h2>\n<p class=\"note\">" + std::to_string(f.features.size()) +
+         (f.features.size() == 1 ? " input" : " inputs") + ", in the units it was trained in" +
+         (f.prediction.method == Prediction::Method::kClimatology
+              ? " (the answer from climatology does not use them)"
+              : "") +
+         ".</p>\n<table><thead><tr><th>Feature</th><th>Value</th><th>Unit</th></tr></thead>"
+         "<tbody>\n";
     for (const FeatureValue& v : f.features) {
       h += "<tr><td>" + HtmlEscape(v.name) + "</td><td>" + (v.value ? Fixed(*v.value) : "-") +
            "</td><td>" + HtmlEscape(v.unit) + "</td></tr>\n";
     }
     h += "</tbody></table>\n";
   }
-  h += "<h2>Current weather</h2>\n<table><thead><tr><th>Quantity</th><th>Value</th>"
-       "<th>Unit</th></tr></thead><tbody>\n";
+  // The rest of what the weather source said, folded: the model did not use it.
+  std::string others;
+  size_t other_count = 0;
   for (const auto& q : f.observation.quantities) {
-    h += "<tr><td>" + HtmlEscape(q.name) + "</td><td>" + Fixed(q.value) + "</td><td>" +
-         HtmlEscape(q.unit) + "</td></tr>\n";
+    if (UsedByModel(f, q.name)) continue;
+    ++other_count;
+    others += "<tr><td>" + HtmlEscape(q.name) + "</td><td>" + Fixed(q.value) + "</td><td>" +
+              HtmlEscape(q.unit) + "</td></tr>\n";
   }
-  h += "</tbody></table>\n";
-  h += "<p>Model: " + HtmlEscape(f.model.name) + " " + HtmlEscape(f.model.version) + "</p>\n";
+  if (other_count > 0) {
+    h += "<details><summary>Other current conditions (" + std::to_string(other_count) +
+         ", not used by the model)</summary>\n<table><thead><tr><th>Quantity</th>"
+         "<th>Value</th><th>Unit</th></tr></thead><tbody>\n" + others + "</tbody></table>\n"
+         "</details>\n";
+  }
+  h += "<p>Model: " + HtmlEscape(f.model.name) + " " + HtmlEscape(f.model.version);
+  if (f.model.home) {
+    const forest::ModelHome& home = *f.model.home;
+    h += "; home " + HtmlEscape(home.name);
+    if (!home.from.empty() && !home.to.empty()) {
+      h += "; trained on " + HtmlEscape(home.from) + " to " + HtmlEscape(home.to);
+    }
+    if (!home.source.empty()) h += " from " + HtmlEscape(home.source);
+  }
+  h += ".</p>\n";
   h += "<p>Record " + std::string(f.record.stored ? "stored." : "NOT stored: ") +
        (f.record.stored ? "" : HtmlEscape(f.record.message)) + "</p>\n";
   h += "<footer><small>Request id " + HtmlEscape(view.request_id) +
@@ -211,7 +252,7 @@ json ForecastJson(const ForecastView& view) {
   body["city"] = view.query.city;
   body["city_defaulted"] = view.query.city_defaulted;
   body["place"] = PlaceJson(f);
-  body["observation"] = ObservationJson(f.observation);
+  body["observation"] = ObservationJson(f);
   body["features"] = FeaturesJson(f.features);
   body["probability"] = f.prediction.probability;
   json prediction = json::object();
@@ -241,21 +282,39 @@ lambda::HttpResponse RenderForecast(const ForecastView& view, Format format) {
 }
 
 lambda::HttpResponse RenderError(const Status& status, const std::string& request_id,
-                                 Format format) {
+                                 Format format, const std::vector<providers::Place>& suggestions) {
   lambda::HttpResponse r;
   r.status = HttpStatusFor(status);
   CommonHeaders(&r, format);
   // Unexpected errors carry no detail: it could reveal configuration.
   const bool hide = r.status == 500 && status.code() != StatusCode::kFailedPrecondition;
-  const std::string message = hide ? "internal error" : status.message();
+  std::string message = hide ? "internal error" : status.message();
+  // The suggestions come as data: the geocoder's prose list of them would say it twice.
+  if (!suggestions.empty()) {
+    if (const size_t cut = message.find(kDidYouMean); cut != std::string::npos) message.resize(cut);
+  }
   if (format == Format::kJson) {
     json body = {{"error", {{"status", r.status}, {"code", StatusCodeName(status.code())},
                             {"message", message}, {"request_id", request_id}}}};
+    if (!suggestions.empty()) {
+      json list = json::array();
+      for (const providers::Place& p : suggestions) list.push_back(SuggestionJson(p));
+      body["error"]["suggestions"] = std::move(list);
+    }
     r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   } else {
+    std::string links;
+    if (!suggestions.empty()) {
+      links = "<p>Did you mean:</p>\n<ul class=\"suggestions\">\n";
+      for (const providers::Place& p : suggestions) {
+        links += "<li><a href=\"?city=" + HtmlEscape(base::UrlEncode(PlaceQuery(p))) + "\">" +
+                 HtmlEscape(DisplayName(p)) + "</a></li>\n";
+      }
+      links += "</ul>\n";
+    }
     r.body = PageHead("Error " + std::to_string(r.status)) + "<main>\n<h1 class=\"error\">Error " +
              std::to_string(r.status) + "</h1>\n<p class=\"error\">" + HtmlEscape(message) +
-             "</p>\n<footer><small>Request id " + HtmlEscape(request_id) +
+             "</p>\n" + links + "<footer><small>Request id " + HtmlEscape(request_id) +
              "</small></footer>\n</main></body></html>\n";
   }
   return r;

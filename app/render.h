@@ -4,6 +4,7 @@
 #define RAINCHECK_APP_RENDER_H_
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "app/query.h"
 #include "base/status.h"
 #include "lambda/event.h"
+#include "providers/types.h"
 
 namespace raincheck::app {
 
@@ -26,9 +28,13 @@ nlohmann::json ForecastJson(const ForecastView& view);
 
 lambda::HttpResponse RenderForecast(const ForecastView& view, Format format);
 
-// An error response: status from the Status code, a clear message, the request id.
+// An error response: status from the Status code, a clear message, the request id. For an
+// unknown city, `suggestions` are the places it may have meant: JSON `error.suggestions`
+// (objects; see docs/models.md, "Errors"), links that ask again in HTML; the message then
+// leaves out the geocoder's own "; did you mean: ..." list.
 lambda::HttpResponse RenderError(const Status& status, const std::string& request_id,
-                                 Format format);
+                                 Format format,
+                                 const std::vector<providers::Place>& suggestions = {});
 
 // InvalidArgument 400, NotFound 404, OutOfRange 422, Unavailable / PermissionDenied 502,
 // ResourceExhausted 503, DeadlineExceeded 504, anything else 500. A 500's message is shown

@@ -57,7 +57,13 @@ class FakeGeocoder final : public providers::Geocoder {
     p.source = "fake";
     return p;
   }
+  std::vector<providers::Place> Suggest(std::string_view,
+                                        const lambda::InvocationContext&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return suggestions_;
+  }
   void Fail(Status s) { failure_ = std::move(s); }
+  void set_suggestions(std::vector<providers::Place> s) { suggestions_ = std::move(s); }
   void set_latitude(double lat) { latitude_ = lat; }
   void set_longitude(double lon) { longitude_ = lon; }
   std::vector<std::string> queries() const {
@@ -71,6 +77,7 @@ class FakeGeocoder final : public providers::Geocoder {
   double latitude_ = -33.92;
   double longitude_ = 18.42;
   std::vector<std::string> queries_;
+  std::vector<providers::Place> suggestions_;
 };
 
 // Daily weather in Open-Meteo's units (mm, degC, km/h).
