@@ -7,11 +7,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <httplib.h>
@@ -32,12 +38,14 @@ using testing::RunProcess;
 // `raincheck start-api ARGS` in the background; stdout is read for the URL it prints.
 class StartApi {
  public:
-  explicit StartApi(std::vector<std::string> args) {
+  // `stderr_fd`: where its stderr goes (-1: inherited).
+  explicit StartApi(std::vector<std::string> args, int stderr_fd = -1) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) return;
     args.insert(args.begin(), {BinaryPath("raincheck"), "start-api"});
     testing::SpawnOptions options;
     options.stdout_fd = out[1];
+    options.stderr_fd = stderr_fd;
     pid_ = testing::Spawn(args, options);
     close(out[1]);
     out_ = out[0];
@@ -256,6 +264,169 @@ TEST(StartApiTest, AMissingBootstrapIsReported) {
                        "/nonexistent/bootstrap"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("/nonexistent/bootstrap"));
+}
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// The template's routes reach the function (not only /forecast), its environment (intrinsics
+// resolved from the parameters' defaults) reaches the instances, --env-vars beats it, and GET /
+// is the function's page as deployed, with the interactive page at /index.html.
+TEST(StartApiTest, TemplateRoutesAndEnvironmentReachTheFunction) {
+  FunctionUpstreams up;
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("rc-template-" + base::NewUuid());
+  std::filesystem::create_directories(dir);
+  WriteFile(dir / "template.yaml", R"(Transform: AWS::Serverless-2016-10-31
+Parameters:
+  City:
+    Type: String
+    Default: Lima
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Timeout: 9
+      MemorySize: 256
+      Environment:
+        Variables:
+          RAINCHECK_DEFAULT_CITY: !Sub "${City}"
+          TABLE_ARN: !GetAtt Table.Arn
+      Events:
+        Page:
+          Type: HttpApi
+          Properties: {Path: /, Method: GET}
+        Weather:
+          Type: HttpApi
+          Properties: {Path: /weather, Method: GET}
+)");
+  WriteFile(dir / "env.json", R"({"Fn": {"RAINCHECK_DEFAULT_CITY": "Seattle"}})");
+  const int err = open((dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  {
+    StartApi api(up.Args({"--port", "0", "--log-level", "warn", "--template",
+                          (dir / "template.yaml").string()}),
+                 err);
+    ASSERT_FALSE(api.url().empty()) << api.printed();
+    EXPECT_THAT(api.printed(), HasSubstr("timeout 9 s, memory 256 MB"));
+    auto weather = api.Client().Get("/weather?format=json");
+    ASSERT_TRUE(weather);
+    EXPECT_EQ(weather->status, 200) << weather->body;
+    EXPECT_EQ(json::parse(weather->body)["city"], "Lima");  // !Sub from the parameter's default
+    auto forecast = api.Client().Get("/forecast?format=json");  // not a route of this template
+    ASSERT_TRUE(forecast);
+    EXPECT_EQ(forecast->status, 404);
+    auto page = api.Client().Get("/");
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200);
+    EXPECT_THAT(page->get_header_value("Apigw-Requestid"), ::testing::Not(::testing::IsEmpty()));
+    EXPECT_THAT(page->body, ::testing::Not(HasSubstr("/app.js")));  // the function's page
+    auto interactive = api.Client().Get("/index.html");
+    ASSERT_TRUE(interactive);
+    EXPECT_THAT(interactive->body, HasSubstr("/app.js"));
+    EXPECT_EQ(api.Stop(SIGTERM), 0);
+  }
+  close(err);
+  // One warning line naming what could not be resolved, never a value.
+  const std::string warned = ReadAll(dir / "stderr.txt");
+  EXPECT_THAT(warned, HasSubstr("warning: the template's TABLE_ARN need the deployed stack"));
+  EXPECT_THAT(warned, ::testing::Not(HasSubstr("Lima")));
+
+  StartApi api(up.Args({"--port", "0", "--log-level", "warn", "--template",
+                        (dir / "template.yaml").string(), "--env-vars",
+                        (dir / "env.json").string()}));
+  ASSERT_FALSE(api.url().empty()) << api.printed();
+  auto weather = api.Client().Get("/weather?format=json");
+  ASSERT_TRUE(weather);
+  EXPECT_EQ(json::parse(weather->body)["city"], "Seattle");
+
+  // Broken input: one line, exit 2, no crash.
+  WriteFile(dir / "broken.yaml", "Resources: [unclosed\n");
+  WriteFile(dir / "broken.json", "{not json");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--template", (dir / "broken.yaml").string()},
+        std::vector<std::string>{"--template", (dir / "template.yaml").string(), "--env-vars",
+                                 (dir / "broken.json").string()}}) {
+    std::vector<std::string> argv = {BinaryPath("raincheck"), "start-api", "--port", "0"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = RunProcess(argv);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// --watch: replacing the model file while requests are in flight loses none, and the new
+// model answers after the reload, which the terminal reports.
+TEST(StartApiTest, ReloadWhileRequestsAreInFlightLosesNone) {
+  FunctionUpstreams up;
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("rc-reload-" + base::NewUuid());
+  std::filesystem::create_directories(dir / "models");
+  const std::filesystem::path models = RAINCHECK_BINARY_DIR "/models";
+  std::filesystem::copy_file(models / "seattle.rcf", dir / "models" / "m.rcf");
+  const int err = open((dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  StartApi api(up.Args({"--port", "0", "--log-level", "warn", "--template", "none", "--models",
+                        (dir / "models").string()}),
+               err);
+  close(err);
+  ASSERT_FALSE(api.url().empty()) << api.printed();
+  auto model_name = [&](httplib::Client& c, int* status) {
+    auto r = c.Get("/forecast?city=Seattle&format=json");
+    *status = r ? r->status : -1;
+    if (!r || r->status != 200) return std::string();
+    return json::parse(r->body)["model"]["name"].get<std::string>();
+  };
+  httplib::Client probe = api.Client();
+  int status = 0;
+  const std::string before = model_name(probe, &status);
+  ASSERT_EQ(status, 200);
+
+  std::atomic<bool> replaced{false};
+  std::vector<std::future<std::vector<int>>> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.push_back(std::async(std::launch::async, [&] {
+      httplib::Client c = api.Client();
+      std::vector<int> statuses;
+      // Until well after the replacement (bounded).
+      for (int i = 0; i < 400 && (statuses.size() < 20 || !replaced); ++i) {
+        int s = 0;
+        model_name(c, &s);
+        statuses.push_back(s);
+      }
+      return statuses;
+    }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Written beside, then renamed over: the function never sees half a file.
+  std::filesystem::copy_file(models / "new-york.rcf", dir / "models" / "m.rcf.tmp");
+  std::filesystem::rename(dir / "models" / "m.rcf.tmp", dir / "models" / "m.rcf");
+  replaced = true;
+  size_t answered = 0;
+  for (auto& c : clients) {
+    for (int s : c.get()) {
+      EXPECT_EQ(s, 200);
+      ++answered;
+    }
+  }
+  EXPECT_GE(answered, 80u);
+  // The new model answers once the reload is through (bounded wait).
+  std::string after;
+  for (int i = 0; i < 300 && (after.empty() || after == before); ++i) {
+    after = model_name(probe, &status);
+    EXPECT_EQ(status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(after, before);
+  EXPECT_FALSE(after.empty());
+  EXPECT_EQ(api.Stop(SIGTERM), 0);
+  EXPECT_THAT(ReadAll(dir / "stderr.txt"), HasSubstr("reloaded: " + (dir / "models").string()));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
