@@ -42,6 +42,10 @@
     for (const m of METERS) setMeter(m, null);
     $('suggestion-list').replaceChildren();
     $('conditions-body').replaceChildren();
+    $('other-conditions-body').replaceChildren();
+    show('other-conditions', false);
+    show('conditions-note', false);
+    $('other-conditions').open = false;
   }
 
   function formatNumber(value) {
@@ -211,24 +215,53 @@
       showFact('record-row', 'record', record.stored ? 'stored'
         : 'not stored' + (record.message ? ': ' + record.message : ''));
     }
-    const quantities = isObject(data.observation) && Array.isArray(data.observation.quantities)
-      ? data.observation.quantities : [];
-    for (const q of quantities) {
-      if (!isObject(q)) continue;
-      const tr = document.createElement('tr');
-      const name = document.createElement('td');
-      name.textContent = String(q.name ?? '').replaceAll('_', ' ');
-      const value = document.createElement('td');
-      // Dimensionless quantities carry the unit "1": no unit to show.
-      value.textContent = formatNumber(q.value) + (q.unit && q.unit !== '1' ? ' ' + q.unit : '');
-      tr.append(name, value);
-      $('conditions-body').append(tr);
-    }
-    setText('conditions-title', data.prediction?.method === 'climatology'
-      ? 'Current conditions (the answer from climatology does not use them)'
-      : 'Current conditions the prediction used');
-    show('conditions', $('conditions-body').children.length > 0);
+    renderConditions(data);
     requestId(data.request_id);
+  }
+
+  // One row of a conditions table: the name ("temp_max" -> "temp max"), the value and its
+  // unit; dimensionless quantities carry the unit "1", which is not shown.
+  function conditionRow(q) {
+    const tr = document.createElement('tr');
+    const name = document.createElement('td');
+    name.textContent = String(q.name ?? '').replaceAll('_', ' ');
+    const value = document.createElement('td');
+    value.textContent = q.value === null ? 'missing'
+      : formatNumber(q.value) + (q.unit && q.unit !== '1' ? ' ' + q.unit : '');
+    tr.append(name, value);
+    return tr;
+  }
+
+  // The model's inputs (data.features, in the units it was trained in), then the rest of what
+  // the weather service said, folded. An older function sends no features: then every
+  // quantity is listed as before.
+  function renderConditions(data) {
+    const quantities = isObject(data.observation) && Array.isArray(data.observation.quantities)
+      ? data.observation.quantities.filter(isObject) : [];
+    const climatology = data.prediction?.method === 'climatology';
+    if (!Array.isArray(data.features)) {
+      for (const q of quantities) $('conditions-body').append(conditionRow(q));
+      setText('conditions-title', climatology
+        ? 'Current conditions (the answer from climatology does not use them)'
+        : 'Current conditions');
+      show('conditions', $('conditions-body').children.length > 0);
+      return;
+    }
+    const features = data.features.filter(isObject);
+    const used = new Set(features.map((f) => f.name));
+    for (const f of features) $('conditions-body').append(conditionRow(f));
+    setText('conditions-title', 'What the model used');
+    setText('conditions-note', features.length + (features.length === 1 ? ' input' : ' inputs')
+      + ', in the units the model was trained in'
+      + (climatology ? '; the answer from climatology does not use them.' : '.'));
+    show('conditions-note', true);
+    const others = quantities.filter((q) => (typeof q.used_by_model === 'boolean'
+      ? !q.used_by_model : !used.has(q.name)));
+    for (const q of others) $('other-conditions-body').append(conditionRow(q));
+    setText('other-conditions-summary', 'Other current conditions (' + others.length
+      + ', not used by the model)');
+    show('other-conditions', others.length > 0);
+    show('conditions', features.length > 0 || others.length > 0);
   }
 
   const TITLES = {
@@ -251,14 +284,17 @@
     }
     setText('error-message', message);
     const suggestions = error && Array.isArray(error.suggestions) ? error.suggestions : [];
+    // Each is a string, or a place {name, admin?, country, country_code, latitude, longitude,
+    // display_name, query}: shown by its display name, asked again by its query.
     for (const s of suggestions.slice(0, 5)) {
       const name = typeof s === 'string' ? s : String(s?.display_name ?? s?.name ?? '');
       if (!name) continue;
+      const query = isObject(s) && typeof s.query === 'string' && s.query ? s.query : name;
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.type = 'button';
       b.textContent = name;
-      b.addEventListener('click', () => { input.value = name; ask(name); });
+      b.addEventListener('click', () => { input.value = query; ask(query); });
       li.append(b);
       $('suggestion-list').append(li);
     }

@@ -1,8 +1,8 @@
 // The web page in real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core):
 // starts `raincheck start-api` on a free port, asks for a city near a shipped model's home and one
-// far from every home, checks the answer, the model chosen, its skill and the three
-// probabilities, that an injection payload typed as the city stays text, and that error states
-// show.
+// far from every home, checks the answer, the model chosen, its skill, the three probabilities
+// and the model's inputs, that cities typed in other scripts resolve, that a suggestion asks
+// again, that an injection payload typed as the city stays text, and that error states show.
 //
 //   node page_test.mjs RAINCHECK_BINARY OUTPUT_DIR
 //
@@ -193,9 +193,26 @@ try {
     if (good.body.place) {
       check((await page.textContent('#place')).includes(String(good.body.place.display_name)), 'the place is shown');
     }
-    if (good.body.observation && good.body.observation.quantities) {
+    if (Array.isArray(good.body.features) && good.body.observation && good.body.observation.quantities) {
+      // The model's inputs with their units; the rest of the weather folded away.
+      const features = good.body.features;
       const rows = await page.locator('#conditions-body tr').count();
-      check(rows === good.body.observation.quantities.length, `${rows} current conditions listed`);
+      check(rows === features.length, `the ${rows} inputs the model used are listed (of ${features.length})`);
+      check((await page.textContent('#conditions-title')) === 'What the model used', 'titled as the model\'s inputs');
+      const unit = features.find((f) => f.unit && f.unit !== '1' && typeof f.value === 'number');
+      if (unit) {
+        check((await page.textContent('#conditions-body')).includes(unit.unit), `inputs carry their units (${unit.unit})`);
+      }
+      const others = good.body.observation.quantities.filter((q) => !q.used_by_model);
+      check(others.length > 0 && await page.locator('#other-conditions-body tr').count() === others.length,
+            `the ${others.length} other conditions are in the folded list`);
+      check(await page.evaluate(() => { const d = document.getElementById('other-conditions');
+                                        return !d.hidden && !d.open; }), 'and folded (closed <details>)');
+      check(!(await page.isVisible('#other-conditions-body')), 'the folded rows are not shown');
+      await page.click('#other-conditions-summary');
+      check(await page.isVisible('#other-conditions-body'), 'opening the fold shows them');
+    } else {
+      check(false, `the answer lists the model's features (${JSON.stringify(good.body.features)})`);
     }
   } else {
     check(false, `the answer carries a prediction (${JSON.stringify(good.body)})`);
@@ -287,7 +304,41 @@ try {
   const unknown = await ask(page, 'Atlantisxyz');
   check(unknown.status === 404, `an unknown city is 404 (got ${unknown.status})`);
   check((await page.textContent('#error-title')).includes('City not found (404)'), 'the page says the city was not found');
+  check(await page.isVisible('#error-message') && !(await page.isVisible('#answer')), 'the error state shows, no answer');
   await page.screenshot({ path: join(outDir, 'page-unknown-city.png'), fullPage: true });
+
+  // A misspelt city: the function's suggestions are buttons; one asks again and is answered.
+  const misspelt = await ask(page, 'Seatle');
+  check(misspelt.status === 404, `"Seatle" is 404 (got ${misspelt.status})`);
+  const offered = misspelt.body?.error?.suggestions ?? [];
+  check(Array.isArray(offered) && offered.length > 0 && typeof offered[0] === 'object'
+        && offered[0].name === 'Seattle' && typeof offered[0].latitude === 'number' && offered[0].query,
+        `error.suggestions is a list of places (${JSON.stringify(offered[0])})`);
+  const buttons = page.locator('#suggestion-list button');
+  check(await buttons.count() === offered.length, `${offered.length} suggestion(s) offered as buttons`);
+  const label = await buttons.first().textContent();
+  check(label === offered[0]?.display_name, `the first is labelled "${label}"`);
+  check(!(await page.textContent('#error-message')).includes('did you mean'), 'the message does not list them again');
+  await page.screenshot({ path: join(outDir, 'page-suggestions.png'), fullPage: true });
+  const again = page.waitForResponse((r) => r.url().includes('/forecast?'));
+  await buttons.first().click();
+  const second = await again;
+  await page.waitForFunction(() => document.getElementById('result').getAttribute('aria-busy') === 'false'
+    && !document.getElementById('answer').hidden);
+  check(new URL(second.url()).searchParams.get('city') === offered[0]?.query && second.status() === 200,
+        `the click asked for "${new URL(second.url()).searchParams.get('city')}" and was answered ${second.status()}`);
+  check((await page.inputValue('#city')) === offered[0]?.query, 'the box shows what was asked');
+  check((await fact(page, 'place'))?.includes('Seattle, Washington'), 'the answer is for Seattle');
+
+  // Cities typed in other languages and scripts resolve offline (GeoNames' alternate names).
+  for (const [city, place] of [['München', 'Munich'], ['東京', 'Tokyo'], ['Москва', 'Moscow']]) {
+    const r = await ask(page, city, true);
+    check(r.status === 200 && await page.isVisible('#answer'), `${city} is answered (got ${r.status})`);
+    check((await fact(page, 'place'))?.startsWith(place), `${city} resolved to ${place} (${await fact(page, 'place')})`);
+    check((await page.textContent('#verdict-city')).includes(city), `the verdict names ${city} as typed`);
+    check(new URL(page.url()).searchParams.get('city') === city, `the address bar keeps ${city}`);
+  }
+  await page.screenshot({ path: join(outDir, 'page-unicode-city.png'), fullPage: true });
   await page.getByLabel('City').fill('   ');
   await page.getByLabel('City').press('Enter');
   check((await page.textContent('#error-message')).includes('Type a city'), 'an empty box asks for a city');
