@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -198,6 +200,55 @@ TEST_F(StartLambdaTest, TimeoutIsReportedToTheCliAndStopKillsInstances) {
   EXPECT_EQ(exit.Describe(), "exit status 0");
   EXPECT_EQ(::kill(pid, 0), -1);  // and gone after SIGTERM (reaped by start-lambda)
   EXPECT_EQ(errno, ESRCH);
+}
+
+// The template's MemorySize and Timeout set the instances' (the REPORT line says the memory),
+// its environment reaches them with intrinsics resolved, and --env-vars beats it.
+TEST_F(StartLambdaTest, TheTemplateAndEnvVarsConfigureTheInstances) {
+  fakes::OpenMeteoForecastFake openmeteo;
+  const std::string dir = ::testing::TempDir() + "rc-start-lambda-t-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/template.yaml") << R"(Parameters:
+  Level:
+    Type: String
+    Default: warn
+Resources:
+  RaincheckFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      MemorySize: 256
+      Timeout: 7
+      Environment:
+        Variables:
+          RAINCHECK_LOG_LEVEL: !Ref Level
+)";
+  std::ofstream(dir + "/env.json") << R"({"Parameters": {"RAINCHECK_LOG_LEVEL": "loud"}})";
+  const std::vector<std::string> common = {
+      "--template", dir + "/template.yaml", "--env",
+      "RAINCHECK_OPENMETEO_URL=" + openmeteo.base_url(), "--env",
+      "RAINCHECK_RECORDS=dir:" + dir + "/records", "--env", "RAINCHECK_SPOOL=" + dir + "/spool"};
+  const std::string event = ReadFile(RAINCHECK_SOURCE_DIR "/data/events/forecast-cape-town.json");
+  {
+    StartLambda server(common);
+    ASSERT_GT(server.port(), 0) << server.output();
+    EXPECT_THAT(server.output(), HasSubstr("timeout 7 s, memory 256 MB"));
+    auto ok = AwsInvoke(server.port(), event, {"--log-type", "Tail"});
+    ASSERT_EQ(ok.exit_code, 0) << ok.err;
+    const nlohmann::json result = nlohmann::json::parse(ok.out);
+    EXPECT_FALSE(result.contains("FunctionError")) << ReadFile(out_file_);
+    auto log = base::Base64Decode(result["LogResult"].get<std::string>());
+    ASSERT_TRUE(log.ok());
+    EXPECT_THAT(*log, HasSubstr("Memory Size: 256 MB"));
+  }
+  std::vector<std::string> with_file = common;
+  with_file.insert(with_file.end(), {"--env-vars", dir + "/env.json"});
+  StartLambda server(with_file);
+  ASSERT_GT(server.port(), 0) << server.output();
+  auto bad = AwsInvoke(server.port(), event);
+  ASSERT_EQ(bad.exit_code, 0) << bad.err;
+  EXPECT_EQ(nlohmann::json::parse(bad.out)["FunctionError"], "Unhandled");
+  EXPECT_THAT(ReadFile(out_file_), HasSubstr("RAINCHECK_LOG_LEVEL"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
