@@ -38,7 +38,12 @@ FileWatcher::FileWatcher(std::vector<std::string> paths, std::chrono::millisecon
 
 FileWatcher::~FileWatcher() { Stop(); }
 
-void FileWatcher::Start() { thread_ = std::thread([this] { Loop(); }); }
+void FileWatcher::Start() {
+  // The state to compare with is taken now, so that a change right after Start() counts.
+  std::vector<std::string> initial;
+  for (const std::string& p : paths_) initial.push_back(FileSignature(p));
+  thread_ = std::thread([this, initial = std::move(initial)]() mutable { Loop(std::move(initial)); });
+}
 
 void FileWatcher::Stop() {
   {
@@ -49,11 +54,9 @@ void FileWatcher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void FileWatcher::Loop() {
-  std::vector<std::string> reported;  // the signature last reported (or seen at start)
-  std::vector<std::string> previous;  // the signature of the last poll
-  for (const std::string& p : paths_) reported.push_back(FileSignature(p));
-  previous = reported;
+void FileWatcher::Loop(std::vector<std::string> reported) {
+  // `reported`: the signatures last reported (or seen at Start); `previous`: at the last poll.
+  std::vector<std::string> previous = reported;
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
     lock.unlock();

@@ -27,11 +27,12 @@ class FileWatcher {
   FileWatcher(const FileWatcher&) = delete;
   FileWatcher& operator=(const FileWatcher&) = delete;
 
+  // Takes the state changes are measured against, then polls on a thread of its own.
   void Start();
   void Stop();  // idempotent
 
  private:
-  void Loop();
+  void Loop(std::vector<std::string> reported);
 
   std::vector<std::string> paths_;
   std::chrono::milliseconds interval_;
