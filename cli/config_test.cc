@@ -159,6 +159,24 @@ TEST(ConfigTest, EnvVarsFileInSamFormat) {
   std::filesystem::remove_all(dir);
 }
 
+// The template start-api and start-lambda read by default: the packaged one, else
+// template.yaml, in the working directory.
+TEST(ConfigTest, DefaultTemplateIsThePackagedOneElseTemplateYaml) {
+  const std::filesystem::path before = std::filesystem::current_path();
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("raincheck-template-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "dist");
+  std::filesystem::current_path(dir);
+  EXPECT_EQ(DefaultTemplatePath(), "");
+  std::fclose(std::fopen("template.yaml", "w"));
+  EXPECT_EQ(DefaultTemplatePath(), "template.yaml");
+  std::fclose(std::fopen("dist/template.yaml", "w"));
+  EXPECT_EQ(DefaultTemplatePath(), "dist/template.yaml");
+  EXPECT_EQ(DefaultLocalRecordsDir(), (dir / "records").string());
+  std::filesystem::current_path(before);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ConfigTest, RainThreshold) {
   auto ok = LoadFunctionConfig(Env({{"RAINCHECK_RAIN_THRESHOLD", "0.3"}}));
   ASSERT_TRUE(ok.ok());
