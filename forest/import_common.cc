@@ -79,7 +79,10 @@ nlohmann::json ImportedCard(const ImportOptions& options, const FeatureSchema& s
   nlohmann::json features = nlohmann::json::array();
   for (const Feature& f : schema.features()) features.push_back({{"name", f.name}, {"unit", f.unit}});
   source["file"] = options.source_file;
+  // "data" and "provenance" are what `raincheck inspect` shows of a card's origin.
   return {{"name", options.name},
+          {"data", {{"file", options.source_file}}},
+          {"provenance", source},
           {"version", ""},
           {"description", description},
           {"created_by", "raincheck import"},

@@ -40,7 +40,8 @@ Result<FeatureSchema> ImportedSchema(const std::vector<std::string>& model_names
                                      const ImportOptions& options);
 
 // The card of an imported model: name, a one-line description, "created_by", the features,
-// and "imported_from" (`source`, to which the file name is added).
+// "data" (the source file's name) and "imported_from" (`source`, to which the file name is
+// added; the same object as "provenance", which `raincheck inspect` lists).
 nlohmann::json ImportedCard(const ImportOptions& options, const FeatureSchema& schema,
                             const std::string& description, nlohmann::json source);
 
