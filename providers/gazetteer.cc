@@ -395,7 +395,9 @@ Result<Gazetteer::Resolution> Gazetteer::Resolve(std::string_view query) const {
   std::vector<size_t> matches;
   for (size_t i = lo; i < city_count_ && Str(CityAt(i).key) == key; ++i) matches.push_back(i);
   const size_t own_names = matches.size();
-  auto alias_key = [&](size_t i) { return Str(Get<uint32_t>(bytes_, aliases_offset_ + i * kAliasSize)); };
+  auto alias_key = [&](size_t i) {
+    return Str(Get<uint32_t>(bytes_, aliases_offset_ + i * kAliasSize));
+  };
   lo = 0;
   hi = alias_count_;
   while (lo < hi) {
