@@ -11,6 +11,12 @@ namespace raincheck::app {
 lambda::HttpResponse Handle(const lambda::HttpRequest& request,
                             const lambda::InvocationContext& context, const Services& services) {
   const base::Logger log = services.logger->ForRequest(context.request_id);
+  switch (RouteFor(request)) {
+    case Route::kPredict:
+      return HandlePredict(request, context, *services.models, services.settings.predict, log);
+    case Route::kModels: return HandleModels(request, context, *services.models, log);
+    case Route::kForecast: break;
+  }
   const Format format = ChooseFormat(request);
   const bool head = request.method == "HEAD";
   if (request.method != "GET" && !head) {

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "app/model_catalog.h"
+#include "app/predict_api.h"
 #include "lambda/context.h"
 #include "lambda/event.h"
 #include "providers/interfaces.h"
@@ -23,6 +24,7 @@ struct Settings {
   OutsidePolicy outside = OutsidePolicy::kNearest;  // RAINCHECK_OUTSIDE
   // The longest a record write may take; the response never waits past the deadline.
   base::Millis record_budget{2000};
+  PredictLimits predict;  // POST /predict's limits (app/predict_api.h)
 };
 
 // Everything the handler may use; owned by the caller and shared across invocations.
@@ -38,7 +40,8 @@ struct Services {
   Settings settings;
 };
 
-// Answers one request: city -> place -> the model for the place -> observation -> features ->
+// Answers one request. POST /predict and GET /models go to the predict API (app/predict_api.h);
+// every other path is the rain check: city -> place -> the model for the place -> observation -> features ->
 // P(rain tomorrow) -> record -> page. Always returns a response: failures become error
 // responses with the right status code and the request id (400 invalid city, 404 unknown city,
 // 422 no model applies and the policy is to refuse, 502 upstream error, 503 upstream rate

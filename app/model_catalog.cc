@@ -29,7 +29,7 @@ bool SameHome(const forest::Model& a, const forest::Model& b) {
 }
 
 // Keeps, of every group of models sharing a home, the newest file; logs each drop.
-std::vector<forest::Model> DropSharedHomes(std::vector<Loaded> loaded, const base::Logger& log) {
+std::vector<Loaded> DropSharedHomes(std::vector<Loaded> loaded, const base::Logger& log) {
   std::vector<bool> dropped(loaded.size(), false);
   for (size_t i = 0; i < loaded.size(); ++i) {
     for (size_t j = i + 1; j < loaded.size() && !dropped[i]; ++j) {
@@ -44,9 +44,9 @@ std::vector<forest::Model> DropSharedHomes(std::vector<Loaded> loaded, const bas
                 {"ignored", loaded[drop].file}});
     }
   }
-  std::vector<forest::Model> out;
+  std::vector<Loaded> out;
   for (size_t i = 0; i < loaded.size(); ++i) {
-    if (!dropped[i]) out.push_back(std::move(loaded[i].model));
+    if (!dropped[i]) out.push_back(std::move(loaded[i]));
   }
   return out;
 }
@@ -105,7 +105,16 @@ Result<ModelCatalog> ModelCatalog::LoadDirectory(const std::string& dir, bool sk
     loaded.push_back({file.filename().string(), modified, std::move(model).value()});
   }
   if (loaded.empty()) return Status::NotFound("models directory '" + dir + "' holds no model (*.rcf)");
-  return ModelCatalog(DropSharedHomes(std::move(loaded), log));
+  std::vector<Loaded> kept = DropSharedHomes(std::move(loaded), log);
+  std::vector<forest::Model> models;
+  std::vector<std::string> names;
+  for (Loaded& l : kept) {
+    models.push_back(std::move(l.model));
+    names.push_back(fs::path(l.file).stem().string());
+  }
+  ModelCatalog catalog(std::move(models));
+  catalog.files_ = std::move(names);
+  return catalog;
 }
 
 Result<ModelCatalog> ModelCatalog::LoadFile(const std::string& path) {
@@ -113,7 +122,25 @@ Result<ModelCatalog> ModelCatalog::LoadFile(const std::string& path) {
   if (!model.ok()) return model.status().WithContext("model file '" + path + "'");
   std::vector<forest::Model> one;
   one.push_back(std::move(model).value());
-  return ModelCatalog(std::move(one));
+  ModelCatalog catalog(std::move(one));
+  catalog.files_ = {fs::path(path).stem().string()};
+  return catalog;
+}
+
+const forest::Model* ModelCatalog::Find(std::string_view name) const {
+  if (name.empty()) return nullptr;
+  for (const forest::Model& m : models_) {
+    if (m.name() == name) return &m;
+  }
+  for (size_t i = 0; i < models_.size(); ++i) {
+    if (FileName(i) == name) return &models_[i];
+  }
+  return nullptr;
+}
+
+const std::string& ModelCatalog::FileName(size_t i) const {
+  static const std::string kNone;
+  return i < files_.size() ? files_[i] : kNone;
 }
 
 ModelChoice ModelCatalog::Choose(double latitude, double longitude) const {

@@ -53,6 +53,13 @@ class ModelCatalog {
   // A catalog of the one model in `path` (RAINCHECK_MODEL).
   static Result<ModelCatalog> LoadFile(const std::string& path);
 
+  // The model called `name`: its card's name, or else the name of its file without ".rcf"
+  // (for a catalog loaded from files). The first in order when two share a name; null when
+  // none is called so.
+  const forest::Model* Find(std::string_view name) const;
+  // The name of model `i`'s file without ".rcf"; "" when it was not loaded from a file.
+  const std::string& FileName(size_t i) const;
+
   // The model for a place: the nearest model whose home is within its radius; when none
   // applies, the nearest model with a home (applies = false); when no model has a home, the
   // first model (applies = false, no distance). Allocates nothing.
@@ -70,6 +77,7 @@ class ModelCatalog {
   };
 
   std::vector<forest::Model> models_;
+  std::vector<std::string> files_;  // models_[i]'s file name without ".rcf", or ""
   std::vector<PreparedHome> homes_;
 };
 

@@ -160,6 +160,29 @@ TEST_F(ModelDirectoryTest, TwoModelsWithTheSameHomeKeepTheNewerOne) {
   EXPECT_TRUE(Logged("b.rcf"));
 }
 
+TEST_F(ModelDirectoryTest, FindsAModelByItsCardNameOrItsFileName) {
+  Save(WithHome(Base(), "seattle-daily", Home("Seattle", 47.6, -122.3)), "seattle.rcf");
+  Save(WithHome(Base(), "new-york-daily", Home("New York", 40.7, -74.0)), "new-york.rcf");
+  auto c = ModelCatalog::LoadDirectory(dir_.string(), false, log_);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_NE(c->Find("seattle-daily"), nullptr);
+  EXPECT_EQ(c->Find("seattle-daily")->name(), "seattle-daily");
+  ASSERT_NE(c->Find("seattle"), nullptr);  // the file's name
+  EXPECT_EQ(c->Find("seattle")->name(), "seattle-daily");
+  EXPECT_EQ(c->Find("new-york")->name(), "new-york-daily");
+  EXPECT_EQ(c->FileName(0), "new-york");
+  EXPECT_EQ(c->Find("seattle.rcf"), nullptr);
+  EXPECT_EQ(c->Find("Seattle-Daily"), nullptr);  // names are exact
+  EXPECT_EQ(c->Find(""), nullptr);
+}
+
+TEST(ModelCatalogTest, ACatalogBuiltInMemoryFindsByCardNameOnly) {
+  ModelCatalog c({WithHome(Base(), "a", nullptr), WithHome(Base(), "", nullptr)});
+  EXPECT_EQ(c.Find("a"), &c.models()[0]);
+  EXPECT_EQ(c.Find(""), nullptr);  // a model without a name is not found by ""
+  EXPECT_EQ(c.FileName(1), "");
+}
+
 TEST_F(ModelDirectoryTest, EmptyOrMissingDirectoryIsNotFound) {
   auto empty = ModelCatalog::LoadDirectory(dir_.string(), false, log_);
   EXPECT_EQ(empty.status().code(), StatusCode::kNotFound);
