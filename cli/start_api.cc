@@ -206,8 +206,11 @@ int RunStartApi(const StartApiOptions& opts) {
     std::fprintf(stderr, "raincheck start-api: %s\n", s.message().c_str());
     return kExitFailure;
   }
+  const std::string payload = !opts.payload_given && !fn->routes.empty()
+                                  ? "as the template's events say"
+                                  : opts.payload;
   std::printf("raincheck start-api: serving %s (API Gateway payload %s, function %s)\n",
-              gateway.Url().c_str(), opts.payload.c_str(),
+              gateway.Url().c_str(), payload.c_str(),
               emulator ? emulator->options().bootstrap_path.c_str() : "in process");
   std::printf("  template: %s; timeout %g s, memory %d MB%s\n",
               fn->template_path.empty() ? "none (built-in routes)" : fn->template_path.c_str(),
