@@ -134,10 +134,22 @@ Resources:
           Properties:
             Path: /
             Method: GET
+        Predict:
+          Type: HttpApi
+          Properties:
+            Path: /predict
+            Method: POST
+        Models:
+          Type: HttpApi
+          Properties:
+            Path: /models
+            Method: GET
 
 Outputs:
   ApiUrl:
-    Description: The page (GET /?city=...) and the forecast (GET /forecast?city=...)
+    Description: >-
+      The page (GET /?city=...), the forecast (GET /forecast?city=...), the predict API
+      (POST /predict) and its models (GET /models)
     Value: !Sub "https://${ServerlessHttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
   FunctionName:
     Value: !Ref RaincheckFunction

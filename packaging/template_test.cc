@@ -31,6 +31,21 @@ TEST(TemplateTest, DescribesTheFunctionLayerAndApi) {
   EXPECT_FALSE(Has(t, "@"));  // every placeholder filled
 }
 
+// Every route the function answers reaches it: the page, the forecast and the predict API.
+TEST(TemplateTest, RoutesThePredictApiToTheFunction) {
+  const std::string t = SamTemplate({});
+  EXPECT_TRUE(Has(t, "            Path: /predict\n            Method: POST\n"));
+  EXPECT_TRUE(Has(t, "            Path: /models\n            Method: GET\n"));
+  EXPECT_TRUE(Has(t, "            Path: /forecast\n            Method: GET\n"));
+  // Each route is an event of the one function, not a function of its own.
+  EXPECT_EQ(t.find("Type: AWS::Serverless::Function"), t.rfind("Type: AWS::Serverless::Function"));
+  const size_t events = t.find("      Events:\n");
+  ASSERT_NE(events, std::string::npos);
+  EXPECT_GT(t.find("Path: /predict"), events);
+  EXPECT_GT(t.find("Path: /models"), events);
+  EXPECT_LT(t.find("Path: /models"), t.find("\nOutputs:"));
+}
+
 TEST(TemplateTest, RecordsPolicyIsPutObjectOnly) {
   const std::string t = SamTemplate({});
   EXPECT_TRUE(Has(t, "Action: s3:PutObject"));
