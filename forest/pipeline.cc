@@ -5,15 +5,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
-#include <limits>
+#include <optional>
+#include <span>
+#include <string>
 #include <tuple>
 #include <utility>
 
 #include "base/strings.h"
 
 #include "forest/checksum.h"
-#include "forest/parallel.h"
 #include "forest/metrics.h"
+#include "forest/parallel.h"
 #include "forest/random.h"
 #include "forest/trainer.h"
 
@@ -424,7 +426,8 @@ Status EvaluateOutOfBag(const TrainOptions& o, const Dataset& data,
   imp.rows = "out-of-bag";
   imp.available_rows = oob_rows.size();
   imp.sample_rows = sample.size();
-  PermutationImportances(o, data.schema.size(), Gather(data, sample_rows), sample_y, std::cref(predict), &imp);
+  PermutationImportances(o, data.schema.size(), Gather(data, sample_rows), sample_y,
+                         std::cref(predict), &imp);
   return Status::Ok();
 }
 
