@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -283,6 +284,10 @@ TEST(StartApiTest, TemplateRoutesAndEnvironmentReachTheFunction) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("rc-template-" + base::NewUuid());
   std::filesystem::create_directories(dir);
+  // An architecture other than this machine's, which start-api warns about.
+  struct utsname host {};
+  ASSERT_EQ(uname(&host), 0);
+  const std::string other_arch = std::string(host.machine) == "x86_64" ? "arm64" : "x86_64";
   WriteFile(dir / "template.yaml", R"(Transform: AWS::Serverless-2016-10-31
 Parameters:
   City:
@@ -294,6 +299,7 @@ Resources:
     Properties:
       Timeout: 9
       MemorySize: 256
+      Architectures: [)" + other_arch + R"(]
       Environment:
         Variables:
           RAINCHECK_DEFAULT_CITY: !Sub "${City}"
@@ -336,6 +342,7 @@ Resources:
   const std::string warned = ReadAll(dir / "stderr.txt");
   EXPECT_THAT(warned, HasSubstr("warning: the template's TABLE_ARN need the deployed stack"));
   EXPECT_THAT(warned, ::testing::Not(HasSubstr("Lima")));
+  EXPECT_THAT(warned, HasSubstr("warning: the template's architecture is " + other_arch));
 
   StartApi api(up.Args({"--port", "0", "--log-level", "warn", "--template",
                         (dir / "template.yaml").string(), "--env-vars",
