@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "base/file.h"
 #include "cli/commands.h"
 #include "forest/card.h"
 #include "forest/model.h"
@@ -28,7 +29,13 @@ std::string KindOf(const forest::Model& m) {
 }
 
 int Run(const InspectFlags& f) {
-  auto model = forest::Model::Load(f.model);
+  // "-": the model file on stdin (`curl .../model.rcf | raincheck inspect -`).
+  auto load = [&]() -> Result<forest::Model> {
+    if (f.model != "-") return forest::Model::Load(f.model);
+    RC_ASSIGN_OR_RETURN(std::string bytes, base::ReadFile("-"));
+    return forest::Model::FromBytes(bytes);
+  };
+  Result<forest::Model> model = load();
   if (!model.ok()) {
     std::fprintf(stderr, "raincheck inspect: %s\n", model.status().message().c_str());
     return kExitFailure;
@@ -53,7 +60,7 @@ int Run(const InspectFlags& f) {
 void RegisterInspect(CLI::App& root, int* exit_code) {
   auto flags = std::make_shared<InspectFlags>();
   CLI::App* cmd = root.add_subcommand("inspect", "Print a model's card (Markdown, or JSON with --json)");
-  cmd->add_option("model", flags->model, "Model file")->required();
+  cmd->add_option("model", flags->model, "Model file ('-' reads stdin)")->required();
   cmd->add_flag("--json", flags->json, "Print the card's JSON");
   cmd->callback([flags, exit_code]() { *exit_code = Run(*flags); });
 }

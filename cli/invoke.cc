@@ -1,13 +1,26 @@
 // `raincheck invoke -e EVENT.json`: one local invocation of the function, like
-// `sam local invoke`, without a container.
+// `sam local invoke`, without a container: the real `bootstrap` under the Lambda emulator
+// (local/emulator.h), or the handler in this process with `--in-process`.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/env.h"
 #include "base/file.h"
+#include "base/log.h"
 #include "cli/commands.h"
+#include "cli/config.h"
 #include "cli/function.h"
+#include "lambda/event.h"
+#include "local/emulator.h"
 
 namespace raincheck::cli {
 
@@ -16,41 +29,60 @@ namespace {
 struct InvokeOptions {
   std::string event_path;
   double timeout_seconds = 10;
+  int memory_mb = 128;
   std::string default_city;
   std::string models;
   std::string log_level;
   std::vector<std::string> env;
-  std::string env_vars;  // --env-vars FILE, SAM CLI's JSON
+  std::string bootstrap;
+  bool in_process = false;
 };
 
-int RunInvoke(const InvokeOptions& opts) {
-  std::map<std::string, std::string> overrides;
-  if (!opts.env_vars.empty()) {  // below --env and the flags
-    Result<std::map<std::string, std::string>> vars =
-        ReadEnvVarsFile(opts.env_vars, "RaincheckFunction");
-    if (!vars.ok()) {
-      std::fprintf(stderr, "raincheck invoke: %s\n", vars.status().message().c_str());
-      return kExitUsage;
-    }
-    overrides = std::move(vars).value();
-  }
-  for (const std::string& kv : opts.env) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "raincheck invoke: --env takes NAME=VALUE\n");
-      return kExitUsage;
-    }
-    overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  if (!opts.default_city.empty()) overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
-  if (!opts.models.empty()) SetModelsDir(opts.models, &overrides);
-  if (!opts.log_level.empty()) overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
+// bootstrap beside this executable (build/bin/bootstrap).
+std::string DefaultBootstrap() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "bootstrap";
+  return (self.parent_path() / "bootstrap").string();
+}
 
-  Result<std::string> event = base::ReadFile(opts.event_path);
-  if (!event.ok()) {
-    std::fprintf(stderr, "raincheck invoke: %s\n", event.status().message().c_str());
-    return kExitFailure;
+std::string EventName(const std::string& path) { return path == "-" ? "stdin" : path; }
+
+// The function's line for the terminal: without the emulator's "[request id] " prefix (one
+// invocation, and the function's own lines carry their request id), rendered as text when the
+// terminal wants text.
+void WriteInstanceLine(std::string_view line) {
+  if (line.starts_with('[')) {
+    const size_t end = line.find("] ");
+    if (end != std::string_view::npos) line.remove_prefix(end + 2);
   }
+  std::string out = base::StderrLogFormat() == base::LogFormat::kText
+                        ? base::RenderLogLineAsText(line)
+                        : std::string(line);
+  out += '\n';
+  std::fwrite(out.data(), 1, out.size(), stderr);
+  std::fflush(stderr);
+}
+
+// "Sandbox.Timedout: RequestId: ... Error: Task timed out after 1.00 seconds" from Lambda's
+// error document; the document itself when it is not one.
+std::string DescribeFunctionError(const std::string& payload) {
+  const nlohmann::json doc = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return payload;
+  std::string out;
+  if (const auto t = doc.find("errorType"); t != doc.end() && t->is_string()) {
+    out = t->get<std::string>() + ": ";
+  }
+  if (const auto m = doc.find("errorMessage"); m != doc.end() && m->is_string()) {
+    out += m->get<std::string>();
+  } else {
+    out += payload;
+  }
+  return out;
+}
+
+int RunInProcess(const InvokeOptions& opts, const std::string& event,
+                 std::map<std::string, std::string> overrides) {
   Result<std::unique_ptr<Function>> function =
       Function::Create(base::OverlayEnv(std::move(overrides), base::ProcessEnv()));
   if (!function.ok()) {
@@ -63,10 +95,9 @@ int RunInvoke(const InvokeOptions& opts) {
   context.deadline = (*function)->clock().Now() +
                      std::chrono::milliseconds(static_cast<int64_t>(opts.timeout_seconds * 1000));
   context.function_arn = "arn:aws:lambda:local:000000000000:function:raincheck";
-  Result<std::string> response = (*function)->Invoke(*event, context);
+  Result<std::string> response = (*function)->Invoke(event, context);
   if (!response.ok()) {
-    std::fprintf(stderr, "raincheck invoke: %s: %s\n",
-                 opts.event_path == "-" ? "stdin" : opts.event_path.c_str(),
+    std::fprintf(stderr, "raincheck invoke: %s: %s\n", EventName(opts.event_path).c_str(),
                  response.status().message().c_str());
     return kExitFailure;
   }
@@ -75,25 +106,98 @@ int RunInvoke(const InvokeOptions& opts) {
   return kExitOk;
 }
 
+int RunUnderEmulator(const InvokeOptions& opts, std::string event,
+                     const std::map<std::string, std::string>& overrides) {
+  local::EmulatorOptions options;
+  options.bootstrap_path = opts.bootstrap.empty() ? DefaultBootstrap() : opts.bootstrap;
+  options.max_concurrency = 1;
+  options.memory_mb = opts.memory_mb;
+  options.timeout = std::chrono::milliseconds(static_cast<int64_t>(opts.timeout_seconds * 1000));
+  options.environment = local::PassThroughEnvironment();
+  for (const auto& [name, value] : overrides) SetVariable(name, value, &options.environment);
+  options.log_sink = WriteInstanceLine;
+
+  local::Emulator emulator(std::move(options));
+  if (Status s = emulator.Start(); !s.ok()) {
+    std::fprintf(stderr, "raincheck invoke: %s\n", s.message().c_str());
+    return kExitFailure;
+  }
+  local::InvokeOptions invoke;
+  invoke.log_tail = false;  // the lines went to stderr as they came
+  Result<local::InvokeResult> result = emulator.Invoke(std::move(event), invoke);
+  emulator.Shutdown();
+  if (!result.ok()) {
+    std::fprintf(stderr, "raincheck invoke: %s\n", result.status().message().c_str());
+    return kExitFailure;
+  }
+  if (!result->function_error.empty()) {
+    // Init errors, handler errors, crashes and timeouts: the function gave no response.
+    std::fprintf(stderr, "raincheck invoke: %s\n", DescribeFunctionError(result->payload).c_str());
+    return kExitFailure;
+  }
+  std::fwrite(result->payload.data(), 1, result->payload.size(), stdout);
+  std::fputc('\n', stdout);
+  return kExitOk;
+}
+
+int RunInvoke(const InvokeOptions& opts) {
+  std::map<std::string, std::string> overrides;
+  for (const std::string& kv : opts.env) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "raincheck invoke: --env takes NAME=VALUE\n");
+      return kExitUsage;
+    }
+    overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (!opts.default_city.empty()) overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
+  if (!opts.models.empty()) SetModelsDir(opts.models, &overrides);
+  if (!opts.log_level.empty()) overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
+  // Records go where `raincheck records` and the other local verbs look, unless set.
+  SetLocalRecordsDefaults(base::OverlayEnv(overrides, base::ProcessEnv()), &overrides);
+
+  Result<std::string> event = base::ReadFile(opts.event_path);
+  if (!event.ok()) {
+    std::fprintf(stderr, "raincheck invoke: %s\n", event.status().message().c_str());
+    return kExitFailure;
+  }
+  if (opts.in_process) return RunInProcess(opts, *event, std::move(overrides));
+  // Refused here as the handler would refuse it, before a runtime is started for it.
+  if (Result<lambda::HttpRequest> parsed = lambda::ParseEvent(*event); !parsed.ok()) {
+    std::fprintf(stderr, "raincheck invoke: %s: %s\n", EventName(opts.event_path).c_str(),
+                 parsed.status().message().c_str());
+    return kExitFailure;
+  }
+  return RunUnderEmulator(opts, std::move(event).value(), overrides);
+}
+
 }  // namespace
 
 void RegisterInvoke(CLI::App& root, int* exit_code) {
   auto opts = std::make_shared<InvokeOptions>();
   CLI::App* cmd = root.add_subcommand(
-      "invoke", "Run the function once on an API Gateway / Function URL event and print its response");
+      "invoke",
+      "Run the function once on an API Gateway / Function URL event (bootstrap under the Lambda "
+      "emulator) and print its response");
   cmd->add_option("-e,--event", opts->event_path, "Event JSON file ('-' reads stdin)")->required();
-  cmd->add_option("--timeout", opts->timeout_seconds, "Invocation deadline in seconds")
+  cmd->add_option("--timeout", opts->timeout_seconds,
+                  "Function timeout in seconds (enforced: the runtime is killed)")
       ->default_val(10)
       ->check(CLI::Range(0.001, 900.0));
+  cmd->add_option("--memory", opts->memory_mb, "Memory size reported to the function (MB)")
+      ->default_val(128)
+      ->check(CLI::Range(128, 10240));
+  cmd->add_option("--bootstrap", opts->bootstrap,
+                  "The runtime executable (default: bootstrap beside raincheck)");
+  cmd->add_flag("--in-process", opts->in_process,
+                "Run the handler inside this process instead (for debugging; no timeout "
+                "enforcement, no REPORT line)");
   cmd->add_option("--models", opts->models,
                   "Directory of models to choose from by place (RAINCHECK_MODELS)");
   cmd->add_option("--default-city", opts->default_city,
                   "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
   cmd->add_option("--log-level", opts->log_level, "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
   cmd->add_option("--env", opts->env, "Set a configuration variable NAME=VALUE (repeatable)");
-  cmd->add_option("--env-vars", opts->env_vars,
-                  "JSON file of variables, as SAM CLI's: {\"Parameters\": {...}} or "
-                  "{\"RaincheckFunction\": {...}}");
   cmd->callback([opts, exit_code] { *exit_code = RunInvoke(*opts); });
 }
 

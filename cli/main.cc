@@ -1,15 +1,37 @@
 // The `raincheck` command: train, serve and ship a rain forecast function.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
-#include "cli/commands.h"
+#include "base/log.h"
 #include "base/version.h"
+#include "cli/commands.h"
+#include "cli/help.h"
+
+namespace {
+
+// `--log-format text|json` on the root and on every verb, so it goes before or after the verb.
+void AddLogFormatFlag(CLI::App& app) {
+  app.add_option_function<std::string>(
+         "--log-format",
+         [](const std::string& value) {
+           raincheck::base::SetStderrLogFormat(*raincheck::base::ParseLogFormat(value));
+         },
+         "Logs on stderr as text or json lines (default: text on a terminal, json otherwise)")
+      ->check(CLI::IsMember({"text", "json"}));
+  for (CLI::App* verb : app.get_subcommands([](CLI::App* a) { return !a->get_name().empty(); })) {
+    AddLogFormatFlag(*verb);
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace raincheck::cli;
-  CLI::App app{"raincheck: train a forest, serve it as a Lambda function, run it locally, ship it."};
+  CLI::App app{"train a forest, serve it as a Lambda function, run it locally, ship it.",
+               "raincheck"};
   app.set_version_flag("--version", std::string("raincheck ") + raincheck::kVersion);
   app.require_subcommand(1);
   app.fallthrough(false);
@@ -26,15 +48,13 @@ int main(int argc, char** argv) {
   RegisterPackage(app, &exit_code);
   RegisterDeploy(app, &exit_code);
   RegisterStartApi(app, &exit_code);
-  RegisterImport(app, &exit_code);
-  if (argc > 1 && argv[1][0] != '-') {
-    try {
-      (void)app.get_subcommand(argv[1]);
-    } catch (const CLI::OptionNotFound&) {
-      std::fprintf(stderr, "raincheck: unknown command '%s' (see raincheck --help)\n", argv[1]);
-      return kExitUsage;
-    }
-  }
+  RegisterGenerateEvent(app, &exit_code);
+  RegisterHelp(app, &exit_code);
+  RegisterCompletion(app, &exit_code);
+  RegisterMan(app, &exit_code);
+  AddLogFormatFlag(app);
+  // Unknown verbs and flags, with "did you mean".
+  if (ReportUnknownWord(app, argc, argv)) return kExitUsage;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

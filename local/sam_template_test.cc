@@ -46,6 +46,8 @@ TEST(SamTemplateTest, ReadsTheTemplateRaincheckPackageWrites) {
   const std::vector<std::string> keys = RouteKeys(**f);
   EXPECT_THAT(keys, ::testing::Contains("GET /forecast"));
   EXPECT_THAT(keys, ::testing::Contains("GET /"));
+  EXPECT_THAT(keys, ::testing::Contains("POST /predict"));
+  EXPECT_THAT(keys, ::testing::Contains("GET /models"));
   for (const SamRoute& r : (*f)->routes) EXPECT_EQ(r.payload_format, "2.0") << r.event;
   // !Ref Geocoder -> its Default; !If on an empty bucket name -> "off"; !Ref AWS::NoValue
   // through !If -> absent; a plain value as is.

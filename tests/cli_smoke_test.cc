@@ -128,9 +128,88 @@ TEST(CliSmokeTest, InvokeFailsClearlyOnBadEventFiles) {
 
   auto no_flag = RunProcess({BinaryPath("raincheck"), "invoke"});
   EXPECT_EQ(no_flag.exit_code, 2);  // usage error
-  auto bad_level = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--log-level", "loud"}, "{}");
-  EXPECT_EQ(bad_level.exit_code, 1);
-  EXPECT_NE(bad_level.err.find("RAINCHECK_LOG_LEVEL"), std::string::npos);
+  const std::string event = kAwsSamples + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json";
+  for (const bool in_process : {true, false}) {
+    std::vector<std::string> argv = {BinaryPath("raincheck"), "invoke", "-e", event, "--log-level", "loud"};
+    if (in_process) argv.push_back("--in-process");
+    auto bad_level = RunProcess(argv);
+    EXPECT_EQ(bad_level.exit_code, 1);
+    EXPECT_TRUE(bad_level.out.empty()) << bad_level.out;
+    EXPECT_NE(bad_level.err.find("RAINCHECK_LOG_LEVEL"), std::string::npos) << bad_level.err;
+  }
+}
+
+// `invoke` runs build/bin/bootstrap under the emulator by default: Lambda's START / END /
+// REPORT lines, and the same response as the handler run in process.
+TEST_F(CliInvokeTest, InvokeRunsBootstrapWithReportAndTheInProcessResponse) {
+  const std::string event = R"({"version":"2.0","rawPath":"/","rawQueryString":"city=Lima&format=json",
+    "queryStringParameters":{"city":"Lima","format":"json"},
+    "requestContext":{"requestId":"x","http":{"method":"GET","path":"/"}}})";
+  auto emulated = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--memory", "256"},
+                             event, Env());
+  ASSERT_EQ(emulated.exit_code, 0) << emulated.err;
+  auto in_process =
+      RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--in-process"}, event, Env());
+  ASSERT_EQ(in_process.exit_code, 0) << in_process.err;
+
+  // REPORT RequestId: <id>\tDuration: 3.21 ms\tBilled Duration: 4 ms\tMemory Size: 256 MB\t
+  // Max Memory Used: 19 MB\tInit Duration: 14.20 ms
+  const size_t at = emulated.err.find("REPORT RequestId: ");
+  ASSERT_NE(at, std::string::npos) << emulated.err;
+  const std::string report = emulated.err.substr(at, emulated.err.find('\n', at) - at);
+  for (const char* field : {"\tDuration: ", "\tBilled Duration: ", "\tMemory Size: 256 MB",
+                            "\tMax Memory Used: ", "\tInit Duration: "}) {
+    EXPECT_NE(report.find(field), std::string::npos) << field << " in " << report;
+  }
+  EXPECT_NE(emulated.err.find("START RequestId: "), std::string::npos) << emulated.err;
+  EXPECT_NE(emulated.err.find("END RequestId: "), std::string::npos) << emulated.err;
+  EXPECT_EQ(in_process.err.find("REPORT RequestId: "), std::string::npos) << in_process.err;
+
+  const json a = json::parse(emulated.out);
+  const json b = json::parse(in_process.out);
+  EXPECT_EQ(a["statusCode"], b["statusCode"]);
+  EXPECT_EQ(a["headers"], b["headers"]);
+  EXPECT_FALSE(a["headers"].empty()) << emulated.out;
+  json body_a = json::parse(a["body"].get<std::string>());
+  json body_b = json::parse(b["body"].get<std::string>());
+  // Each invocation has its own request id (and so its own record key); everything else is
+  // the same answer.
+  EXPECT_EQ(body_a["record"]["stored"], true);
+  EXPECT_EQ(body_b["record"]["stored"], true);
+  for (json* body : {&body_a, &body_b}) {
+    body->erase("request_id");
+    body->erase("record");
+  }
+  EXPECT_EQ(body_a, body_b);
+  EXPECT_EQ(body_a["city"], "Lima");
+}
+
+// A runtime that never answers is killed at --timeout, as Lambda does, and invoke fails.
+TEST_F(CliInvokeTest, InvokeTimesOutAtTimeout) {
+  const std::string event = kAwsSamples + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json";
+  auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e", event, "--timeout", "1",
+                       "--bootstrap", RAINCHECK_SOURCE_DIR "/tests/start_api/misbehaving_runtime.py",
+                       "--env", "RAINCHECK_TEST_MODE=sleep"},
+                      "", Env());
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("raincheck invoke: Sandbox.Timedout: RequestId: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Task timed out after 1.00 seconds"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("REPORT RequestId: "), std::string::npos) << r.err;
+
+  // A handler error is a failure too, with Lambda's errorType.
+  auto error = RunProcess({BinaryPath("raincheck"), "invoke", "-e", event, "--bootstrap",
+                           RAINCHECK_SOURCE_DIR "/tests/start_api/misbehaving_runtime.py",
+                           "--env", "RAINCHECK_TEST_MODE=error"},
+                          "", Env());
+  EXPECT_EQ(error.exit_code, 1);
+  EXPECT_NE(error.err.find("raincheck invoke: Boom: secret detail"), std::string::npos) << error.err;
+
+  auto missing = RunProcess({BinaryPath("raincheck"), "invoke", "-e", event, "--bootstrap",
+                             "/nonexistent/bootstrap"}, "", Env());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("/nonexistent/bootstrap"), std::string::npos) << missing.err;
 }
 
 }  // namespace
