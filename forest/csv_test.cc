@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <bit>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -69,6 +71,38 @@ TEST(CsvTest, NumericCells) {
   EXPECT_FALSE(ParseNumericCell("inf").has_value());
   EXPECT_FALSE(ParseNumericCell("1e300").has_value());
   EXPECT_FALSE(ParseNumericCell("rain").has_value());
+}
+
+// Plain decimals take a fast path: it must give the float from_chars gives, on every shape.
+TEST(CsvTest, NumericCellsAgreeWithFromChars) {
+  Rng rng(31);
+  auto reference = [](std::string_view s) -> std::optional<float> {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+    return static_cast<float>(v);
+  };
+  for (int k = 0; k < 200000; ++k) {
+    std::string s = rng.Below(2) ? "-" : "";
+    const uint64_t before = rng.Below(10), after = rng.Below(12);
+    for (uint64_t d = 0; d < before; ++d) s += static_cast<char>('0' + rng.Below(10));
+    if (rng.Below(4) != 0) s += ".";
+    for (uint64_t d = 0; d < after; ++d) s += static_cast<char>('0' + rng.Below(10));
+    if (s.empty()) continue;  // a missing value, not a number
+    const auto want = reference(s);
+    const auto got = ParseNumericCell(s);
+    ASSERT_EQ(got.has_value(), want.has_value()) << s;
+    if (want) {
+      ASSERT_EQ(std::bit_cast<uint32_t>(*got), std::bit_cast<uint32_t>(*want)) << s;
+    }
+  }
+  EXPECT_EQ(*ParseNumericCell("0.1"), 0.1f);
+  EXPECT_EQ(*ParseNumericCell("1."), 1.0f);
+  EXPECT_EQ(*ParseNumericCell(".5"), 0.5f);
+  EXPECT_TRUE(std::signbit(*ParseNumericCell("-0")));
+  EXPECT_FALSE(ParseNumericCell("-").has_value());
+  EXPECT_FALSE(ParseNumericCell(".").has_value());
+  EXPECT_FALSE(ParseNumericCell("1.2.3").has_value());
 }
 
 TEST(CsvTest, MissingFileIsNotFound) {
