@@ -1,10 +1,12 @@
-// `raincheck evaluate`: a model's metrics on labelled CSV data.
+// `raincheck evaluate`: a model's metrics on labelled CSV data, streamed in blocks on every
+// core (only each row's label, probability and month are kept).
 #include <cstdio>
 #include <memory>
 
 #include "cli/commands.h"
+#include "base/env.h"
+#include "forest/batch_predict.h"
 #include "forest/card.h"
-#include "forest/csv.h"
 #include "forest/model.h"
 #include "forest/pipeline.h"
 
@@ -14,6 +16,7 @@ namespace {
 struct EvaluateFlags {
   std::string model, data, label;
   int label_ahead = -1;
+  int jobs = 0;
   bool json = false;
 };
 
@@ -44,21 +47,27 @@ int Run(const EvaluateFlags& f) {
     std::fprintf(stderr, "raincheck evaluate: %s\n", spec.status().message().c_str());
     return kExitUsage;
   }
-  auto table = forest::ReadCsvFile(f.data);
-  if (!table.ok()) {
-    std::fprintf(stderr, "raincheck evaluate: %s\n", table.status().message().c_str());
+  auto options = forest::MakeStreamOptions(f.jobs, base::ProcessEnv());
+  if (!options.ok()) {
+    std::fprintf(stderr, "raincheck evaluate: %s\n", options.status().message().c_str());
+    return kExitUsage;
+  }
+  auto input = forest::CsvInput::Open(f.data);
+  if (!input.ok()) {
+    std::fprintf(stderr, "raincheck evaluate: %s\n", input.status().message().c_str());
     return kExitFailure;
   }
-  auto result = forest::Evaluate(*model, *table, *spec);
+  auto result = forest::EvaluateCsvStream(*model, input->fd(), *spec, *options);
   if (!result.ok()) {
-    std::fprintf(stderr, "raincheck evaluate: %s: %s\n", f.data.c_str(), result.status().message().c_str());
+    std::fprintf(stderr, "raincheck evaluate: %s: %s\n", input->name().c_str(),
+                 result.status().message().c_str());
     return kExitFailure;
   }
   if (f.json) {
     std::printf("%s\n", result->dump(2).c_str());
   } else {
     std::printf("# %s %s on %s\n\n%zu rows; label: %s\n\n%s", model->name().c_str(),
-                model->version().c_str(), f.data.c_str(), (*result)["n"].get<size_t>(),
+                model->version().c_str(), input->name().c_str(), (*result)["n"].get<size_t>(),
                 (*result)["label"].get<std::string>().c_str(),
                 forest::EvaluationMarkdown((*result)["metrics"], (*result)["baselines"],
                                            (*result)["reliability"],
@@ -74,9 +83,10 @@ void RegisterEvaluate(CLI::App& root, int* exit_code) {
   auto flags = std::make_shared<EvaluateFlags>();
   CLI::App* cmd = root.add_subcommand("evaluate", "Metrics of a model on labelled CSV data, beside baselines");
   cmd->add_option("--model", flags->model, "Model file")->required();
-  cmd->add_option("--data", flags->data, "Labelled CSV")->required();
+  cmd->add_option("--data", flags->data, "Labelled CSV; - reads stdin")->required();
   cmd->add_option("--label", flags->label, "COLUMN or COLUMN=VALUE (default: the model's own)");
   cmd->add_option("--label-ahead", flags->label_ahead, "Label shift (default: the model's own)");
+  cmd->add_option("--jobs", flags->jobs, "Threads (default: all cores); the metrics do not depend on it");
   cmd->add_flag("--json", flags->json, "Print JSON");
   cmd->callback([flags, exit_code]() { *exit_code = Run(*flags); });
 }
