@@ -23,6 +23,7 @@ void RegisterModels(CLI::App& root, int* exit_code);
 void RegisterPackage(CLI::App& root, int* exit_code);
 void RegisterDeploy(CLI::App& root, int* exit_code);
 void RegisterStartApi(CLI::App& root, int* exit_code);
+void RegisterImport(CLI::App& root, int* exit_code);
 void RegisterGenerateEvent(CLI::App& root, int* exit_code);
 // The command line about itself, from every registered verb (cli/help.cc, cli/completion.cc).
 void RegisterHelp(CLI::App& root, int* exit_code);

@@ -34,6 +34,7 @@ struct InvokeOptions {
   std::string models;
   std::string log_level;
   std::vector<std::string> env;
+  std::string env_vars;  // --env-vars FILE, SAM CLI's JSON
   std::string bootstrap;
   bool in_process = false;
 };
@@ -142,6 +143,15 @@ int RunUnderEmulator(const InvokeOptions& opts, std::string event,
 
 int RunInvoke(const InvokeOptions& opts) {
   std::map<std::string, std::string> overrides;
+  if (!opts.env_vars.empty()) {  // below --env and the flags
+    Result<std::map<std::string, std::string>> vars =
+        ReadEnvVarsFile(opts.env_vars, "RaincheckFunction");
+    if (!vars.ok()) {
+      std::fprintf(stderr, "raincheck invoke: %s\n", vars.status().message().c_str());
+      return kExitUsage;
+    }
+    overrides = std::move(vars).value();
+  }
   for (const std::string& kv : opts.env) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -198,6 +208,9 @@ void RegisterInvoke(CLI::App& root, int* exit_code) {
                   "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
   cmd->add_option("--log-level", opts->log_level, "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
   cmd->add_option("--env", opts->env, "Set a configuration variable NAME=VALUE (repeatable)");
+  cmd->add_option("--env-vars", opts->env_vars,
+                  "JSON file of variables, as SAM CLI's: {\"Parameters\": {...}} or "
+                  "{\"RaincheckFunction\": {...}}");
   cmd->callback([opts, exit_code] { *exit_code = RunInvoke(*opts); });
 }
 

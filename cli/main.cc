@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   RegisterPackage(app, &exit_code);
   RegisterDeploy(app, &exit_code);
   RegisterStartApi(app, &exit_code);
+  RegisterImport(app, &exit_code);
   RegisterGenerateEvent(app, &exit_code);
   RegisterHelp(app, &exit_code);
   RegisterCompletion(app, &exit_code);
