@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages raincheck needs (idempotent; as root or through sudo) and builds
-# the release into build/ (build/bin/raincheck, build/bin/bootstrap).
+# into build/ what `raincheck start-api` runs (the raincheck_runtime target: build/bin/raincheck
+# with the web page, build/bin/bootstrap, the offline gazetteer, build/models), no test or
+# benchmark.
 #   scripts/setup.sh              install + build
 #   scripts/setup.sh --deps-only  install only
 set -euo pipefail
@@ -37,4 +39,5 @@ npm_data data/models "$NPM_DIR/models" vega-datasets/data/weather.csv
 [ "${1:-}" = "--deps-only" ] && exit 0
 
 cmake --preset release >/dev/null
-cmake --build --preset release
+# Only what start-api runs; scripts/test.sh builds the tests and benchmarks.
+cmake --build --preset release --target raincheck_runtime
