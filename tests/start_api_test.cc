@@ -260,6 +260,89 @@ TEST(StartApiTest, FunctionFailuresThroughTheEmulator) {
   }
 }
 
+// POST /predict through the local gateway and bootstrap answers what `raincheck predict` prints
+// for the same rows of the shipped model, in both request shapes; GET /models lists it.
+TEST(StartApiTest, PredictAnswersAsRaincheckPredictDoes) {
+  FunctionUpstreams up;
+  StartApi api(up.Args({"--port", "0", "--log-level", "warn"}));
+  ASSERT_FALSE(api.url().empty()) << api.printed();
+  const std::string model = RAINCHECK_BINARY_DIR "/models/seattle.rcf";
+  const std::vector<std::string> columns = {"precipitation", "temp_max",   "temp_min",
+                                            "wind",          "season_cos", "season_sin"};
+  // The same decimal text in the CSV and in the JSON; an empty cell (null) is a missing value.
+  const std::vector<std::vector<std::string>> cells = {
+      {"0", "12.5", "4.1", "3.2", "0.9", "0.43"},       {"8.4", "9", "6.5", "7.7", "-0.4", "0.91"},
+      {"22.1", "15", "11", "", "0", "-1"},              {"0.3", "21.7", "13.2", "2.1", "-0.95", "-0.3"},
+      {"31.75", "7.25", "1.5", "11.4", "0.5", "0.866"}, {"1.2", "", "", "5", "1", "0"}};
+  std::string csv;
+  std::string rows = "[";
+  std::string data = "[";
+  for (size_t c = 0; c < columns.size(); ++c) csv += (c ? "," : "") + columns[c];
+  csv += "\n";
+  for (size_t r = 0; r < cells.size(); ++r) {
+    rows += r ? ",{" : "{";
+    data += r ? ",[" : "[";
+    for (size_t c = 0; c < columns.size(); ++c) {
+      const std::string value = cells[r][c].empty() ? "null" : cells[r][c];
+      csv += (c ? "," : "") + cells[r][c];
+      rows += (c ? ",\"" : "\"") + columns[c] + "\":" + value;
+      data += (c ? "," : "") + value;
+    }
+    csv += "\n";
+    rows += "}";
+    data += "]";
+  }
+  rows += "]";
+  data += "]";
+
+  const std::filesystem::path csv_path =
+      std::filesystem::temp_directory_path() / ("rc-predict-" + base::NewUuid() + ".csv");
+  { std::ofstream(csv_path) << csv; }
+  const auto expected = RunProcess({BinaryPath("raincheck"), "predict", "--model", model, "--data",
+                                    csv_path.string()});
+  std::filesystem::remove(csv_path);
+  ASSERT_EQ(expected.exit_code, 0) << expected.err;
+
+  // "seattle" is the model's file name; the build's models directory holds others too.
+  for (const std::string& body :
+       {"{\"model\":\"seattle\",\"rows\":" + rows + "}",
+        "{\"model\":\"seattle\",\"columns\":" + json(columns).dump() + ",\"data\":" + data + "}"}) {
+    auto r = api.Client().Post("/predict", body, "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const json answer = json::parse(r->body);
+    EXPECT_EQ(answer["model"]["file"], "seattle");
+    std::string printed = "prediction,probability\n";
+    for (const json& p : answer["predictions"]) {
+      char line[64];
+      std::snprintf(line, sizeof line, "%d,%.6f\n", p["class"].get<int>(), p["probability"].get<double>());
+      printed += line;
+    }
+    EXPECT_EQ(printed, expected.out) << body;
+  }
+
+  auto bad = api.Client().Post("/predict", R"({"model":"seattle","rows":[{"wind":"calm"}]})",
+                               "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_THAT(json::parse(bad->body)["error"]["message"].get<std::string>(), HasSubstr("rows[0].wind"));
+  auto unknown = api.Client().Post("/predict", R"({"model":"atlantis","rows":[]})", "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  auto get = api.Client().Get("/predict");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 405);
+  EXPECT_EQ(get->get_header_value("Allow"), "POST");
+  auto models = api.Client().Get("/models");
+  ASSERT_TRUE(models);
+  ASSERT_EQ(models->status, 200) << models->body;
+  bool listed = false;
+  const json listing = json::parse(models->body);
+  for (const json& m : listing["models"]) listed = listed || m["file"] == "seattle";
+  EXPECT_TRUE(listed) << models->body;
+  EXPECT_EQ(api.Stop(SIGTERM), 0);
+}
+
 TEST(StartApiTest, AMissingBootstrapIsReported) {
   auto r = RunProcess({BinaryPath("raincheck"), "start-api", "--port", "0", "--bootstrap",
                        "/nonexistent/bootstrap"});
