@@ -3,8 +3,11 @@
 # with 2 threads; then the same load on the original's per-request work in a minimal Flask app;
 # prints both and the ratio. Also loads the layers one at a time (the gateway alone, the
 # function in process, the emulator without records) and prints the CPU time each request
-# costs, server and wrk, against what the target leaves per request. Not a test.
+# costs, server and wrk, against what the target leaves per request; POST /predict of one row
+# (the predict API, docs/import.md) is loaded the same way beside /forecast. Not a test.
 #   bench/start_api/run.sh [SECONDS]     (default 10, per configuration)
+# RAINCHECK_BUILD_DIR=DIR uses the binaries already built in DIR instead of building the
+# release preset.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION="${1:-10}"
@@ -12,8 +15,12 @@ DURATION="${1:-10}"
 # Bench-only Debian packages (scripts/bench-packages.txt).
 scripts/install-packages.sh scripts/bench-packages.txt
 
-cmake --preset release >/dev/null
-cmake --build --preset release --target raincheck bootstrap >/dev/null   # and its model / gazetteer: scripts/setup.sh
+BUILD="${RAINCHECK_BUILD_DIR:-}"
+if [ -z "$BUILD" ]; then
+  BUILD=build
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target raincheck bootstrap >/dev/null   # and its model / gazetteer: scripts/setup.sh
+fi
 WORK="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
@@ -36,12 +43,15 @@ cpu_ticks() {
   echo "$total"
 }
 # load NAME URL PID: warm-up, then a measured wrk run; writes NAME.wrk, NAME.wrkcpu (wrk's user
-# and system seconds), NAME.cpu (server CPU microseconds per request).
+# and system seconds), NAME.cpu (server CPU microseconds per request). With WRK_SCRIPT set,
+# wrk runs that script (the POST of /predict).
 load() {
   local name=$1 url=$2 pid=$3 before after requests
-  wrk -t2 -c64 -d2s "$url" >/dev/null    # warm-up
+  local script=()
+  [ -n "${WRK_SCRIPT:-}" ] && script=(-s "$WRK_SCRIPT")
+  wrk -t2 -c64 -d2s "${script[@]}" "$url" >/dev/null    # warm-up
   before=$(cpu_ticks "$pid")
-  { TIMEFORMAT='%U %S'; time wrk -t2 -c64 -d"${DURATION}s" --latency "$url" >"$WORK/$name.wrk"; } 2>"$WORK/$name.wrkcpu"
+  { TIMEFORMAT='%U %S'; time wrk -t2 -c64 -d"${DURATION}s" "${script[@]}" --latency "$url" >"$WORK/$name.wrk"; } 2>"$WORK/$name.wrkcpu"
   after=$(cpu_ticks "$pid")
   requests=$(awk '/requests in/ {print $1}' "$WORK/$name.wrk")
   echo $(( (after - before) * 1000000 / TICKS / requests )) >"$WORK/$name.cpu"
@@ -68,13 +78,13 @@ api() {
   local name=$1 path=$2 records=$3 port pid
   shift 3
   port=$(free_port)
-  build/bin/raincheck start-api --port "$port" --log-level error \
+  "$BUILD/bin/raincheck" start-api --port "$port" --log-level error \
     --env "RAINCHECK_OPENMETEO_URL=$(cat "$WORK/weather-url")" \
     --env "RAINCHECK_RECORDS=$records" --env "RAINCHECK_SPOOL=$WORK/spool-$name" "$@" \
     >"$WORK/$name.out" 2>"$WORK/$name.err" &
   pid=$!
   pids+=("$pid")
-  wait_for "http://127.0.0.1:$port$path"
+  wait_for "http://127.0.0.1:$port/health"
   load "$name" "http://127.0.0.1:$port$path" "$pid"
   kill "$pid"
   wait "$pid" || true
@@ -89,6 +99,9 @@ cat "$WORK/api.wrk"
 api health /health off
 api inprocess "$FORECAST" off --in-process
 api emulator "$FORECAST" off
+# The predict API: one row, in process and under the emulator.
+WRK_SCRIPT=bench/start_api/predict_one_row.lua api predict-inprocess /predict off --in-process
+WRK_SCRIPT=bench/start_api/predict_one_row.lua api predict-emulator /predict off
 
 # The original's per-request work in Flask
 FPORT=$(free_port)
@@ -124,5 +137,7 @@ row health "/health (the gateway alone)"
 row inprocess "/forecast, function in process, no records"
 row emulator "/forecast, emulator, no records"
 row api "/forecast, emulator, records (the target's)"
+row predict-inprocess "POST /predict 1 row, function in process"
+row predict-emulator "POST /predict 1 row, emulator"
 awk -v c="$CORES" -v tr="$TARGET_RPS" 'BEGIN {
   printf "at %d req/s, %d cores leave %.0f us of CPU per request, server and wrk together\n", tr, c, c * 1e6 / tr }'
