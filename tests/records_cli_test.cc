@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "store/directory_store.h"
 #include "tests/support/process.h"
@@ -63,6 +64,45 @@ TEST_F(RecordsCliTest, LsAndCatShowWhatWasStored) {
   const auto escape = RunProcess({BinaryPath("raincheck"), "records", "cat", "../../etc/passwd"}, "", env_);
   EXPECT_EQ(escape.exit_code, 1);
   EXPECT_NE(escape.err.find("unsafe record key"), std::string::npos) << escape.err;
+}
+
+TEST_F(RecordsCliTest, LsJsonAndCatOfKeysOnStdin) {
+  store::DirectoryStore dir(root_ + "/records", store::RecordFormat::kCsv);
+  const auto a = dir.Put(MakeRecord(1), base::TimePoint::max());
+  const auto b = dir.Put(MakeRecord(2), base::TimePoint::max());
+  ASSERT_TRUE(a.ok() && b.ok());
+
+  const auto ls = RunProcess({BinaryPath("raincheck"), "records", "ls", "--json"}, "", env_);
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  const nlohmann::json keys = nlohmann::json::parse(ls.out);
+  ASSERT_EQ(keys.size(), 2u) << ls.out;
+  EXPECT_EQ(keys[0]["key"], *a);
+  EXPECT_EQ(keys[1]["key"], *b);
+  const auto none = RunProcess({BinaryPath("raincheck"), "records", "ls", "--json", "dt=1999"}, "", env_);
+  EXPECT_EQ(none.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(none.out), nlohmann::json::array());
+  EXPECT_NE(none.err.find("no records in dir:" + root_ + "/records"), std::string::npos) << none.err;
+
+  // `records ls | records cat -`: every record, one per line.
+  const auto cat = RunProcess({BinaryPath("raincheck"), "records", "cat", "-"}, *a + "\n\n" + *b + "\n", env_);
+  EXPECT_EQ(cat.exit_code, 0) << cat.err;
+  EXPECT_EQ(cat.out, "prob_rain\r\n0.5\r\nprob_rain\r\n0.5\r\n");
+  const auto bad = RunProcess({BinaryPath("raincheck"), "records", "cat", "-"}, "dt=2026-01-01/x.csv\n", env_);
+  EXPECT_EQ(bad.exit_code, 1);
+}
+
+// With RAINCHECK_RECORDS unset, `records` reads records/ of the working directory, where the
+// local verbs write (cli/config.h DefaultLocalRecordsDir).
+TEST_F(RecordsCliTest, DefaultIsTheLocalVerbsDirectory) {
+  store::DirectoryStore dir(root_ + "/records", store::RecordFormat::kCsv);
+  const auto a = dir.Put(MakeRecord(1), base::TimePoint::max());
+  ASSERT_TRUE(a.ok());
+  const auto ls = RunProcess(
+      {"/bin/sh", "-c",
+       "cd \"$0\" && exec env -u RAINCHECK_RECORDS -u RAINCHECK_SPOOL \"$1\" records ls",
+       root_, BinaryPath("raincheck")});
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_EQ(ls.out, *a + "\n");
 }
 
 TEST_F(RecordsCliTest, FlushMovesSpooledRecordsToTheStore) {
