@@ -563,8 +563,9 @@ json ModelDescription(const ModelCatalog& models, size_t index) {
   json out = {{"name", ApiName(models, index)},
               {"version", m.version()},
               {"file", models.FileName(index)},
-              {"kind", "classifier"},
-              {"output", "probability of the positive class"},
+              {"kind", m.is_regression() ? "regression" : "classifier"},
+              {"ensemble", m.combination().is_forest() ? "random_forest" : "boosted_trees"},
+              {"output", m.is_regression() ? "value" : "probability of the positive class"},
               {"classes", m.class_labels()},
               {"trees", m.n_trees()},
               {"features", std::move(features)}};
@@ -601,6 +602,15 @@ lambda::HttpResponse HandlePredict(const lambda::HttpRequest& request,
   } else if (Status s = model.PredictProbaBatch(input->rows, p); !s.ok()) {
     return refused(Error(0, s, id));
   }
+  // A boosted classifier's raw score (log-odds) too, as XGBoost's output_margin.
+  const bool regression = model.is_regression();
+  const bool margins = !regression && !model.combination().is_forest();
+  std::vector<double> margin(margins ? input->n_rows : 0);
+  if (margins) {
+    if (Status s = model.PredictMarginBatch(input->rows, margin); !s.ok()) {
+      return refused(Error(0, s, id));
+    }
+  }
 
   // Written by hand: 10,000 predictions are a large JSON tree to build only to print it.
   const std::vector<std::string>& labels = model.class_labels();
@@ -614,8 +624,14 @@ lambda::HttpResponse HandlePredict(const lambda::HttpRequest& request,
   body += ",\"predictions\":[";
   body.reserve(body.size() + p.size() * 48 + 64);
   for (size_t i = 0; i < p.size(); ++i) {
-    const int cls = p[i] > 0.5 ? 1 : 0;  // as `raincheck predict`
     if (i > 0) body += ',';
+    if (regression) {
+      body += "{\"value\":";
+      AppendNumber(p[i], &body);
+      body += '}';
+      continue;
+    }
+    const int cls = p[i] > 0.5 ? 1 : 0;  // as `raincheck predict`
     body += "{\"class\":";
     body += cls == 1 ? '1' : '0';
     if (static_cast<size_t>(cls) < quoted.size()) {
@@ -624,6 +640,10 @@ lambda::HttpResponse HandlePredict(const lambda::HttpRequest& request,
     }
     body += ",\"probability\":";
     AppendNumber(p[i], &body);
+    if (margins) {
+      body += ",\"margin\":";
+      AppendNumber(margin[i], &body);
+    }
     body += '}';
   }
   body += "],\"request_id\":";

@@ -58,8 +58,10 @@ Result<PredictInput> ParsePredictBody(std::string_view body, const ModelCatalog&
 // (name and unit) and, when the card has one, its home.
 nlohmann::json ModelDescription(const ModelCatalog& models, size_t index);
 
-// POST /predict: 200 {"model": {...}, "predictions": [{"class", "label", "probability"}, ...],
-// "request_id"}; 400 / 404 / 405 (Allow: POST) / 413 / 415 as JSON errors.
+// POST /predict: 200 {"model": {...}, "predictions": [...], "request_id"}, one prediction per
+// row: {"class", "label", "probability"} for a classifier (plus "margin", the log-odds, for
+// boosted trees), {"value"} for regression; 400 / 404 / 405 (Allow: POST) / 413 / 415 as JSON
+// errors.
 lambda::HttpResponse HandlePredict(const lambda::HttpRequest& request,
                                    const lambda::InvocationContext& context,
                                    const ModelCatalog& models, const PredictLimits& limits,

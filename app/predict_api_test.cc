@@ -14,6 +14,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "forest/model.h"
+#include "forest/test_models.h"
 
 namespace raincheck::app {
 namespace {
@@ -132,6 +133,45 @@ TEST_F(PredictApiTest, TheAnswerDescribesTheModel) {
   EXPECT_EQ(model["features"][1]["name"], DefaultModel().schema()[1].name);
   EXPECT_EQ(model["features"][1]["unit"], DefaultModel().schema()[1].unit);
   EXPECT_EQ(model["classes"], json(DefaultModel().class_labels()));
+}
+
+// Boosted trees on "x": one stump whose leaves hold margins -1.5 (x <= 0.5) and 2.5, base 0.25.
+forest::Model Boosted(forest::Combination::Link link) {
+  forest::TreeArrays t = forest::testing::StumpTree(false);
+  t.leaf_value = {-1.5f, 2.5f};
+  forest::ModelBuilder b;
+  b.SetSchema(forest::FeatureSchema(std::vector<forest::Feature>{{"x", "1"}}))
+      .SetCard({{"name", "boosted"}})
+      .SetCombination({forest::Combination::Aggregation::kSum, link, false, 0.25});
+  if (link == forest::Combination::Link::kLogistic) b.SetClassLabels({"no", "yes"});
+  b.AddTree(t);
+  auto m = b.Build();
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return std::move(m).value();
+}
+
+TEST_F(PredictApiTest, RegressionAnswersValues) {
+  ModelCatalog regression({Boosted(forest::Combination::Link::kIdentity)});
+  const lambda::HttpResponse r = Post(R"({"rows": [{"x": 0}, {"x": 1}]})", &regression);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json body = json::parse(r.body);
+  EXPECT_EQ(body["model"]["kind"], "regression");
+  EXPECT_EQ(body["model"]["ensemble"], "boosted_trees");
+  EXPECT_EQ(body["predictions"], json::parse(R"([{"value": -1.25}, {"value": 2.75}])"));
+}
+
+TEST_F(PredictApiTest, BoostedClassifiersAnswerTheirMarginToo) {
+  ModelCatalog boosted({Boosted(forest::Combination::Link::kLogistic)});
+  const lambda::HttpResponse r = Post(R"({"rows": [{"x": 0}, {"x": 1}]})", &boosted);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json p = json::parse(r.body)["predictions"];
+  EXPECT_EQ(p[0]["margin"].get<double>(), -1.25);
+  EXPECT_EQ(p[1]["margin"].get<double>(), 2.75);
+  EXPECT_NEAR(p[1]["probability"].get<double>(), 1 / (1 + std::exp(-2.75)), 1e-12);
+  EXPECT_EQ(p[1]["label"], "yes");
+  EXPECT_EQ(p[0]["class"], 0);
+  // A random forest has no margin apart from its probability.
+  EXPECT_FALSE(json::parse(Post(RowsBody({kRows[0]}).dump()).body)["predictions"][0].contains("margin"));
 }
 
 TEST_F(PredictApiTest, NullIsAMissingValue) {
