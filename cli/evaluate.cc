@@ -26,6 +26,12 @@ int Run(const EvaluateFlags& f) {
     std::fprintf(stderr, "raincheck evaluate: %s\n", model.status().message().c_str());
     return kExitFailure;
   }
+  // The metrics (accuracy, Brier score, reliability, baselines) are a classifier's.
+  if (model->is_regression()) {
+    std::fprintf(stderr, "raincheck evaluate: evaluate supports classifiers; %s is a regression model\n",
+                 f.model.c_str());
+    return kExitFailure;
+  }
   // The label defaults to the one the model was trained with.
   const nlohmann::json& card_label = model->card().value("label", nlohmann::json::object());
   std::string label = f.label;

@@ -78,7 +78,9 @@ int Run(const PredictFlags& f) {
 void RegisterPredict(CLI::App& root, int* exit_code) {
   auto flags = std::make_shared<PredictFlags>();
   CLI::App* cmd = root.add_subcommand(
-      "predict", "Predict every row of a CSV file: 'prediction,probability' lines, in row order");
+      "predict",
+      "Predict every row of a CSV file, in row order: 'prediction,probability' lines for a "
+      "classifier, 'value' lines for a regression model");
   cmd->add_option("--model", flags->model, "Model file")->required();
   cmd->add_option("--data", flags->data,
                   "CSV with the model's feature columns (others ignored); - reads stdin")

@@ -251,12 +251,15 @@ Status RunBlocks(CsvChunker& chunker, Header& header, const StreamOptions& optio
   return result;
 }
 
-void AppendPredictions(std::span<const double> p, std::string& out) {
+// A classifier's lines are "<0|1>,<probability>"; a regression model's just "<value>".
+void AppendPredictions(std::span<const double> p, bool regression, std::string& out) {
   out.reserve(p.size() * 11);
   char number[64];
   for (const double v : p) {
-    out.push_back(v > 0.5 ? '1' : '0');
-    out.push_back(',');
+    if (!regression) {
+      out.push_back(v > 0.5 ? '1' : '0');
+      out.push_back(',');
+    }
     // The shortest exact rounding to 6 decimals: the same text as printf's "%.6f".
     const auto [end, ec] = std::to_chars(number, number + sizeof number, v, std::chars_format::fixed, 6);
     out.append(number, ec == std::errc() ? end : number);
@@ -307,14 +310,15 @@ Status PredictCsvStream(const Model& model, int fd, const ByteSink& sink,
   CsvChunker chunker(fd, options.block_bytes);
   RC_ASSIGN_OR_RETURN(Header header, ReadHeader(chunker));
   RC_ASSIGN_OR_RETURN(const Plan plan, MakePlan(header.names, model.schema(), nullptr));
-  RC_RETURN_IF_ERROR(sink("prediction,probability\n"));
+  const bool regression = model.is_regression();
+  RC_RETURN_IF_ERROR(sink(regression ? "value\n" : "prediction,probability\n"));
   return RunBlocks(
       chunker, header, options,
       [&](Block& b) {
         Decode(plan, b);
         if (FirstIssue(b)) return;
         Predict(model, b);
-        if (b.status.ok()) AppendPredictions(b.p, b.out);
+        if (b.status.ok()) AppendPredictions(b.p, regression, b.out);
       },
       [&](Block& b, size_t lines_before) -> Status {
         if (const auto issue = FirstIssue(b)) return issue->ToStatus(lines_before);

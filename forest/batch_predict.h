@@ -54,7 +54,8 @@ class CsvInput {
 using ByteSink = std::function<Status(std::string_view)>;
 
 // Reads CSV from `fd` (not closed) and writes "prediction,probability" and one line per data
-// row, "<0|1>,<P(positive) with 6 decimals>", to `sink`. Columns by the model's feature names
+// row, "<0|1>,<P(positive) with 6 decimals>", to `sink`; for a regression model
+// (Model::is_regression()) the header is "value" and each line the value with 6 decimals. Columns by the model's feature names
 // (others ignored). Errors: IOError for a failed read; InvalidArgument for the first problem
 // in input order, as ParseCsv and BuildDataset word it ("CSV line 7: column 'wind' is not a
 // finite number", "the data has no column 'wind'"). What was written before stays written.

@@ -73,9 +73,14 @@ def write_case(work, name, X, proba, margin, regression, extra):
             f.write(",".join("" if np.isnan(v) else "%.9g" % v for v in row) + "\n")
     # The library's answer as `raincheck predict` prints it.
     with open(os.path.join(work, name + ".library.csv"), "w") as f:
-        f.write("prediction,probability\n")
-        for p in np.asarray(proba, dtype=np.float64):
-            f.write("%d,%.6f\n" % (1 if p > 0.5 else 0, p))
+        if regression:
+            f.write("value\n")
+            for v in np.asarray(proba, dtype=np.float64):
+                f.write("%.6f\n" % v)
+        else:
+            f.write("prediction,probability\n")
+            for p in np.asarray(proba, dtype=np.float64):
+                f.write("%d,%.6f\n" % (1 if p > 0.5 else 0, p))
     case = {"name": name, "rows": int(X.shape[0]), "features": N_FEATURES,
             "regression": regression, "margin": margin is not None}
     case.update(extra)

@@ -186,6 +186,21 @@ TEST_F(ImportTest, RoundTripThroughTheCommandLine) {
     const auto ours = Lines(predicted.out), theirs = Lines(*library);
     ASSERT_EQ(ours.size(), theirs.size());
     ASSERT_EQ(ours[0], theirs[0]);
+    if (c["regression"].get<bool>()) {
+      // A regression model prints its value alone: no 0/1 column that would mean nothing.
+      EXPECT_EQ(ours[0], "value");
+      EXPECT_EQ(ours[1].find(','), std::string::npos) << ours[1];
+      // evaluate's metrics are a classifier's: one line saying so, exit 1.
+      auto evaluated = RunProcess({raincheck, "evaluate", "--model", rcf, "--data",
+                                   kWork + "/" + name + ".csv", "--label", "f0"});
+      EXPECT_EQ(evaluated.exit_code, 1) << evaluated.out << evaluated.err;
+      EXPECT_EQ(std::count(evaluated.err.begin(), evaluated.err.end(), '\n'), 1) << evaluated.err;
+      EXPECT_NE(evaluated.err.find("evaluate supports classifiers; " + rcf + " is a regression model"),
+                std::string::npos)
+          << evaluated.err;
+    } else {
+      EXPECT_EQ(ours[0], "prediction,probability");
+    }
     for (size_t i = 1; i < ours.size(); ++i) {
       const double a = std::stod(ours[i].substr(ours[i].find(',') + 1));
       const double b = std::stod(theirs[i].substr(theirs[i].find(',') + 1));
