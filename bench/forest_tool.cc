@@ -164,7 +164,7 @@ int Predict(std::map<std::string, std::string>& a) {
       [&m, nf](const float* row) { return m.PredictProba(std::span<const float>(row, nf)); });
   // The one-row paths forced on the same layout: AVX2 (the scalar path without AVX2) and the
   // portable scalar path; PredictProba takes AVX-512 where the CPU has it.
-  const rf::FastForest fast = rf::FastForest::Build(m.forest(), 1);
+  const rf::FastForest fast = rf::FastForest::Build(m.forest(), m.combination());
   double avx2 = 0.0, scalar = 0.0;
   if (fast.usable()) {
     avx2 = per_call([&fast](const float* row) { return fast.PredictOneAvx2(row); });
