@@ -165,7 +165,7 @@ void RegisterModels(CLI::App& root, int* exit_code) {
   cmd->require_subcommand(1);
   auto flags = std::make_shared<LsFlags>();
   CLI::App* ls = cmd->add_subcommand(
-      "ls", "One line per *.rcf file of DIR: name, home, radius, dates, held-out skill");
+      "ls", "One line per *.rcf file of DIR: name, home, radius, dates, skill (held-out or out-of-bag)");
   ls->add_option("DIR", flags->dir, "Models directory (default: $RAINCHECK_MODELS, else the function's default models directory)");
   ls->add_flag("--json", flags->json, "Print a JSON array instead");
   ls->callback([flags, exit_code] { *exit_code = RunLs(*flags); });

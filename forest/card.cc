@@ -131,7 +131,7 @@ std::string SkillLine(const ModelSkill& skill) {
   return "ROC AUC " + Decimal(skill.roc_auc, 3) + ", Brier " + Decimal(skill.brier, 3) +
          " (climatology " + Decimal(skill.climatology_brier, 3) + ", Brier skill score " +
          Decimal(skill.brier_skill_score, 3) + ") on " + std::to_string(skill.rows) +
-         " held-out rows";
+         " " + skill.rows_kind + " rows";
 }
 
 std::string EvaluationMarkdown(const json& metrics, const json& baselines,

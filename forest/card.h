@@ -17,7 +17,8 @@ namespace raincheck::forest {
 std::string HomePlace(const ModelHome& home);
 // "2015-01-01 to 2019-12-31" ("-" for an unknown end).
 std::string HomeDates(const ModelHome& home);
-// "ROC AUC 0.801, Brier 0.171 (climatology 0.190, Brier skill score 0.100) on 292 held-out rows".
+// "ROC AUC 0.801, Brier 0.171 (climatology 0.190, Brier skill score 0.100) on 292 held-out rows"
+// ("... on 1168 out-of-bag rows" when the card's evaluation was out of bag).
 std::string SkillLine(const ModelSkill& skill);
 
 // The card as Markdown, with a "Home" section (where the data came from, how far the model

@@ -80,6 +80,7 @@ std::optional<ModelSkill> ReadSkill(const json& card) {
   s.climatology_brier = *clim;
   s.brier_skill_score = 1.0 - *brier / *clim;
   s.rows = static_cast<size_t>(Number(eval, "test_rows").value_or(0.0));
+  if (const std::string kind = String(eval, "rows"); !kind.empty()) s.rows_kind = kind;
   return s;
 }
 

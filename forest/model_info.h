@@ -1,6 +1,6 @@
 // forest::ModelInfo: the facts of a model card that the function serves by, typed and read
 // once when the model is built (name, version, where its training data came from, its skill on
-// its own held-out rows, its climatology). The card itself stays JSON inside the model file
+// its own held-out or out-of-bag rows, its climatology). The card itself stays JSON inside the model file
 // (docs/model_format.md); this is the one place that reads those keys.
 #ifndef RAINCHECK_FOREST_MODEL_INFO_H_
 #define RAINCHECK_FOREST_MODEL_INFO_H_
@@ -30,21 +30,25 @@ struct ModelHome {
 };
 
 // The model's skill where it was measured: on its own held-out rows (the last ones for a
-// time-ordered split). Brier skill score = 1 - brier / climatology_brier, where climatology is
-// the training base rate given as a constant probability.
+// time-ordered split), or on its training rows out of bag (each row predicted by the trees
+// that did not see it). Brier skill score = 1 - brier / climatology_brier, where climatology
+// is the training base rate given as a constant probability.
 struct ModelSkill {
   double roc_auc = 0;
   double brier = 0;
   double climatology_brier = 0;
   double brier_skill_score = 0;
-  size_t rows = 0;  // held-out rows the figures come from
+  size_t rows = 0;  // how many rows the figures come from
+  // Which rows: card "evaluation.rows", "held-out" or "out-of-bag" ("held-out" when the card
+  // does not say, as cards written before out-of-bag evaluation).
+  std::string rows_kind = "held-out";
 };
 
 struct ModelInfo {
   std::string name;     // card "name" ("" when absent)
   std::string version;  // card "version"
   std::optional<ModelHome> home;    // absent: the model does not say where it applies
-  std::optional<ModelSkill> skill;  // absent: no held-out evaluation in the card
+  std::optional<ModelSkill> skill;  // absent: no evaluation in the card
   // P(positive) in the training rows per calendar month (index 0 = January), when the
   // training data had dates; the overall training base rate otherwise (NaN if unknown).
   std::optional<std::array<double, 12>> monthly_climatology;

@@ -39,10 +39,26 @@ TEST(ModelInfoTest, ReadsEveryFact) {
   EXPECT_DOUBLE_EQ(info->skill->roc_auc, 0.8);
   EXPECT_DOUBLE_EQ(info->skill->brier_skill_score, 1.0 - 0.15 / 0.25);
   EXPECT_EQ(info->skill->rows, 292u);
+  EXPECT_EQ(info->skill->rows_kind, "held-out");  // the card does not say: an older card
   ASSERT_TRUE(info->monthly_climatology.has_value());
   EXPECT_DOUBLE_EQ((*info->monthly_climatology)[0], 0.1);   // January
   EXPECT_DOUBLE_EQ((*info->monthly_climatology)[4], 0.0);   // May: 5 % 5
   EXPECT_DOUBLE_EQ(info->base_rate, 0.42);
+}
+
+// A model evaluated out of bag says so: its skill is not on held-out rows.
+TEST(ModelInfoTest, SkillSaysWhichRowsItIsOn) {
+  json card = CardWithEvaluation();
+  card["evaluation"]["rows"] = "out-of-bag";
+  auto info = ReadModelInfo(card);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  ASSERT_TRUE(info->skill.has_value());
+  EXPECT_EQ(info->skill->rows_kind, "out-of-bag");
+  card["evaluation"]["rows"] = "held-out";
+  info = ReadModelInfo(card);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  ASSERT_TRUE(info->skill.has_value());
+  EXPECT_EQ(info->skill->rows_kind, "held-out");
 }
 
 TEST(ModelInfoTest, AbsentKeysStayEmpty) {
