@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <utility>
+#include <vector>
 
 namespace raincheck::forest {
 
@@ -16,6 +18,48 @@ float FloatAtOrBelow(double t) {
 }
 
 float FloatBelow(float t) { return std::nextafter(t, -std::numeric_limits<float>::infinity()); }
+
+Result<TreeArrays> ReadImportedTree(const ImportedTree& tree) {
+  auto malformed = [&](const std::string& what) {
+    return Status::Corruption(tree.malformed + tree.where + ": " + what);
+  };
+  const size_t n = tree.left.size();
+  TreeArrays out;
+  std::vector<uint8_t> reached(n, 0);
+  std::vector<std::pair<int64_t, uint32_t>> stack{{0, out.AddNode()}};  // (file index, node)
+  uint32_t leaves = 0;
+  while (!stack.empty()) {
+    const auto [fi, ni] = stack.back();
+    stack.pop_back();
+    if (fi < 0 || static_cast<size_t>(fi) >= n) {
+      return malformed("child index " + std::to_string(fi) + " out of range");
+    }
+    const auto i = static_cast<size_t>(fi);
+    if (reached[i] != 0) return malformed("node " + std::to_string(i) + " reached twice");
+    reached[i] = 1;
+    if (tree.left[i] == -1) {
+      RC_RETURN_IF_ERROR(tree.leaf(i, out.leaf_value));
+      out.left[ni] = leaves++;
+      continue;
+    }
+    if (tree.feature[i] < 0 || static_cast<size_t>(tree.feature[i]) >= tree.n_features) {
+      return malformed("split feature " + std::to_string(tree.feature[i]) + " out of range");
+    }
+    float threshold = 0;
+    uint8_t missing_left = 0;
+    RC_RETURN_IF_ERROR(tree.split(i, threshold, missing_left));
+    out.feature[ni] = static_cast<int32_t>(tree.feature[i]);
+    out.threshold[ni] = threshold;
+    out.missing_left[ni] = missing_left;
+    const uint32_t l = out.AddNode();
+    const uint32_t r = out.AddNode();
+    out.left[ni] = l;
+    out.right[ni] = r;
+    stack.emplace_back(tree.right[i], r);
+    stack.emplace_back(tree.left[i], l);
+  }
+  return out;
+}
 
 namespace {
 

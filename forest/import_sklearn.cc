@@ -13,9 +13,9 @@ using Json = nlohmann::json;
 constexpr const char* kFormat = "raincheck-sklearn-trees";
 constexpr int kFormatVersion = 1;
 
-Status Malformed(const std::string& what) {
-  return Status::Corruption("not a model written by scripts/export_sklearn.py: " + what);
-}
+constexpr const char* kMalformed = "not a model written by scripts/export_sklearn.py: ";
+
+Status Malformed(const std::string& what) { return Status::Corruption(kMalformed + what); }
 
 template <typename T>
 Status Numbers(const Json& tree, const char* key, size_t n, const std::string& where,
@@ -58,52 +58,37 @@ Result<TreeArrays> ReadTree(const Json& tree, size_t t, size_t n_features, size_
   if (value == tree.end() || !value->is_array() || value->size() != n) {
     return Malformed(where + " has no 'value' per node");
   }
-  TreeArrays out;
-  std::vector<uint8_t> reached(n, 0);
-  std::vector<std::pair<int64_t, uint32_t>> stack{{0, out.AddNode()}};
-  uint32_t leaves = 0;
-  while (!stack.empty()) {
-    const auto [si, ni] = stack.back();
-    stack.pop_back();
-    if (si < 0 || static_cast<size_t>(si) >= n) {
-      return Malformed(where + ": child index " + std::to_string(si) + " out of range");
+  ImportedTree in;
+  in.where = where;
+  in.malformed = kMalformed;
+  in.left = left;
+  in.right = right;
+  in.feature = feature;
+  in.n_features = n_features;
+  in.leaf = [&](size_t i, std::vector<float>& values) -> Status {
+    const Json& v = (*value)[i];
+    if (!v.is_array() || v.size() != width) {
+      return Malformed(where + ": leaf " + std::to_string(i) + " has not " +
+                       std::to_string(width) + " values");
     }
-    const auto i = static_cast<size_t>(si);
-    if (reached[i] != 0) return Malformed(where + ": node " + std::to_string(i) + " reached twice");
-    reached[i] = 1;
-    if (left[i] == -1) {
-      const Json& v = (*value)[i];
-      if (!v.is_array() || v.size() != width) {
-        return Malformed(where + ": leaf " + std::to_string(i) + " has not " +
-                         std::to_string(width) + " values");
+    for (const Json& x : v) {
+      if (!x.is_number() || !std::isfinite(x.get<double>())) {
+        return Malformed(where + ": leaf " + std::to_string(i) + " has a non-finite value");
       }
-      for (const Json& x : v) {
-        if (!x.is_number() || !std::isfinite(x.get<double>())) {
-          return Malformed(where + ": leaf " + std::to_string(i) + " has a non-finite value");
-        }
-        out.leaf_value.push_back(static_cast<float>(x.get<double>()));
-      }
-      out.left[ni] = leaves++;
-      continue;
+      values.push_back(static_cast<float>(x.get<double>()));
     }
-    if (feature[i] < 0 || static_cast<size_t>(feature[i]) >= n_features) {
-      return Malformed(where + ": split feature " + std::to_string(feature[i]) + " out of range");
-    }
+    return Status::Ok();
+  };
+  in.split = [&](size_t i, float& below, uint8_t& missing) -> Status {
     if (std::isnan(threshold[i])) return Malformed(where + ": threshold is NaN");
     if (missing_left[i] != 0 && missing_left[i] != 1) {
       return Malformed(where + ": missing_left is not 0 or 1");
     }
-    out.feature[ni] = static_cast<int32_t>(feature[i]);
-    out.threshold[ni] = FloatAtOrBelow(threshold[i]);
-    out.missing_left[ni] = static_cast<uint8_t>(missing_left[i]);
-    const uint32_t l = out.AddNode();
-    const uint32_t r = out.AddNode();
-    out.left[ni] = l;
-    out.right[ni] = r;
-    stack.emplace_back(right[i], r);
-    stack.emplace_back(left[i], l);
-  }
-  return out;
+    below = FloatAtOrBelow(threshold[i]);
+    missing = static_cast<uint8_t>(missing_left[i]);
+    return Status::Ok();
+  };
+  return ReadImportedTree(in);
 }
 
 std::string StringOr(const Json& doc, const char* key, const std::string& fallback) {

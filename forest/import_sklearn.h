@@ -16,10 +16,9 @@
 
 namespace raincheck::forest {
 
-// Pure: JSON text -> model. InvalidArgument with one line naming what is not supported
-// (more than two classes, an unknown combination); Corruption when the text is not JSON or
-// not the exporter's format (wrong format tag or version, arrays of the wrong length, a child
-// out of range or reached twice, a leaf's probabilities not summing to 1).
+// The importers' contract (forest/import_common.h). Not supported: more than two classes, an
+// unknown combination. Corruption also for the wrong format tag or version, or a leaf's
+// probabilities not summing to 1.
 Result<Model> ImportSklearn(std::string_view json_text, const ImportOptions& options);
 
 }  // namespace raincheck::forest

@@ -36,6 +36,60 @@ TEST(ImportCommonTest, FloatBelowTurnsLessThanIntoAtMost) {
   }
 }
 
+// The walk both importers share: nodes in the order reached from the root (the file's order
+// does not matter), leaf slots in that order, and the same checks with the format's words.
+TEST(ImportCommonTest, ReadImportedTreeWalksFromTheRootAndChecks) {
+  // File order: 0 = root split on feature 1, 1 = leaf 7.5, 2 = split on feature 0, 3 and 4
+  // leaves; the root's left child is node 2.
+  std::vector<int64_t> left = {2, -1, 3, -1, -1}, right = {1, -1, 4, -1, -1};
+  std::vector<int64_t> feature = {1, 0, 0, 0, 0};
+  const std::vector<float> value = {0, 7.5f, 0, 1.5f, 2.5f};
+  std::vector<std::string> calls;
+  ImportedTree tree;
+  tree.where = "tree 3";
+  tree.malformed = "not a test model: ";
+  tree.left = left;
+  tree.right = right;
+  tree.feature = feature;
+  tree.n_features = 2;
+  tree.leaf = [&](size_t i, std::vector<float>& values) {
+    calls.push_back("leaf " + std::to_string(i));
+    values.push_back(value[i]);
+    return Status::Ok();
+  };
+  tree.split = [&](size_t i, float& threshold, uint8_t& missing_left) {
+    calls.push_back("split " + std::to_string(i));
+    threshold = static_cast<float>(i);
+    missing_left = 1;
+    return Status::Ok();
+  };
+  auto t = ReadImportedTree(tree);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(calls, (std::vector<std::string>{"split 0", "split 2", "leaf 3", "leaf 4", "leaf 1"}));
+  EXPECT_EQ(t->feature, (std::vector<int32_t>{1, 0, ForestArrays::kLeaf, ForestArrays::kLeaf,
+                                              ForestArrays::kLeaf}));
+  EXPECT_EQ(t->threshold[1], 2.0f);
+  EXPECT_EQ(t->missing_left[0], 1);
+  EXPECT_EQ(t->leaf_value, (std::vector<float>{1.5f, 2.5f, 7.5f}));
+  EXPECT_EQ(t->left[2], 2u);  // node 2 (file node 1, the root's right child) is the third leaf
+
+  auto refused = [&](const std::string& words) {
+    auto r = ReadImportedTree(tree);
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+    EXPECT_EQ(r.status().message(), "not a test model: tree 3: " + words);
+  };
+  right[2] = 7;
+  refused("child index 7 out of range");
+  right[2] = 3;
+  refused("node 3 reached twice");
+  right[2] = 4;
+  feature[2] = 2;
+  refused("split feature 2 out of range");
+  feature[2] = 0;
+  tree.leaf = [](size_t, std::vector<float>&) { return Status::InvalidArgument("no leaves"); };
+  EXPECT_EQ(ReadImportedTree(tree).status().message(), "no leaves");  // the callback's error
+}
+
 TEST(ImportCommonTest, FeatureNamesFromTheModelTheFlagOrDefaults) {
   ImportOptions o;
   auto s = ImportedSchema({"a", "b"}, 2, o);

@@ -16,9 +16,9 @@ namespace {
 using Json = nlohmann::basic_json<std::map, std::vector, std::string, bool, std::int64_t,
                                   std::uint64_t, float>;
 
-Status Malformed(const std::string& what) {
-  return Status::Corruption("not a well-formed XGBoost JSON model: " + what);
-}
+constexpr const char* kMalformed = "not a well-formed XGBoost JSON model: ";
+
+Status Malformed(const std::string& what) { return Status::Corruption(kMalformed + what); }
 
 Result<const Json*> Object(const Json& parent, const char* key, const std::string& where) {
   auto it = parent.find(key);
@@ -109,32 +109,22 @@ Result<TreeArrays> ReadTree(const Json& tree, size_t t, size_t n_features) {
     return Status::InvalidArgument(where + " has categorical splits, which raincheck does not "
                                    "import (train with numerical features)");
   }
-  TreeArrays out;
-  std::vector<uint8_t> reached(n, 0);
-  std::vector<std::pair<int64_t, uint32_t>> stack{{0, out.AddNode()}};
-  uint32_t leaves = 0;
-  while (!stack.empty()) {
-    const auto [xi, ni] = stack.back();
-    stack.pop_back();
-    if (xi < 0 || static_cast<size_t>(xi) >= n) {
-      return Malformed(where + ": child index " + std::to_string(xi) + " out of range");
-    }
-    const auto i = static_cast<size_t>(xi);
-    if (reached[i] != 0) return Malformed(where + ": node " + std::to_string(i) + " reached twice");
-    reached[i] = 1;
-    if (left[i] == -1) {
-      if (!std::isfinite(cond[i])) return Malformed(where + ": leaf value is not finite");
-      out.left[ni] = leaves++;
-      out.leaf_value.push_back(cond[i]);
-      continue;
-    }
+  ImportedTree in;
+  in.where = where;
+  in.malformed = kMalformed;
+  in.left = left;
+  in.right = right;
+  in.feature = split_index;
+  in.n_features = n_features;
+  in.leaf = [&](size_t i, std::vector<float>& values) -> Status {
+    if (!std::isfinite(cond[i])) return Malformed(where + ": leaf value is not finite");
+    values.push_back(cond[i]);
+    return Status::Ok();
+  };
+  in.split = [&](size_t i, float& threshold, uint8_t& missing) -> Status {
     if (!split_type.empty() && split_type[i] != 0) {
       return Status::InvalidArgument(where + " has categorical splits, which raincheck does not "
                                      "import (train with numerical features)");
-    }
-    if (split_index[i] < 0 || static_cast<size_t>(split_index[i]) >= n_features) {
-      return Malformed(where + ": split feature " + std::to_string(split_index[i]) +
-                       " out of range");
     }
     // `x < t` for every float x is `x <= FloatBelow(t)`; NaN follows default_left either way.
     // No float is below -inf, so such a split (which XGBoost never makes) is refused.
@@ -144,17 +134,11 @@ Result<TreeArrays> ReadTree(const Json& tree, size_t t, size_t n_features) {
     if (default_left[i] != 0 && default_left[i] != 1) {
       return Malformed(where + ": default_left is not 0 or 1");
     }
-    out.feature[ni] = static_cast<int32_t>(split_index[i]);
-    out.threshold[ni] = FloatBelow(cond[i]);
-    out.missing_left[ni] = static_cast<uint8_t>(default_left[i]);
-    const uint32_t l = out.AddNode();
-    const uint32_t r = out.AddNode();
-    out.left[ni] = l;
-    out.right[ni] = r;
-    stack.emplace_back(right[i], r);
-    stack.emplace_back(left[i], l);
-  }
-  return out;
+    threshold = FloatBelow(cond[i]);
+    missing = static_cast<uint8_t>(default_left[i]);
+    return Status::Ok();
+  };
+  return ReadImportedTree(in);
 }
 
 }  // namespace

@@ -16,11 +16,9 @@
 
 namespace raincheck::forest {
 
-// Pure: JSON text -> model. InvalidArgument with one line naming what is not supported
-// (another objective or booster, multi-class or multi-target, categorical splits, a feature
-// name list that disagrees); Corruption when the text is not JSON (truncated, damaged, the
-// binary UBJSON format) or not a well-formed XGBoost model (a missing array, a child index
-// out of range, a node reached twice).
+// The importers' contract (forest/import_common.h). Not supported: another objective or
+// booster, multi-class or multi-target, categorical splits, a feature name list that
+// disagrees. Not JSON includes the binary UBJSON format.
 Result<Model> ImportXgboost(std::string_view json_text, const ImportOptions& options);
 
 }  // namespace raincheck::forest
