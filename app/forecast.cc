@@ -124,9 +124,8 @@ RecordOutcome StoreRecord(const ForecastQuery& query, const lambda::InvocationCo
     return out;
   }
   const base::TimePoint now = services.clock->Now();
-  // Leave a margin to render and send the response before the deadline.
-  const base::TimePoint deadline =
-      std::min(context.deadline - base::Millis(250), now + services.settings.record_budget);
+  // context.deadline already keeps the answer margin (UpstreamContext).
+  const base::TimePoint deadline = std::min(context.deadline, now + services.settings.record_budget);
   const store::WriteOutcome w = services.records->Store(MakeRecord(query, context, f, now), deadline);
   out.kind = RecordOutcome::Kind::kWritten;
   out.stored = w.stored();
@@ -142,6 +141,17 @@ RecordOutcome StoreRecord(const ForecastQuery& query, const lambda::InvocationCo
 }
 
 }  // namespace
+
+base::Millis AnswerMargin(base::Millis remaining) {
+  return std::clamp(remaining / 10, kMinAnswerMargin, kMaxAnswerMargin);
+}
+
+lambda::InvocationContext UpstreamContext(const lambda::InvocationContext& context,
+                                          const base::Clock& clock) {
+  lambda::InvocationContext upstream = context;
+  upstream.deadline -= AnswerMargin(context.Remaining(clock));
+  return upstream;
+}
 
 std::string DisplayName(const providers::Place& p) {
   std::string out = p.name;

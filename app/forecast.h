@@ -78,10 +78,26 @@ struct ForecastResult {
   Timings timings;
 };
 
+// The time kept back before an invocation's deadline to render and send the answer. The
+// platform (and `raincheck invoke`'s emulator) kills the runtime at the deadline, so an answer
+// sent at the deadline is lost as a timeout; outside calls (geocoder, weather, suggestions,
+// records) must end this much earlier, and a hanging upstream ends in the function's own 504.
+// A tenth of the time left when the request arrives (about the configured timeout), at most
+// kMaxAnswerMargin, at least kMinAnswerMargin.
+inline constexpr base::Millis kMinAnswerMargin{50};
+inline constexpr base::Millis kMaxAnswerMargin{500};
+base::Millis AnswerMargin(base::Millis remaining);
+
+// `context` with its deadline moved AnswerMargin(context.Remaining(clock)) earlier: the
+// context outside calls get.
+lambda::InvocationContext UpstreamContext(const lambda::InvocationContext& context,
+                                          const base::Clock& clock);
+
 // Geocodes the query's city, chooses the model for the place, fetches the weather there, maps
 // it to the model's features, predicts and stores a record. Returns the result or the first
 // failure (OutOfRange when no model applies and the policy is to refuse). A failed record
-// write is not a failure: the result says where the record went.
+// write is not a failure: the result says where the record went. Every outside call ends by
+// context.deadline: pass UpstreamContext(invocation context), not the invocation's own.
 Result<ForecastResult> Forecast(const ForecastQuery& query,
                                 const lambda::InvocationContext& context,
                                 const Services& services, const base::Logger& log);

@@ -40,11 +40,14 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
     head_services = services;
     head_services.records = nullptr;
   }
-  Result<ForecastResult> result = Forecast(*query, context, head ? head_services : services, log);
+  // Outside calls end the answer margin before the deadline, so the answer (a 504 included)
+  // goes out before the platform kills the runtime.
+  const lambda::InvocationContext upstream = UpstreamContext(context, *services.clock);
+  Result<ForecastResult> result = Forecast(*query, upstream, head ? head_services : services, log);
   if (!result.ok()) {
     // An unknown city: the places it may have meant, as data the page can offer.
     const std::vector<providers::Place> suggestions =
-        result.status().code() == StatusCode::kNotFound ? Suggestions(*query, context, services)
+        result.status().code() == StatusCode::kNotFound ? Suggestions(*query, upstream, services)
                                                         : std::vector<providers::Place>();
     lambda::HttpResponse r =
         RenderError(result.status(), context.request_id, format, suggestions);

@@ -45,7 +45,8 @@ struct Services {
 // P(rain tomorrow) -> record -> page. Always returns a response: failures become error
 // responses with the right status code and the request id (400 invalid city, 404 unknown city,
 // 422 no model applies and the policy is to refuse, 502 upstream error, 503 upstream rate
-// limit, 504 deadline), and nothing waits past context.deadline.
+// limit, 504 deadline), and nothing waits past context.deadline: outside calls end the answer
+// margin (app/forecast.h, AnswerMargin) before it, so the answer goes out in time.
 lambda::HttpResponse Handle(const lambda::HttpRequest& request,
                             const lambda::InvocationContext& context, const Services& services);
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/forecast.h"
 #include "app/test_support.h"
 #include "forest/model.h"
 
@@ -379,6 +380,49 @@ TEST_F(HandlerTest, MissingFeatureIsNamed) {
   EXPECT_EQ(r["statusCode"], 500);
   EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("temp_min"), std::string::npos)
       << r.dump();
+}
+
+TEST_F(HandlerTest, UpstreamCallsEndTheAnswerMarginBeforeTheDeadline) {
+  // 10 s left: a tenth is over the cap, so the margin is kMaxAnswerMargin.
+  const json ok = Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
+  ASSERT_EQ(ok["statusCode"], 200) << ok.dump();
+  ASSERT_EQ(geocoder_.deadlines().size(), 1u);
+  ASSERT_EQ(weather_.deadlines().size(), 1u);
+  EXPECT_EQ(geocoder_.deadlines()[0], context_.deadline - kMaxAnswerMargin);
+  EXPECT_EQ(weather_.deadlines()[0], context_.deadline - kMaxAnswerMargin);
+  const auto records = sink_.deadlines();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_LE(records[0], context_.deadline - kMaxAnswerMargin);
+
+  // 2 s left: a tenth of it.
+  context_.deadline = clock_.Now() + std::chrono::seconds(2);
+  Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
+  ASSERT_EQ(weather_.deadlines().size(), 2u);
+  EXPECT_EQ(geocoder_.deadlines()[1], context_.deadline - std::chrono::milliseconds(200));
+  EXPECT_EQ(weather_.deadlines()[1], context_.deadline - std::chrono::milliseconds(200));
+
+  // 300 ms left: never less than kMinAnswerMargin.
+  context_.deadline = clock_.Now() + std::chrono::milliseconds(300);
+  Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
+  ASSERT_EQ(weather_.deadlines().size(), 3u);
+  EXPECT_EQ(weather_.deadlines()[2], context_.deadline - kMinAnswerMargin);
+
+  // An unknown city's suggestions are asked for with the same earlier deadline.
+  context_.deadline = clock_.Now() + std::chrono::seconds(10);
+  geocoder_.Fail(Status::NotFound("no such place"));
+  const json nf = Invoke(HttpApiEvent({{"city", "Nowhere"}, {"format", "json"}}));
+  EXPECT_EQ(nf["statusCode"], 404);
+  const auto seen = geocoder_.deadlines();
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[3], context_.deadline - kMaxAnswerMargin);
+  EXPECT_EQ(seen[4], context_.deadline - kMaxAnswerMargin);
+}
+
+TEST_F(HandlerTest, OnlyTheAnswerMarginLeftIs504WithoutCallingTheWeather) {
+  context_.deadline = clock_.Now() + kMinAnswerMargin - std::chrono::milliseconds(1);
+  const json r = Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
+  EXPECT_EQ(r["statusCode"], 504) << r.dump();
+  EXPECT_TRUE(weather_.deadlines().empty());
 }
 
 TEST_F(HandlerTest, NoTimeLeftIs504) {

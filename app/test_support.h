@@ -44,9 +44,10 @@ inline std::string HttpApiEvent(const std::vector<std::pair<std::string, std::st
 // Knows every city except those it is told to fail; returns a fixed place.
 class FakeGeocoder final : public providers::Geocoder {
  public:
-  Result<providers::Place> Geocode(std::string_view query, const lambda::InvocationContext&) override {
+  Result<providers::Place> Geocode(std::string_view query, const lambda::InvocationContext& ctx) override {
     std::lock_guard<std::mutex> lock(mu_);
     queries_.emplace_back(query);
+    deadlines_.push_back(ctx.deadline);
     if (!failure_.ok()) return failure_;
     providers::Place p;
     p.name = std::string(query);
@@ -58,8 +59,9 @@ class FakeGeocoder final : public providers::Geocoder {
     return p;
   }
   std::vector<providers::Place> Suggest(std::string_view,
-                                        const lambda::InvocationContext&) override {
+                                        const lambda::InvocationContext& ctx) override {
     std::lock_guard<std::mutex> lock(mu_);
+    deadlines_.push_back(ctx.deadline);
     return suggestions_;
   }
   void Fail(Status s) { failure_ = std::move(s); }
@@ -70,6 +72,11 @@ class FakeGeocoder final : public providers::Geocoder {
     std::lock_guard<std::mutex> lock(mu_);
     return queries_;
   }
+  // The deadline each Geocode and Suggest call was given, in call order.
+  std::vector<base::TimePoint> deadlines() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return deadlines_;
+  }
 
  private:
   mutable std::mutex mu_;
@@ -77,13 +84,18 @@ class FakeGeocoder final : public providers::Geocoder {
   double latitude_ = -33.92;
   double longitude_ = 18.42;
   std::vector<std::string> queries_;
+  std::vector<base::TimePoint> deadlines_;
   std::vector<providers::Place> suggestions_;
 };
 
 // Daily weather in Open-Meteo's units (mm, degC, km/h).
 class FakeWeather final : public providers::WeatherSource {
  public:
-  Result<providers::Observation> Current(const providers::Place&, const lambda::InvocationContext&) override {
+  Result<providers::Observation> Current(const providers::Place&, const lambda::InvocationContext& ctx) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      deadlines_.push_back(ctx.deadline);
+    }
     if (!failure_.ok()) return failure_;
     providers::Observation o;
     o.quantities = quantities_;
@@ -98,8 +110,15 @@ class FakeWeather final : public providers::WeatherSource {
   void Fail(Status s) { failure_ = std::move(s); }
   void Set(std::vector<providers::Quantity> q) { quantities_ = std::move(q); }
   void set_tomorrow(std::optional<double> p) { tomorrow_ = p; }
+  // The deadline each Current call was given, in call order.
+  std::vector<base::TimePoint> deadlines() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return deadlines_;
+  }
 
  private:
+  mutable std::mutex mu_;
+  std::vector<base::TimePoint> deadlines_;
   Status failure_;
   std::optional<double> tomorrow_ = 0.7;
   std::vector<providers::Quantity> quantities_ = {{"precipitation", 12.5, "mm"},
@@ -111,8 +130,9 @@ class FakeWeather final : public providers::WeatherSource {
 // Stores records in memory, or refuses them (spooled) when told to.
 class FakeSink final : public store::RecordSink {
  public:
-  store::WriteOutcome Store(const store::Record& record, base::TimePoint) override {
+  store::WriteOutcome Store(const store::Record& record, base::TimePoint deadline) override {
     std::lock_guard<std::mutex> lock(mu_);
+    deadlines_.push_back(deadline);
     store::WriteOutcome w;
     w.key = "dt=2026-11-28/" + record.request_id + ".csv";
     if (down_) {
@@ -129,11 +149,17 @@ class FakeSink final : public store::RecordSink {
     std::lock_guard<std::mutex> lock(mu_);
     return records_;
   }
+  // The deadline each Store call was given, in call order.
+  std::vector<base::TimePoint> deadlines() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return deadlines_;
+  }
 
  private:
   mutable std::mutex mu_;
   bool down_ = false;
   std::vector<store::Record> records_;
+  std::vector<base::TimePoint> deadlines_;
 };
 
 // `base`'s trees, schema and card under another name and home (a JSON "home" object, or null
