@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/function.h"
+#include "cli/local_function.h"
 #include "lambda/event.h"
 #include "local/emulator.h"
 
@@ -28,24 +29,13 @@ namespace {
 
 struct InvokeOptions {
   std::string event_path;
-  double timeout_seconds = 10;
-  int memory_mb = 128;
   std::string default_city;
   std::string models;
   std::string log_level;
   std::vector<std::string> env;
-  std::string env_vars;  // --env-vars FILE, SAM CLI's JSON
-  std::string bootstrap;
   bool in_process = false;
+  FunctionFlags function;  // no template: RaincheckFunction's --env-vars
 };
-
-// bootstrap beside this executable (build/bin/bootstrap).
-std::string DefaultBootstrap() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "bootstrap";
-  return (self.parent_path() / "bootstrap").string();
-}
 
 std::string EventName(const std::string& path) { return path == "-" ? "stdin" : path; }
 
@@ -94,7 +84,8 @@ int RunInProcess(const InvokeOptions& opts, const std::string& event,
   lambda::InvocationContext context;
   context.request_id = base::NewUuid();
   context.deadline = (*function)->clock().Now() +
-                     std::chrono::milliseconds(static_cast<int64_t>(opts.timeout_seconds * 1000));
+                     std::chrono::milliseconds(
+                         static_cast<int64_t>(opts.function.timeout_seconds * 1000));
   context.function_arn = "arn:aws:lambda:local:000000000000:function:raincheck";
   Result<std::string> response = (*function)->Invoke(event, context);
   if (!response.ok()) {
@@ -110,10 +101,11 @@ int RunInProcess(const InvokeOptions& opts, const std::string& event,
 int RunUnderEmulator(const InvokeOptions& opts, std::string event,
                      const std::map<std::string, std::string>& overrides) {
   local::EmulatorOptions options;
-  options.bootstrap_path = opts.bootstrap.empty() ? DefaultBootstrap() : opts.bootstrap;
+  options.bootstrap_path = opts.function.BootstrapPath();
   options.max_concurrency = 1;
-  options.memory_mb = opts.memory_mb;
-  options.timeout = std::chrono::milliseconds(static_cast<int64_t>(opts.timeout_seconds * 1000));
+  options.memory_mb = opts.function.memory_mb;
+  options.timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(opts.function.timeout_seconds * 1000));
   options.environment = local::PassThroughEnvironment();
   for (const auto& [name, value] : overrides) SetVariable(name, value, &options.environment);
   options.log_sink = WriteInstanceLine;
@@ -143,9 +135,9 @@ int RunUnderEmulator(const InvokeOptions& opts, std::string event,
 
 int RunInvoke(const InvokeOptions& opts) {
   std::map<std::string, std::string> overrides;
-  if (!opts.env_vars.empty()) {  // below --env and the flags
+  if (!opts.function.env_vars.empty()) {  // below --env and the flags
     Result<std::map<std::string, std::string>> vars =
-        ReadEnvVarsFile(opts.env_vars, "RaincheckFunction");
+        ReadEnvVarsFile(opts.function.env_vars, "RaincheckFunction");
     if (!vars.ok()) {
       std::fprintf(stderr, "raincheck invoke: %s\n", vars.status().message().c_str());
       return kExitUsage;
@@ -190,15 +182,10 @@ void RegisterInvoke(CLI::App& root, int* exit_code) {
       "Run the function once on an API Gateway / Function URL event (bootstrap under the Lambda "
       "emulator) and print its response");
   cmd->add_option("-e,--event", opts->event_path, "Event JSON file ('-' reads stdin)")->required();
-  cmd->add_option("--timeout", opts->timeout_seconds,
-                  "Function timeout in seconds (enforced: the runtime is killed)")
-      ->default_val(10)
-      ->check(CLI::Range(0.001, 900.0));
-  cmd->add_option("--memory", opts->memory_mb, "Memory size reported to the function (MB)")
-      ->default_val(128)
-      ->check(CLI::Range(128, 10240));
-  cmd->add_option("--bootstrap", opts->bootstrap,
-                  "The runtime executable (default: bootstrap beside raincheck)");
+  AddFunctionFlags(cmd, &opts->function,
+                   {.template_help = "",
+                    .timeout_help = "Function timeout in seconds (enforced: the runtime is killed)",
+                    .memory_help = "Memory size reported to the function (MB)"});
   cmd->add_flag("--in-process", opts->in_process,
                 "Run the handler inside this process instead (for debugging; no timeout "
                 "enforcement, no REPORT line)");
@@ -208,9 +195,6 @@ void RegisterInvoke(CLI::App& root, int* exit_code) {
                   "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
   cmd->add_option("--log-level", opts->log_level, "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
   cmd->add_option("--env", opts->env, "Set a configuration variable NAME=VALUE (repeatable)");
-  cmd->add_option("--env-vars", opts->env_vars,
-                  "JSON file of variables, as SAM CLI's: {\"Parameters\": {...}} or "
-                  "{\"RaincheckFunction\": {...}}");
   cmd->callback([opts, exit_code] { *exit_code = RunInvoke(*opts); });
 }
 

@@ -2,6 +2,9 @@
 
 #include <sys/utsname.h>
 
+#include <filesystem>
+#include <system_error>
+
 #include "base/env.h"
 #include "base/file.h"
 #include "base/strings.h"
@@ -23,6 +26,57 @@ std::string HostArchitecture() {
 constexpr const char* kDefaultLogicalId = "RaincheckFunction";
 
 }  // namespace
+
+void AddFunctionFlags(CLI::App* cmd, FunctionFlags* flags, const FunctionFlagsHelp& help) {
+  const bool reads_template = !help.template_help.empty();
+  CLI::Option* timeout = cmd->add_option("--timeout", flags->timeout_seconds, help.timeout_help);
+  CLI::Option* memory = cmd->add_option("--memory", flags->memory_mb, help.memory_help);
+  if (!reads_template) {
+    // No template to default from: the defaults are the flags' own, shown in the help. Set
+    // before the checks below, which would count the default as given.
+    timeout->default_val(10);
+    memory->default_val(128);
+  }
+  timeout->check(CLI::Range(0.001, 900.0))->each([flags](const std::string&) {
+    flags->timeout_given = true;
+  });
+  memory->check(CLI::Range(128, 10240))->each([flags](const std::string&) {
+    flags->memory_given = true;
+  });
+  if (reads_template) {
+    cmd->add_option("--template", flags->template_path, help.template_help);
+    cmd->add_option("--function", flags->function_id,
+                    "The template's function (logical id), when it has several");
+    cmd->add_option("--env-vars", flags->env_vars,
+                    "JSON file of variables, as SAM CLI's: {\"Parameters\": {...}} or keyed by "
+                    "the function's logical id");
+  } else {
+    cmd->add_option("--env-vars", flags->env_vars,
+                    "JSON file of variables, as SAM CLI's: {\"Parameters\": {...}} or "
+                    "{\"RaincheckFunction\": {...}}");
+  }
+  cmd->add_option("--bootstrap", flags->bootstrap,
+                  "The runtime executable (default: bootstrap beside raincheck)");
+}
+
+std::string DefaultBootstrap() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "bootstrap";
+  return (self.parent_path() / "bootstrap").string();
+}
+
+std::string FunctionFlags::BootstrapPath() const {
+  return bootstrap.empty() ? DefaultBootstrap() : bootstrap;
+}
+
+double FunctionFlags::TimeoutSeconds(const std::optional<int>& from_template) const {
+  return timeout_given || !from_template ? timeout_seconds : *from_template;
+}
+
+int FunctionFlags::MemoryMb(const std::optional<int>& from_template) const {
+  return memory_given || !from_template ? memory_mb : *from_template;
+}
 
 Status ParseEnvFlags(const std::vector<std::string>& items,
                      std::map<std::string, std::string>* overrides) {

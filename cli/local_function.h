@@ -9,10 +9,49 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "base/status.h"
 #include "local/sam_template.h"
 
 namespace raincheck::cli {
+
+// bootstrap beside this executable (build/bin/bootstrap), else "bootstrap".
+std::string DefaultBootstrap();
+
+// The options every verb that runs the function (invoke, start-api, start-lambda) takes.
+struct FunctionFlags {
+  double timeout_seconds = 10;  // --timeout
+  int memory_mb = 128;          // --memory
+  std::string template_path;    // --template
+  std::string function_id;      // --function
+  std::string env_vars;         // --env-vars
+  std::string bootstrap;        // --bootstrap (empty: DefaultBootstrap())
+  // Whether --timeout / --memory were given (else the template's Timeout / MemorySize apply).
+  bool timeout_given = false;
+  bool memory_given = false;
+
+  // --bootstrap, else DefaultBootstrap().
+  std::string BootstrapPath() const;
+  // --timeout when given, else the template's Timeout (`from_template`), else 10.
+  double TimeoutSeconds(const std::optional<int>& from_template) const;
+  // --memory when given, else the template's MemorySize (`from_template`), else 128.
+  int MemoryMb(const std::optional<int>& from_template) const;
+};
+
+// What differs between the verbs' function options.
+struct FunctionFlagsHelp {
+  // --template's help: what the verb reads from the template. Empty: the verb reads no
+  // template, so it has no --template or --function, --timeout and --memory default to 10 s
+  // and 128 MB, and --env-vars is keyed by RaincheckFunction.
+  std::string template_help;
+  std::string timeout_help;  // --timeout's help
+  std::string memory_help;   // --memory's help
+};
+
+// Registers --timeout, --memory, --template and --function (when the verb reads a template),
+// --env-vars and --bootstrap on `cmd`, into `*flags` (which must outlive `cmd`).
+void AddFunctionFlags(CLI::App* cmd, FunctionFlags* flags, const FunctionFlagsHelp& help);
 
 struct LocalFunctionOptions {
   std::string template_path;  // --template; empty: DefaultTemplatePath(); "none": no template

@@ -29,22 +29,15 @@ struct StartApiOptions {
   std::string host = "127.0.0.1";
   int port = 3000;
   std::string payload = "2.0";
-  double timeout_seconds = 10;
-  int memory_mb = 128;
   int max_concurrency = 4;
-  std::string bootstrap;
   bool in_process = false;
   bool watch = true;
   std::string default_city;
   std::string models;
   std::string log_level;
   std::vector<std::string> env;
-  std::string template_path;
-  std::string function_id;
-  std::string env_vars;
   bool payload_given = false;
-  bool timeout_given = false;
-  bool memory_given = false;
+  FunctionFlags function;
 };
 
 // Runs the function in this process (--in-process): no child processes, no enforced timeout.
@@ -73,14 +66,6 @@ class InProcessInvoker : public local::FunctionInvoker {
   const Function* function_;
   std::chrono::milliseconds timeout_;
 };
-
-// build/bin/bootstrap beside this executable.
-std::string DefaultBootstrap() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "bootstrap";
-  return (self.parent_path() / "bootstrap").string();
-}
 
 std::vector<local::StaticAsset> PageAssets() {
   std::vector<local::StaticAsset> assets;
@@ -117,9 +102,9 @@ std::vector<std::string> WatchedPaths(const std::string& bootstrap, const base::
 
 int RunStartApi(const StartApiOptions& opts) {
   LocalFunctionOptions lo;
-  lo.template_path = opts.template_path;
-  lo.function_id = opts.function_id;
-  lo.env_vars_path = opts.env_vars;
+  lo.template_path = opts.function.template_path;
+  lo.function_id = opts.function.function_id;
+  lo.env_vars_path = opts.function.env_vars;
   if (Status s = ParseEnvFlags(opts.env, &lo.overrides); !s.ok()) {
     std::fprintf(stderr, "raincheck start-api: %s\n", s.message().c_str());
     return kExitUsage;
@@ -134,9 +119,8 @@ int RunStartApi(const StartApiOptions& opts) {
   }
   for (const std::string& w : fn->warnings) std::fprintf(stderr, "raincheck start-api: warning: %s\n", w.c_str());
   const base::EnvLookup env = base::OverlayEnv(fn->variables, base::ProcessEnv());
-  const double timeout_seconds =
-      opts.timeout_given || !fn->timeout_s ? opts.timeout_seconds : *fn->timeout_s;
-  const int memory_mb = opts.memory_given || !fn->memory_mb ? opts.memory_mb : *fn->memory_mb;
+  const double timeout_seconds = opts.function.TimeoutSeconds(fn->timeout_s);
+  const int memory_mb = opts.function.MemoryMb(fn->memory_mb);
 
   Result<base::LogLevel> level = base::ParseLogLevel(env("RAINCHECK_LOG_LEVEL").value_or("info"));
   if (!level.ok()) {
@@ -164,7 +148,7 @@ int RunStartApi(const StartApiOptions& opts) {
     invoker = std::make_unique<InProcessInvoker>(function.get(), timeout);
   } else {
     local::EmulatorOptions eo;
-    eo.bootstrap_path = opts.bootstrap.empty() ? DefaultBootstrap() : opts.bootstrap;
+    eo.bootstrap_path = opts.function.BootstrapPath();
     eo.max_concurrency = opts.max_concurrency;
     eo.timeout = timeout;
     eo.memory_mb = memory_mb;
@@ -270,32 +254,20 @@ void RegisterStartApi(CLI::App& root, int* exit_code) {
                   "template's event types, else 2.0)")
       ->check(CLI::IsMember({"1.0", "2.0"}))
       ->each([opts](const std::string&) { opts->payload_given = true; });
-  cmd->add_option("--timeout", opts->timeout_seconds,
-                  "Function timeout in seconds (default: the template's Timeout, else 10)")
-      ->check(CLI::Range(0.001, 900.0))
-      ->each([opts](const std::string&) { opts->timeout_given = true; });
-  cmd->add_option("--memory", opts->memory_mb,
-                  "Memory size in MB, enforced per instance (default: the template's "
-                  "MemorySize, else 128)")
-      ->check(CLI::Range(128, 10240))
-      ->each([opts](const std::string&) { opts->memory_given = true; });
-  cmd->add_option("--template", opts->template_path,
-                  "SAM template to read routes, environment, Timeout and MemorySize from "
-                  "(default: dist/template.yaml, else template.yaml; 'none' for the built-in "
-                  "routes)");
-  cmd->add_option("--function", opts->function_id,
-                  "The template's function (logical id), when it has several");
-  cmd->add_option("--env-vars", opts->env_vars,
-                  "JSON file of variables, as SAM CLI's: {\"Parameters\": {...}} or keyed by the "
-                  "function's logical id");
+  AddFunctionFlags(
+      cmd, &opts->function,
+      {.template_help = "SAM template to read routes, environment, Timeout and MemorySize from "
+                        "(default: dist/template.yaml, else template.yaml; 'none' for the "
+                        "built-in routes)",
+       .timeout_help = "Function timeout in seconds (default: the template's Timeout, else 10)",
+       .memory_help = "Memory size in MB, enforced per instance (default: the template's "
+                      "MemorySize, else 128)"});
   cmd->add_flag("--watch,!--no-watch", opts->watch,
                 "Replace instances when bootstrap or the models change (default: on)");
   cmd->add_option("--max-concurrency", opts->max_concurrency,
                   "Function instances run at most at once; more requests wait")
       ->default_val(4)
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--bootstrap", opts->bootstrap,
-                  "The runtime executable (default: bootstrap beside raincheck)");
   cmd->add_flag("--in-process", opts->in_process,
                 "Run the function inside this process instead of bootstrap instances (no timeout "
                 "enforcement)");

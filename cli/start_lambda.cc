@@ -24,32 +24,17 @@ struct StartLambdaOptions {
   std::string host = "127.0.0.1";
   int port = 3001;
   int max_concurrency = 4;
-  double timeout_seconds = 10;
-  int memory_mb = 128;
-  std::string bootstrap;
   std::string function_name = "raincheck";
   std::vector<std::string> env;
   std::string models;
-  std::string template_path;
-  std::string function_id;
-  std::string env_vars;
-  bool timeout_given = false;
-  bool memory_given = false;
+  FunctionFlags function;
 };
-
-// build/bin/bootstrap beside this executable.
-std::string DefaultBootstrap() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "bootstrap";
-  return (self.parent_path() / "bootstrap").string();
-}
 
 int RunStartLambda(const StartLambdaOptions& opts) {
   LocalFunctionOptions lo;
-  lo.template_path = opts.template_path;
-  lo.function_id = opts.function_id;
-  lo.env_vars_path = opts.env_vars;
+  lo.template_path = opts.function.template_path;
+  lo.function_id = opts.function.function_id;
+  lo.env_vars_path = opts.function.env_vars;
   if (Status s = ParseEnvFlags(opts.env, &lo.overrides); !s.ok()) {
     std::fprintf(stderr, "raincheck start-lambda: %s\n", s.message().c_str());
     return kExitUsage;
@@ -64,12 +49,11 @@ int RunStartLambda(const StartLambdaOptions& opts) {
     std::fprintf(stderr, "raincheck start-lambda: warning: %s\n", w.c_str());
   }
   local::EmulatorOptions options;
-  options.bootstrap_path = opts.bootstrap.empty() ? DefaultBootstrap() : opts.bootstrap;
+  options.bootstrap_path = opts.function.BootstrapPath();
   options.function_name = opts.function_name;
   options.max_concurrency = opts.max_concurrency;
-  options.memory_mb = opts.memory_given || !fn->memory_mb ? opts.memory_mb : *fn->memory_mb;
-  const double timeout_seconds =
-      opts.timeout_given || !fn->timeout_s ? opts.timeout_seconds : *fn->timeout_s;
+  options.memory_mb = opts.function.MemoryMb(fn->memory_mb);
+  const double timeout_seconds = opts.function.TimeoutSeconds(fn->timeout_s);
   options.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   for (const auto& [name, value] : fn->variables) options.environment.emplace_back(name, value);
 
@@ -127,25 +111,13 @@ void RegisterStartLambda(CLI::App& root, int* exit_code) {
                   "Instances run at most at once; more calls wait")
       ->default_val(4)
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--timeout", opts->timeout_seconds,
-                  "Function timeout in seconds (default: the template's Timeout, else 10)")
-      ->check(CLI::Range(0.01, 900.0))
-      ->each([opts](const std::string&) { opts->timeout_given = true; });
-  cmd->add_option("--memory", opts->memory_mb,
-                  "Memory size in MB, enforced per instance (default: the template's "
-                  "MemorySize, else 128)")
-      ->check(CLI::Range(128, 10240))
-      ->each([opts](const std::string&) { opts->memory_given = true; });
-  cmd->add_option("--template", opts->template_path,
-                  "SAM template to read environment, Timeout and MemorySize from (default: "
-                  "dist/template.yaml, else template.yaml; 'none' for neither)");
-  cmd->add_option("--function", opts->function_id,
-                  "The template's function (logical id), when it has several");
-  cmd->add_option("--env-vars", opts->env_vars,
-                  "JSON file of variables, as SAM CLI's: {\"Parameters\": {...}} or keyed by the "
-                  "function's logical id");
-  cmd->add_option("--bootstrap", opts->bootstrap,
-                  "The runtime executable (default: bootstrap beside raincheck)");
+  AddFunctionFlags(
+      cmd, &opts->function,
+      {.template_help = "SAM template to read environment, Timeout and MemorySize from (default: "
+                        "dist/template.yaml, else template.yaml; 'none' for neither)",
+       .timeout_help = "Function timeout in seconds (default: the template's Timeout, else 10)",
+       .memory_help = "Memory size in MB, enforced per instance (default: the template's "
+                      "MemorySize, else 128)"});
   cmd->add_option("--function-name", opts->function_name, "The function's name")
       ->default_val("raincheck");
   cmd->add_option("--env", opts->env, "Set a function variable NAME=VALUE (repeatable)");

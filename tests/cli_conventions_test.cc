@@ -63,6 +63,43 @@ TEST(CliHelpTest, HelpVerbPrintsTheSameAsHelpFlags) {
   EXPECT_NE(unknown.err.find("did you mean 'invoke'"), std::string::npos) << unknown.err;
 }
 
+// The line of `help` that starts with `flag` (after the indent), or empty.
+std::string HelpLine(const std::string& help, const std::string& flag) {
+  std::istringstream lines(help);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t start = line.find_first_not_of(' ');
+    if (start != std::string::npos && line.compare(start, flag.size() + 1, flag + " ") == 0) {
+      return line.substr(start);
+    }
+  }
+  return "";
+}
+
+TEST(CliHelpTest, TheVerbsThatRunTheFunctionShareItsOptions) {
+  for (const std::string verb : {"invoke", "start-api", "start-lambda"}) {
+    SCOPED_TRACE(verb);
+    const auto help = Raincheck({verb, "--help"});
+    ASSERT_EQ(help.exit_code, 0) << help.err;
+    EXPECT_EQ(HelpLine(help.out, "--timeout").rfind("--timeout FLOAT:FLOAT in [0.001 - 900]", 0), 0u)
+        << help.out;
+    EXPECT_EQ(HelpLine(help.out, "--memory").rfind("--memory INT:INT in [128 - 10240]", 0), 0u)
+        << help.out;
+    EXPECT_NE(HelpLine(help.out, "--env-vars").find("JSON file of variables, as SAM CLI's"),
+              std::string::npos)
+        << help.out;
+    EXPECT_NE(HelpLine(help.out, "--bootstrap").find("The runtime executable (default: bootstrap "
+                                                    "beside raincheck)"),
+              std::string::npos)
+        << help.out;
+    // invoke reads no template: its defaults are the flags' own.
+    const bool reads_template = verb != "invoke";
+    EXPECT_EQ(!HelpLine(help.out, "--template").empty(), reads_template) << help.out;
+    EXPECT_EQ(!HelpLine(help.out, "--function").empty(), reads_template) << help.out;
+    EXPECT_EQ(help.out.find("the template's Timeout") != std::string::npos, reads_template)
+        << help.out;
+  }
+}
+
 TEST(CliHelpTest, UnknownVerbsAndFlagsGetDidYouMean) {
   struct Case {
     std::vector<std::string> args;
