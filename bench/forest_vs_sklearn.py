@@ -106,7 +106,7 @@ def raincheck_side(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data", "capetown_darksky_daily.csv"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "data", "capetown", "capetown_darksky_daily.csv"))
     ap.add_argument("--features", default=FEATURES)
     ap.add_argument("--label", default="precipType=rain")
     ap.add_argument("--label-ahead", type=int, default=1)

@@ -91,7 +91,7 @@ def bootstrap_samples(raincheck, bootstrap, n):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data", "capetown_darksky_daily.csv"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "data", "capetown", "capetown_darksky_daily.csv"))
     ap.add_argument("--trees", type=int, default=100)
     ap.add_argument("--depth", type=int, default=10)
     ap.add_argument("--samples", type=int, default=15)

@@ -16,8 +16,8 @@ a Python Lambda's Init Duration that the handler module decides. Prints the medi
     bench/rie_cold_start.py [--samples 21] [--rie PATH] [--dist DIR] [--raincheck PATH]
                             [--no-python]
 
-The emulator: --rie, else $RAINCHECK_RIE, else ../shared/tools/aws-lambda-rie/aws-lambda-rie
-beside the checkout. Without it the benchmark says so and exits 0 (skipped). Mounting needs root
+The emulator: --rie, else $RAINCHECK_RIE, else aws-lambda-rie on the PATH (AWS's release
+binary). Without it the benchmark says so and exits 0 (skipped). Mounting needs root
 or an unprivileged user namespace (`unshare -r`). The event asks for an empty city (answered 400
 without any upstream call). Python needs Debian's python3-pandas, python3-sklearn and
 python3-boto3 (scripts/bench-packages.txt).
@@ -55,8 +55,7 @@ sys.stdin.read()
 
 
 def find_rie(arg):
-    for candidate in (arg, os.environ.get("RAINCHECK_RIE"),
-                      os.path.join(ROOT, "..", "shared", "tools", "aws-lambda-rie", "aws-lambda-rie")):
+    for candidate in (arg, os.environ.get("RAINCHECK_RIE"), shutil.which("aws-lambda-rie")):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return os.path.abspath(candidate)
     return None
@@ -150,7 +149,7 @@ def main():
     rie = find_rie(args.rie)
     if rie is None:
         print("rie_cold_start: skipped: aws-lambda-rie not found (--rie, $RAINCHECK_RIE or "
-              "../shared/tools/aws-lambda-rie/aws-lambda-rie)")
+              "aws-lambda-rie on the PATH)")
         return 0
     event = json.load(open(os.path.join(ROOT, "data", "events", "forecast-cape-town.json")))
     event["rawQueryString"] = "city="

@@ -109,8 +109,10 @@ TEST(ConfigTest, OneLocalRecordsDefaultForTheVerbsAndTheirInstances) {
   ASSERT_TRUE(writer.ok()) << writer.status().ToString();
   EXPECT_EQ(writer->directory, DefaultLocalRecordsDir());
   EXPECT_EQ(writer->spool_dir, DefaultLocalSpoolDir());
-  // The real Lambda still refuses a directory outside /tmp.
+  // The real Lambda still refuses a directory outside /tmp (the checkout may itself be under
+  // /tmp, so the refused directory is named here).
   instance.erase("AWS_SAM_LOCAL");
+  instance["RAINCHECK_RECORDS"] = "dir:/var/lib/raincheck-records";
   EXPECT_FALSE(store::ParseRecordsConfig(Env(instance)).ok());
 
   // A setting of the user's is kept and reported.

@@ -81,6 +81,7 @@ class PackageTest : public ::testing::Test {
     // Scratch space of this process; dist_ is the shared package when there is one.
     dir_ = new std::string(::testing::TempDir() + "rc-package-" + std::to_string(::getpid()));
     fs::remove_all(*dir_);
+    fs::create_directories(*dir_);
     if (auto shared = SharedPackage()) {
       dist_ = new std::string(RAINCHECK_PACKAGE_DIST "/dist");
       package_ = new testing::ProcessResult(std::move(*shared));
@@ -311,7 +312,8 @@ TEST_F(PackageTest, TemplateParsesAsSam) {
     routes.push_back(event["Properties"]["Method"].get<std::string>() + " " +
                      event["Properties"]["Path"].get<std::string>());
   }
-  EXPECT_THAT(routes, ::testing::UnorderedElementsAre("GET /forecast", "GET /"));
+  EXPECT_THAT(routes, ::testing::UnorderedElementsAre("GET /forecast", "GET /", "POST /predict",
+                                                      "GET /models"));
   EXPECT_EQ(t["Resources"]["ModelLayer"]["Type"], "AWS::Serverless::LayerVersion");
   EXPECT_EQ(t["Resources"]["ModelLayer"]["Properties"]["ContentUri"], "model-layer.zip");
   EXPECT_THAT(t["Resources"]["ModelLayer"]["Properties"]["Description"].get<std::string>(),
