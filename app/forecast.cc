@@ -202,7 +202,8 @@ std::string ModelSummary(const ModelUse& use, Prediction::Method method) {
   }
   char auc[16];
   std::snprintf(auc, sizeof auc, "%.2f", use.skill->roc_auc);
-  return "Trained for " + use.home->name + ", " + where + ": on its own held-out period, ROC AUC " +
+  const std::string rows = use.skill->rows_kind == "out-of-bag" ? "out-of-bag rows" : "held-out period";
+  return "Trained for " + use.home->name + ", " + where + ": on its own " + rows + ", ROC AUC " +
          auc + " and Brier skill score " + FormatSigned(use.skill->brier_skill_score) +
          " against climatology.";
 }

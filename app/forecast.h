@@ -36,7 +36,7 @@ struct ModelUse {
   std::optional<forest::ModelHome> home;
   std::optional<double> distance_km;  // from the place to the home
   bool applies = false;               // within home->applies_within_km
-  std::optional<forest::ModelSkill> skill;  // on its own held-out period
+  std::optional<forest::ModelSkill> skill;  // on its own held-out (or out-of-bag) rows
   // The answer in words: "Trained for Seattle, 3,870 km away: its skill here is unknown."
   std::string summary;
 };

@@ -472,8 +472,11 @@ TEST_F(PlaceModelsTest, NearAHomeTheModelAppliesAndSaysItsSkill) {
   EXPECT_DOUBLE_EQ(b["model"]["skill"]["roc_auc"].get<double>(), info.skill->roc_auc);
   EXPECT_DOUBLE_EQ(b["model"]["skill"]["brier_skill_score"].get<double>(),
                    info.skill->brier_skill_score);
+  EXPECT_EQ(b["model"]["skill"]["evaluated_on"], "held-out");
   EXPECT_EQ(b["model"]["skill_here"], "measured");
   EXPECT_NE(b["model"]["summary"].get<std::string>().find("Trained for Seattle, 40 km away"),
+            std::string::npos) << b["model"]["summary"];
+  EXPECT_NE(b["model"]["summary"].get<std::string>().find("on its own held-out period"),
             std::string::npos) << b["model"]["summary"];
   // Climatology for the observation's month (November) from the model's training history.
   ASSERT_TRUE(info.monthly_climatology.has_value());

@@ -135,6 +135,7 @@ json ModelJson(const ModelUse& m) {
     skill["roc_auc"] = m.skill->roc_auc;
     skill["brier_skill_score"] = m.skill->brier_skill_score;
     skill["rows"] = m.skill->rows;
+    skill["evaluated_on"] = m.skill->rows_kind;  // "held-out" or "out-of-bag"
     out["skill"] = std::move(skill);
   } else {
     out["skill"] = nullptr;

@@ -131,7 +131,8 @@
     let figures = '';
     if (skill && isNumber(skill.roc_auc) && isNumber(skill.brier_skill_score)) {
       figures = 'ROC AUC ' + skill.roc_auc.toFixed(2) + ', Brier skill score '
-        + skill.brier_skill_score.toFixed(2) + ', on its own held-out period'
+        + skill.brier_skill_score.toFixed(2)
+        + (skill.evaluated_on === 'out-of-bag' ? ', on its own out-of-bag rows' : ', on its own held-out period')
         + (isNumber(skill.rows) ? ' (' + skill.rows.toLocaleString('en-US') + ' rows)' : '');
     }
     if (model.skill_here === 'unknown') {
