@@ -63,17 +63,22 @@ TreeArrays RandomTree(Rng& rng, size_t n_features, int max_depth, bool chain) {
   return t;
 }
 
-Model RandomForest(uint64_t seed, size_t n_features, size_t n_trees, int max_depth,
-                   bool chain = false) {
-  Rng rng(seed);
+// Features f0, f1, ... of unit "1".
+FeatureSchema NumberedFeatures(size_t n_features) {
   std::vector<Feature> features;
   for (size_t f = 0; f < n_features; ++f) {
     std::string name = std::to_string(f);
-    name.insert(0, 1, 'f');
-    features.push_back({name, "1"});
+    name.insert(0, 1, 'f');  // not "f" + ...: GCC 12 warns (-Wrestrict) on that at -O3
+    features.push_back({std::move(name), "1"});
   }
+  return FeatureSchema(std::move(features));
+}
+
+Model RandomForest(uint64_t seed, size_t n_features, size_t n_trees, int max_depth,
+                   bool chain = false) {
+  Rng rng(seed);
   ModelBuilder b;
-  b.SetSchema(FeatureSchema(std::move(features))).SetClassLabels({"no", "yes"});
+  b.SetSchema(NumberedFeatures(n_features)).SetClassLabels({"no", "yes"});
   for (size_t t = 0; t < n_trees; ++t) {
     b.AddTree(RandomTree(rng, n_features, max_depth, chain && t % 2 == 0));
   }
@@ -87,14 +92,8 @@ Model RandomForest(uint64_t seed, size_t n_features, size_t n_trees, int max_dep
 Model RandomBoosted(uint64_t seed, size_t n_features, size_t n_trees, int max_depth,
                     const Combination& c) {
   Rng rng(seed);
-  std::vector<Feature> features;
-  for (size_t f = 0; f < n_features; ++f) {
-    std::string name = std::to_string(f);
-    name.insert(0, 1, 'f');
-    features.push_back({name, "1"});
-  }
   ModelBuilder b;
-  b.SetSchema(FeatureSchema(std::move(features)))
+  b.SetSchema(NumberedFeatures(n_features))
       .SetCombination(c)
       .SetClassLabels(c.link == Combination::Link::kLogistic
                           ? std::vector<std::string>{"no", "yes"}
