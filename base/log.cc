@@ -73,6 +73,19 @@ void SetStderrLogFormat(LogFormat format) {
   stderr_format.store(static_cast<int>(format), std::memory_order_relaxed);
 }
 
+std::string RenderPrefixedLogLineAsText(std::string_view line) {
+  if (line.starts_with('[')) {
+    const size_t end = line.find("] ");
+    if (end != std::string_view::npos) {
+      const std::string prefix(line.substr(0, end + 2));
+      std::string rest = RenderLogLineAsText(line.substr(end + 2));
+      // The function's own line names the same request: once is enough.
+      return rest.find(prefix) != std::string::npos ? rest : prefix + rest;
+    }
+  }
+  return RenderLogLineAsText(line);
+}
+
 std::string RenderLogLineAsText(std::string_view line) {
   const bool newline = !line.empty() && line.back() == '\n';
   const nlohmann::json j =

@@ -38,6 +38,9 @@ void SetStderrLogFormat(LogFormat format);
 // key=value ...", with a trailing newline when `line` had one. Anything else (not a JSON
 // object) is returned unchanged.
 std::string RenderLogLineAsText(std::string_view line);
+// The same for a line the local emulator prefixed with "[request id] ": the rest rendered, the
+// prefix kept unless the rendered line names that request already.
+std::string RenderPrefixedLogLineAsText(std::string_view line);
 
 // Thread-safe: lines from concurrent callers never interleave. Copies share the sink.
 class Logger {

@@ -70,6 +70,25 @@ TEST(LogTest, RendersAJsonLineAsText) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
 }
 
+TEST(LogTest, RendersAnEmulatorPrefixedLineKeepingItsPrefix) {
+  std::vector<std::string> lines;
+  Logger log(LogLevel::kInfo, [&](std::string_view l) { lines.emplace_back(l); });
+  log.Info("model loaded", {{"features", 6}});
+  ASSERT_EQ(lines.size(), 1u);
+  const std::string text = RenderPrefixedLogLineAsText("[abc-123] " + lines[0]);
+  EXPECT_EQ(text.rfind("[abc-123] ", 0), 0u) << text;
+  EXPECT_NE(text.find(" INFO  model loaded features=6"), std::string::npos) << text;
+  EXPECT_EQ(text.find('{'), std::string::npos) << text;
+  lines.clear();
+  log.ForRequest("abc-123").Warn("upstream slow");
+  ASSERT_EQ(lines.size(), 1u);
+  const std::string once = RenderPrefixedLogLineAsText("[abc-123] " + lines[0]);
+  EXPECT_EQ(once.find("[abc-123]"), once.rfind("[abc-123]")) << once;
+  EXPECT_NE(once.find(" WARN  [abc-123] upstream slow"), std::string::npos) << once;
+  EXPECT_EQ(RenderPrefixedLogLineAsText("[abc-123] plain output"), "[abc-123] plain output");
+  EXPECT_EQ(RenderPrefixedLogLineAsText("END RequestId: x"), "END RequestId: x");
+}
+
 TEST(LogTest, LeavesLinesThatAreNotLogObjectsAlone) {
   EXPECT_EQ(RenderLogLineAsText("START RequestId: x\n"), "START RequestId: x\n");
   EXPECT_EQ(RenderLogLineAsText("[1,2]"), "[1,2]");

@@ -2,10 +2,12 @@
 
 #include <sys/utsname.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
 #include "base/env.h"
+#include "base/log.h"
 #include "base/file.h"
 #include "base/strings.h"
 #include "cli/config.h"
@@ -137,6 +139,14 @@ Result<LocalFunction> LoadLocalFunction(const LocalFunctionOptions& options) {
   out.records = SetLocalRecordsDefaults(base::OverlayEnv(out.variables, nullptr), &defaults);
   for (auto& [name, value] : defaults) out.variables[name] = std::move(value);
   return out;
+}
+
+void WriteInstanceLogLine(std::string_view line) {
+  std::string out = base::StderrLogFormat() == base::LogFormat::kText
+                        ? base::RenderPrefixedLogLineAsText(line)
+                        : std::string(line);
+  if (!out.ends_with('\n')) out += '\n';
+  std::fwrite(out.data(), 1, out.size(), stderr);
 }
 
 }  // namespace raincheck::cli

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,11 @@ namespace raincheck::cli {
 
 // bootstrap beside this executable (build/bin/bootstrap), else "bootstrap".
 std::string DefaultBootstrap();
+
+// Writes one line of the emulator's output (an instance's "[request id] " prefixed line, or a
+// START / END / REPORT line) to stderr, rendered as text when stderr wants text
+// (base::StderrLogFormat, --log-format) and as it came otherwise.
+void WriteInstanceLogLine(std::string_view line);
 
 // The options every verb that runs the function (invoke, start-api, start-lambda) takes.
 struct FunctionFlags {

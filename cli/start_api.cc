@@ -156,10 +156,7 @@ int RunStartApi(const StartApiOptions& opts) {
     for (const auto& [name, value] : fn->variables) eo.environment.emplace_back(name, value);
     // The per-invocation START / END / REPORT lines only when info is wanted.
     eo.platform_lines = logger.Enabled(base::LogLevel::kInfo);
-    eo.log_sink = [](std::string_view line) {
-      std::fwrite(line.data(), 1, line.size(), stderr);
-      if (!line.ends_with('\n')) std::fputc('\n', stderr);
-    };
+    eo.log_sink = WriteInstanceLogLine;
     emulator = std::make_unique<local::Emulator>(std::move(eo));
     if (Status s = emulator->Start(); !s.ok()) {
       std::fprintf(stderr, "raincheck start-api: %s\n", s.message().c_str());

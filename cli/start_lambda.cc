@@ -56,6 +56,7 @@ int RunStartLambda(const StartLambdaOptions& opts) {
   const double timeout_seconds = opts.function.TimeoutSeconds(fn->timeout_s);
   options.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   for (const auto& [name, value] : fn->variables) options.environment.emplace_back(name, value);
+  options.log_sink = WriteInstanceLogLine;
 
   // SIGINT / SIGTERM are taken by sigwait below, never by a thread that happens to run.
   sigset_t stop_signals;

@@ -333,7 +333,8 @@ TEST_F(CliFunctionTest, LogFormatFollowsTheTerminal) {
   const std::string command = Quote(BinaryPath("raincheck")) + " invoke --in-process -e " +
                               Quote(event_file) + " >/dev/null";
   // script(1) (bsdutils, essential in Debian) runs the command on a pseudo-terminal.
-  const auto tty = RunProcess({"script", "-qec", command, "/dev/null"}, "", Env());
+  const auto tty =
+      RunProcess({"script", "-qec", command, (dir_ / "typescript").string()}, "", Env());
   ASSERT_EQ(tty.exit_code, 0) << tty.out;
   EXPECT_NE(tty.out.find("INFO "), std::string::npos) << tty.out;
   EXPECT_EQ(tty.out.find("\"level\":"), std::string::npos) << tty.out;
