@@ -49,7 +49,10 @@ class YamlReader {
     yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
                                  text.size());
   }
-  ~YamlReader() { yaml_parser_delete(&parser_); }
+  ~YamlReader() {
+    if (have_event_) yaml_event_delete(&event_);  // the event an error or the end left current
+    yaml_parser_delete(&parser_);
+  }
   YamlReader(const YamlReader&) = delete;
   YamlReader& operator=(const YamlReader&) = delete;
 
