@@ -15,7 +15,6 @@
 
 #include "base/env.h"
 #include "base/file.h"
-#include "base/log.h"
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/function.h"
@@ -47,12 +46,7 @@ void WriteInstanceLine(std::string_view line) {
     const size_t end = line.find("] ");
     if (end != std::string_view::npos) line.remove_prefix(end + 2);
   }
-  std::string out = base::StderrLogFormat() == base::LogFormat::kText
-                        ? base::RenderLogLineAsText(line)
-                        : std::string(line);
-  out += '\n';
-  std::fwrite(out.data(), 1, out.size(), stderr);
-  std::fflush(stderr);
+  WriteInstanceLogLine(line);
 }
 
 // "Sandbox.Timedout: RequestId: ... Error: Task timed out after 1.00 seconds" from Lambda's
