@@ -67,7 +67,8 @@ ModelUse DescribeUse(const ModelChoice& choice) {
 
 Status Refusal(const std::string& place, const ModelUse& use) {
   if (!use.home || !use.distance_km) {
-    return Status::OutOfRange("no model applies to " + place + ": no model says where it was trained");
+    return Status::OutOfRange("no model applies to " + place +
+                              ": no model says where it was trained");
   }
   return Status::OutOfRange("no model applies to " + place + ": the nearest, trained for " +
                             use.home->name + ", is " + FormatKm(*use.distance_km) +
@@ -76,7 +77,8 @@ Status Refusal(const std::string& place, const ModelUse& use) {
 
 // Maps the observation to the model's features and predicts.
 Result<double> PredictWithModel(const forest::Model& model, const providers::Observation& obs,
-                                const providers::Place& place, std::vector<FeatureValue>* features) {
+                                const providers::Place& place,
+                                std::vector<FeatureValue>* features) {
   std::vector<providers::FeatureSpec> specs;
   specs.reserve(model.schema().size());
   for (const auto& f : model.schema().features()) specs.push_back({f.name, f.unit});
@@ -125,8 +127,10 @@ RecordOutcome StoreRecord(const ForecastQuery& query, const lambda::InvocationCo
   }
   const base::TimePoint now = services.clock->Now();
   // context.deadline already keeps the answer margin (UpstreamContext).
-  const base::TimePoint deadline = std::min(context.deadline, now + services.settings.record_budget);
-  const store::WriteOutcome w = services.records->Store(MakeRecord(query, context, f, now), deadline);
+  const base::TimePoint deadline =
+      std::min(context.deadline, now + services.settings.record_budget);
+  const store::WriteOutcome w =
+      services.records->Store(MakeRecord(query, context, f, now), deadline);
   out.kind = RecordOutcome::Kind::kWritten;
   out.stored = w.stored();
   out.state = std::string(store::WriteStateName(w.state));
@@ -187,7 +191,8 @@ std::string ModelSummary(const ModelUse& use, Prediction::Method method) {
   if (!use.home) {
     return "This model does not say where its training data came from: its skill here is unknown.";
   }
-  const std::string where = use.distance_km ? FormatKm(*use.distance_km) + " away" : "distance unknown";
+  const std::string where =
+      use.distance_km ? FormatKm(*use.distance_km) + " away" : "distance unknown";
   if (method == Prediction::Method::kClimatology) {
     return "No model applies here. The nearest was trained for " + use.home->name + ", " + where +
            "; the answer is its climatology for the month, not a forecast, and its skill here is "
@@ -202,14 +207,16 @@ std::string ModelSummary(const ModelUse& use, Prediction::Method method) {
   }
   char auc[16];
   std::snprintf(auc, sizeof auc, "%.2f", use.skill->roc_auc);
-  const std::string rows = use.skill->rows_kind == "out-of-bag" ? "out-of-bag rows" : "held-out period";
+  const std::string rows =
+      use.skill->rows_kind == "out-of-bag" ? "out-of-bag rows" : "held-out period";
   return "Trained for " + use.home->name + ", " + where + ": on its own " + rows + ", ROC AUC " +
          auc + " and Brier skill score " + FormatSigned(use.skill->brier_skill_score) +
          " against climatology.";
 }
 
-Result<ForecastResult> Forecast(const ForecastQuery& query, const lambda::InvocationContext& context,
-                                const Services& services, const base::Logger& log) {
+Result<ForecastResult> Forecast(const ForecastQuery& query,
+                                const lambda::InvocationContext& context, const Services& services,
+                                const base::Logger& log) {
   const base::Clock& clock = *services.clock;
   ForecastResult f;
 

@@ -34,8 +34,8 @@ struct Prediction {
 struct ModelUse {
   std::string name, version;
   std::optional<forest::ModelHome> home;
-  std::optional<double> distance_km;  // from the place to the home
-  bool applies = false;               // within home->applies_within_km
+  std::optional<double> distance_km;        // from the place to the home
+  bool applies = false;                     // within home->applies_within_km
   std::optional<forest::ModelSkill> skill;  // on its own held-out (or out-of-bag) rows
   // The answer in words: "Trained for Seattle, 3,870 km away: its skill here is unknown."
   std::string summary;
@@ -55,7 +55,7 @@ struct RecordOutcome {
   enum class Kind { kOff, kWritten };
   Kind kind = Kind::kOff;
   bool stored = false;
-  std::string state;    // store::WriteStateName, or "off"
+  std::string state;  // store::WriteStateName, or "off"
   std::string key;
   std::string message;  // why it was not stored ("" when stored)
 };
@@ -99,8 +99,8 @@ lambda::InvocationContext UpstreamContext(const lambda::InvocationContext& conte
 // write is not a failure: the result says where the record went. Every outside call ends by
 // context.deadline: pass UpstreamContext(invocation context), not the invocation's own.
 Result<ForecastResult> Forecast(const ForecastQuery& query,
-                                const lambda::InvocationContext& context,
-                                const Services& services, const base::Logger& log);
+                                const lambda::InvocationContext& context, const Services& services,
+                                const base::Logger& log);
 
 // "Cape Town, Western Cape, South Africa": name, first-level division, country.
 std::string DisplayName(const providers::Place& place);

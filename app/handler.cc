@@ -14,14 +14,16 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
   switch (RouteFor(request)) {
     case Route::kPredict:
       return HandlePredict(request, context, *services.models, services.settings.predict, log);
-    case Route::kModels: return HandleModels(request, context, *services.models, log);
-    case Route::kForecast: break;
+    case Route::kModels:
+      return HandleModels(request, context, *services.models, log);
+    case Route::kForecast:
+      break;
   }
   const Format format = ChooseFormat(request);
   const bool head = request.method == "HEAD";
   if (request.method != "GET" && !head) {
-    lambda::HttpResponse r = RenderError(
-        Status::InvalidArgument("method not allowed; use GET"), context.request_id, format);
+    lambda::HttpResponse r = RenderError(Status::InvalidArgument("method not allowed; use GET"),
+                                         context.request_id, format);
     r.status = 405;
     r.SetHeader("Allow", "GET, HEAD");
     log.Info("request refused", {{"status", r.status}});
@@ -30,7 +32,8 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
   Result<ForecastQuery> query = ParseForecastQuery(request, services.settings.default_city);
   if (!query.ok()) {
     lambda::HttpResponse r = RenderError(query.status(), context.request_id, format);
-    log.Info("request refused", {{"status", r.status}, {"reason", StatusCodeName(query.status().code())}});
+    log.Info("request refused",
+             {{"status", r.status}, {"reason", StatusCodeName(query.status().code())}});
     if (head) r.body.clear();
     return r;
   }
@@ -49,9 +52,9 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
     const std::vector<providers::Place> suggestions =
         result.status().code() == StatusCode::kNotFound ? Suggestions(*query, upstream, services)
                                                         : std::vector<providers::Place>();
-    lambda::HttpResponse r =
-        RenderError(result.status(), context.request_id, format, suggestions);
-    log.Info("request failed", {{"status", r.status}, {"reason", StatusCodeName(result.status().code())}});
+    lambda::HttpResponse r = RenderError(result.status(), context.request_id, format, suggestions);
+    log.Info("request failed",
+             {{"status", r.status}, {"reason", StatusCodeName(result.status().code())}});
     if (head) r.body.clear();
     return r;
   }

@@ -6,11 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "app/model_catalog.h"
+#include "app/predict_api.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/status.h"
-#include "app/model_catalog.h"
-#include "app/predict_api.h"
 #include "lambda/context.h"
 #include "lambda/event.h"
 #include "providers/interfaces.h"
@@ -41,8 +41,8 @@ struct Services {
 };
 
 // Answers one request. POST /predict and GET /models go to the predict API (app/predict_api.h);
-// every other path is the rain check: city -> place -> the model for the place -> observation -> features ->
-// P(rain tomorrow) -> record -> page. Always returns a response: failures become error
+// every other path is the rain check: city -> place -> the model for the place -> observation ->
+// features -> P(rain tomorrow) -> record -> page. Always returns a response: failures become error
 // responses with the right status code and the request id (400 invalid city, 404 unknown city,
 // 422 no model applies and the policy is to refuse, 502 upstream error, 503 upstream rate
 // limit, 504 deadline), and nothing waits past context.deadline: outside calls end the answer
@@ -53,8 +53,7 @@ lambda::HttpResponse Handle(const lambda::HttpRequest& request,
 // Parses the event, handles it and serializes the response for the event's payload version.
 // Fails (InvalidArgument) only when the event is not an API Gateway / Function URL event.
 Result<std::string> HandleEvent(std::string_view event_json,
-                                const lambda::InvocationContext& context,
-                                const Services& services);
+                                const lambda::InvocationContext& context, const Services& services);
 
 }  // namespace raincheck::app
 

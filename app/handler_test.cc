@@ -2,10 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "app/forecast.h"
 #include "app/test_support.h"
@@ -117,7 +116,10 @@ TEST_F(HandlerTest, BadCityIs400InTheRequestedFormat) {
   EXPECT_EQ(body["error"]["request_id"], "req-42");
   EXPECT_NE(body["error"]["message"].get<std::string>().find("100"), std::string::npos);
 
-  const json ctl = Invoke(HttpApiEvent({{"city", "a\x01" "b"}, {"format", "json"}}));
+  const json ctl = Invoke(HttpApiEvent({{"city",
+                                         "a\x01"
+                                         "b"},
+                                        {"format", "json"}}));
   EXPECT_EQ(ctl["statusCode"], 400);
 }
 
@@ -223,9 +225,9 @@ TEST_F(HandlerTest, RecordHasTheOriginalsColumnsAndOurs) {
   const store::Record& r = records[0];
   EXPECT_EQ(r.city, "S\xC3\xA3o Paulo");
   EXPECT_EQ(r.request_id, "req-42");
-  for (const char* column : {"precipitation", "temp_max", "temp_min", "wind", "datetime",
-                             "prob_rain", "pred_rain", "request_id", "city", "place",
-                             "place_source", "model", "model_version"}) {
+  for (const char* column :
+       {"precipitation", "temp_max", "temp_min", "wind", "datetime", "prob_rain", "pred_rain",
+        "request_id", "city", "place", "place_source", "model", "model_version"}) {
     EXPECT_NE(r.Find(column), nullptr) << column;
   }
   EXPECT_EQ(*r.Find("place_source"), "fake");
@@ -242,7 +244,8 @@ TEST_F(HandlerTest, StoreDownStillAnswersAndSaysSo) {
   bool warned = false;
   for (const std::string& line : log_) {
     const json l = json::parse(line);
-    if (l["level"] == "warn" && l["message"] == "record not stored") warned = l["request_id"] == "req-42";
+    if (l["level"] == "warn" && l["message"] == "record not stored")
+      warned = l["request_id"] == "req-42";
   }
   EXPECT_TRUE(warned);
 
@@ -353,9 +356,12 @@ TEST_F(HandlerTest, OtherErrorsCarryNoSuggestions) {
 }
 
 TEST_F(HandlerTest, ShowsWhatTheModelUsedAndFoldsTheRest) {
-  weather_.Set({{"precipitation", 12.5, "mm"}, {"temp_max", 14.0, "degC"},
-                {"temp_min", 9.0, "degC"}, {"wind", 18.0, "km/h"},
-                {"cloud_cover", 80.0, "%"}, {"pressure_msl", 1012.0, "hPa"}});
+  weather_.Set({{"precipitation", 12.5, "mm"},
+                {"temp_max", 14.0, "degC"},
+                {"temp_min", 9.0, "degC"},
+                {"wind", 18.0, "km/h"},
+                {"cloud_cover", 80.0, "%"},
+                {"pressure_msl", 1012.0, "hPa"}});
   const json b = Body(Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}})));
   std::set<std::string> features;
   for (const json& f : b["features"]) features.insert(f["name"].get<std::string>());
@@ -365,8 +371,9 @@ TEST_F(HandlerTest, ShowsWhatTheModelUsedAndFoldsTheRest) {
         << q.dump();
   }
   const std::string html = Invoke(HttpApiEvent({{"city", "Lima"}}))["body"];
-  const size_t details = html.find("<details><summary>Other current conditions (2, not used by "
-                                   "the model)</summary>");
+  const size_t details = html.find(
+      "<details><summary>Other current conditions (2, not used by "
+      "the model)</summary>");
   ASSERT_NE(details, std::string::npos) << html;
   EXPECT_GT(html.find("<td>cloud_cover</td><td>80</td><td>%</td>"), details);
   EXPECT_GT(html.find("<td>pressure_msl</td><td>1012</td><td>hPa</td>"), details);
@@ -432,7 +439,6 @@ TEST_F(HandlerTest, NoTimeLeftIs504) {
   EXPECT_EQ(r["statusCode"], 504);
 }
 
-
 // Choosing the model by place and saying how good the answer is there.
 class PlaceModelsTest : public HandlerTest {
  protected:
@@ -475,9 +481,11 @@ TEST_F(PlaceModelsTest, NearAHomeTheModelAppliesAndSaysItsSkill) {
   EXPECT_EQ(b["model"]["skill"]["evaluated_on"], "held-out");
   EXPECT_EQ(b["model"]["skill_here"], "measured");
   EXPECT_NE(b["model"]["summary"].get<std::string>().find("Trained for Seattle, 40 km away"),
-            std::string::npos) << b["model"]["summary"];
+            std::string::npos)
+      << b["model"]["summary"];
   EXPECT_NE(b["model"]["summary"].get<std::string>().find("on its own held-out period"),
-            std::string::npos) << b["model"]["summary"];
+            std::string::npos)
+      << b["model"]["summary"];
   // Climatology for the observation's month (November) from the model's training history.
   ASSERT_TRUE(info.monthly_climatology.has_value());
   EXPECT_DOUBLE_EQ(b["baselines"]["climatology"].get<double>(), (*info.monthly_climatology)[10]);

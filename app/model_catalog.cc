@@ -25,7 +25,8 @@ bool SameHome(const forest::Model& a, const forest::Model& b) {
   const auto& ha = a.info().home;
   const auto& hb = b.info().home;
   return ha && hb &&
-         base::GreatCircleKm(ha->latitude, ha->longitude, hb->latitude, hb->longitude) < kSameHomeKm;
+         base::GreatCircleKm(ha->latitude, ha->longitude, hb->latitude, hb->longitude) <
+             kSameHomeKm;
 }
 
 // Keeps, of every group of models sharing a home, the newest file; logs each drop.
@@ -55,15 +56,19 @@ std::vector<Loaded> DropSharedHomes(std::vector<Loaded> loaded, const base::Logg
 
 std::string_view OutsidePolicyName(OutsidePolicy policy) {
   switch (policy) {
-    case OutsidePolicy::kNearest: return "nearest";
-    case OutsidePolicy::kClimatology: return "climatology";
-    case OutsidePolicy::kRefuse: return "refuse";
+    case OutsidePolicy::kNearest:
+      return "nearest";
+    case OutsidePolicy::kClimatology:
+      return "climatology";
+    case OutsidePolicy::kRefuse:
+      return "refuse";
   }
   return "nearest";
 }
 
 Result<OutsidePolicy> ParseOutsidePolicy(std::string_view text) {
-  for (OutsidePolicy p : {OutsidePolicy::kNearest, OutsidePolicy::kClimatology, OutsidePolicy::kRefuse}) {
+  for (OutsidePolicy p :
+       {OutsidePolicy::kNearest, OutsidePolicy::kClimatology, OutsidePolicy::kRefuse}) {
     if (text == OutsidePolicyName(p)) return p;
   }
   return Status::InvalidArgument("must be nearest, climatology or refuse");
@@ -87,7 +92,8 @@ Result<ModelCatalog> ModelCatalog::LoadDirectory(const std::string& dir, bool sk
   std::vector<fs::path> files;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
-    if (it->path().extension() == ".rcf" && it->is_regular_file(type_ec)) files.push_back(it->path());
+    if (it->path().extension() == ".rcf" && it->is_regular_file(type_ec))
+      files.push_back(it->path());
   }
   if (ec) return Status::IOError("models directory '" + dir + "': " + ec.message());
   std::sort(files.begin(), files.end());
@@ -97,14 +103,16 @@ Result<ModelCatalog> ModelCatalog::LoadDirectory(const std::string& dir, bool sk
     Result<forest::Model> model = forest::Model::Load(file.string());
     if (!model.ok()) {
       if (!skip_bad) return model.status().WithContext("model file '" + file.string() + "'");
-      log.Warn("model file skipped", {{"file", file.string()}, {"error", model.status().ToString()}});
+      log.Warn("model file skipped",
+               {{"file", file.string()}, {"error", model.status().ToString()}});
       continue;
     }
     std::error_code time_ec;
     const fs::file_time_type modified = fs::last_write_time(file, time_ec);
     loaded.push_back({file.filename().string(), modified, std::move(model).value()});
   }
-  if (loaded.empty()) return Status::NotFound("models directory '" + dir + "' holds no model (*.rcf)");
+  if (loaded.empty())
+    return Status::NotFound("models directory '" + dir + "' holds no model (*.rcf)");
   std::vector<Loaded> kept = DropSharedHomes(std::move(loaded), log);
   std::vector<forest::Model> models;
   std::vector<std::string> names;

@@ -30,7 +30,8 @@ const forest::Model& Base() {
 ModelCatalog Catalog(std::vector<forest::Model> models) { return ModelCatalog(std::move(models)); }
 
 TEST(OutsidePolicyTest, ParsesTheThreeNames) {
-  for (OutsidePolicy p : {OutsidePolicy::kNearest, OutsidePolicy::kClimatology, OutsidePolicy::kRefuse}) {
+  for (OutsidePolicy p :
+       {OutsidePolicy::kNearest, OutsidePolicy::kClimatology, OutsidePolicy::kRefuse}) {
     auto parsed = ParseOutsidePolicy(OutsidePolicyName(p));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, p);
@@ -40,8 +41,9 @@ TEST(OutsidePolicyTest, ParsesTheThreeNames) {
 }
 
 TEST(ModelCatalogTest, ChoosesTheNearestApplyingModel) {
-  const ModelCatalog c = Catalog({WithHome(Base(), "seattle", Home("Seattle", 47.6062, -122.3321)),
-                                  WithHome(Base(), "new-york", Home("New York", 40.7128, -74.0060))});
+  const ModelCatalog c =
+      Catalog({WithHome(Base(), "seattle", Home("Seattle", 47.6062, -122.3321)),
+               WithHome(Base(), "new-york", Home("New York", 40.7128, -74.0060))});
   // Tacoma: 40 km from Seattle.
   ModelChoice tacoma = c.Choose(47.2529, -122.4443);
   EXPECT_EQ(tacoma.model->name(), "seattle");
@@ -64,8 +66,9 @@ TEST(ModelCatalogTest, AnApplyingModelBeatsANearerOneThatDoesNot) {
 }
 
 TEST(ModelCatalogTest, OutsideEveryRadiusTheNearestDoesNotApply) {
-  const ModelCatalog c = Catalog({WithHome(Base(), "seattle", Home("Seattle", 47.6062, -122.3321)),
-                                  WithHome(Base(), "new-york", Home("New York", 40.7128, -74.0060))});
+  const ModelCatalog c =
+      Catalog({WithHome(Base(), "seattle", Home("Seattle", 47.6062, -122.3321)),
+               WithHome(Base(), "new-york", Home("New York", 40.7128, -74.0060))});
   ModelChoice cape_town = c.Choose(-33.9249, 18.4241);
   EXPECT_EQ(cape_town.model->name(), "new-york");  // 12,550 km against 16,400 km
   EXPECT_FALSE(cape_town.applies);
@@ -73,14 +76,15 @@ TEST(ModelCatalogTest, OutsideEveryRadiusTheNearestDoesNotApply) {
 }
 
 TEST(ModelCatalogTest, HomelessModelsAreUsedOnlyWhenNoModelHasAHome) {
-  const ModelCatalog homeless = Catalog({WithHome(Base(), "a", nullptr), WithHome(Base(), "b", nullptr)});
+  const ModelCatalog homeless =
+      Catalog({WithHome(Base(), "a", nullptr), WithHome(Base(), "b", nullptr)});
   ModelChoice choice = homeless.Choose(10, 10);
   EXPECT_EQ(choice.model->name(), "a");
   EXPECT_FALSE(choice.applies);
   EXPECT_FALSE(choice.distance_km.has_value());
 
-  const ModelCatalog mixed = Catalog({WithHome(Base(), "a", nullptr),
-                                      WithHome(Base(), "far", Home("Far", -40, 170))});
+  const ModelCatalog mixed =
+      Catalog({WithHome(Base(), "a", nullptr), WithHome(Base(), "far", Home("Far", -40, 170))});
   EXPECT_EQ(mixed.Choose(10, 10).model->name(), "far");
 }
 
@@ -88,8 +92,9 @@ class ModelDirectoryTest : public ::testing::Test {
  protected:
   ModelDirectoryTest()
       : dir_(fs::temp_directory_path() /
-             ("raincheck-models-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-              "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name())),
+             ("raincheck-models-" +
+              std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name())),
         log_(base::LogLevel::kDebug, [this](std::string_view l) { lines_.emplace_back(l); }) {
     fs::remove_all(dir_);
     fs::create_directories(dir_);

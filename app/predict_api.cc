@@ -203,7 +203,8 @@ class RowsReader {
         at_ = At::kRows;
         return true;
       case At::kRows:
-        if (t != Token::kObject) return Fail(RowPath() + ": must be an object {FEATURE: VALUE, ...}");
+        if (t != Token::kObject)
+          return Fail(RowPath() + ": must be an object {FEATURE: VALUE, ...}");
         if (n_rows_ == max_rows_) return TooMany("rows");
         ++n_rows_;
         rows_->resize(rows_->size() + n_, kMissing);
@@ -213,7 +214,8 @@ class RowsReader {
       case At::kRowValue: {
         float v = kMissing;
         if (t == Token::kNumber) {
-          if (!ToFeature(number, &v)) return Fail(FieldPath() + ": not a finite number a float can hold");
+          if (!ToFeature(number, &v))
+            return Fail(FieldPath() + ": not a finite number a float can hold");
         } else if (t != Token::kNull) {
           return Fail(FieldPath() + ": not a number");
         }
@@ -250,7 +252,8 @@ class RowsReader {
       case At::kDataRow: {
         float v = kMissing;
         if (t == Token::kNumber) {
-          if (!ToFeature(number, &v)) return Fail(CellPath() + ": not a finite number a float can hold");
+          if (!ToFeature(number, &v))
+            return Fail(CellPath() + ": not a finite number a float can hold");
         } else if (t != Token::kNull) {
           return Fail(CellPath() + ": not a number");
         }
@@ -388,8 +391,19 @@ class RowsReader {
 
  private:
   enum class At {
-    kStart, kTop, kModel, kRowsValue, kRows, kRow, kRowValue, kColumnsValue, kColumns,
-    kDataValue, kData, kDataRow, kDone
+    kStart,
+    kTop,
+    kModel,
+    kRowsValue,
+    kRows,
+    kRow,
+    kRowValue,
+    kColumnsValue,
+    kColumns,
+    kDataValue,
+    kData,
+    kDataRow,
+    kDone
   };
 
   // The feature called `name`: `hint` first (rows usually list the features in schema order).
@@ -406,7 +420,9 @@ class RowsReader {
     return Fail(field + ": more than " + std::to_string(max_rows_) +
                 " rows; send at most that many per request");
   }
-  std::string KnownFeatures() const { return " (the model's features: " + FeatureNames(schema_) + ")"; }
+  std::string KnownFeatures() const {
+    return " (the model's features: " + FeatureNames(schema_) + ")";
+  }
   std::string RowPathOf(size_t row) const {
     const bool data = at_ == At::kData || at_ == At::kDataRow;
     std::string path = data ? "data[" : "rows[";
@@ -459,9 +475,9 @@ class RowsReader {
   size_t n_rows_ = 0;
   size_t feature_ = 0;
   size_t next_in_row_ = 0;
-  std::string key_;  // the row key being read
-  std::vector<size_t> columns_;       // schema index of each column
-  std::vector<float> data_;           // data values in column order
+  std::string key_;              // the row key being read
+  std::vector<size_t> columns_;  // schema index of each column
+  std::vector<float> data_;      // data values in column order
   size_t row_length_ = 0;
   std::optional<size_t> data_lengths_checked_against_;
 };
@@ -493,7 +509,8 @@ lambda::HttpResponse MethodNotAllowed(const std::string& allow, const std::strin
 // Content-Type absent, application/json or a +json type.
 bool IsJsonContentType(const std::optional<std::string>& header) {
   if (!header) return true;
-  std::string type = base::AsciiLower(base::Trim(std::string_view(*header).substr(0, header->find(';'))));
+  std::string type =
+      base::AsciiLower(base::Trim(std::string_view(*header).substr(0, header->find(';'))));
   return type.empty() || type == "application/json" || type.ends_with("+json");
 }
 
@@ -584,13 +601,15 @@ lambda::HttpResponse HandlePredict(const lambda::HttpRequest& request,
   };
   if (request.method != "POST") return refused(MethodNotAllowed("POST", id));
   if (!IsJsonContentType(request.Header("content-type"))) {
-    return refused(Error(415, Status::InvalidArgument("Content-Type: must be application/json"), id));
+    return refused(
+        Error(415, Status::InvalidArgument("Content-Type: must be application/json"), id));
   }
   if (request.body.size() > limits.max_body_bytes) {
-    return refused(Error(413, Status::InvalidArgument(
-                                  "body: larger than " + std::to_string(limits.max_body_bytes) +
-                                  " bytes; send fewer rows per request"),
-                         id));
+    return refused(
+        Error(413,
+              Status::InvalidArgument("body: larger than " + std::to_string(limits.max_body_bytes) +
+                                      " bytes; send fewer rows per request"),
+              id));
   }
   Result<PredictInput> input = ParsePredictBody(request.body, models, limits);
   if (!input.ok()) return refused(Error(0, input.status(), id));
@@ -653,7 +672,8 @@ lambda::HttpResponse HandlePredict(const lambda::HttpRequest& request,
   lambda::HttpResponse r;
   JsonHeaders(&r);
   r.body = std::move(body);
-  log.Info("predict answered", {{"status", r.status}, {"model", ApiName(models, IndexOf(models, &model))},
+  log.Info("predict answered", {{"status", r.status},
+                                {"model", ApiName(models, IndexOf(models, &model))},
                                 {"rows", input->n_rows}});
   return r;
 }

@@ -6,10 +6,9 @@
 #define RAINCHECK_APP_PREDICT_API_H_
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "app/model_catalog.h"
 #include "base/log.h"

@@ -4,10 +4,9 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "app/handler.h"
 #include "app/test_support.h"
@@ -61,7 +60,8 @@ json DataBody(const std::vector<std::vector<float>>& rows) {
 
 class PredictApiTest : public ::testing::Test {
  protected:
-  PredictApiTest() : logger_(base::LogLevel::kDebug, [this](std::string_view l) { log_.emplace_back(l); }) {
+  PredictApiTest()
+      : logger_(base::LogLevel::kDebug, [this](std::string_view l) { log_.emplace_back(l); }) {
     context_.request_id = "req-7";
   }
 
@@ -116,10 +116,12 @@ TEST_F(PredictApiTest, ColumnsAndDataGiveTheSameAnswerAsRows) {
   json shuffled = {{"columns", json::array()}, {"data", json::array()}};
   const std::vector<std::string> names = FeatureNames();
   for (size_t i = names.size(); i-- > 0;) shuffled["columns"].push_back(names[i]);
-  for (const auto& row : kRows) shuffled["data"].push_back(std::vector<float>(row.rbegin(), row.rend()));
+  for (const auto& row : kRows)
+    shuffled["data"].push_back(std::vector<float>(row.rbegin(), row.rend()));
   EXPECT_EQ(json::parse(Post(shuffled.dump()).body)["predictions"], rows["predictions"]);
   // Data before its columns.
-  const std::string data_first = "{\"data\":" + json(kRows).dump() + ",\"columns\":" + json(names).dump() + "}";
+  const std::string data_first =
+      "{\"data\":" + json(kRows).dump() + ",\"columns\":" + json(names).dump() + "}";
   EXPECT_EQ(json::parse(Post(data_first).body)["predictions"], rows["predictions"]);
 }
 
@@ -171,7 +173,8 @@ TEST_F(PredictApiTest, BoostedClassifiersAnswerTheirMarginToo) {
   EXPECT_EQ(p[1]["label"], "yes");
   EXPECT_EQ(p[0]["class"], 0);
   // A random forest has no margin apart from its probability.
-  EXPECT_FALSE(json::parse(Post(RowsBody({kRows[0]}).dump()).body)["predictions"][0].contains("margin"));
+  EXPECT_FALSE(
+      json::parse(Post(RowsBody({kRows[0]}).dump()).body)["predictions"][0].contains("margin"));
 }
 
 TEST_F(PredictApiTest, NullIsAMissingValue) {
@@ -224,7 +227,8 @@ TEST_F(PredictApiTest, AValueOfTheWrongTypeIsNamed) {
 
 TEST_F(PredictApiTest, NumbersNoFloatCanHoldAreRefused) {
   // 1e999 and a 400-digit integer are valid JSON no double holds; 1e39 no float holds.
-  for (const std::string& value : std::vector<std::string>{"1e999", "-1e999", std::string(400, '9'), "1e39"}) {
+  for (const std::string& value :
+       std::vector<std::string>{"1e999", "-1e999", std::string(400, '9'), "1e39"}) {
     std::string body = RowsBody({kRows[0]}).dump();
     const std::string from = "\"temp_max\":12.5";
     ASSERT_NE(body.find(from), std::string::npos) << body;
@@ -232,7 +236,8 @@ TEST_F(PredictApiTest, NumbersNoFloatCanHoldAreRefused) {
     const std::string m = BadRequest(body);
     EXPECT_EQ(m, "rows[0].temp_max: not a finite number a float can hold") << value;
   }
-  const std::string data = "{\"columns\":" + json(FeatureNames()).dump() + ",\"data\":[[1e999,1,1,1,1,1]]}";
+  const std::string data =
+      "{\"columns\":" + json(FeatureNames()).dump() + ",\"data\":[[1e999,1,1,1,1,1]]}";
   EXPECT_EQ(BadRequest(data), "data[0][0] (precipitation): not a finite number a float can hold");
 }
 
@@ -275,25 +280,31 @@ TEST_F(PredictApiTest, ABodyThatIsNotJsonOrNotAnObjectIsRefused) {
   EXPECT_NE(BadRequest(R"({"rows": []} trailing)").find("body: not valid JSON"), std::string::npos);
   EXPECT_NE(BadRequest("[1, 2]").find("body: must be a JSON object"), std::string::npos);
   EXPECT_NE(BadRequest("").find("body: empty"), std::string::npos);
-  EXPECT_NE(BadRequest("{\"rows\": [{\"a\xff\": 1}]}").find("body: not valid JSON"), std::string::npos);
+  EXPECT_NE(BadRequest("{\"rows\": [{\"a\xff\": 1}]}").find("body: not valid JSON"),
+            std::string::npos);
 }
 
 TEST_F(PredictApiTest, TheWrongShapeIsNamed) {
   EXPECT_EQ(BadRequest(R"({"rows": {"wind": 1}})"), "rows: must be an array of objects");
-  EXPECT_EQ(BadRequest(R"({"rows": [[1, 2]]})"), "rows[0]: must be an object {FEATURE: VALUE, ...}");
+  EXPECT_EQ(BadRequest(R"({"rows": [[1, 2]]})"),
+            "rows[0]: must be an object {FEATURE: VALUE, ...}");
   EXPECT_NE(BadRequest(R"({})").find("rows: missing"), std::string::npos);
-  EXPECT_NE(BadRequest(R"({"rows": [], "extra": 1})").find("'extra': unknown field"), std::string::npos);
+  EXPECT_NE(BadRequest(R"({"rows": [], "extra": 1})").find("'extra': unknown field"),
+            std::string::npos);
   EXPECT_EQ(BadRequest(R"({"rows": [], "rows": []})"), "rows: given twice");
   EXPECT_EQ(BadRequest(R"({"rows": [], "data": []})"),
             "body: give rows, or columns and data, not both");
-  EXPECT_EQ(BadRequest(R"({"data": [[1]]})"), "columns: missing; data needs the names of its columns");
-  EXPECT_EQ(BadRequest(R"({"model": 3, "rows": []})"), "model: must be a string (a name from GET /models)");
+  EXPECT_EQ(BadRequest(R"({"data": [[1]]})"),
+            "columns: missing; data needs the names of its columns");
+  EXPECT_EQ(BadRequest(R"({"model": 3, "rows": []})"),
+            "model: must be a string (a name from GET /models)");
 }
 
 TEST_F(PredictApiTest, ColumnsMustBeTheModelsFeatures) {
   json body = DataBody(kRows);
   body["columns"][4] = "humidity";
-  EXPECT_NE(BadRequest(body.dump()).find("columns[4]: unknown feature 'humidity'"), std::string::npos);
+  EXPECT_NE(BadRequest(body.dump()).find("columns[4]: unknown feature 'humidity'"),
+            std::string::npos);
   body = DataBody(kRows);
   body["columns"][4] = "wind";
   EXPECT_EQ(BadRequest(body.dump()), "columns[4]: 'wind' given twice");
@@ -361,8 +372,9 @@ TEST_F(PredictApiTest, OnlyPostIsAllowed) {
 }
 
 TEST_F(PredictApiTest, ABodyThatIsNotJsonByItsTypeIs415) {
-  EXPECT_EQ(ErrorOf(Post(RowsBody(kRows).dump(), nullptr, "application/x-www-form-urlencoded"), 415),
-            "Content-Type: must be application/json");
+  EXPECT_EQ(
+      ErrorOf(Post(RowsBody(kRows).dump(), nullptr, "application/x-www-form-urlencoded"), 415),
+      "Content-Type: must be application/json");
   EXPECT_EQ(Post(RowsBody(kRows).dump(), nullptr, "application/json; charset=utf-8").status, 200);
   EXPECT_EQ(Post(RowsBody(kRows).dump(), nullptr, "Application/JSON").status, 200);
   EXPECT_EQ(Post(RowsBody(kRows).dump(), nullptr, "").status, 200);  // no Content-Type
@@ -516,7 +528,9 @@ TEST_F(PredictEventTest, HttpApiPayload2) {
 }
 
 TEST_F(PredictEventTest, FunctionUrlWithABase64Body) {
-  json e = Sample("aws-lambda-go__lambdaurl__testdata__function-url-domain-only-request-with-base64-encoded-body.json");
+  json e = Sample(
+      "aws-lambda-go__lambdaurl__testdata__function-url-domain-only-request-with-base64-encoded-"
+      "body.json");
   ASSERT_EQ(e["isBase64Encoded"], true);
   e["rawPath"] = "/predict";
   e["requestContext"]["http"]["path"] = "/predict";
@@ -531,7 +545,8 @@ TEST_F(PredictEventTest, FunctionUrlWithABase64Body) {
 }
 
 TEST_F(PredictEventTest, OtherPathsAreStillTheRainCheck) {
-  const json r = Invoke(json::parse(testing::HttpApiEvent({{"city", "Cape Town"}, {"format", "json"}})));
+  const json r =
+      Invoke(json::parse(testing::HttpApiEvent({{"city", "Cape Town"}, {"format", "json"}})));
   EXPECT_EQ(r["statusCode"], 200);
   EXPECT_TRUE(r["parsed"].contains("probability") || r["parsed"].contains("city")) << r.dump();
   EXPECT_FALSE(r["parsed"].contains("predictions"));

@@ -12,7 +12,7 @@ namespace raincheck::app {
 enum class Format { kHtml, kJson };
 
 struct ForecastQuery {
-  std::string city;  // trimmed, valid UTF-8, 1..kMaxCityLength code points, no controls
+  std::string city;             // trimmed, valid UTF-8, 1..kMaxCityLength code points, no controls
   bool city_defaulted = false;  // no `city` parameter: the configured default was used
 };
 

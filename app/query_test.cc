@@ -32,8 +32,9 @@ TEST(QueryTest, TrimsAndKeepsUnicodeNames) {
 }
 
 TEST(QueryTest, RefusesBadCities) {
-  const std::vector<std::string> bad = {"", "   ", std::string(101, 'a'), "Par\nis", "Par\tis",
-                                        std::string("Par\0is", 6), "\xFF\xFE"};
+  const std::vector<std::string> bad = {"",        "   ",     std::string(101, 'a'),
+                                        "Par\nis", "Par\tis", std::string("Par\0is", 6),
+                                        "\xFF\xFE"};
   for (const std::string& city : bad) {
     auto q = ParseForecastQuery(Request({{"city", city}}), "Cape Town");
     ASSERT_FALSE(q.ok()) << city;

@@ -13,8 +13,8 @@ namespace raincheck::app {
 
 namespace {
 
-using nlohmann::json;
 using base::HtmlEscape;
+using nlohmann::json;
 
 constexpr const char* kPageStyle =
     "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;"
@@ -26,8 +26,8 @@ constexpr const char* kPageStyle =
 std::string PageHead(const std::string& title) {
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<title>" + HtmlEscape(title) + "</title><style>" + kPageStyle +
-         "</style></head><body>\n";
+         "<title>" +
+         HtmlEscape(title) + "</title><style>" + kPageStyle + "</style></head><body>\n";
 }
 
 void CommonHeaders(lambda::HttpResponse* r, Format format) {
@@ -36,7 +36,8 @@ void CommonHeaders(lambda::HttpResponse* r, Format format) {
   r->SetHeader("Cache-Control", "no-store");
   r->SetHeader("X-Content-Type-Options", "nosniff");
   if (format == Format::kHtml) {
-    r->SetHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    r->SetHeader("Content-Security-Policy",
+                 "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
   }
 }
 
@@ -178,9 +179,10 @@ std::string RenderHtml(const ForecastView& view) {
        Percent(f.prediction.probability) + "</p>\n";
   h += "<p class=\"note\">" + HtmlEscape(f.model.summary) + "</p>\n";
   h += "<table><tbody>\n";
-  h += BarRow(f.prediction.method == Prediction::Method::kClimatology ? "Climatology (nearest model)"
-                                                                      : "This model",
-              f.prediction.probability);
+  h +=
+      BarRow(f.prediction.method == Prediction::Method::kClimatology ? "Climatology (nearest model)"
+                                                                     : "This model",
+             f.prediction.probability);
   h += BarRow("Climatology here", f.baselines.climatology);
   h += BarRow("Forecast (" + f.baselines.forecast_source + ")", f.baselines.forecast_probability);
   h += "</tbody></table>\n";
@@ -210,7 +212,9 @@ std::string RenderHtml(const ForecastView& view) {
   if (other_count > 0) {
     h += "<details><summary>Other current conditions (" + std::to_string(other_count) +
          ", not used by the model)</summary>\n<table><thead><tr><th>Quantity</th>"
-         "<th>Value</th><th>Unit</th></tr></thead><tbody>\n" + others + "</tbody></table>\n"
+         "<th>Value</th><th>Unit</th></tr></thead><tbody>\n" +
+         others +
+         "</tbody></table>\n"
          "</details>\n";
   }
   h += "<p>Model: " + HtmlEscape(f.model.name) + " " + HtmlEscape(f.model.version);
@@ -234,15 +238,23 @@ std::string RenderHtml(const ForecastView& view) {
 
 int HttpStatusFor(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kOutOfRange: return 422;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kOutOfRange:
+      return 422;
     case StatusCode::kUnavailable:
-    case StatusCode::kPermissionDenied: return 502;
-    case StatusCode::kResourceExhausted: return 503;
-    case StatusCode::kDeadlineExceeded: return 504;
-    default: return 500;  // kFailedPrecondition among them: the model and the source do not fit
+    case StatusCode::kPermissionDenied:
+      return 502;
+    case StatusCode::kResourceExhausted:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;  // kFailedPrecondition among them: the model and the source do not fit
   }
 }
 
@@ -282,8 +294,8 @@ lambda::HttpResponse RenderForecast(const ForecastView& view, Format format) {
   return r;
 }
 
-lambda::HttpResponse RenderError(const Status& status, const std::string& request_id,
-                                 Format format, const std::vector<providers::Place>& suggestions) {
+lambda::HttpResponse RenderError(const Status& status, const std::string& request_id, Format format,
+                                 const std::vector<providers::Place>& suggestions) {
   lambda::HttpResponse r;
   r.status = HttpStatusFor(status);
   CommonHeaders(&r, format);
@@ -295,8 +307,11 @@ lambda::HttpResponse RenderError(const Status& status, const std::string& reques
     if (const size_t cut = message.find(kDidYouMean); cut != std::string::npos) message.resize(cut);
   }
   if (format == Format::kJson) {
-    json body = {{"error", {{"status", r.status}, {"code", StatusCodeName(status.code())},
-                            {"message", message}, {"request_id", request_id}}}};
+    json body = {{"error",
+                  {{"status", r.status},
+                   {"code", StatusCodeName(status.code())},
+                   {"message", message},
+                   {"request_id", request_id}}}};
     if (!suggestions.empty()) {
       json list = json::array();
       for (const providers::Place& p : suggestions) list.push_back(SuggestionJson(p));

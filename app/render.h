@@ -3,10 +3,9 @@
 #ifndef RAINCHECK_APP_RENDER_H_
 #define RAINCHECK_APP_RENDER_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "app/forecast.h"
 #include "app/query.h"
@@ -32,8 +31,7 @@ lambda::HttpResponse RenderForecast(const ForecastView& view, Format format);
 // unknown city, `suggestions` are the places it may have meant: JSON `error.suggestions`
 // (objects; see docs/models.md, "Errors"), links that ask again in HTML; the message then
 // leaves out the geocoder's own "; did you mean: ..." list.
-lambda::HttpResponse RenderError(const Status& status, const std::string& request_id,
-                                 Format format,
+lambda::HttpResponse RenderError(const Status& status, const std::string& request_id, Format format,
                                  const std::vector<providers::Place>& suggestions = {});
 
 // InvalidArgument 400, NotFound 404, OutOfRange 422, Unavailable / PermissionDenied 502,

@@ -5,12 +5,11 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/strings.h"
 #include "forest/model.h"
@@ -21,7 +20,8 @@ namespace raincheck::app::testing {
 
 // An HTTP API (2.0) GET event for `path` with the given raw (unencoded) query pairs.
 inline std::string HttpApiEvent(const std::vector<std::pair<std::string, std::string>>& query,
-                                const std::string& accept = "*/*", const std::string& method = "GET") {
+                                const std::string& accept = "*/*",
+                                const std::string& method = "GET") {
   std::string raw;
   for (const auto& [k, v] : query) {
     if (!raw.empty()) raw += '&';
@@ -36,7 +36,8 @@ inline std::string HttpApiEvent(const std::vector<std::pair<std::string, std::st
       {"requestContext",
        {{"requestId", "test-request"},
         {"stage", "$default"},
-        {"http", {{"method", method}, {"path", "/"}, {"sourceIp", "127.0.0.1"}, {"userAgent", "t"}}}}},
+        {"http",
+         {{"method", method}, {"path", "/"}, {"sourceIp", "127.0.0.1"}, {"userAgent", "t"}}}}},
       {"isBase64Encoded", false}};
   return e.dump();
 }
@@ -44,7 +45,8 @@ inline std::string HttpApiEvent(const std::vector<std::pair<std::string, std::st
 // Knows every city except those it is told to fail; returns a fixed place.
 class FakeGeocoder final : public providers::Geocoder {
  public:
-  Result<providers::Place> Geocode(std::string_view query, const lambda::InvocationContext& ctx) override {
+  Result<providers::Place> Geocode(std::string_view query,
+                                   const lambda::InvocationContext& ctx) override {
     std::lock_guard<std::mutex> lock(mu_);
     queries_.emplace_back(query);
     deadlines_.push_back(ctx.deadline);
@@ -91,7 +93,8 @@ class FakeGeocoder final : public providers::Geocoder {
 // Daily weather in Open-Meteo's units (mm, degC, km/h).
 class FakeWeather final : public providers::WeatherSource {
  public:
-  Result<providers::Observation> Current(const providers::Place&, const lambda::InvocationContext& ctx) override {
+  Result<providers::Observation> Current(const providers::Place&,
+                                         const lambda::InvocationContext& ctx) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
       deadlines_.push_back(ctx.deadline);

@@ -65,9 +65,8 @@ Result<MappedFile> MapFile(const std::string& path, bool populate) {
     return Errno("cannot map", path);
   }
   MappedFile out;
-  out.owner = std::shared_ptr<const void>(addr, [size](const void* a) {
-    ::munmap(const_cast<void*>(a), size);
-  });
+  out.owner = std::shared_ptr<const void>(
+      addr, [size](const void* a) { ::munmap(const_cast<void*>(a), size); });
   out.bytes = std::string_view(static_cast<const char*>(addr), size);
   return out;
 }

@@ -8,7 +8,8 @@ namespace raincheck::base {
 namespace {
 
 TEST(FileTest, WritesAtomicallyAndReadsBack) {
-  const auto dir = std::filesystem::temp_directory_path() / ("rc-file-test-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("rc-file-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "x.bin").string();
   const std::string data("a\0b\xFF", 4);
@@ -32,7 +33,8 @@ TEST(FileTest, MissingFileNamesPathAndReason) {
 // The mapping outlives a rename over the file (the way files in use are replaced), and ends
 // with the last copy of its owner.
 TEST(FileTest, MapsAWholeFileReadOnly) {
-  const auto dir = std::filesystem::temp_directory_path() / ("rc-map-test-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("rc-map-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "m.bin").string();
   const std::string data("mapped\0bytes", 12);

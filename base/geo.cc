@@ -26,7 +26,8 @@ double HaversineOfKm(double km) {
 }
 
 double GreatCircleKm(double lat1, double lon1, double lat2, double lon2) {
-  return KmOfHaversine(Haversine(GeoPoint::FromDegrees(lat1, lon1), GeoPoint::FromDegrees(lat2, lon2)));
+  return KmOfHaversine(
+      Haversine(GeoPoint::FromDegrees(lat1, lon1), GeoPoint::FromDegrees(lat2, lon2)));
 }
 
 }  // namespace raincheck::base

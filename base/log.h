@@ -7,10 +7,9 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 
@@ -60,10 +59,18 @@ class Logger {
 
   // `fields` must be a JSON object (or null); its keys are added beside the standard ones.
   void Log(LogLevel level, std::string_view message, const nlohmann::json& fields = nullptr) const;
-  void Debug(std::string_view m, const nlohmann::json& f = nullptr) const { Log(LogLevel::kDebug, m, f); }
-  void Info(std::string_view m, const nlohmann::json& f = nullptr) const { Log(LogLevel::kInfo, m, f); }
-  void Warn(std::string_view m, const nlohmann::json& f = nullptr) const { Log(LogLevel::kWarn, m, f); }
-  void Error(std::string_view m, const nlohmann::json& f = nullptr) const { Log(LogLevel::kError, m, f); }
+  void Debug(std::string_view m, const nlohmann::json& f = nullptr) const {
+    Log(LogLevel::kDebug, m, f);
+  }
+  void Info(std::string_view m, const nlohmann::json& f = nullptr) const {
+    Log(LogLevel::kInfo, m, f);
+  }
+  void Warn(std::string_view m, const nlohmann::json& f = nullptr) const {
+    Log(LogLevel::kWarn, m, f);
+  }
+  void Error(std::string_view m, const nlohmann::json& f = nullptr) const {
+    Log(LogLevel::kError, m, f);
+  }
 
  private:
   struct Shared;

@@ -84,12 +84,12 @@ Result<pid_t> Spawn(const SpawnSpec& spec) {
   const std::vector<char*> argv = CStrings(spec.argv);
   const std::vector<char*> envp = CStrings(spec.env);
   pid_t pid = 0;
-  const int rc = spec.search_path
-                     ? ::posix_spawnp(&pid, argv[0], actions.get(), attributes.get(),
-                                      argv.data(), envp.data())
-                     : ::posix_spawn(&pid, argv[0], actions.get(), attributes.get(),
-                                     argv.data(), envp.data());
-  if (rc != 0) return Status::Unavailable("cannot start " + spec.argv[0] + ": " + std::strerror(rc));
+  const int rc =
+      spec.search_path
+          ? ::posix_spawnp(&pid, argv[0], actions.get(), attributes.get(), argv.data(), envp.data())
+          : ::posix_spawn(&pid, argv[0], actions.get(), attributes.get(), argv.data(), envp.data());
+  if (rc != 0)
+    return Status::Unavailable("cannot start " + spec.argv[0] + ": " + std::strerror(rc));
   return pid;
 }
 

@@ -14,14 +14,14 @@
 namespace raincheck::base {
 
 struct SpawnSpec {
-  std::vector<std::string> argv;  // argv[0]: the executable's path (or name, with search_path)
-  std::vector<std::string> env;   // "NAME=value": the child's whole environment
-  bool search_path = false;       // look argv[0] up in PATH when it has no '/'
-  std::string cwd;                // empty: ours
-  int stdin_fd = -1;              // -1: /dev/null
-  int stdout_fd = -1;             // -1: ours
-  int stderr_fd = -1;             // -1: ours
-  std::string output_file;        // when set, stdout and stderr go to this file (truncated)
+  std::vector<std::string> argv;   // argv[0]: the executable's path (or name, with search_path)
+  std::vector<std::string> env;    // "NAME=value": the child's whole environment
+  bool search_path = false;        // look argv[0] up in PATH when it has no '/'
+  std::string cwd;                 // empty: ours
+  int stdin_fd = -1;               // -1: /dev/null
+  int stdout_fd = -1;              // -1: ours
+  int stderr_fd = -1;              // -1: ours
+  std::string output_file;         // when set, stdout and stderr go to this file (truncated)
   bool new_process_group = false;  // the child leads a process group of its own
   bool close_other_fds = false;    // no descriptor above stderr is inherited
 };

@@ -51,10 +51,14 @@ int main(int argc, char** argv) {
   int warm = 1000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--bootstrap") bootstrap = argv[i + 1];
-    else if (flag == "--event") event_path = argv[i + 1];
-    else if (flag == "--cold") cold = std::atoi(argv[i + 1]);
-    else if (flag == "--warm") warm = std::atoi(argv[i + 1]);
+    if (flag == "--bootstrap")
+      bootstrap = argv[i + 1];
+    else if (flag == "--event")
+      event_path = argv[i + 1];
+    else if (flag == "--cold")
+      cold = std::atoi(argv[i + 1]);
+    else if (flag == "--warm")
+      warm = std::atoi(argv[i + 1]);
   }
   std::ifstream in(event_path);
   const std::string event{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

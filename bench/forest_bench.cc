@@ -25,10 +25,13 @@ constexpr size_t kFeatures = 12;
 rf::Dataset Synthetic(size_t n, uint64_t seed) {
   rf::Rng rng(seed);
   auto uniform = [&rng]() { return (static_cast<double>(rng.Next() >> 11) + 0.5) * 0x1.0p-53; };
-  auto normal = [&]() { return std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307 * uniform()); };
+  auto normal = [&]() {
+    return std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307 * uniform());
+  };
   rf::Dataset d;
   std::vector<rf::Feature> features;
-  for (size_t f = 0; f < kFeatures; ++f) features.push_back({std::string("f").append(std::to_string(f)), "1"});
+  for (size_t f = 0; f < kFeatures; ++f)
+    features.push_back({std::string("f").append(std::to_string(f)), "1"});
   d.schema = rf::FeatureSchema(features);
   d.n_rows = n;
   for (size_t i = 0; i < n; ++i) {
@@ -76,9 +79,9 @@ void OneRow(benchmark::State& state, const Predict& predict) {
     benchmark::DoNotOptimize(predict(m, fast, d.row(r)));
     r = (r + 1) % 1000;
   }
-  state.counters["ns_per_tree"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * static_cast<double>(m.n_trees()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_tree"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(m.n_trees()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 // What PredictProba runs: the AVX-512 path where the CPU has it.

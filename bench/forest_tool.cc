@@ -9,18 +9,18 @@
 //   forest_tool bare                          (does nothing: the baseline process)
 //
 // X.f32: row-major float32, F per row; Y.u8: one 0/1 byte per row.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <utility>
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
-
-#include <sys/resource.h>
 
 #include "base/file.h"
 #include "forest/fast_forest.h"
@@ -87,7 +87,8 @@ int Fit(std::map<std::string, std::string>& a) {
   const size_t nf = std::stoul(a["features"]);
   rf::Dataset data;
   std::vector<rf::Feature> features;
-  for (size_t f = 0; f < nf; ++f) features.push_back({std::string("f").append(std::to_string(f)), "1"});
+  for (size_t f = 0; f < nf; ++f)
+    features.push_back({std::string("f").append(std::to_string(f)), "1"});
   data.schema = rf::FeatureSchema(features);
   data.x = ReadFloats(a["x"]);
   const std::string y = ReadAll(a["y"]);
@@ -100,8 +101,9 @@ int Fit(std::map<std::string, std::string>& a) {
   p.n_estimators = std::stoi(a["trees"]);
   p.max_depth = std::stoi(a["depth"]);
   p.seed = a.count("seed") ? std::stoull(a["seed"]) : 42;
-  for (const auto& [flag, name] : {std::pair<std::string, std::string>{"split-search", "split_search"},
-                                    {"max-features", "max_features"}}) {
+  for (const auto& [flag, name] :
+       {std::pair<std::string, std::string>{"split-search", "split_search"},
+        {"max-features", "max_features"}}) {
     if (a.count(flag) == 0) continue;
     if (auto s = p.Set(name, a[flag]); !s.ok()) Die(s.ToString());
   }
@@ -118,9 +120,10 @@ int Fit(std::map<std::string, std::string>& a) {
   auto model = b.Build();
   if (!model.ok()) Die(model.status().ToString());
   if (auto s = model->Save(a["out"]); !s.ok()) Die(s.ToString());
-  std::printf("{\"fit_seconds\": %.6f, \"nodes\": %zu, \"peak_rss_mb\": %.1f, "
-              "\"peak_rss_with_save_mb\": %.1f}\n",
-              Seconds(t0, t1), model->forest().n_nodes(), fit_peak_mb, PeakRssMb());
+  std::printf(
+      "{\"fit_seconds\": %.6f, \"nodes\": %zu, \"peak_rss_mb\": %.1f, "
+      "\"peak_rss_with_save_mb\": %.1f}\n",
+      Seconds(t0, t1), model->forest().n_nodes(), fit_peak_mb, PeakRssMb());
   return 0;
 }
 
@@ -143,7 +146,8 @@ int Predict(std::map<std::string, std::string>& a) {
   }
   // Single rows, one call each, cycling over the first rows until enough time has passed:
   // seconds per call, best of five.
-  const size_t single = std::min<size_t>(n, a.count("single-rows") ? std::stoul(a["single-rows"]) : 1000);
+  const size_t single =
+      std::min<size_t>(n, a.count("single-rows") ? std::stoul(a["single-rows"]) : 1000);
   double sink = 0.0;
   auto per_call = [&](auto predict) {
     double best = 1e30;
@@ -170,10 +174,11 @@ int Predict(std::map<std::string, std::string>& a) {
     avx2 = per_call([&fast](const float* row) { return fast.PredictOneAvx2(row); });
     scalar = per_call([&fast](const float* row) { return fast.PredictOneScalar(row); });
   }
-  std::printf("{\"batch_seconds\": %.6f, \"rows\": %zu, \"single_ns\": %.2f, "
-              "\"single_avx2_ns\": %.2f, \"single_scalar_ns\": %.2f, \"trees\": %zu, "
-              "\"sink\": %.3f}\n",
-              batch, n, proba * 1e9, avx2 * 1e9, scalar * 1e9, m.n_trees(), sink > 0 ? 1.0 : 0.0);
+  std::printf(
+      "{\"batch_seconds\": %.6f, \"rows\": %zu, \"single_ns\": %.2f, "
+      "\"single_avx2_ns\": %.2f, \"single_scalar_ns\": %.2f, \"trees\": %zu, "
+      "\"sink\": %.3f}\n",
+      batch, n, proba * 1e9, avx2 * 1e9, scalar * 1e9, m.n_trees(), sink > 0 ? 1.0 : 0.0);
   return 0;
 }
 
@@ -205,10 +210,11 @@ int Load(std::map<std::string, std::string>& a) {
   const double first = t.front();
   std::sort(t.begin(), t.end());
   const double cpu = (user1 - user0) + (sys1 - sys0);
-  std::printf("{\"load_min_ms\": %.4f, \"load_median_ms\": %.4f, \"load_first_ms\": %.4f, "
-              "\"kernel_share\": %.3f, \"trees\": %zu}\n",
-              t.front() * 1e3, t[t.size() / 2] * 1e3, first * 1e3,
-              cpu > 0 ? (sys1 - sys0) / cpu : 0.0, trees);
+  std::printf(
+      "{\"load_min_ms\": %.4f, \"load_median_ms\": %.4f, \"load_first_ms\": %.4f, "
+      "\"kernel_share\": %.3f, \"trees\": %zu}\n",
+      t.front() * 1e3, t[t.size() / 2] * 1e3, first * 1e3, cpu > 0 ? (sys1 - sys0) / cpu : 0.0,
+      trees);
   return 0;
 }
 

@@ -4,14 +4,14 @@
 // Not part of pass/fail; bench/models_speed.py runs it beside scikit-learn's unpickling.
 //
 //   models_bench [--model FILE] [--count N] [--repeat R]
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
-
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
     for (int r = 0; r < 5; ++r) {
       const auto t = Clock::now();
       for (int i = 0; i < count; ++i) {
-        auto m = raincheck::forest::Model::Load((dir / ("place-" + std::to_string(i) + ".rcf")).string());
+        auto m = raincheck::forest::Model::Load(
+            (dir / ("place-" + std::to_string(i) + ".rcf")).string());
         if (!m.ok()) return 1;
       }
       each.push_back(Ms(Clock::now() - t));
@@ -139,8 +140,8 @@ int main(int argc, char** argv) {
     card.push_back(Ms(Clock::now() - t));
     if (!m.ok() || parsed.is_discarded()) return 1;
   }
-  std::printf("load_one median_ms=%.3f card_json_parse_median_ms=%.3f card_bytes=%zu\n", Median(load_one),
-              Median(card), card_text.size());
+  std::printf("load_one median_ms=%.3f card_json_parse_median_ms=%.3f card_bytes=%zu\n",
+              Median(load_one), Median(card), card_text.size());
 
   // Choosing alone.
   std::mt19937 rng(3);

@@ -10,10 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "app/handler.h"
 #include "app/model_catalog.h"
@@ -73,7 +72,8 @@ struct Bench {
         context.deadline = clock.Now() + std::chrono::seconds(10);
         auto out = app::HandleEvent(event, context, services);
         if (!out.ok() || out->find("\"statusCode\":200") == std::string::npos) {
-          std::fprintf(stderr, "not answered 200: %s\n", out.ok() ? out->substr(0, 300).c_str() : "");
+          std::fprintf(stderr, "not answered 200: %s\n",
+                       out.ok() ? out->substr(0, 300).c_str() : "");
           std::exit(1);
         }
       }
@@ -129,9 +129,11 @@ int main(int argc, char** argv) {
   const double big = bench.MicrosPerRequest(big_event, 5);
   std::printf("model: %s (%zu trees, %zu features)\n", model_path.c_str(), model->n_trees(),
               model->schema().size());
-  std::printf("handler cpu_us_per_request forecast_no_upstream=%.2f predict_one_row_rows=%.2f "
-              "predict_one_row_columns=%.2f ratio_rows=%.2f\n",
-              forecast, rows, data, rows / forecast);
-  std::printf("handler predict_10000_rows event_bytes=%zu cpu_ms=%.2f\n", big_event.size(), big / 1000);
+  std::printf(
+      "handler cpu_us_per_request forecast_no_upstream=%.2f predict_one_row_rows=%.2f "
+      "predict_one_row_columns=%.2f ratio_rows=%.2f\n",
+      forecast, rows, data, rows / forecast);
+  std::printf("handler predict_10000_rows event_bytes=%zu cpu_ms=%.2f\n", big_event.size(),
+              big / 1000);
   return 0;
 }

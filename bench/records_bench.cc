@@ -45,7 +45,9 @@ store::Record MakeRecord(int n) {
 
 void Report(const char* what, std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
-  const auto at = [&](double q) { return ms[static_cast<size_t>(q * static_cast<double>(ms.size() - 1))]; };
+  const auto at = [&](double q) {
+    return ms[static_cast<size_t>(q * static_cast<double>(ms.size() - 1))];
+  };
   std::printf("%-44s n=%-4zu median %7.3f ms   p99 %7.3f ms   max %7.3f ms\n", what, ms.size(),
               at(0.5), at(0.99), ms.back());
 }

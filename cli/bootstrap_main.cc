@@ -10,8 +10,8 @@
 #include "base/env.h"
 #include "base/log.h"
 #include "cli/function.h"
-#include "lambda/runtime_loop.h"
 #include "http/curl_client.h"
+#include "lambda/runtime_loop.h"
 
 int main() {
   using namespace raincheck;

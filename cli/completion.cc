@@ -53,7 +53,8 @@ std::string CompletionScript(const CLI::App& root, std::string_view shell) {
          "  done\n"
          "  case \"${COMP_WORDS[COMP_CWORD-1]}\" in\n"
          "    --log-format) COMPREPLY=($(compgen -W \"text json\" -- \"$cur\")); return 0;;\n"
-         "    help) COMPREPLY=($(compgen -W \"$(_raincheck_words \"\" verbs)\" -- \"$cur\")); return 0;;\n"
+         "    help) COMPREPLY=($(compgen -W \"$(_raincheck_words \"\" verbs)\" -- \"$cur\")); "
+         "return 0;;\n"
          "    completion) COMPREPLY=($(compgen -W \"bash zsh\" -- \"$cur\")); return 0;;\n"
          "  esac\n"
          "  if [[ \"$cur\" == -* ]]; then\n"
@@ -69,11 +70,13 @@ std::string CompletionScript(const CLI::App& root, std::string_view shell) {
 
 void RegisterCompletion(CLI::App& root, int* exit_code) {
   auto shell = std::make_shared<std::string>();
-  CLI::App* cmd = root.add_subcommand(
-      "completion",
-      "Print the shell completion script, for ~/.bashrc or ~/.zshrc: "
-      "source <(raincheck completion bash|zsh)");
-  cmd->add_option("SHELL", *shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  CLI::App* cmd =
+      root.add_subcommand("completion",
+                          "Print the shell completion script, for ~/.bashrc or ~/.zshrc: "
+                          "source <(raincheck completion bash|zsh)");
+  cmd->add_option("SHELL", *shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
   const CLI::App* top = &root;
   cmd->callback([top, shell, exit_code] {
     std::fputs(CompletionScript(*top, *shell).c_str(), stdout);

@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
@@ -174,7 +173,8 @@ Result<std::map<std::string, std::string>> ReadEnvVarsFile(const std::string& pa
     if (!vars.is_object()) return Status::InvalidArgument(shape);
     for (const auto& [name, value] : vars.items()) {
       if (name.empty() || name.find('=') != std::string::npos) {
-        return Status::InvalidArgument("--env-vars " + path + ": a variable name is empty or holds '='");
+        return Status::InvalidArgument("--env-vars " + path +
+                                       ": a variable name is empty or holds '='");
       }
       if (value.is_string()) {
         out[name] = value.get<std::string>();

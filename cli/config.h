@@ -3,10 +3,9 @@
 #ifndef RAINCHECK_CLI_CONFIG_H_
 #define RAINCHECK_CLI_CONFIG_H_
 
-#include <string>
-
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -27,7 +26,7 @@ struct FunctionConfig {
   // first of DefaultModelCandidates() that exists.
   std::string models_dir;
   std::string model_path;
-  bool skip_bad_models = false;  // RAINCHECK_MODELS_SKIP_BAD=1: skip unloadable files, warn
+  bool skip_bad_models = false;          // RAINCHECK_MODELS_SKIP_BAD=1: skip unloadable files, warn
   providers::ProvidersConfig providers;  // RAINCHECK_GEOCODER, RAINCHECK_WEATHER, ...
   store::RecordsConfig records;          // RAINCHECK_RECORDS, RAINCHECK_SPOOL, ...
 };

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -31,7 +30,8 @@ TEST(ConfigTest, Defaults) {
 }
 
 TEST(ConfigTest, ReadsVariables) {
-  auto c = LoadFunctionConfig(Env({{"RAINCHECK_DEFAULT_CITY", " Lima "}, {"RAINCHECK_LOG_LEVEL", "debug"}}));
+  auto c = LoadFunctionConfig(
+      Env({{"RAINCHECK_DEFAULT_CITY", " Lima "}, {"RAINCHECK_LOG_LEVEL", "debug"}}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->settings.default_city, "Lima");
   EXPECT_EQ(c->log_level, base::LogLevel::kDebug);
@@ -48,7 +48,8 @@ TEST(ConfigTest, ModelsDirectoryOrOneModelFile) {
   EXPECT_TRUE(file->models_dir.empty());
   auto both = LoadFunctionConfig(Env({{"RAINCHECK_MODELS", "/a"}, {"RAINCHECK_MODEL", "/b.rcf"}}));
   ASSERT_FALSE(both.ok());
-  EXPECT_NE(both.status().message().find("RAINCHECK_MODELS and RAINCHECK_MODEL"), std::string::npos);
+  EXPECT_NE(both.status().message().find("RAINCHECK_MODELS and RAINCHECK_MODEL"),
+            std::string::npos);
   // An empty variable counts as unset (what `--models` does to RAINCHECK_MODEL).
   auto emptied = LoadFunctionConfig(Env({{"RAINCHECK_MODELS", "/a"}, {"RAINCHECK_MODEL", ""}}));
   ASSERT_TRUE(emptied.ok());
@@ -65,7 +66,8 @@ TEST(ConfigTest, WithoutEitherTheBuiltModelsDirectoryIsUsed) {
 }
 
 TEST(ConfigTest, OutsidePolicyAndSkipBad) {
-  auto c = LoadFunctionConfig(Env({{"RAINCHECK_OUTSIDE", "refuse"}, {"RAINCHECK_MODELS_SKIP_BAD", "1"}}));
+  auto c = LoadFunctionConfig(
+      Env({{"RAINCHECK_OUTSIDE", "refuse"}, {"RAINCHECK_MODELS_SKIP_BAD", "1"}}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->settings.outside, app::OutsidePolicy::kRefuse);
   EXPECT_TRUE(c->skip_bad_models);
@@ -83,7 +85,8 @@ TEST(ConfigTest, ModelsFlagOverridesAModelOfTheShell) {
   SetModelsDir("rel/models", &overrides);
   EXPECT_TRUE(std::filesystem::path(overrides["RAINCHECK_MODELS"]).is_absolute());
   EXPECT_EQ(overrides["RAINCHECK_MODEL"], "");
-  std::vector<std::pair<std::string, std::string>> env = {{"RAINCHECK_MODEL", "/x.rcf"}, {"A", "1"}};
+  std::vector<std::pair<std::string, std::string>> env = {{"RAINCHECK_MODEL", "/x.rcf"},
+                                                          {"A", "1"}};
   SetVariable("RAINCHECK_MODEL", "", &env);
   ASSERT_EQ(env.size(), 2u);
   EXPECT_EQ(env[1], (std::pair<std::string, std::string>{"RAINCHECK_MODEL", ""}));
@@ -124,8 +127,8 @@ TEST(ConfigTest, OneLocalRecordsDefaultForTheVerbsAndTheirInstances) {
 }
 
 TEST(ConfigTest, EnvVarsFileInSamFormat) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("raincheck-env-vars-" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("raincheck-env-vars-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto write = [&](const std::string& name, const std::string& text) {
     const std::string path = (dir / name).string();
@@ -138,8 +141,8 @@ TEST(ConfigTest, EnvVarsFileInSamFormat) {
       "RaincheckFunction": {"B": "mine", "T": true, "U": null}, "Other": {"A": "theirs"}})");
   Result<std::map<std::string, std::string>> vars = ReadEnvVarsFile(both, "RaincheckFunction");
   ASSERT_TRUE(vars.ok()) << vars.status().ToString();
-  EXPECT_EQ(*vars, (std::map<std::string, std::string>{{"A", "all"}, {"B", "mine"}, {"N", "3"},
-                                                       {"T", "true"}}));
+  EXPECT_EQ(*vars, (std::map<std::string, std::string>{
+                       {"A", "all"}, {"B", "mine"}, {"N", "3"}, {"T", "true"}}));
   // Only the function's own object.
   Result<std::map<std::string, std::string>> own =
       ReadEnvVarsFile(write("own.json", R"({"Other": {"A": "theirs"}})"), "Other");
@@ -147,9 +150,9 @@ TEST(ConfigTest, EnvVarsFileInSamFormat) {
   EXPECT_EQ(own->at("A"), "theirs");
 
   // Bad files: one clear error, never a value in it.
-  for (const std::string& text : {std::string("not json"), std::string("[1]"),
-                                  std::string(R"({"Parameters": "x"})"),
-                                  std::string(R"({"Parameters": {"K": {"secret": "s3cr3t"}}})")}) {
+  for (const std::string& text :
+       {std::string("not json"), std::string("[1]"), std::string(R"({"Parameters": "x"})"),
+        std::string(R"({"Parameters": {"K": {"secret": "s3cr3t"}}})")}) {
     Result<std::map<std::string, std::string>> bad =
         ReadEnvVarsFile(write("bad.json", text), "RaincheckFunction");
     ASSERT_FALSE(bad.ok()) << text;
@@ -165,8 +168,8 @@ TEST(ConfigTest, EnvVarsFileInSamFormat) {
 // template.yaml, in the working directory.
 TEST(ConfigTest, DefaultTemplateIsThePackagedOneElseTemplateYaml) {
   const std::filesystem::path before = std::filesystem::current_path();
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("raincheck-template-" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("raincheck-template-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "dist");
   std::filesystem::current_path(dir);
   EXPECT_EQ(DefaultTemplatePath(), "");
@@ -221,15 +224,23 @@ TEST(ConfigTest, ReadsExactlyTheVariablesTheEmulatorsPassThrough) {
   };
   const std::vector<std::map<std::string, std::string>> environments = {
       {},
-      {{"RAINCHECK_GEOCODER", "locationiq"}, {"LOCATIONIQ_KEY", "k"},
-       {"RAINCHECK_WEATHER", "darksky"}, {"DARKSKY_KEY", "k"},
-       {"RAINCHECK_RECORDS", "s3://bucket/prefix"}, {"AWS_ACCESS_KEY_ID", "id"},
+      {{"RAINCHECK_GEOCODER", "locationiq"},
+       {"LOCATIONIQ_KEY", "k"},
+       {"RAINCHECK_WEATHER", "darksky"},
+       {"DARKSKY_KEY", "k"},
+       {"RAINCHECK_RECORDS", "s3://bucket/prefix"},
+       {"AWS_ACCESS_KEY_ID", "id"},
        {"AWS_SECRET_ACCESS_KEY", "secret"}},
-      {{"RAINCHECK_GEOCODER", "locationiq"}, {"LOCATIONIQ_KEY_SSM_PARAMETER", "p"},
-       {"RAINCHECK_WEATHER", "darksky"}, {"DARKSKY_KEY_SECRET_ID", "s"},
-       {"AWS_SESSION_TOKEN", "t"}, {"RAINCHECK_RECORDS", "s3://bucket"},
-       {"AWS_ENDPOINT_URL_S3", "http://127.0.0.1:5000"}, {"AWS_REGION", "eu-west-1"},
-       {"AWS_ACCESS_KEY_ID", "id"}, {"AWS_SECRET_ACCESS_KEY", "secret"}},
+      {{"RAINCHECK_GEOCODER", "locationiq"},
+       {"LOCATIONIQ_KEY_SSM_PARAMETER", "p"},
+       {"RAINCHECK_WEATHER", "darksky"},
+       {"DARKSKY_KEY_SECRET_ID", "s"},
+       {"AWS_SESSION_TOKEN", "t"},
+       {"RAINCHECK_RECORDS", "s3://bucket"},
+       {"AWS_ENDPOINT_URL_S3", "http://127.0.0.1:5000"},
+       {"AWS_REGION", "eu-west-1"},
+       {"AWS_ACCESS_KEY_ID", "id"},
+       {"AWS_SECRET_ACCESS_KEY", "secret"}},
   };
   for (const auto& vars : environments) {
     auto c = LoadFunctionConfig(recording(vars));

@@ -11,7 +11,8 @@ Status Function::Init() {
   Result<app::ModelCatalog> models =
       dir ? app::ModelCatalog::LoadDirectory(where, config_.skip_bad_models, logger_)
           : app::ModelCatalog::LoadFile(where);
-  if (!models.ok()) return models.status().WithContext(dir ? "loading the models" : "loading the model");
+  if (!models.ok())
+    return models.status().WithContext(dir ? "loading the models" : "loading the model");
   models_.emplace(std::move(models).value());
   for (const forest::Model& m : models_->models()) {
     // The home's name and coordinates are not logged: log lines carry no places.

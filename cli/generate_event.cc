@@ -12,9 +12,8 @@
 #include <ctime>
 #include <map>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "base/clock.h"
 #include "base/env.h"
@@ -63,7 +62,8 @@ Request MakeRequest(const EventFlags& f) {
   }
   r.request_id = base::NewUuid();
   const auto now = std::chrono::system_clock::now();
-  r.epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  r.epoch_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -195,16 +195,17 @@ void RegisterGenerateEvent(CLI::App& root, int* exit_code) {
   for (const Kind& kind : kKinds) {
     auto flags = std::make_shared<EventFlags>();
     CLI::App* sub = cmd->add_subcommand(kind.name, kind.description);
-    sub->add_option("--city", flags->city, "The city asked for (?city=...; none: the default city)");
+    sub->add_option("--city", flags->city,
+                    "The city asked for (?city=...; none: the default city)");
     sub->add_option("--method", flags->method, "HTTP method")->default_val("GET");
     sub->add_option("--path", flags->path, "Request path")->default_val("/forecast");
     CLI::Option* body = sub->add_option("--body", flags->body, "Request body");
     const std::string name = kind.name;
     sub->callback([flags, body, name, exit_code] {
-      const bool token = !flags->method.empty() &&
-                         flags->method.find_first_not_of(
-                             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
-                             std::string::npos;
+      const bool token =
+          !flags->method.empty() &&
+          flags->method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
+              std::string::npos;
       if (!token) {
         std::fprintf(stderr, "raincheck generate-event: --method takes a method name, e.g. GET\n");
         *exit_code = kExitUsage;

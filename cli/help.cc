@@ -85,7 +85,8 @@ const CLI::Option* FindFlag(const CLI::App& app, std::string_view flag) {
 
 bool HasPositionals(const CLI::App& app) {
   for (const CLI::Option* opt : app.get_options()) {
-    if (opt->get_positional() && opt->get_snames().empty() && opt->get_lnames().empty()) return true;
+    if (opt->get_positional() && opt->get_snames().empty() && opt->get_lnames().empty())
+      return true;
   }
   return false;
 }
@@ -95,11 +96,11 @@ void PrintUnknown(const CLI::App& at, const char* what, const std::string& word,
   const std::string suggestion = DidYouMean(word, candidates);
   const std::string path = CommandPath(at);
   if (suggestion.empty()) {
-    std::fprintf(stderr, "%s: unknown %s '%s' (see %s --help)\n", path.c_str(), what,
-                 word.c_str(), path.c_str());
+    std::fprintf(stderr, "%s: unknown %s '%s' (see %s --help)\n", path.c_str(), what, word.c_str(),
+                 path.c_str());
   } else {
-    std::fprintf(stderr, "%s: unknown %s '%s'; did you mean '%s'? (see %s --help)\n",
-                 path.c_str(), what, word.c_str(), suggestion.c_str(), path.c_str());
+    std::fprintf(stderr, "%s: unknown %s '%s'; did you mean '%s'? (see %s --help)\n", path.c_str(),
+                 what, word.c_str(), suggestion.c_str(), path.c_str());
   }
 }
 
@@ -135,7 +136,8 @@ void ManVerb(const CLI::App& verb, std::ostringstream& out) {
       out << "\n";
     }
     out << Roff(opt->get_description());
-    if (!opt->get_default_str().empty()) out << " (default: " << Roff(opt->get_default_str()) << ")";
+    if (!opt->get_default_str().empty())
+      out << " (default: " << Roff(opt->get_default_str()) << ")";
     out << "\n";
   }
   for (const CLI::App* sub : Verbs(verb)) ManVerb(*sub, out);
@@ -159,7 +161,8 @@ bool ReportUnknownWord(const CLI::App& root, int argc, const char* const* argv) 
         PrintUnknown(*at, "flag", flag, FlagNames(*at));
         return true;
       }
-      const bool inline_value = arg.find('=') != std::string::npos || (arg[1] != '-' && arg.size() > 2);
+      const bool inline_value =
+          arg.find('=') != std::string::npos || (arg[1] != '-' && arg.size() > 2);
       if (opt->get_expected_min() > 0 && !inline_value) ++i;  // its value
       taking_values = opt->get_expected_max() > 1;
       continue;
@@ -232,8 +235,9 @@ void RegisterHelp(CLI::App& root, int* exit_code) {
     }
     // What `VERB --help` prints. Not at->help(): on the root it would describe `help` itself,
     // the verb being run.
-    std::fputs(at->get_formatter()->make_help(at, CommandPath(*at), CLI::AppFormatMode::Normal).c_str(),
-               stdout);
+    std::fputs(
+        at->get_formatter()->make_help(at, CommandPath(*at), CLI::AppFormatMode::Normal).c_str(),
+        stdout);
     *exit_code = kExitOk;
   });
 }

@@ -4,11 +4,10 @@
 #ifndef RAINCHECK_CLI_HELP_H_
 #define RAINCHECK_CLI_HELP_H_
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace raincheck::cli {
 

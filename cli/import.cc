@@ -57,8 +57,9 @@ void RegisterImport(CLI::App& root, int* exit_code) {
   auto flags = std::make_shared<ImportFlags>();
   CLI::App* cmd = root.add_subcommand(
       "import", "Convert an XGBoost JSON model or an exported scikit-learn model to a model file");
-  cmd->add_option("--from", flags->from, "Source library: xgboost (save_model .json) or sklearn "
-                                         "(scripts/export_sklearn.py output)")
+  cmd->add_option("--from", flags->from,
+                  "Source library: xgboost (save_model .json) or sklearn "
+                  "(scripts/export_sklearn.py output)")
       ->required()
       ->check(CLI::IsMember({"xgboost", "sklearn"}));
   cmd->add_option("model", flags->input, "The model file to import")->required();

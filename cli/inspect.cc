@@ -24,8 +24,7 @@ std::string KindOf(const forest::Model& m) {
   std::snprintf(base, sizeof base, "%.9g", c.base_score);
   return std::string(m.is_regression() ? "boosted regression trees" : "boosted classifier") +
          " (base score " + base + " + the sum of the leaf values in " +
-         (c.float32_sum ? "float32" : "double") +
-         (m.is_regression() ? ")" : ", logistic link)");
+         (c.float32_sum ? "float32" : "double") + (m.is_regression() ? ")" : ", logistic link)");
 }
 
 int Run(const InspectFlags& f) {
@@ -46,8 +45,8 @@ int Run(const InspectFlags& f) {
   }
   std::printf("%s", forest::CardMarkdown(model->card(), "").c_str());
   std::printf("\n## File\n\n%s: ", KindOf(*model).c_str());
-  std::printf("%zu trees, %zu nodes, %zu features:", model->n_trees(),
-              model->forest().n_nodes(), model->schema().size());
+  std::printf("%zu trees, %zu nodes, %zu features:", model->n_trees(), model->forest().n_nodes(),
+              model->schema().size());
   for (const auto& feature : model->schema().features()) {
     std::printf(" %s [%s]", feature.name.c_str(), feature.unit.c_str());
   }
@@ -59,7 +58,8 @@ int Run(const InspectFlags& f) {
 
 void RegisterInspect(CLI::App& root, int* exit_code) {
   auto flags = std::make_shared<InspectFlags>();
-  CLI::App* cmd = root.add_subcommand("inspect", "Print a model's card (Markdown, or JSON with --json)");
+  CLI::App* cmd =
+      root.add_subcommand("inspect", "Print a model's card (Markdown, or JSON with --json)");
   cmd->add_option("model", flags->model, "Model file ('-' reads stdin)")->required();
   cmd->add_flag("--json", flags->json, "Print the card's JSON");
   cmd->callback([flags, exit_code]() { *exit_code = Run(*flags); });

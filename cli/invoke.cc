@@ -6,12 +6,11 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/env.h"
 #include "base/file.h"
@@ -77,9 +76,9 @@ int RunInProcess(const InvokeOptions& opts, const std::string& event,
   }
   lambda::InvocationContext context;
   context.request_id = base::NewUuid();
-  context.deadline = (*function)->clock().Now() +
-                     std::chrono::milliseconds(
-                         static_cast<int64_t>(opts.function.timeout_seconds * 1000));
+  context.deadline =
+      (*function)->clock().Now() +
+      std::chrono::milliseconds(static_cast<int64_t>(opts.function.timeout_seconds * 1000));
   context.function_arn = "arn:aws:lambda:local:000000000000:function:raincheck";
   Result<std::string> response = (*function)->Invoke(event, context);
   if (!response.ok()) {
@@ -187,7 +186,8 @@ void RegisterInvoke(CLI::App& root, int* exit_code) {
                   "Directory of models to choose from by place (RAINCHECK_MODELS)");
   cmd->add_option("--default-city", opts->default_city,
                   "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
-  cmd->add_option("--log-level", opts->log_level, "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
+  cmd->add_option("--log-level", opts->log_level,
+                  "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
   cmd->add_option("--env", opts->env, "Set a configuration variable NAME=VALUE (repeatable)");
   cmd->callback([opts, exit_code] { *exit_code = RunInvoke(*opts); });
 }

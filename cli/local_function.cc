@@ -7,8 +7,8 @@
 #include <system_error>
 
 #include "base/env.h"
-#include "base/log.h"
 #include "base/file.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "cli/config.h"
 #include "local/emulator.h"
@@ -84,7 +84,8 @@ Status ParseEnvFlags(const std::vector<std::string>& items,
                      std::map<std::string, std::string>* overrides) {
   for (const std::string& kv : items) {
     const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) return Status::InvalidArgument("--env takes NAME=VALUE");
+    if (eq == std::string::npos || eq == 0)
+      return Status::InvalidArgument("--env takes NAME=VALUE");
     (*overrides)[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return Status::Ok();
@@ -93,9 +94,9 @@ Status ParseEnvFlags(const std::vector<std::string>& items,
 Result<LocalFunction> LoadLocalFunction(const LocalFunctionOptions& options) {
   LocalFunction out;
   out.logical_id = options.function_id.empty() ? kDefaultLogicalId : options.function_id;
-  out.template_path =
-      options.template_path.empty() ? DefaultTemplatePath()
-                                    : (options.template_path == "none" ? "" : options.template_path);
+  out.template_path = options.template_path.empty()
+                          ? DefaultTemplatePath()
+                          : (options.template_path == "none" ? "" : options.template_path);
   if (!out.template_path.empty()) {
     Result<std::string> text = base::ReadFile(out.template_path);
     if (!text.ok()) {
@@ -108,7 +109,8 @@ Result<LocalFunction> LoadLocalFunction(const LocalFunctionOptions& options) {
     }
     Result<const local::SamFunction*> f = local::SelectFunction(*parsed, options.function_id);
     if (!f.ok()) {
-      return Status::InvalidArgument("--template " + out.template_path + ": " + f.status().message());
+      return Status::InvalidArgument("--template " + out.template_path + ": " +
+                                     f.status().message());
     }
     out.logical_id = (*f)->logical_id;
     out.routes = (*f)->routes;

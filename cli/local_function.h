@@ -4,13 +4,12 @@
 #ifndef RAINCHECK_CLI_LOCAL_FUNCTION_H_
 #define RAINCHECK_CLI_LOCAL_FUNCTION_H_
 
+#include <CLI/CLI.hpp>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "base/status.h"
 #include "local/sam_template.h"
@@ -67,8 +66,8 @@ struct LocalFunctionOptions {
 };
 
 struct LocalFunction {
-  std::string template_path;  // the template read, or empty
-  std::string logical_id;     // the function's id in it (RaincheckFunction without one)
+  std::string template_path;            // the template read, or empty
+  std::string logical_id;               // the function's id in it (RaincheckFunction without one)
   std::vector<local::SamRoute> routes;  // the template's (empty: the built-in routes)
   std::optional<int> timeout_s;
   std::optional<int> memory_mb;

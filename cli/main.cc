@@ -1,9 +1,8 @@
 // The `raincheck` command: train, serve and ship a rain forecast function.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "base/log.h"
 #include "base/version.h"

@@ -5,11 +5,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/env.h"
 #include "cli/commands.h"
@@ -62,9 +61,16 @@ Result<std::vector<Entry>> LoadDirectory(const std::string& dir) {
 json Number(std::optional<double> v) { return v ? json(*v) : json(nullptr); }
 
 json EntryJson(const Entry& e) {
-  json out = {{"file", e.file}, {"name", nullptr}, {"version", nullptr}, {"home", nullptr},
-              {"applies_within_km", nullptr}, {"from", nullptr}, {"to", nullptr},
-              {"roc_auc", nullptr}, {"brier_skill_score", nullptr}, {"error", nullptr}};
+  json out = {{"file", e.file},
+              {"name", nullptr},
+              {"version", nullptr},
+              {"home", nullptr},
+              {"applies_within_km", nullptr},
+              {"from", nullptr},
+              {"to", nullptr},
+              {"roc_auc", nullptr},
+              {"brier_skill_score", nullptr},
+              {"error", nullptr}};
   if (!e.info) {
     out["error"] = e.error;
     return out;
@@ -123,7 +129,8 @@ void PrintTable(const std::vector<Entry>& entries) {
     std::string line;
     for (size_t c = 0; c < row.size(); ++c) {
       line += row[c];
-      if (c + 1 < row.size()) line += std::string(width[c] - std::min(width[c], row[c].size()) + 2, ' ');
+      if (c + 1 < row.size())
+        line += std::string(width[c] - std::min(width[c], row[c].size()) + 2, ' ');
     }
     std::printf("%s\n", line.c_str());
   }
@@ -154,19 +161,24 @@ int RunLs(const LsFlags& f) {
   } else {
     PrintTable(*entries);
   }
-  const bool failed = std::any_of(entries->begin(), entries->end(), [](const Entry& e) { return !e.info; });
+  const bool failed =
+      std::any_of(entries->begin(), entries->end(), [](const Entry& e) { return !e.info; });
   return failed ? kExitFailure : kExitOk;
 }
 
 }  // namespace
 
 void RegisterModels(CLI::App& root, int* exit_code) {
-  CLI::App* cmd = root.add_subcommand("models", "List the models the function chooses from by place");
+  CLI::App* cmd =
+      root.add_subcommand("models", "List the models the function chooses from by place");
   cmd->require_subcommand(1);
   auto flags = std::make_shared<LsFlags>();
   CLI::App* ls = cmd->add_subcommand(
-      "ls", "One line per *.rcf file of DIR: name, home, radius, dates, skill (held-out or out-of-bag)");
-  ls->add_option("DIR", flags->dir, "Models directory (default: $RAINCHECK_MODELS, else the function's default models directory)");
+      "ls",
+      "One line per *.rcf file of DIR: name, home, radius, dates, skill (held-out or out-of-bag)");
+  ls->add_option("DIR", flags->dir,
+                 "Models directory (default: $RAINCHECK_MODELS, else the function's default models "
+                 "directory)");
   ls->add_flag("--json", flags->json, "Print a JSON array instead");
   ls->callback([flags, exit_code] { *exit_code = RunLs(*flags); });
 }

@@ -47,8 +47,9 @@ void RegisterPackage(CLI::App& root, int* exit_code) {
                                       "template.yaml (AWS SAM) for Lambda");
   cmd->add_option("--out", o->out_dir, "Output directory")->capture_default_str();
   CLI::Option* models =
-      cmd->add_option("--models", o->models_dir,
-                      "Directory of models: every X.rcf (and its X.card.md/.card.json) ships in models/")
+      cmd->add_option(
+             "--models", o->models_dir,
+             "Directory of models: every X.rcf (and its X.card.md/.card.json) ships in models/")
           ->capture_default_str();
   cmd->add_option("--model", o->model_path, "One model file instead: ships as a models/ of one")
       ->excludes(models);

@@ -62,8 +62,10 @@ int Run(const PredictFlags& f) {
       *model, input->fd(), [&](std::string_view bytes) { return WriteAll(out_fd, bytes); },
       *options);
   if (!to_stdout) {
-    if (s.ok() && ::fsync(out_fd) != 0) s = Status::IOError("cannot write " + f.out + ": " + std::strerror(errno));
-    if (::close(out_fd) != 0 && s.ok()) s = Status::IOError("cannot write " + f.out + ": " + std::strerror(errno));
+    if (s.ok() && ::fsync(out_fd) != 0)
+      s = Status::IOError("cannot write " + f.out + ": " + std::strerror(errno));
+    if (::close(out_fd) != 0 && s.ok())
+      s = Status::IOError("cannot write " + f.out + ": " + std::strerror(errno));
     if (s.ok() && ::rename(partial.c_str(), f.out.c_str()) != 0) {
       s = Status::IOError("cannot write " + f.out + ": " + std::strerror(errno));
     }
@@ -86,7 +88,8 @@ void RegisterPredict(CLI::App& root, int* exit_code) {
                   "CSV with the model's feature columns (others ignored); - reads stdin")
       ->required();
   cmd->add_option("--out", flags->out, "Where the predictions go (default: - for stdout)");
-  cmd->add_option("--jobs", flags->jobs, "Threads (default: all cores); the output does not depend on it");
+  cmd->add_option("--jobs", flags->jobs,
+                  "Threads (default: all cores); the output does not depend on it");
   cmd->callback([flags, exit_code]() { *exit_code = Run(*flags); });
 }
 

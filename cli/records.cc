@@ -5,9 +5,8 @@
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "base/clock.h"
 #include "base/env.h"

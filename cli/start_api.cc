@@ -54,10 +54,9 @@ class InProcessInvoker : public local::FunctionInvoker {
     Result<std::string> out = function_->Invoke(event, context);
     if (!out.ok()) {
       const std::string type(StatusCodeName(out.status().code()));
-      return local::FunctionResult{nlohmann::json{{"errorMessage", out.status().message()},
-                                                  {"errorType", type}}
-                                       .dump(),
-                                   type, true};
+      return local::FunctionResult{
+          nlohmann::json{{"errorMessage", out.status().message()}, {"errorType", type}}.dump(),
+          type, true};
     }
     return local::FunctionResult{std::move(out).value(), "", false};
   }
@@ -71,7 +70,8 @@ std::vector<local::StaticAsset> PageAssets() {
   std::vector<local::StaticAsset> assets;
   for (const web::EmbeddedFile& f : web::EmbeddedFiles()) {
     // The page is at / (unless a route of the template takes /) and always at /index.html.
-    if (f.name == "index.html") assets.push_back({"/", std::string(web::ContentTypeFor(f.name)), f.body});
+    if (f.name == "index.html")
+      assets.push_back({"/", std::string(web::ContentTypeFor(f.name)), f.body});
     assets.push_back({"/" + std::string(f.name), std::string(web::ContentTypeFor(f.name)), f.body});
   }
   return assets;
@@ -117,7 +117,8 @@ int RunStartApi(const StartApiOptions& opts) {
     std::fprintf(stderr, "raincheck start-api: %s\n", fn.status().message().c_str());
     return kExitUsage;
   }
-  for (const std::string& w : fn->warnings) std::fprintf(stderr, "raincheck start-api: warning: %s\n", w.c_str());
+  for (const std::string& w : fn->warnings)
+    std::fprintf(stderr, "raincheck start-api: warning: %s\n", w.c_str());
   const base::EnvLookup env = base::OverlayEnv(fn->variables, base::ProcessEnv());
   const double timeout_seconds = opts.function.TimeoutSeconds(fn->timeout_s);
   const int memory_mb = opts.function.MemoryMb(fn->memory_mb);
@@ -168,13 +169,15 @@ int RunStartApi(const StartApiOptions& opts) {
   local::ApiGatewayOptions gw;
   gw.host = opts.host;
   gw.port = opts.port;
-  gw.payload_version = opts.payload == "1.0" ? lambda::PayloadVersion::kV1 : lambda::PayloadVersion::kV2;
+  gw.payload_version =
+      opts.payload == "1.0" ? lambda::PayloadVersion::kV1 : lambda::PayloadVersion::kV2;
   if (!fn->routes.empty()) {
     gw.routes.clear();
     for (const local::SamRoute& r : fn->routes) {
       std::optional<lambda::PayloadVersion> payload;
       if (!opts.payload_given) {
-        payload = r.payload_format == "1.0" ? lambda::PayloadVersion::kV1 : lambda::PayloadVersion::kV2;
+        payload =
+            r.payload_format == "1.0" ? lambda::PayloadVersion::kV1 : lambda::PayloadVersion::kV2;
       }
       gw.routes.push_back({r.method, r.path, payload});
     }
@@ -187,9 +190,8 @@ int RunStartApi(const StartApiOptions& opts) {
     std::fprintf(stderr, "raincheck start-api: %s\n", s.message().c_str());
     return kExitFailure;
   }
-  const std::string payload = !opts.payload_given && !fn->routes.empty()
-                                  ? "as the template's events say"
-                                  : opts.payload;
+  const std::string payload =
+      !opts.payload_given && !fn->routes.empty() ? "as the template's events say" : opts.payload;
   std::printf("raincheck start-api: serving %s (API Gateway payload %s, function %s)\n",
               gateway.Url().c_str(), payload.c_str(),
               emulator ? emulator->options().bootstrap_path.c_str() : "in process");
@@ -230,7 +232,7 @@ int RunStartApi(const StartApiOptions& opts) {
   sigwait(&stop_signals, &signal_number);
   logger.Info("stopping", {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}});
   if (watcher) watcher->Stop();
-  gateway.Stop();                  // requests in flight finish first
+  gateway.Stop();                      // requests in flight finish first
   if (emulator) emulator->Shutdown();  // then the instances go
   logger.Info("stopped");
   return kExitOk;
@@ -272,7 +274,8 @@ void RegisterStartApi(CLI::App& root, int* exit_code) {
                   "Directory of models to choose from by place (RAINCHECK_MODELS)");
   cmd->add_option("--default-city", opts->default_city,
                   "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
-  cmd->add_option("--log-level", opts->log_level, "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
+  cmd->add_option("--log-level", opts->log_level,
+                  "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
   cmd->add_option("--env", opts->env, "Set a configuration variable NAME=VALUE (repeatable)");
   cmd->callback([opts, exit_code] { *exit_code = RunStartApi(*opts); });
 }

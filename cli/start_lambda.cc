@@ -75,12 +75,12 @@ int RunStartLambda(const StartLambdaOptions& opts) {
     std::fprintf(stderr, "raincheck start-lambda: %s\n", s.message().c_str());
     return kExitFailure;
   }
-  std::printf("raincheck start-lambda: function %s (%s) at http://%s:%d\n"
-              "  aws lambda invoke --endpoint-url http://%s:%d --function-name %s "
-              "--payload '{}' --cli-binary-format raw-in-base64-out out.json\n",
-              opts.function_name.c_str(), emulator.options().bootstrap_path.c_str(),
-              opts.host.c_str(), server.port(), opts.host.c_str(), server.port(),
-              opts.function_name.c_str());
+  std::printf(
+      "raincheck start-lambda: function %s (%s) at http://%s:%d\n"
+      "  aws lambda invoke --endpoint-url http://%s:%d --function-name %s "
+      "--payload '{}' --cli-binary-format raw-in-base64-out out.json\n",
+      opts.function_name.c_str(), emulator.options().bootstrap_path.c_str(), opts.host.c_str(),
+      server.port(), opts.host.c_str(), server.port(), opts.function_name.c_str());
   std::printf("  template: %s; timeout %g s, memory %d MB%s\n  records: %s\n",
               fn->template_path.empty() ? "none" : fn->template_path.c_str(), timeout_seconds,
               options.memory_mb, emulator.options().enforce_memory ? " (enforced)" : "",

@@ -88,14 +88,19 @@ Result<nlohmann::json> CardExtra(const std::string& path) {
 // The flags every source shares. InvalidArgument for a usage error.
 Result<forest::TrainOptions> SharedOptions(const TrainFlags& f, bool history) {
   forest::TrainOptions o;
-  RC_ASSIGN_OR_RETURN(o.cv_kind, forest::ParseCvKind(f.cv_kind.empty() ? (history ? "time" : "random") : f.cv_kind));
-  RC_ASSIGN_OR_RETURN(o.metric, forest::ParseMetric(f.metric.empty() ? (history ? "brier" : "accuracy") : f.metric));
+  RC_ASSIGN_OR_RETURN(
+      o.cv_kind,
+      forest::ParseCvKind(f.cv_kind.empty() ? (history ? "time" : "random") : f.cv_kind));
+  RC_ASSIGN_OR_RETURN(
+      o.metric,
+      forest::ParseMetric(f.metric.empty() ? (history ? "brier" : "accuracy") : f.metric));
   o.grid = f.grid.empty() && history ? kHistoryGrid : f.grid;
   o.cv = f.cv;
   o.test_fraction = f.test_fraction;
   o.refit = f.refit;
   o.seed = f.seed;
-  o.jobs = f.jobs > 0 ? f.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.jobs =
+      f.jobs > 0 ? f.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.name = f.name;
   o.model_version = f.model_version;
   return o;
@@ -180,8 +185,8 @@ void PrintSummary(const forest::Model& model, const std::string& out, double sec
   }
   if (model.info().home) {
     const forest::ModelHome& h = *model.info().home;
-    std::printf("home: %s, within %.0f km, %s\n", forest::HomePlace(h).c_str(),
-                h.applies_within_km, forest::HomeDates(h).c_str());
+    std::printf("home: %s, within %.0f km, %s\n", forest::HomePlace(h).c_str(), h.applies_within_km,
+                forest::HomeDates(h).c_str());
   }
   std::printf("card: %s\n", forest::CardPathsFor(out).markdown.c_str());
 }
@@ -215,7 +220,8 @@ int FitAndSave(const forest::TrainOptions& options, const std::string& out) {
   const auto start = std::chrono::steady_clock::now();
   auto model = forest::Train(options, MakeProgress());
   if (!model.ok()) return Fail(kExitFailure, model.status());
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Status saved = model->Save(out);
   if (saved.ok()) saved = forest::WriteCardFiles(model->card(), out);
   if (!saved.ok()) return Fail(kExitFailure, saved);
@@ -225,44 +231,76 @@ int FitAndSave(const forest::TrainOptions& options, const std::string& out) {
 
 void RegisterTrain(CLI::App& root, int* exit_code) {
   auto f = std::make_shared<TrainFlags>();
-  CLI::App* cmd = root.add_subcommand(
-      "train", "Train a random forest from a CSV file or a place's weather history; writes the model and its card");
-  CLI::Option* data = cmd->add_option("--data", f->data, "Training CSV (header row; empty cells are missing)");
-  CLI::Option* history = cmd->add_option("--history", f->history, "Train from a place's daily history instead: openmeteo (the Open-Meteo archive)")
-      ->check(CLI::IsMember({"openmeteo"}))->excludes(data);
+  CLI::App* cmd = root.add_subcommand("train",
+                                      "Train a random forest from a CSV file or a place's weather "
+                                      "history; writes the model and its card");
+  CLI::Option* data =
+      cmd->add_option("--data", f->data, "Training CSV (header row; empty cells are missing)");
+  CLI::Option* history =
+      cmd->add_option(
+             "--history", f->history,
+             "Train from a place's daily history instead: openmeteo (the Open-Meteo archive)")
+          ->check(CLI::IsMember({"openmeteo"}))
+          ->excludes(data);
   CLI::Option* csv_only[] = {
-      cmd->add_option("--features", f->features, "Comma-separated feature columns, in model order (--data)"),
+      cmd->add_option("--features", f->features,
+                      "Comma-separated feature columns, in model order (--data)"),
       cmd->add_option("--label", f->label, "COLUMN (0/1) or COLUMN=VALUE (1 where equal) (--data)"),
-      cmd->add_option("--label-ahead", f->label_ahead, "Row i takes the label of row i+N (--data)")->capture_default_str(),
-      cmd->add_option("--units", f->units, "Units per feature, e.g. 'temp=degF,wind=mph', or @FILE with NAME=UNIT lines (--data)"),
-      cmd->add_option("--home", f->home, "Where the data comes from: NAME,LATITUDE,LONGITUDE (--data)")};
+      cmd->add_option("--label-ahead", f->label_ahead, "Row i takes the label of row i+N (--data)")
+          ->capture_default_str(),
+      cmd->add_option(
+          "--units", f->units,
+          "Units per feature, e.g. 'temp=degF,wind=mph', or @FILE with NAME=UNIT lines (--data)"),
+      cmd->add_option("--home", f->home,
+                      "Where the data comes from: NAME,LATITUDE,LONGITUDE (--data)")};
   for (CLI::Option* o : csv_only) o->excludes(history);
   CLI::Option* history_only[] = {
-      cmd->add_option("--place", f->place.place, "The place whose history to train on, e.g. 'Cape Town' (--history)"),
-      cmd->add_option("--years", f->place.years, "The last N complete calendar years (--history; default 10)"),
+      cmd->add_option("--place", f->place.place,
+                      "The place whose history to train on, e.g. 'Cape Town' (--history)"),
+      cmd->add_option("--years", f->place.years,
+                      "The last N complete calendar years (--history; default 10)"),
       cmd->add_option("--from", f->place.from, "First day, YYYY-MM-DD (--history, with --to)"),
       cmd->add_option("--to", f->place.to, "Last day, YYYY-MM-DD (--history, with --from)"),
-      cmd->add_option("--rain-threshold-mm", f->place.rain_threshold_mm, "A day is rainy from this much precipitation (--history)")->capture_default_str(),
-      cmd->add_option("--cache-dir", f->place.cache_dir, "Downloaded years (--history; default $XDG_CACHE_HOME/raincheck or ~/.cache/raincheck)")};
+      cmd->add_option("--rain-threshold-mm", f->place.rain_threshold_mm,
+                      "A day is rainy from this much precipitation (--history)")
+          ->capture_default_str(),
+      cmd->add_option(
+          "--cache-dir", f->place.cache_dir,
+          "Downloaded years (--history; default $XDG_CACHE_HOME/raincheck or ~/.cache/raincheck)")};
   for (CLI::Option* o : history_only) o->needs(history);
   history_only[1]->excludes(history_only[2])->excludes(history_only[3]);
   history_only[2]->needs(history_only[3]);
   history_only[3]->needs(history_only[2]);
-  CLI::Option* radius = cmd->add_option("--applies-within-km", f->place.applies_within_km,
-                                        "How far from its home the model claims to apply (with --home or --history)")->capture_default_str();
-  cmd->add_option("--grid", f->grid, "Parameter grid, e.g. 'n_estimators=10,50;max_depth=8,9' (';' or spaces between parameters); with --history default 'n_estimators=100 max_depth=4,6,8 min_samples_leaf=5,20'");
+  CLI::Option* radius =
+      cmd->add_option("--applies-within-km", f->place.applies_within_km,
+                      "How far from its home the model claims to apply (with --home or --history)")
+          ->capture_default_str();
+  cmd->add_option(
+      "--grid", f->grid,
+      "Parameter grid, e.g. 'n_estimators=10,50;max_depth=8,9' (';' or spaces between parameters); "
+      "with --history default 'n_estimators=100 max_depth=4,6,8 min_samples_leaf=5,20'");
   cmd->add_option("--cv", f->cv, "Cross-validation folds (< 2: none)")->capture_default_str();
-  cmd->add_option("--cv-kind", f->cv_kind, "random (stratified) or time (forward-chaining); default random, time with --history");
-  cmd->add_option("--test-fraction", f->test_fraction, "Held-out fraction (0: evaluate on out-of-bag predictions)")->capture_default_str();
+  cmd->add_option(
+      "--cv-kind", f->cv_kind,
+      "random (stratified) or time (forward-chaining); default random, time with --history");
+  cmd->add_option("--test-fraction", f->test_fraction,
+                  "Held-out fraction (0: evaluate on out-of-bag predictions)")
+      ->capture_default_str();
   cmd->add_flag("--refit,!--no-refit", f->refit,
-                "After the held-out evaluation, fit the chosen parameters on all rows and ship that model (default; --no-refit ships the model the held-out metrics describe)");
+                "After the held-out evaluation, fit the chosen parameters on all rows and ship "
+                "that model (default; --no-refit ships the model the held-out metrics describe)");
   cmd->add_option("--seed", f->seed, "Random seed")->capture_default_str();
-  cmd->add_option("--metric", f->metric, "accuracy, roc_auc, brier or log_loss; default accuracy, brier with --history");
-  cmd->add_option("--jobs", f->jobs, "Threads (default: all cores); the model does not depend on it");
+  cmd->add_option("--metric", f->metric,
+                  "accuracy, roc_auc, brier or log_loss; default accuracy, brier with --history");
+  cmd->add_option("--jobs", f->jobs,
+                  "Threads (default: all cores); the model does not depend on it");
   cmd->add_option("--out", f->out, "Model file to write (cards go beside it)")->required();
-  cmd->add_option("--name", f->name, "Model name for the card (default with --history: the place, e.g. cape-town)");
-  cmd->add_option("--model-version", f->model_version, "Model version for the card (default: a hash of the trees)");
-  cmd->add_option("--card-extra", f->card_extra, "JSON object merged into the card (provenance, licence, notes)");
+  cmd->add_option("--name", f->name,
+                  "Model name for the card (default with --history: the place, e.g. cape-town)");
+  cmd->add_option("--model-version", f->model_version,
+                  "Model version for the card (default: a hash of the trees)");
+  cmd->add_option("--card-extra", f->card_extra,
+                  "JSON object merged into the card (provenance, licence, notes)");
   cmd->callback([f, radius, exit_code]() {
     f->applies_within_km_given = radius->count() > 0;
     *exit_code = Run(*f);

@@ -13,11 +13,11 @@ namespace raincheck::cli {
 // `--history openmeteo` and its flags, as given on the command line.
 struct HistoryFlags {
   std::string place;
-  int years = 10;            // the last N complete calendar years, when --from/--to are absent
-  std::string from, to;      // YYYY-MM-DD, both or neither
+  int years = 10;        // the last N complete calendar years, when --from/--to are absent
+  std::string from, to;  // YYYY-MM-DD, both or neither
   double rain_threshold_mm = 0.1;
   double applies_within_km = forest::ModelHome::kDefaultAppliesWithinKm;
-  std::string cache_dir;     // "" -> $XDG_CACHE_HOME/raincheck or ~/.cache/raincheck
+  std::string cache_dir;  // "" -> $XDG_CACHE_HOME/raincheck or ~/.cache/raincheck
 };
 
 // OK when the directory that will hold `out` exists and this process may create files in it,
@@ -36,7 +36,8 @@ int FitAndSave(const forest::TrainOptions& options, const std::string& out);
 // cv, metric, name, ...); the data, features, units, label and home come from the history.
 // Returns the exit code: 2 for unusable dates, 1 for a place that cannot be found, an upstream
 // failure or a file that cannot be written.
-int RunHistoryTrain(const HistoryFlags& flags, forest::TrainOptions options, const std::string& out);
+int RunHistoryTrain(const HistoryFlags& flags, forest::TrainOptions options,
+                    const std::string& out);
 
 }  // namespace raincheck::cli
 

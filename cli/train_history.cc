@@ -3,8 +3,8 @@
 // the output directory, geocode the place, download its history, write it beside the model as
 // <stem>.history.csv, train on that file.
 #include <cctype>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 using std::chrono::year_month_day;
 
 constexpr std::chrono::seconds kGeocodeTimeout{30};
-constexpr year_month_day kArchiveStart{std::chrono::year(1940), std::chrono::January, std::chrono::day(1)};
+constexpr year_month_day kArchiveStart{std::chrono::year(1940), std::chrono::January,
+                                       std::chrono::day(1)};
 
 struct Failure {
   int exit_code;
@@ -50,22 +51,26 @@ Result<DateRange> ResolveDates(const HistoryFlags& f, year_month_day today) {
   DateRange r;
   if (f.from.empty()) {
     if (f.years < 1) return Status::InvalidArgument("--years must be at least 1");
-    r.from = {today.year() - std::chrono::years(f.years), std::chrono::January, std::chrono::day(1)};
+    r.from = {today.year() - std::chrono::years(f.years), std::chrono::January,
+              std::chrono::day(1)};
     r.to = {today.year() - std::chrono::years(1), std::chrono::December, std::chrono::day(31)};
   } else {
     const auto from = base::ParseIsoDate(f.from), to = base::ParseIsoDate(f.to);
-    if (!from) return Status::InvalidArgument("--from must be a date YYYY-MM-DD, not '" + f.from + "'");
+    if (!from)
+      return Status::InvalidArgument("--from must be a date YYYY-MM-DD, not '" + f.from + "'");
     if (!to) return Status::InvalidArgument("--to must be a date YYYY-MM-DD, not '" + f.to + "'");
     r = {*from, *to};
   }
   if (std::chrono::sys_days(r.from) > std::chrono::sys_days(r.to)) {
-    return Status::InvalidArgument("--from " + base::FormatIsoDate(r.from) + " is after --to " + base::FormatIsoDate(r.to));
+    return Status::InvalidArgument("--from " + base::FormatIsoDate(r.from) + " is after --to " +
+                                   base::FormatIsoDate(r.to));
   }
   if (std::chrono::sys_days(r.from) < std::chrono::sys_days(kArchiveStart)) {
     return Status::InvalidArgument("the archive starts on 1940-01-01");
   }
   if (std::chrono::sys_days(r.to) >= std::chrono::sys_days(today)) {
-    return Status::InvalidArgument("--to must be a day before today (" + base::FormatIsoDate(today) + ")");
+    return Status::InvalidArgument("--to must be a day before today (" +
+                                   base::FormatIsoDate(today) + ")");
   }
   return r;
 }
@@ -122,14 +127,18 @@ Result<providers::Place> Geocode(const std::string& place, Services& s) {
 }
 
 Result<providers::DailyHistory> Download(const providers::Place& place, const std::string& name,
-                                         const DateRange& dates, const HistoryFlags& f, Services& s) {
+                                         const DateRange& dates, const HistoryFlags& f,
+                                         Services& s) {
   providers::HistoryOptions options;
-  if (auto url = s.env("RAINCHECK_OPENMETEO_ARCHIVE_URL"); url && !url->empty()) options.base_url = *url;
+  if (auto url = s.env("RAINCHECK_OPENMETEO_ARCHIVE_URL"); url && !url->empty())
+    options.base_url = *url;
   options.cache_dir = CacheDir(f, s.env);
   if (!options.cache_dir.empty()) {
     std::error_code ec;
     fs::create_directories(options.cache_dir, ec);
-    if (ec) return Status::IOError("cannot create the cache directory " + options.cache_dir + ": " + ec.message());
+    if (ec)
+      return Status::IOError("cannot create the cache directory " + options.cache_dir + ": " +
+                             ec.message());
   }
   return providers::FetchDailyHistory(name, place.latitude, place.longitude, dates.from, dates.to,
                                       options, s.http, s.clock, s.logger);
@@ -173,18 +182,22 @@ void ApplyHistory(const providers::DailyHistory& history, const std::string& csv
   o->label_definition = definition;
   o->home = home;
   if (!o->card_extra.contains("provenance")) {
-    o->card_extra["provenance"] = {{"weather", "Open-Meteo Historical Weather API (archive-api.open-meteo.com)"},
-                                   {"timezone", history.timezone}};
+    o->card_extra["provenance"] = {
+        {"weather", "Open-Meteo Historical Weather API (archive-api.open-meteo.com)"},
+        {"timezone", history.timezone}};
   }
-  if (!o->card_extra.contains("licence")) o->card_extra["licence"] = "weather data: Open-Meteo, CC BY 4.0";
+  if (!o->card_extra.contains("licence"))
+    o->card_extra["licence"] = "weather data: Open-Meteo, CC BY 4.0";
 }
 
 // Steps 1 and 2: the command line (exit 2) and the output directory (exit 1).
 std::optional<Failure> CheckFirst(const HistoryFlags& f, forest::TrainOptions* o,
                                   const std::string& out, DateRange* dates, year_month_day today) {
-  if (f.place.empty()) return Failure{kExitUsage, Status::InvalidArgument("--history needs --place")};
+  if (f.place.empty())
+    return Failure{kExitUsage, Status::InvalidArgument("--history needs --place")};
   if (!(f.applies_within_km > 0.0)) {
-    return Failure{kExitUsage, Status::InvalidArgument("--applies-within-km must be a positive number")};
+    return Failure{kExitUsage,
+                   Status::InvalidArgument("--applies-within-km must be a positive number")};
   }
   if (!(f.rain_threshold_mm >= 0.0)) {
     return Failure{kExitUsage, Status::InvalidArgument("--rain-threshold-mm must not be negative")};
@@ -210,19 +223,24 @@ int RunHistoryTrain(const HistoryFlags& f, forest::TrainOptions o, const std::st
   if (!place.ok()) return Report({kExitFailure, place.status()});
   const std::string name = DisplayName(*place);
   std::fprintf(stderr, "train: %s (%.4f, %.4f), %s to %s\n", name.c_str(), place->latitude,
-               place->longitude, base::FormatIsoDate(dates.from).c_str(), base::FormatIsoDate(dates.to).c_str());
+               place->longitude, base::FormatIsoDate(dates.from).c_str(),
+               base::FormatIsoDate(dates.to).c_str());
   auto history = Download(*place, name, dates, f, s);
   if (!history.ok()) return Report({kExitFailure, history.status()});
   if (const size_t dropped = DropUnknownTail(&*history); dropped > 0) {
-    std::fprintf(stderr, "train: the archive has no precipitation yet for the last %zu day(s); "
-                         "training ends before them\n", dropped);
+    std::fprintf(stderr,
+                 "train: the archive has no precipitation yet for the last %zu day(s); "
+                 "training ends before them\n",
+                 dropped);
   }
   if (history->dates.empty()) {
-    return Report({kExitFailure, Status::Unavailable("the archive has no precipitation for " + name +
-                                                     " in these dates")});
+    return Report({kExitFailure, Status::Unavailable("the archive has no precipitation for " +
+                                                     name + " in these dates")});
   }
   const std::string csv_path = HistoryPath(out);
-  if (Status w = base::WriteFileAtomic(csv_path, providers::HistoryCsv(*history, f.rain_threshold_mm)); !w.ok()) {
+  if (Status w =
+          base::WriteFileAtomic(csv_path, providers::HistoryCsv(*history, f.rain_threshold_mm));
+      !w.ok()) {
     return Report({kExitFailure, w});
   }
   forest::ModelHome home;

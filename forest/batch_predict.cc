@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <charconv>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <memory>
@@ -106,7 +106,8 @@ void Decode(const Plan& plan, Block& b) {
     }
     if (plan.label) {
       const std::optional<uint8_t> y = plan.label->LabelOf(record.fields[plan.label_column]);
-      if (!y && b.bad_labels.size() < plan.max_bad_labels) b.bad_labels.emplace_back(r, record.line);
+      if (!y && b.bad_labels.size() < plan.max_bad_labels)
+        b.bad_labels.emplace_back(r, record.line);
       b.y.push_back(y ? *y : kBadLabel);
       b.month.push_back(plan.date_column ? MonthOfDate(record.fields[*plan.date_column]) : 0);
     }
@@ -261,7 +262,8 @@ void AppendPredictions(std::span<const double> p, bool regression, std::string& 
       out.push_back(',');
     }
     // The shortest exact rounding to 6 decimals: the same text as printf's "%.6f".
-    const auto [end, ec] = std::to_chars(number, number + sizeof number, v, std::chars_format::fixed, 6);
+    const auto [end, ec] =
+        std::to_chars(number, number + sizeof number, v, std::chars_format::fixed, 6);
     out.append(number, ec == std::errc() ? end : number);
     out.push_back('\n');
   }
@@ -358,7 +360,8 @@ Result<nlohmann::json> EvaluateCsvStream(const Model& model, int fd, const Label
           }
         }
         if (b.bad_cell && !bad_cell) {
-          bad_cell.emplace(first_row + b.bad_cell->first, b.bad_cell->second.ToStatus(lines_before));
+          bad_cell.emplace(first_row + b.bad_cell->first,
+                           b.bad_cell->second.ToStatus(lines_before));
         }
         y.insert(y.end(), b.y.begin(), b.y.end());
         p.insert(p.end(), b.p.begin(), b.p.end());

@@ -8,10 +8,9 @@
 
 #include <cstddef>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "base/env.h"
 #include "base/status.h"
@@ -21,7 +20,7 @@
 namespace raincheck::forest {
 
 struct StreamOptions {
-  int jobs = 1;                         // worker threads (>= 1)
+  int jobs = 1;                          // worker threads (>= 1)
   size_t block_bytes = size_t{1} << 20;  // CSV text per block (whole records; >= 1)
 };
 
@@ -55,10 +54,11 @@ using ByteSink = std::function<Status(std::string_view)>;
 
 // Reads CSV from `fd` (not closed) and writes "prediction,probability" and one line per data
 // row, "<0|1>,<P(positive) with 6 decimals>", to `sink`; for a regression model
-// (Model::is_regression()) the header is "value" and each line the value with 6 decimals. Columns by the model's feature names
-// (others ignored). Errors: IOError for a failed read; InvalidArgument for the first problem
-// in input order, as ParseCsv and BuildDataset word it ("CSV line 7: column 'wind' is not a
-// finite number", "the data has no column 'wind'"). What was written before stays written.
+// (Model::is_regression()) the header is "value" and each line the value with 6 decimals. Columns
+// by the model's feature names (others ignored). Errors: IOError for a failed read; InvalidArgument
+// for the first problem in input order, as ParseCsv and BuildDataset word it ("CSV line 7: column
+// 'wind' is not a finite number", "the data has no column 'wind'"). What was written before stays
+// written.
 Status PredictCsvStream(const Model& model, int fd, const ByteSink& sink,
                         const StreamOptions& options);
 

@@ -1,14 +1,13 @@
 #include "forest/batch_predict.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "forest/csv.h"
 #include "forest/pipeline.h"
@@ -28,7 +27,9 @@ Model TestModel() {
 // and line breaks, CRLF, blank lines, a date column and a rain/dry label.
 std::string Data(size_t rows, uint64_t seed) {
   Rng rng(seed);
-  std::string text = "\xEF\xBB\xBF" "date,y,note,x,kind\r\n";
+  std::string text =
+      "\xEF\xBB\xBF"
+      "date,y,note,x,kind\r\n";
   for (size_t r = 0; r < rows; ++r) {
     char date[16];
     std::snprintf(date, sizeof date, "2021-%02zu-%02zu", r % 12 + 1, r % 28 + 1);
@@ -140,7 +141,8 @@ TEST(BatchPredictTest, HeaderOnlyGivesTheHeaderLine) {
 TEST(BatchPredictTest, ErrorsNameTheLineAndColumnAsTheWholeFileDid) {
   const Model model = TestModel();
   const std::string good = Data(400, 3);
-  const std::string at = "CSV line " + std::to_string(std::count(good.begin(), good.end(), '\n') + 1);
+  const std::string at =
+      "CSV line " + std::to_string(std::count(good.begin(), good.end(), '\n') + 1);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "CSV has no header row"},
       {"\r\n\r\n", "CSV has no header row"},
@@ -204,7 +206,8 @@ TEST(BatchPredictTest, EvaluateIgnoresWhatTheShiftedLabelDropsAsTheWholeFileDoes
   }
   // A bad label where it is used, and a bad number in a row that is evaluated.
   for (const auto& [bad, message] : std::vector<std::pair<std::string, std::string>>{
-           {text + "1,1,maybe\n", "CSV line 8: label column 'kind' must be 0 or 1 (or use --label COLUMN=VALUE)"},
+           {text + "1,1,maybe\n",
+            "CSV line 8: label column 'kind' must be 0 or 1 (or use --label COLUMN=VALUE)"},
            {text + "1,1,0\n1,1,0\n", "CSV line 7: column 'x' is not a finite number"}}) {
     for (size_t block : {size_t{1}, size_t{1} << 20}) {
       auto got = EvaluateStream(model, bad, label, 2, block);
@@ -218,7 +221,10 @@ TEST(BatchPredictTest, EvaluateIgnoresWhatTheShiftedLabelDropsAsTheWholeFileDoes
 }
 
 TEST(BatchPredictTest, StreamOptionsFromJobsAndTheEnvironment) {
-  auto env = [](std::map<std::string, std::string> vars) { return base::OverlayEnv(std::move(vars), [](std::string_view) { return std::optional<std::string>(); }); };
+  auto env = [](std::map<std::string, std::string> vars) {
+    return base::OverlayEnv(std::move(vars),
+                            [](std::string_view) { return std::optional<std::string>(); });
+  };
   auto o = MakeStreamOptions(3, env({{"RAINCHECK_CSV_BLOCK_BYTES", "4096"}}));
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->jobs, 3);

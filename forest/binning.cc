@@ -33,8 +33,8 @@ std::vector<float> QuantileCuts(std::span<float> values, int max_bins) {
     // The last value of the k-th equal-frequency group, cut just above it.
     const size_t at = k * n / bins - 1;
     const float q = values[at];
-    const auto next = std::upper_bound(values.begin() + static_cast<std::ptrdiff_t>(at),
-                                       values.end(), q);
+    const auto next =
+        std::upper_bound(values.begin() + static_cast<std::ptrdiff_t>(at), values.end(), q);
     if (next == values.end()) break;
     const float cut = ThresholdBetween(q, *next);
     if (cuts.empty() || cut > cuts.back()) cuts.push_back(cut);
@@ -47,8 +47,8 @@ uint8_t BinOf(const std::vector<float>& cuts, float v) {
   return static_cast<uint8_t>(std::lower_bound(cuts.begin(), cuts.end(), v) - cuts.begin());
 }
 
-BinnedMatrix BuildBins(const std::vector<float>& cols, size_t m, size_t nf, int max_bins,
-                       int jobs, size_t sample) {
+BinnedMatrix BuildBins(const std::vector<float>& cols, size_t m, size_t nf, int max_bins, int jobs,
+                       size_t sample) {
   BinnedMatrix out;
   out.n_rows = m;
   out.n_features = nf;

@@ -44,8 +44,8 @@ struct BinnedMatrix {
 // Bins the column-major matrix `cols` (m rows, nf features). The cuts of a feature come from
 // at most `sample` of its values, taken at an even stride (all of them when m <= sample).
 // `jobs` threads work on different features; the result does not depend on `jobs`.
-BinnedMatrix BuildBins(const std::vector<float>& cols, size_t m, size_t nf, int max_bins,
-                       int jobs, size_t sample = 262144);
+BinnedMatrix BuildBins(const std::vector<float>& cols, size_t m, size_t nf, int max_bins, int jobs,
+                       size_t sample = 262144);
 
 }  // namespace raincheck::forest
 

@@ -1,10 +1,10 @@
 #include "forest/binning.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "forest/random.h"
 

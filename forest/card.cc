@@ -42,8 +42,8 @@ std::string Cell(std::string s) {
 
 std::string MetricRow(std::string_view name, const json& m) {
   return "| " + std::string(name) + " | " + Fmt(Get(m, "accuracy")) + " | " +
-         Fmt(Get(m, "roc_auc")) + " | " + Fmt(Get(m, "brier")) + " | " +
-         Fmt(Get(m, "log_loss")) + " |\n";
+         Fmt(Get(m, "roc_auc")) + " | " + Fmt(Get(m, "brier")) + " | " + Fmt(Get(m, "log_loss")) +
+         " |\n";
 }
 
 // A square plot of (x, y) points in [0, 1]^2 with the diagonal drawn as a reference.
@@ -57,16 +57,19 @@ std::string PlotSvg(std::string_view title, std::string_view xlabel, std::string
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"400\" "
        "font-family=\"sans-serif\" font-size=\"12\">\n";
   s << "<rect x=\"0\" y=\"0\" width=\"400\" height=\"400\" fill=\"white\"/>\n";
-  s << "<text x=\"200\" y=\"25\" text-anchor=\"middle\" font-size=\"14\">" << base::HtmlEscape(title) << "</text>\n";
+  s << "<text x=\"200\" y=\"25\" text-anchor=\"middle\" font-size=\"14\">"
+    << base::HtmlEscape(title) << "</text>\n";
   s << "<rect x=\"50\" y=\"50\" width=\"300\" height=\"300\" fill=\"none\" stroke=\"black\"/>\n";
-  s << "<line x1=\"50\" y1=\"350\" x2=\"350\" y2=\"50\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n";
+  s << "<line x1=\"50\" y1=\"350\" x2=\"350\" y2=\"50\" stroke=\"#999\" stroke-dasharray=\"4 "
+       "4\"/>\n";
   for (int t = 0; t <= 4; ++t) {
     const double v = t / 4.0;
     std::snprintf(buf, sizeof buf, "%.2f", v);
     s << "<text x=\"" << X(v) << "\" y=\"368\" text-anchor=\"middle\">" << buf << "</text>\n";
     s << "<text x=\"44\" y=\"" << Y(v) + 4 << "\" text-anchor=\"end\">" << buf << "</text>\n";
   }
-  s << "<text x=\"200\" y=\"390\" text-anchor=\"middle\">" << base::HtmlEscape(xlabel) << "</text>\n";
+  s << "<text x=\"200\" y=\"390\" text-anchor=\"middle\">" << base::HtmlEscape(xlabel)
+    << "</text>\n";
   s << "<text x=\"14\" y=\"200\" text-anchor=\"middle\" transform=\"rotate(-90 14 200)\">"
     << base::HtmlEscape(ylabel) << "</text>\n";
   if (!points.empty()) {
@@ -78,7 +81,8 @@ std::string PlotSvg(std::string_view title, std::string_view xlabel, std::string
     s << "\"/>\n";
     if (markers) {
       for (const auto& [x, y] : points) {
-        std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f77b4\"/>\n", X(x), Y(y));
+        std::snprintf(buf, sizeof buf,
+                      "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f77b4\"/>\n", X(x), Y(y));
         s << buf;
       }
     }
@@ -130,19 +134,19 @@ std::string HomeDates(const ModelHome& home) {
 std::string SkillLine(const ModelSkill& skill) {
   return "ROC AUC " + Decimal(skill.roc_auc, 3) + ", Brier " + Decimal(skill.brier, 3) +
          " (climatology " + Decimal(skill.climatology_brier, 3) + ", Brier skill score " +
-         Decimal(skill.brier_skill_score, 3) + ") on " + std::to_string(skill.rows) +
-         " " + skill.rows_kind + " rows";
+         Decimal(skill.brier_skill_score, 3) + ") on " + std::to_string(skill.rows) + " " +
+         skill.rows_kind + " rows";
 }
 
-std::string EvaluationMarkdown(const json& metrics, const json& baselines,
-                               const json& reliability, const json& class_labels) {
+std::string EvaluationMarkdown(const json& metrics, const json& baselines, const json& reliability,
+                               const json& class_labels) {
   std::ostringstream s;
   s << "| model | accuracy | ROC AUC | Brier | log loss |\n|---|---|---|---|---|\n";
   s << MetricRow("this forest", metrics);
   const json& maj = Get(baselines, "majority_class");
   if (!maj.is_null()) {
-    s << "| majority class (always " << Fmt(Get(maj, "class")) << ") | " << Fmt(Get(maj, "accuracy"))
-      << " | - | - | - |\n";
+    s << "| majority class (always " << Fmt(Get(maj, "class")) << ") | "
+      << Fmt(Get(maj, "accuracy")) << " | - | - | - |\n";
   }
   const json& clim = Get(baselines, "climatology");
   if (!clim.is_null()) {
@@ -187,8 +191,7 @@ std::string CardMarkdown(const json& card, std::string_view plot_stem) {
   s << "## Data\n\n";
   const json& data = Get(card, "data");
   s << "- file: `" << Fmt(Get(data, "file")) << "` (XXH64 " << Fmt(Get(data, "xxh64")) << "), "
-    << Fmt(Get(data, "csv_rows")) << " rows, " << Fmt(Get(data, "labelled_rows"))
-    << " labelled\n";
+    << Fmt(Get(data, "csv_rows")) << " rows, " << Fmt(Get(data, "labelled_rows")) << " labelled\n";
   const json& prov = Get(card, "provenance");
   if (prov.is_object()) {
     for (auto it = prov.begin(); it != prov.end(); ++it) {
@@ -208,15 +211,16 @@ std::string CardMarkdown(const json& card, std::string_view plot_stem) {
     for (size_t i = 0; i < feats.size(); ++i) {
       const json& imp = imps.is_array() && i < imps.size() ? imps[i] : json();
       s << "| " << Cell(Fmt(Get(feats[i], "name"))) << " | " << Cell(Fmt(Get(feats[i], "unit")))
-        << " | " << Fmt(Get(imp, "impurity")) << " | " << Fmt(Get(imp, "permutation_mean"))
-        << " ± " << Fmt(Get(imp, "permutation_std")) << " |\n";
+        << " | " << Fmt(Get(imp, "impurity")) << " | " << Fmt(Get(imp, "permutation_mean")) << " ± "
+        << Fmt(Get(imp, "permutation_std")) << " |\n";
     }
   }
   const json& impmeta = Get(card, "importances");
   if (impmeta.is_object()) {
     s << "\nPermutation importance: drop in " << Fmt(Get(impmeta, "permutation_metric"))
-      << " on the " << Fmt(Get(impmeta, "permutation_rows")) << " rows when one feature is shuffled ("
-      << Fmt(Get(impmeta, "permutation_repeats")) << " repeats";
+      << " on the " << Fmt(Get(impmeta, "permutation_rows"))
+      << " rows when one feature is shuffled (" << Fmt(Get(impmeta, "permutation_repeats"))
+      << " repeats";
     const json& used = Get(impmeta, "permutation_sample_rows");
     const json& of = Get(impmeta, "permutation_available_rows");
     if (used.is_number() && of.is_number() && used != of) {
@@ -239,10 +243,14 @@ std::string CardMarkdown(const json& card, std::string_view plot_stem) {
 
   const json& sel = Get(card, "selection");
   if (sel.is_object()) {
-    s << "\n## Model selection\n\n" << Fmt(Get(sel, "cv_folds")) << "-fold cross-validation, "
-      << Fmt(Get(sel, "cv_kind")) << " folds"
-      << (Fmt(Get(sel, "cv_kind")) == "time" ? " (each fold validates on days after the ones it fits)" : "")
-      << ", scored by " << Fmt(Get(sel, "metric")) << ".\n\n| parameters | mean | std |\n|---|---|---|\n";
+    s << "\n## Model selection\n\n"
+      << Fmt(Get(sel, "cv_folds")) << "-fold cross-validation, " << Fmt(Get(sel, "cv_kind"))
+      << " folds"
+      << (Fmt(Get(sel, "cv_kind")) == "time"
+              ? " (each fold validates on days after the ones it fits)"
+              : "")
+      << ", scored by " << Fmt(Get(sel, "metric"))
+      << ".\n\n| parameters | mean | std |\n|---|---|---|\n";
     const json& grid = Get(sel, "grid");
     const json& best = Get(sel, "best_index");
     if (grid.is_array()) {
@@ -264,16 +272,20 @@ std::string CardMarkdown(const json& card, std::string_view plot_stem) {
   const json& ev = Get(card, "evaluation");
   if (ev.is_object()) {
     if (Fmt(Get(ev, "rows")) == "out-of-bag") {
-      s << "\n## Out-of-bag evaluation\n\n" << Fmt(Get(ev, "test_rows"))
+      s << "\n## Out-of-bag evaluation\n\n"
+        << Fmt(Get(ev, "test_rows"))
         << " training rows, each predicted only by the trees that did not see it.\n\n";
     } else {
-      s << "\n## Held-out evaluation\n\n" << Fmt(Get(ev, "test_rows")) << " rows ("
-        << Fmt(Get(ev, "split")) << " split"
-        << (Fmt(Get(ev, "split")) == "time" ? ": the last rows of the file, after every training day" : "")
+      s << "\n## Held-out evaluation\n\n"
+        << Fmt(Get(ev, "test_rows")) << " rows (" << Fmt(Get(ev, "split")) << " split"
+        << (Fmt(Get(ev, "split")) == "time"
+                ? ": the last rows of the file, after every training day"
+                : "")
         << ").\n\n";
     }
     const json& describes = Get(ev, "describes");
-    if (describes.is_string()) s << "These metrics describe " << describes.get<std::string>() << ".\n\n";
+    if (describes.is_string())
+      s << "These metrics describe " << describes.get<std::string>() << ".\n\n";
     s << EvaluationMarkdown(Get(ev, "test"), Get(ev, "baselines"), Get(ev, "reliability"),
                             Get(label, "classes"));
     if (!plot_stem.empty()) {
@@ -296,8 +308,8 @@ std::string RocSvg(const json& card) {
     }
   }
   const std::string auc = Fmt(Get(Get(Get(card, "evaluation"), "test"), "roc_auc"));
-  return PlotSvg("ROC curve (" + EvaluationRows(card) + ", AUC " + auc + ")",
-                 "false positive rate", "true positive rate", pts, false);
+  return PlotSvg("ROC curve (" + EvaluationRows(card) + ", AUC " + auc + ")", "false positive rate",
+                 "true positive rate", pts, false);
 }
 
 std::string CalibrationSvg(const json& card) {

@@ -3,10 +3,9 @@
 #ifndef RAINCHECK_FOREST_CARD_H_
 #define RAINCHECK_FOREST_CARD_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "forest/model_info.h"
@@ -22,8 +21,8 @@ std::string HomeDates(const ModelHome& home);
 std::string SkillLine(const ModelSkill& skill);
 
 // The card as Markdown, with a "Home" section (where the data came from, how far the model
-// claims to apply, its held-out skill beside climatology). When `plot_stem` is not empty the ROC and calibration plots are
-// linked as "<plot_stem>.roc.svg" and "<plot_stem>.calibration.svg".
+// claims to apply, its held-out skill beside climatology). When `plot_stem` is not empty the ROC
+// and calibration plots are linked as "<plot_stem>.roc.svg" and "<plot_stem>.calibration.svg".
 std::string CardMarkdown(const nlohmann::json& card, std::string_view plot_stem);
 // SVG line plots of card["evaluation"]["roc"] and card["evaluation"]["reliability"]
 // ("" when the card has no evaluation).

@@ -1,9 +1,9 @@
 #include "forest/csv.h"
 
 #include <cerrno>
-#include <cstdint>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <limits>

@@ -1,6 +1,7 @@
 #include "forest/csv.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <bit>
@@ -9,8 +10,6 @@
 #include <fstream>
 #include <set>
 
-#include <gtest/gtest.h>
-
 #include "forest/csv_reader.h"
 #include "forest/random.h"
 
@@ -18,7 +17,9 @@ namespace raincheck::forest {
 namespace {
 
 TEST(CsvTest, ParsesQuotesCrlfBomAndEmptyCells) {
-  auto t = ParseCsv("\xEF\xBB\xBF" "a,b,c\r\n1,\"x, \"\"y\"\"\",\r\n\r\n3,\"multi\nline\",z\n");
+  auto t = ParseCsv(
+      "\xEF\xBB\xBF"
+      "a,b,c\r\n1,\"x, \"\"y\"\"\",\r\n\r\n3,\"multi\nline\",z\n");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->header, (std::vector<std::string>{"a", "b", "c"}));
   ASSERT_EQ(t->rows.size(), 2u);
@@ -46,7 +47,8 @@ TEST(CsvTest, BadRowsNameTheirLine) {
 
   auto u = ParseCsv("a,b\n1,2\n\"open,2\n3,4\n");
   ASSERT_FALSE(u.ok());
-  EXPECT_NE(u.status().message().find("line 3: unterminated"), std::string::npos) << u.status().message();
+  EXPECT_NE(u.status().message().find("line 3: unterminated"), std::string::npos)
+      << u.status().message();
 
   auto v = ParseCsv("a,b\n1,x\"y\n");
   EXPECT_NE(v.status().message().find("line 2"), std::string::npos);
@@ -146,7 +148,9 @@ Result<CsvTable> ReferenceParse(std::string_view text) {
     record.clear();
     return Status::Ok();
   };
-  auto at_line_end = [&](size_t pos) { return pos < n && (text[pos] == '\n' || text[pos] == '\r'); };
+  auto at_line_end = [&](size_t pos) {
+    return pos < n && (text[pos] == '\n' || text[pos] == '\r');
+  };
   while (i < n) {
     if (text[i] == '"') {
       const size_t quote_line = line;
@@ -200,15 +204,16 @@ Result<CsvTable> ReferenceParse(std::string_view text) {
 
 // Short texts over an alphabet that makes every record shape and every error likely.
 std::string RandomCsv(Rng& rng) {
-  static constexpr std::string_view kAlphabet[] = {"a", "1", "b", ",", ",", "\"", "\"\"", "\n",
-                                                   "\r\n", "\r", " ", "-2.5", "\xEF\xBB\xBF"};
+  static constexpr std::string_view kAlphabet[] = {
+      "a", "1", "b", ",", ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", "-2.5", "\xEF\xBB\xBF"};
   std::string text = rng.Below(4) == 0 ? "\xEF\xBB\xBF" : "";
   const uint64_t len = rng.Below(40);
   for (uint64_t k = 0; k < len; ++k) text += kAlphabet[rng.Below(std::size(kAlphabet))];
   return text;
 }
 
-void ExpectSameParse(const Result<CsvTable>& got, const Result<CsvTable>& want, const std::string& text) {
+void ExpectSameParse(const Result<CsvTable>& got, const Result<CsvTable>& want,
+                     const std::string& text) {
   ASSERT_EQ(got.ok(), want.ok()) << testing::PrintToString(text) << " "
                                  << (got.ok() ? want.status() : got.status()).ToString();
   if (!want.ok()) {
@@ -275,7 +280,8 @@ Result<CsvTable> ParseInChunks(const std::string& path, const std::string& text,
   ::close(fd);
   if (!status.ok()) return status;
   // The chunks are the text, cut and nothing else (less a BOM at the very start).
-  const std::string_view body = std::string_view(text).substr(text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0);
+  const std::string_view body =
+      std::string_view(text).substr(text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0);
   if (joined != body) return Status::Internal("the chunks do not add up to the text");
   if (table.header.empty()) return Status::InvalidArgument("CSV has no header row");
   return table;

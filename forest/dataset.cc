@@ -16,8 +16,8 @@ Result<LabelSpec> LabelSpec::Parse(std::string_view text, int ahead) {
 }
 
 std::string LabelSpec::Describe() const {
-  std::string what = value ? "1 if " + column + " == \"" + *value + "\", else 0"
-                           : "the 0/1 value of " + column;
+  std::string what =
+      value ? "1 if " + column + " == \"" + *value + "\", else 0" : "the 0/1 value of " + column;
   if (ahead > 0) {
     what += ", taken from the row " + std::to_string(ahead) + " ahead (the last " +
             std::to_string(ahead) + " row(s) dropped)";
@@ -100,9 +100,8 @@ Result<Dataset> BuildDataset(const CsvTable& table, const FeatureSchema& schema,
       const std::string& cell = table.rows[r][columns[f]];
       auto v = ParseNumericCell(cell);
       if (!v) {
-        return Status::InvalidArgument("CSV line " + std::to_string(table.line[r]) +
-                                       ": column '" + schema[f].name +
-                                       "' is not a finite number");
+        return Status::InvalidArgument("CSV line " + std::to_string(table.line[r]) + ": column '" +
+                                       schema[f].name + "' is not a finite number");
       }
       d.x[r * width + f] = *v;
     }

@@ -1,8 +1,8 @@
 #include "forest/dataset.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace raincheck::forest {
 namespace {
@@ -14,7 +14,8 @@ CsvTable Table(std::string_view text) {
 }
 
 TEST(DatasetTest, LabelFromValueAndAhead) {
-  const CsvTable t = Table("date,x,extra,kind\n2019-01-05,1,a,rain\n2019-02-06,,b,\n2019-03-07,3,c,rain\n");
+  const CsvTable t =
+      Table("date,x,extra,kind\n2019-01-05,1,a,rain\n2019-02-06,,b,\n2019-03-07,3,c,rain\n");
   auto spec = LabelSpec::Parse("kind=rain", 1);
   ASSERT_TRUE(spec.ok());
   auto d = BuildDataset(t, FeatureSchema(std::vector<Feature>{{"x", "mm"}}), &*spec);
@@ -43,7 +44,8 @@ TEST(DatasetTest, MissingColumnAndBadCellAreNamed) {
   EXPECT_NE(d.status().message().find("no column 'z'"), std::string::npos);
   auto e = BuildDataset(t, FeatureSchema(std::vector<Feature>{{"x", "1"}}), nullptr);
   ASSERT_FALSE(e.ok());
-  EXPECT_NE(e.status().message().find("line 3: column 'x'"), std::string::npos) << e.status().message();
+  EXPECT_NE(e.status().message().find("line 3: column 'x'"), std::string::npos)
+      << e.status().message();
 }
 
 TEST(DatasetTest, ParseUnits) {

@@ -1,13 +1,13 @@
 // The shipped models built by CMake (data/models) from vega-datasets' weather.csv: their schema
 // is the contract with the weather providers, so the names and units are checked exactly, and
 // each must say where it applies. RAINCHECK_DEFAULT_MODEL_PATH is the Seattle model.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "forest/model.h"
 #include "forest/model_info.h"
@@ -30,9 +30,9 @@ TEST_P(ShippedModelTest, LoadsWithTheAgreedSchemaAndItsHome) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->name(), want.name);
   EXPECT_EQ(m->version(), "1.0");
-  const std::vector<Feature> expected = {
-      {"precipitation", "mm"}, {"temp_max", "degC"}, {"temp_min", "degC"},
-      {"wind", "m/s"},         {"season_cos", "1"},  {"season_sin", "1"}};
+  const std::vector<Feature> expected = {{"precipitation", "mm"}, {"temp_max", "degC"},
+                                         {"temp_min", "degC"},    {"wind", "m/s"},
+                                         {"season_cos", "1"},     {"season_sin", "1"}};
   EXPECT_EQ(m->schema().features(), expected);
   const nlohmann::json& card = m->card();
   EXPECT_EQ(card["label"]["column"], "rain");
@@ -57,10 +57,10 @@ TEST_P(ShippedModelTest, LoadsWithTheAgreedSchemaAndItsHome) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cities, ShippedModelTest,
-    testing::Values(ShippedModel{"seattle.rcf", "seattle-daily", "Seattle, Washington, United States",
-                                 47.6062, -122.3321},
-                    ShippedModel{"new-york.rcf", "new-york-daily", "New York, New York, United States",
-                                 40.7128, -74.0060}),
+    testing::Values(ShippedModel{"seattle.rcf", "seattle-daily",
+                                 "Seattle, Washington, United States", 47.6062, -122.3321},
+                    ShippedModel{"new-york.rcf", "new-york-daily",
+                                 "New York, New York, United States", 40.7128, -74.0060}),
     [](const testing::TestParamInfo<ShippedModel>& param) {
       return param.param.name == "seattle-daily" ? std::string("Seattle") : std::string("NewYork");
     });
@@ -76,9 +76,17 @@ TEST(DefaultModelTest, PredictsSensibly) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   // A wet, mild January day in Seattle against a dry, hot July day.
   const double jan_phase = 2 * M_PI * 14 / 365.25, jul_phase = 2 * M_PI * 195 / 365.25;
-  const std::vector<float> wet = {12.0f, 9.0f, 5.0f, 5.0f, static_cast<float>(std::cos(jan_phase)),
+  const std::vector<float> wet = {12.0f,
+                                  9.0f,
+                                  5.0f,
+                                  5.0f,
+                                  static_cast<float>(std::cos(jan_phase)),
                                   static_cast<float>(std::sin(jan_phase))};
-  const std::vector<float> dry = {0.0f, 30.0f, 16.0f, 2.5f, static_cast<float>(std::cos(jul_phase)),
+  const std::vector<float> dry = {0.0f,
+                                  30.0f,
+                                  16.0f,
+                                  2.5f,
+                                  static_cast<float>(std::cos(jul_phase)),
                                   static_cast<float>(std::sin(jul_phase))};
   const double p_wet = m->PredictProba(wet), p_dry = m->PredictProba(dry);
   EXPECT_GT(p_wet, 0.5);

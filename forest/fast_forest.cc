@@ -362,8 +362,10 @@ namespace {
 // thresholds and words), picks the row values by feature index (a permute when the row and
 // its sentinel fit one register), compares, and adds 1 or the far offset per lane.
 template <bool kInRegister, bool kMaybeNaN>
-__attribute__((target("avx512f"), always_inline)) inline __m512i StepAvx512(
-    __m512i idx, const long long* base, const float* row, __m512 row_v) {
+__attribute__((target("avx512f"), always_inline)) inline __m512i StepAvx512(__m512i idx,
+                                                                            const long long* base,
+                                                                            const float* row,
+                                                                            __m512 row_v) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
   const __m512i n0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(idx), base, 8);
@@ -414,13 +416,17 @@ __attribute__((target("avx512f"))) double PredictOneAvx512(const Node* nodes, co
                                                            const uint32_t* depth, size_t trees,
                                                            uint32_t parking, Combine how,
                                                            const float* row) {
-  auto walk = [nodes, row](const uint32_t* start, uint32_t steps, size_t n,
-                           float* leaf) __attribute__((target("avx512f"))) {
+  auto walk = [ nodes, row ](const uint32_t* start, uint32_t steps, size_t n, float* leaf)
+      __attribute__((target("avx512f"))) {
     switch ((n + 15) / 16) {
-      case 1: return WalkAvx512<1, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
-      case 2: return WalkAvx512<2, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
-      case 3: return WalkAvx512<3, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
-      default: return WalkAvx512<4, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+      case 1:
+        return WalkAvx512<1, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+      case 2:
+        return WalkAvx512<2, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+      case 3:
+        return WalkAvx512<3, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
+      default:
+        return WalkAvx512<4, kInRegister, kMaybeNaN>(nodes, start, steps, row, leaf);
     }
   };
   return CombineLanes<64>(root, depth, trees, parking, how, walk);
@@ -508,7 +514,8 @@ __attribute__((target("avx2"))) void WalkAvx2(const Node* nodes, const uint32_t*
       kRow == RowIn::kTwoRegisters ? _mm256_loadu_ps(row + 8) : _mm256_setzero_ps();
   __m256i idx[R];
   for (int r = 0; r < R; ++r) {
-    idx[r] = _mm256_load_si256(reinterpret_cast<const __m256i*>(start + 8 * static_cast<size_t>(r)));
+    idx[r] =
+        _mm256_load_si256(reinterpret_cast<const __m256i*>(start + 8 * static_cast<size_t>(r)));
   }
   for (uint32_t s = 0; s < steps; ++s) {
     for (int r = 0; r < R; ++r) {
@@ -545,8 +552,8 @@ __attribute__((target("avx2"))) double PredictOneAvx2(const Node* nodes, const u
                                                       const uint32_t* depth, size_t trees,
                                                       uint32_t parking, Combine how,
                                                       const float* row) {
-  auto walk = [nodes, row](const uint32_t* start, uint32_t steps, size_t n,
-                           float* leaf) __attribute__((target("avx2"))) {
+  auto walk = [ nodes, row ](const uint32_t* start, uint32_t steps, size_t n, float* leaf)
+      __attribute__((target("avx2"))) {
     WalkAvx2Regs<kRow, kMaybeNaN>(static_cast<int>((n + 7) / 8), nodes, start, steps, row, leaf,
                                   std::make_integer_sequence<int, kAvx2Registers>());
   };

@@ -104,9 +104,9 @@ class FastForest {
   bool mean_ = true;          // Combination::kMean: divide the sum by the number of trees
   bool float32_sum_ = false;  // add in float32 rather than double
   double base_ = 0.0;         // where the sum starts (0 for a mean)
-  bool avx512_ = false;   // the CPU runs the 16-lane path
-  bool avx2_ = false;     // the CPU runs the 8-lane path (used where avx512_ is false)
-  uint32_t parking_ = 0;  // a leaf: where unused vector lanes wait
+  bool avx512_ = false;       // the CPU runs the 16-lane path
+  bool avx2_ = false;         // the CPU runs the 8-lane path (used where avx512_ is false)
+  uint32_t parking_ = 0;      // a leaf: where unused vector lanes wait
   std::vector<Node, NoInit<Node>> nodes_;
   std::vector<uint32_t> root_;   // per tree: index of its root in nodes_
   std::vector<uint32_t> depth_;  // per tree: longest root-to-leaf path in edges

@@ -1,12 +1,12 @@
 // The fast predictor against the reference: bitwise identical probabilities on every row.
 #include "forest/fast_forest.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "forest/model.h"
 #include "forest/random.h"
@@ -95,9 +95,8 @@ Model RandomBoosted(uint64_t seed, size_t n_features, size_t n_trees, int max_de
   ModelBuilder b;
   b.SetSchema(NumberedFeatures(n_features))
       .SetCombination(c)
-      .SetClassLabels(c.link == Combination::Link::kLogistic
-                          ? std::vector<std::string>{"no", "yes"}
-                          : std::vector<std::string>{});
+      .SetClassLabels(c.link == Combination::Link::kLogistic ? std::vector<std::string>{"no", "yes"}
+                                                             : std::vector<std::string>{});
   for (size_t t = 0; t < n_trees; ++t) {
     TreeArrays tree = RandomTree(rng, n_features, max_depth, false);
     std::vector<float> margins(tree.leaf_value.size() / 2);
@@ -173,16 +172,16 @@ TEST(FastForestTest, IdenticalToReferenceOnVariedForests) {
   // 16 floats with the sentinel; AVX-512: 16), tree counts that fill chunks of 8 to 64 trees
   // partly and wholly.
   const Case cases[] = {
-      {1, 1, 1, false},     {3, 5, 4, false},    {7, 24, 9, false},    {8, 25, 9, false},
-      {12, 16, 8, false},   {12, 17, 12, false}, {12, 100, 12, false}, {6, 33, 20, false},
-      {12, 40, 60, true},   {15, 31, 9, false},  {16, 32, 9, false},   {40, 47, 10, false},
-      {9, 64, 10, false},   {12, 21, 11, false}, {12, 53, 11, false}, {5, 13, 7, false},
-      {255, 9, 10, false},  {256, 9, 10, false},
+      {1, 1, 1, false},    {3, 5, 4, false},    {7, 24, 9, false},    {8, 25, 9, false},
+      {12, 16, 8, false},  {12, 17, 12, false}, {12, 100, 12, false}, {6, 33, 20, false},
+      {12, 40, 60, true},  {15, 31, 9, false},  {16, 32, 9, false},   {40, 47, 10, false},
+      {9, 64, 10, false},  {12, 21, 11, false}, {12, 53, 11, false},  {5, 13, 7, false},
+      {255, 9, 10, false}, {256, 9, 10, false},
   };
   uint64_t seed = 1;
   for (const Case& c : cases) {
-    SCOPED_TRACE(testing::Message() << c.features << " features, " << c.trees << " trees, depth "
-                                    << c.depth);
+    SCOPED_TRACE(testing::Message()
+                 << c.features << " features, " << c.trees << " trees, depth " << c.depth);
     const Model m = RandomForest(seed++, c.features, c.trees, c.depth, c.chain);
     ExpectAgreement(m, 200, seed++);  // more than one block of batch rows, and a partial one
   }
@@ -252,17 +251,17 @@ TEST(FastForestTest, BoostedTreesIdenticalToReference) {
     size_t features, trees;
     int depth;
   };
-  const Case cases[] = {{1, 1, 1},    {3, 5, 4},    {7, 24, 6},   {8, 100, 6},  {12, 100, 6},
-                        {15, 31, 9},  {16, 64, 6},  {40, 47, 10}, {5, 13, 7},   {256, 9, 6}};
+  const Case cases[] = {{1, 1, 1},   {3, 5, 4},   {7, 24, 6},   {8, 100, 6}, {12, 100, 6},
+                        {15, 31, 9}, {16, 64, 6}, {40, 47, 10}, {5, 13, 7},  {256, 9, 6}};
   uint64_t seed = 100;
   for (const Case& k : cases) {
     for (const bool f32 : {false, true}) {
       for (const auto link : {Combination::Link::kLogistic, Combination::Link::kIdentity}) {
-        SCOPED_TRACE(testing::Message() << k.features << " features, " << k.trees
-                                        << " trees, float32 " << f32 << ", link "
-                                        << static_cast<int>(link));
-        const Model m = RandomBoosted(seed++, k.features, k.trees, k.depth,
-                                      Boosted(link, f32, -0.3137));
+        SCOPED_TRACE(testing::Message()
+                     << k.features << " features, " << k.trees << " trees, float32 " << f32
+                     << ", link " << static_cast<int>(link));
+        const Model m =
+            RandomBoosted(seed++, k.features, k.trees, k.depth, Boosted(link, f32, -0.3137));
         ExpectAgreement(m, 150, seed++);
       }
     }
@@ -335,8 +334,7 @@ TEST(FastForestTest, BoostedLeafValuesMustBeFinite) {
   bad.AddTree(t);
   auto m = bad.Build();
   ASSERT_FALSE(m.ok());
-  EXPECT_NE(m.status().message().find("tree 0 leaf 1: leaf value is not finite"),
-            std::string::npos)
+  EXPECT_NE(m.status().message().find("tree 0 leaf 1: leaf value is not finite"), std::string::npos)
       << m.status().message();
 }
 

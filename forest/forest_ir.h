@@ -30,9 +30,7 @@ struct Combination {
 
   bool is_forest() const { return aggregation == Aggregation::kMean; }
   // Boosted trees with the identity link: the prediction is a value, not a probability.
-  bool is_regression() const {
-    return aggregation == Aggregation::kSum && link == Link::kIdentity;
-  }
+  bool is_regression() const { return aggregation == Aggregation::kSum && link == Link::kIdentity; }
   bool operator==(const Combination&) const = default;
 };
 

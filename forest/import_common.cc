@@ -121,7 +121,8 @@ Result<FeatureSchema> ImportedSchema(const std::vector<std::string>& model_names
 nlohmann::json ImportedCard(const ImportOptions& options, const FeatureSchema& schema,
                             const std::string& description, nlohmann::json source) {
   nlohmann::json features = nlohmann::json::array();
-  for (const Feature& f : schema.features()) features.push_back({{"name", f.name}, {"unit", f.unit}});
+  for (const Feature& f : schema.features())
+    features.push_back({{"name", f.name}, {"unit", f.unit}});
   source["file"] = options.source_file;
   // "data" and "provenance" are what `raincheck inspect` shows of a card's origin.
   return {{"name", options.name},

@@ -21,7 +21,8 @@ template <typename T>
 Status Numbers(const Json& tree, const char* key, size_t n, const std::string& where,
                std::vector<T>& out) {
   auto it = tree.find(key);
-  if (it == tree.end() || !it->is_array()) return Malformed("no array '" + std::string(key) + "' in " + where);
+  if (it == tree.end() || !it->is_array())
+    return Malformed("no array '" + std::string(key) + "' in " + where);
   if (it->size() != n) {
     return Malformed(where + " has " + std::to_string(it->size()) + " " + key + " for " +
                      std::to_string(n) + " nodes");
@@ -68,8 +69,8 @@ Result<TreeArrays> ReadTree(const Json& tree, size_t t, size_t n_features, size_
   in.leaf = [&](size_t i, std::vector<float>& values) -> Status {
     const Json& v = (*value)[i];
     if (!v.is_array() || v.size() != width) {
-      return Malformed(where + ": leaf " + std::to_string(i) + " has not " +
-                       std::to_string(width) + " values");
+      return Malformed(where + ": leaf " + std::to_string(i) + " has not " + std::to_string(width) +
+                       " values");
     }
     for (const Json& x : v) {
       if (!x.is_number() || !std::isfinite(x.get<double>())) {
@@ -101,8 +102,9 @@ std::string StringOr(const Json& doc, const char* key, const std::string& fallba
 Result<Model> ImportSklearn(std::string_view json_text, const ImportOptions& options) {
   const Json doc = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
-    return Status::Corruption("the exported scikit-learn model is not valid JSON (truncated or "
-                              "damaged?)");
+    return Status::Corruption(
+        "the exported scikit-learn model is not valid JSON (truncated or "
+        "damaged?)");
   }
   if (!doc.is_object() || StringOr(doc, "format", "") != kFormat) {
     return Malformed("no \"format\": \"" + std::string(kFormat) + "\"");
@@ -110,9 +112,10 @@ Result<Model> ImportSklearn(std::string_view json_text, const ImportOptions& opt
   auto version = doc.find("format_version");
   if (version == doc.end() || !version->is_number_integer() ||
       version->get<int64_t>() != kFormatVersion) {
-    return Status::InvalidArgument("export format version " +
-                                   (version == doc.end() ? std::string("(none)") : version->dump()) +
-                                   " is not supported (this reader reads version 1)");
+    return Status::InvalidArgument(
+        "export format version " +
+        (version == doc.end() ? std::string("(none)") : version->dump()) +
+        " is not supported (this reader reads version 1)");
   }
   const std::string estimator = StringOr(doc, "estimator", "");
   const std::string combination = StringOr(doc, "combination", "");
@@ -179,10 +182,10 @@ Result<Model> ImportSklearn(std::string_view json_text, const ImportOptions& opt
     builder.AddTree(*arrays);
   }
   const std::string sklearn_version = StringOr(doc, "sklearn_version", "");
-  const std::string description =
-      (estimator.empty() ? std::string("Trees") : estimator) + " imported from scikit-learn" +
-      (sklearn_version.empty() ? "" : " " + sklearn_version) + " (" +
-      std::to_string(trees->size()) + " trees).";
+  const std::string description = (estimator.empty() ? std::string("Trees") : estimator) +
+                                  " imported from scikit-learn" +
+                                  (sklearn_version.empty() ? "" : " " + sklearn_version) + " (" +
+                                  std::to_string(trees->size()) + " trees).";
   nlohmann::json source = {{"library", "scikit-learn"},
                            {"library_version", sklearn_version},
                            {"estimator", estimator},

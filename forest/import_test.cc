@@ -1,11 +1,11 @@
 // The importers on small hand-written models: split semantics at the threshold, missing
 // values, base scores and links, feature names, and every kind of refusal.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "forest/import_common.h"
 #include "forest/import_sklearn.h"
@@ -166,7 +166,8 @@ TEST(ImportXgboostTest, FeatureNamesFromTheModel) {
   EXPECT_EQ(m->schema()[1].name, "rain");
   ImportOptions o;
   o.features = {"a", "b"};
-  auto clash = ImportXgboost(XgbModel("binary:logistic", "5E-1", "", "0", R"(["temp", "rain"])"), o);
+  auto clash =
+      ImportXgboost(XgbModel("binary:logistic", "5E-1", "", "0", R"(["temp", "rain"])"), o);
   ASSERT_FALSE(clash.ok());
   EXPECT_NE(clash.status().message().find("differs"), std::string::npos);
 }
@@ -248,9 +249,8 @@ TEST(ImportSklearnTest, AtMostThresholdInDoubleGoesLeft) {
 }
 
 TEST(ImportSklearnTest, GradientBoostingSumsFromTheBaseScoreThroughTheLogistic) {
-  auto m = ImportSklearn(SkModel(R"("sum", "link": "logistic")", R"(["0", "1"])",
-                                 "[[0.0], [-0.5], [1.5]]"),
-                         {});
+  auto m = ImportSklearn(
+      SkModel(R"("sum", "link": "logistic")", R"(["0", "1"])", "[[0.0], [-0.5], [1.5]]"), {});
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   const float above[] = {0.0f, 0.1f};
   EXPECT_EQ(m->PredictMargin(above), 0.25 + 1.5);

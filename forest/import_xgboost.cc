@@ -106,7 +106,8 @@ Result<TreeArrays> ReadTree(const Json& tree, size_t t, size_t n_features) {
   }
   auto cats = tree.find("categories_nodes");
   if (cats != tree.end() && cats->is_array() && !cats->empty()) {
-    return Status::InvalidArgument(where + " has categorical splits, which raincheck does not "
+    return Status::InvalidArgument(where +
+                                   " has categorical splits, which raincheck does not "
                                    "import (train with numerical features)");
   }
   ImportedTree in;
@@ -123,7 +124,8 @@ Result<TreeArrays> ReadTree(const Json& tree, size_t t, size_t n_features) {
   };
   in.split = [&](size_t i, float& threshold, uint8_t& missing) -> Status {
     if (!split_type.empty() && split_type[i] != 0) {
-      return Status::InvalidArgument(where + " has categorical splits, which raincheck does not "
+      return Status::InvalidArgument(where +
+                                     " has categorical splits, which raincheck does not "
                                      "import (train with numerical features)");
     }
     // `x < t` for every float x is `x <= FloatBelow(t)`; NaN follows default_left either way.
@@ -226,8 +228,9 @@ Result<Model> ImportXgboost(std::string_view json_text, const ImportOptions& opt
   if (auto it = l.find("feature_types"); it != l.end() && it->is_array()) {
     for (const Json& ty : *it) {
       if (ty.is_string() && ty.get<std::string>() == "c") {
-        return Status::InvalidArgument("the model has categorical features, which raincheck "
-                                       "does not import (train with numerical features)");
+        return Status::InvalidArgument(
+            "the model has categorical features, which raincheck "
+            "does not import (train with numerical features)");
       }
     }
   }
@@ -285,12 +288,9 @@ Result<Model> ImportXgboost(std::string_view json_text, const ImportOptions& opt
       "Gradient-boosted trees imported from XGBoost" + (version.empty() ? "" : " " + version) +
       " (" + *objective + ", " + std::to_string(n_trees) + " trees" +
       (parallel > 1 ? ", " + std::to_string(parallel) + " per round" : "") + ").";
-  nlohmann::json source = {{"library", "xgboost"},
-                           {"library_version", version},
-                           {"objective", *objective},
-                           {"trees", n_trees},
-                           {"num_parallel_tree", parallel},
-                           {"base_score", *base_text}};
+  nlohmann::json source = {{"library", "xgboost"},          {"library_version", version},
+                           {"objective", *objective},       {"trees", n_trees},
+                           {"num_parallel_tree", parallel}, {"base_score", *base_text}};
   builder.SetCard(ImportedCard(options, *schema, description, std::move(source)));
   auto built = builder.Build();
   if (!built.ok()) return Malformed(built.status().message());

@@ -11,7 +11,9 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json Num(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 }  // namespace
 
@@ -40,9 +42,12 @@ Metrics ComputeMetrics(std::span<const uint8_t> y, std::span<const double> p,
   auto report = [](size_t hit, size_t false_pos, size_t false_neg) {
     ClassReport r;
     r.support = hit + false_neg;
-    r.precision = hit + false_pos ? static_cast<double>(hit) / static_cast<double>(hit + false_pos) : 0.0;
-    r.recall = hit + false_neg ? static_cast<double>(hit) / static_cast<double>(hit + false_neg) : 0.0;
-    r.f1 = r.precision + r.recall > 0.0 ? 2 * r.precision * r.recall / (r.precision + r.recall) : 0.0;
+    r.precision =
+        hit + false_pos ? static_cast<double>(hit) / static_cast<double>(hit + false_pos) : 0.0;
+    r.recall =
+        hit + false_neg ? static_cast<double>(hit) / static_cast<double>(hit + false_neg) : 0.0;
+    r.f1 =
+        r.precision + r.recall > 0.0 ? 2 * r.precision * r.recall / (r.precision + r.recall) : 0.0;
     return r;
   };
   m.per_class[1] = report(tp, fp, fn);
@@ -121,10 +126,14 @@ Result<MetricKind> ParseMetric(std::string_view name) {
 
 std::string MetricName(MetricKind m) {
   switch (m) {
-    case MetricKind::kAccuracy: return "accuracy";
-    case MetricKind::kRocAuc: return "roc_auc";
-    case MetricKind::kBrier: return "brier";
-    case MetricKind::kLogLoss: return "log_loss";
+    case MetricKind::kAccuracy:
+      return "accuracy";
+    case MetricKind::kRocAuc:
+      return "roc_auc";
+    case MetricKind::kBrier:
+      return "brier";
+    case MetricKind::kLogLoss:
+      return "log_loss";
   }
   return "accuracy";
 }
@@ -137,14 +146,19 @@ double Score(MetricKind m, std::span<const uint8_t> y, std::span<const double> p
   for (size_t i = 0; i < y.size(); ++i) {
     const bool truth = y[i] == 1;
     switch (m) {
-      case MetricKind::kAccuracy: sum += (p[i] > 0.5) == truth ? 1.0 : 0.0; break;
-      case MetricKind::kBrier: sum += (p[i] - (truth ? 1.0 : 0.0)) * (p[i] - (truth ? 1.0 : 0.0)); break;
+      case MetricKind::kAccuracy:
+        sum += (p[i] > 0.5) == truth ? 1.0 : 0.0;
+        break;
+      case MetricKind::kBrier:
+        sum += (p[i] - (truth ? 1.0 : 0.0)) * (p[i] - (truth ? 1.0 : 0.0));
+        break;
       case MetricKind::kLogLoss: {
         const double q = std::clamp(p[i], 1e-15, 1.0 - 1e-15);
         sum -= truth ? std::log(q) : std::log(1.0 - q);
         break;
       }
-      case MetricKind::kRocAuc: break;
+      case MetricKind::kRocAuc:
+        break;
     }
   }
   return sum / static_cast<double>(std::max<size_t>(y.size(), 1));
@@ -153,18 +167,21 @@ double Score(MetricKind m, std::span<const uint8_t> y, std::span<const double> p
 nlohmann::json MetricsToJson(const Metrics& m) {
   nlohmann::json classes = nlohmann::json::array();
   for (const ClassReport& r : m.per_class) {
-    classes.push_back({{"precision", r.precision}, {"recall", r.recall}, {"f1", r.f1},
-                       {"support", r.support}});
+    classes.push_back(
+        {{"precision", r.precision}, {"recall", r.recall}, {"f1", r.f1}, {"support", r.support}});
   }
-  return {{"n", m.n},          {"accuracy", m.accuracy}, {"roc_auc", Num(m.roc_auc)},
-          {"brier", m.brier},  {"log_loss", m.log_loss}, {"per_class", classes}};
+  return {{"n", m.n},         {"accuracy", m.accuracy}, {"roc_auc", Num(m.roc_auc)},
+          {"brier", m.brier}, {"log_loss", m.log_loss}, {"per_class", classes}};
 }
 
 nlohmann::json ReliabilityToJson(const std::vector<ReliabilityBin>& bins) {
   nlohmann::json out = nlohmann::json::array();
   for (const ReliabilityBin& b : bins) {
-    out.push_back({{"lo", b.lo}, {"hi", b.hi}, {"count", b.count},
-                   {"mean_predicted", Num(b.mean_predicted)}, {"observed", Num(b.observed)}});
+    out.push_back({{"lo", b.lo},
+                   {"hi", b.hi},
+                   {"count", b.count},
+                   {"mean_predicted", Num(b.mean_predicted)},
+                   {"observed", Num(b.observed)}});
   }
   return out;
 }

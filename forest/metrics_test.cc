@@ -1,8 +1,8 @@
 #include "forest/metrics.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace raincheck::forest {
 namespace {
@@ -13,8 +13,8 @@ TEST(MetricsTest, ValuesAgreeWithScikitLearn) {
   const std::vector<double> p = {0.1, 0.6, 0.35, 0.8, 0.8, 0.2};
   const Metrics m = ComputeMetrics(y, p);
   EXPECT_DOUBLE_EQ(m.accuracy, 4.0 / 6.0);
-  EXPECT_NEAR(m.roc_auc, 0.888888888888889, 1e-12);  // roc_auc_score
-  EXPECT_NEAR(m.brier, 0.15208333333333335, 1e-12);  // brier_score_loss
+  EXPECT_NEAR(m.roc_auc, 0.888888888888889, 1e-12);     // roc_auc_score
+  EXPECT_NEAR(m.brier, 0.15208333333333335, 1e-12);     // brier_score_loss
   EXPECT_NEAR(m.log_loss, 0.45681733766221466, 1e-12);  // log_loss
   EXPECT_NEAR(m.per_class[1].precision, 2.0 / 3.0, 1e-12);
   EXPECT_NEAR(m.per_class[1].recall, 2.0 / 3.0, 1e-12);

@@ -18,8 +18,7 @@ Status ValidateCombination(const Combination& c, const std::vector<std::string>&
                               std::to_string(static_cast<int>(c.aggregation)) + ")");
   }
   if (c.link != L::kIdentity && c.link != L::kLogistic) {
-    return Status::Corruption("unknown link function " +
-                              std::to_string(static_cast<int>(c.link)));
+    return Status::Corruption("unknown link function " + std::to_string(static_cast<int>(c.link)));
   }
   if (c.is_forest()) {
     if (c.link != L::kIdentity || c.base_score != 0.0 || c.float32_sum) {
@@ -60,9 +59,9 @@ Status ValidateTables(const FeatureSchema& schema, const std::vector<std::string
     return Status::Corruption("the trees and the schema disagree on the number of features");
   }
   if (a.n_classes != LeafWidth(combination, labels)) {
-    return Status::Corruption(combination.is_forest()
-                                  ? "the trees and the class labels disagree on the number of classes"
-                                  : "boosted trees hold one value per leaf");
+    return Status::Corruption(
+        combination.is_forest() ? "the trees and the class labels disagree on the number of classes"
+                                : "boosted trees hold one value per leaf");
   }
   if (a.node_begin.size() < 2) return Status::Corruption("the model has no trees");
   if (a.leaf_begin.size() != a.node_begin.size()) {
@@ -134,7 +133,6 @@ inline size_t LeafSlot(const ForestView& a, size_t node, const float* row) {
 
 }  // namespace
 
-
 double Model::Link(double margin) const {
   if (combination_.link != Combination::Link::kLogistic) return margin;
   if (combination_.float32_sum) {
@@ -167,9 +165,7 @@ void Model::PredictClassProba(std::span<const float> row, std::span<double> out)
   for (double& v : out) v /= static_cast<double>(trees);
 }
 
-double Model::PredictProba(std::span<const float> row) const {
-  return Link(PredictMargin(row));
-}
+double Model::PredictProba(std::span<const float> row) const { return Link(PredictMargin(row)); }
 
 double Model::PredictMargin(std::span<const float> row) const {
   if (row.size() != schema_.size()) return std::numeric_limits<double>::quiet_NaN();
@@ -197,7 +193,8 @@ double Model::PredictMarginReference(std::span<const float> row) const {
   }
   if (c.float32_sum) {
     auto sum = static_cast<float>(c.base_score);
-    for (size_t t = 0; t < trees; ++t) sum += a.leaf_value[LeafSlot(a, a.node_begin[t], row.data())];
+    for (size_t t = 0; t < trees; ++t)
+      sum += a.leaf_value[LeafSlot(a, a.node_begin[t], row.data())];
     return static_cast<double>(sum);
   }
   double sum = c.base_score;

@@ -6,12 +6,11 @@
 #define RAINCHECK_FOREST_MODEL_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "forest/fast_forest.h"

@@ -1,4 +1,6 @@
 // Reading and writing the model file (docs/model_format.md).
+#include "forest/model_file.h"
+
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -12,7 +14,6 @@
 #include "base/file.h"
 #include "forest/checksum.h"
 #include "forest/model.h"
-#include "forest/model_file.h"
 
 namespace raincheck::forest {
 namespace {
@@ -105,7 +106,8 @@ class Reader {
     if (remaining() < static_cast<size_t>(n)) return false;
     uint64_t x = 0;
     for (int i = 0; i < n; ++i) {
-      x |= static_cast<uint64_t>(static_cast<uint8_t>(b_[pos_ + static_cast<size_t>(i)])) << (8 * i);
+      x |= static_cast<uint64_t>(static_cast<uint8_t>(b_[pos_ + static_cast<size_t>(i)]))
+           << (8 * i);
     }
     pos_ += static_cast<size_t>(n);
     v = x;
@@ -253,8 +255,8 @@ Result<Model> Parse(const std::shared_ptr<const void>& storage, std::string_view
                               std::to_string(kModelFormatMajor) + ".x)");
   }
   if (length > bytes.size()) {
-    return Status::Corruption("model file is truncated (" + std::to_string(bytes.size()) +
-                              " of " + std::to_string(length) + " bytes)");
+    return Status::Corruption("model file is truncated (" + std::to_string(bytes.size()) + " of " +
+                              std::to_string(length) + " bytes)");
   }
   if (length < bytes.size()) {
     return Status::Corruption("model file has " + std::to_string(bytes.size() - length) +

@@ -8,7 +8,7 @@
 namespace raincheck::forest {
 
 inline constexpr std::string_view kModelMagic = "RCFOREST";  // 8 bytes at offset 0
-inline constexpr std::string_view kModelEndMagic = "RCF!";    // last 4 bytes
+inline constexpr std::string_view kModelEndMagic = "RCF!";   // last 4 bytes
 inline constexpr uint16_t kModelFormatMajor = 1;  // readers refuse any other major version
 inline constexpr uint16_t kModelFormatMinor = 1;  // readers accept any minor version
                                                   // (1.1: the KIND section, boosted trees)

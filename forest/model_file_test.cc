@@ -1,12 +1,13 @@
+#include "forest/model_file.h"
+
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
 
-#include <gtest/gtest.h>
-
 #include "forest/checksum.h"
 #include "forest/model.h"
-#include "forest/model_file.h"
 #include "forest/test_models.h"
 
 namespace raincheck::forest {
@@ -19,7 +20,8 @@ std::string GoodBytes() {
 }
 
 void PutLe(std::string& s, size_t at, uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) s[at + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  for (int i = 0; i < n; ++i)
+    s[at + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 
 // Re-seals edited bytes: fixes the length field and the checksum, as a writer would.
@@ -126,7 +128,7 @@ TEST(ModelFileTest, Format10FilesStillLoad) {
   ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
   EXPECT_TRUE(m->combination().is_forest());
   const std::string again = m->ToBytes();
-  EXPECT_EQ(again[10], 1);  // written as 1.1 ...
+  EXPECT_EQ(again[10], 1);                           // written as 1.1 ...
   EXPECT_EQ(again.find("KIND"), std::string::npos);  // ... with no KIND: 1.0 readers load it
   std::vector<float> row(m->schema().size(), 0.5f);
   EXPECT_GE(m->PredictProba(row), 0.0);

@@ -59,7 +59,8 @@ Result<std::optional<ModelHome>> ReadHome(const json& card) {
   }
   home.latitude = *lat;
   home.longitude = *lon;
-  home.applies_within_km = Number(h, "applies_within_km").value_or(ModelHome::kDefaultAppliesWithinKm);
+  home.applies_within_km =
+      Number(h, "applies_within_km").value_or(ModelHome::kDefaultAppliesWithinKm);
   home.source = String(h, "source");
   home.from = String(h, "from");
   home.to = String(h, "to");
@@ -93,7 +94,8 @@ Result<ModelInfo> ReadModelInfo(const json& card) {
   RC_ASSIGN_OR_RETURN(info.home, ReadHome(card));
   info.skill = ReadSkill(card);
   const json& training = Child(card, "training");
-  info.base_rate = Number(training, "positive_rate").value_or(std::numeric_limits<double>::quiet_NaN());
+  info.base_rate =
+      Number(training, "positive_rate").value_or(std::numeric_limits<double>::quiet_NaN());
   // The trainer stores 13 values (index 0 unused, 1..12 the months).
   const json& monthly = Child(training, "monthly_positive_rate");
   if (monthly.is_array() && monthly.size() == 13) {
@@ -126,7 +128,7 @@ Result<ModelHome> ParseHomeFlag(std::string_view text) {
   // fields are the coordinates.
   const size_t last = text.rfind(',');
   const size_t mid = last == std::string_view::npos || last == 0 ? std::string_view::npos
-                                                                  : text.rfind(',', last - 1);
+                                                                 : text.rfind(',', last - 1);
   if (mid == std::string_view::npos) {
     return Status::InvalidArgument("--home must be NAME,LATITUDE,LONGITUDE");
   }
@@ -139,7 +141,8 @@ Result<ModelHome> ParseHomeFlag(std::string_view text) {
   };
   const auto lat = number(text.substr(mid + 1, last - mid - 1));
   const auto lon = number(text.substr(last + 1));
-  if (!lat || !lon) return Status::InvalidArgument("--home: latitude and longitude must be numbers");
+  if (!lat || !lon)
+    return Status::InvalidArgument("--home: latitude and longitude must be numbers");
   ModelHome home;
   home.name = std::string(base::Trim(text.substr(0, mid)));
   home.latitude = *lat;

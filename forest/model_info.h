@@ -1,15 +1,14 @@
 // forest::ModelInfo: the facts of a model card that the function serves by, typed and read
 // once when the model is built (name, version, where its training data came from, its skill on
-// its own held-out or out-of-bag rows, its climatology). The card itself stays JSON inside the model file
-// (docs/model_format.md); this is the one place that reads those keys.
+// its own held-out or out-of-bag rows, its climatology). The card itself stays JSON inside the
+// model file (docs/model_format.md); this is the one place that reads those keys.
 #ifndef RAINCHECK_FOREST_MODEL_INFO_H_
 #define RAINCHECK_FOREST_MODEL_INFO_H_
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 
@@ -21,12 +20,12 @@ namespace raincheck::forest {
 struct ModelHome {
   static constexpr double kDefaultAppliesWithinKm = 300.0;
 
-  std::string name;        // "Seattle, Washington, United States"
-  double latitude = 0;     // WGS84 degrees
+  std::string name;     // "Seattle, Washington, United States"
+  double latitude = 0;  // WGS84 degrees
   double longitude = 0;
   double applies_within_km = kDefaultAppliesWithinKm;
-  std::string source;      // "openmeteo-archive", "csv:weather.csv", ... ("" when unknown)
-  std::string from, to;    // first and last day of the training data, YYYY-MM-DD ("" unknown)
+  std::string source;    // "openmeteo-archive", "csv:weather.csv", ... ("" when unknown)
+  std::string from, to;  // first and last day of the training data, YYYY-MM-DD ("" unknown)
 };
 
 // The model's skill where it was measured: on its own held-out rows (the last ones for a
@@ -45,8 +44,8 @@ struct ModelSkill {
 };
 
 struct ModelInfo {
-  std::string name;     // card "name" ("" when absent)
-  std::string version;  // card "version"
+  std::string name;                 // card "name" ("" when absent)
+  std::string version;              // card "version"
   std::optional<ModelHome> home;    // absent: the model does not say where it applies
   std::optional<ModelSkill> skill;  // absent: no evaluation in the card
   // P(positive) in the training rows per calendar month (index 0 = January), when the

@@ -18,9 +18,13 @@ json CardWithEvaluation() {
             {"test", {{"roc_auc", 0.8}, {"brier", 0.15}}},
             {"baselines", {{"climatology", {{"brier", 0.25}}}}}}},
           {"home",
-           {{"name", "Seattle"}, {"latitude", 47.61}, {"longitude", -122.33},
-            {"applies_within_km", 250}, {"source", "csv:weather.csv"},
-            {"from", "2012-01-01"}, {"to", "2015-12-31"}}}};
+           {{"name", "Seattle"},
+            {"latitude", 47.61},
+            {"longitude", -122.33},
+            {"applies_within_km", 250},
+            {"source", "csv:weather.csv"},
+            {"from", "2012-01-01"},
+            {"to", "2015-12-31"}}}};
 }
 
 TEST(ModelInfoTest, ReadsEveryFact) {
@@ -41,8 +45,8 @@ TEST(ModelInfoTest, ReadsEveryFact) {
   EXPECT_EQ(info->skill->rows, 292u);
   EXPECT_EQ(info->skill->rows_kind, "held-out");  // the card does not say: an older card
   ASSERT_TRUE(info->monthly_climatology.has_value());
-  EXPECT_DOUBLE_EQ((*info->monthly_climatology)[0], 0.1);   // January
-  EXPECT_DOUBLE_EQ((*info->monthly_climatology)[4], 0.0);   // May: 5 % 5
+  EXPECT_DOUBLE_EQ((*info->monthly_climatology)[0], 0.1);  // January
+  EXPECT_DOUBLE_EQ((*info->monthly_climatology)[4], 0.0);  // May: 5 % 5
   EXPECT_DOUBLE_EQ(info->base_rate, 0.42);
 }
 
@@ -78,12 +82,12 @@ TEST(ModelInfoTest, HomeRadiusDefaultsTo300Km) {
 }
 
 TEST(ModelInfoTest, UnusableHomeIsRefused) {
-  for (const json& home : {json("Seattle"), json{{"name", "X"}, {"latitude", 91}, {"longitude", 0}},
-                           json{{"name", "X"}, {"latitude", 0}, {"longitude", -181}},
-                           json{{"name", ""}, {"latitude", 0}, {"longitude", 0}},
-                           json{{"name", "X"}, {"latitude", "47"}, {"longitude", 0}},
-                           json{{"name", "X"}, {"latitude", 0}, {"longitude", 0},
-                                {"applies_within_km", 0}}}) {
+  for (const json& home :
+       {json("Seattle"), json{{"name", "X"}, {"latitude", 91}, {"longitude", 0}},
+        json{{"name", "X"}, {"latitude", 0}, {"longitude", -181}},
+        json{{"name", ""}, {"latitude", 0}, {"longitude", 0}},
+        json{{"name", "X"}, {"latitude", "47"}, {"longitude", 0}},
+        json{{"name", "X"}, {"latitude", 0}, {"longitude", 0}, {"applies_within_km", 0}}}) {
     auto info = ReadModelInfo(json{{"home", home}});
     EXPECT_FALSE(info.ok()) << home.dump();
     EXPECT_NE(info.status().message().find("home"), std::string::npos) << info.status().message();

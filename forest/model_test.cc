@@ -1,11 +1,11 @@
 #include "forest/model.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "forest/test_models.h"
 
@@ -144,7 +144,8 @@ TEST(ModelBuilderTest, StoresTreesDepthFirstLeftChildNext) {
     for (const float y : {0.0f, 2.0f, kNaN}) {
       const float row[] = {x, y};
       const double p = m->PredictProba(row);
-      // The tree as given: y <= 1 (NaN right) -> (x <= 0.5, NaN left) ? slot 1 : slot 2; else slot 0.
+      // The tree as given: y <= 1 (NaN right) -> (x <= 0.5, NaN left) ? slot 1 : slot 2; else slot
+      // 0.
       const bool go_node1 = !std::isnan(y) && y <= 1.0f;
       const bool slot1 = std::isnan(x) || x <= 0.5f;
       const double tree1 = go_node1 ? (slot1 ? 0.75 : 0.0) : 0.5;

@@ -29,8 +29,9 @@ namespace {
 TEST(ParityTest, OriginalRecipeOnCapeTownDataMatchesScikitLearn) {
   TrainOptions o;
   o.data_path = RAINCHECK_SOURCE_DIR "/data/capetown/capetown_darksky_daily.csv";
-  o.features = {"apparentTemperature", "cloudCover", "dewPoint", "humidity", "ozone", "pressure",
-                "temperature", "uvIndex", "visibility", "windBearing", "windGust", "windSpeed"};
+  o.features = {
+      "apparentTemperature", "cloudCover", "dewPoint",   "humidity",    "ozone",    "pressure",
+      "temperature",         "uvIndex",    "visibility", "windBearing", "windGust", "windSpeed"};
   o.label = *LabelSpec::Parse("precipType=rain", 1);
   o.grid = "n_estimators=50;max_depth=8,9,10";
   o.cv = 5;
@@ -60,9 +61,12 @@ TEST(ParityTest, OriginalRecipeOnCapeTownDataMatchesScikitLearn) {
   EXPECT_NEAR(auc, 0.70, 0.08);
   // Better than chance at ranking, and a lower Brier score than the climatology forecast.
   EXPECT_GT(auc, 0.5);
-  EXPECT_LT(ev["test"]["brier"].get<double>(), ev["baselines"]["climatology"]["brier"].get<double>());
-  std::printf("parity: CV accuracy %.4f (scikit-learn 0.825), held-out accuracy %.4f (0.836), "
-              "AUC %.4f (0.70)\n", cv, accuracy, auc);
+  EXPECT_LT(ev["test"]["brier"].get<double>(),
+            ev["baselines"]["climatology"]["brier"].get<double>());
+  std::printf(
+      "parity: CV accuracy %.4f (scikit-learn 0.825), held-out accuracy %.4f (0.836), "
+      "AUC %.4f (0.70)\n",
+      cv, accuracy, auc);
 }
 
 }  // namespace

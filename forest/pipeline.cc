@@ -12,7 +12,6 @@
 #include <utility>
 
 #include "base/strings.h"
-
 #include "forest/checksum.h"
 #include "forest/metrics.h"
 #include "forest/parallel.h"
@@ -98,8 +97,8 @@ Status PredictParallel(const Model& model, std::span<const float> x, std::span<d
   std::vector<Status> status(blocks);
   ParallelFor(jobs, blocks, [&](size_t b) {
     const size_t lo = b * kPredictBlockRows, hi = std::min(n, lo + kPredictBlockRows);
-    status[b] = model.PredictProbaBatch(x.subspan(lo * width, (hi - lo) * width),
-                                        out.subspan(lo, hi - lo));
+    status[b] =
+        model.PredictProbaBatch(x.subspan(lo * width, (hi - lo) * width), out.subspan(lo, hi - lo));
   });
   for (const Status& s : status) RC_RETURN_IF_ERROR(s);
   return Status::Ok();
@@ -114,7 +113,8 @@ nlohmann::json Baselines(const std::vector<uint8_t>& y, const std::vector<int>& 
   const uint8_t majority = base_rate > 0.5 ? 1 : 0;
   std::vector<double> p(y.size(), majority ? 1.0 : 0.0);
   const Metrics maj = ComputeMetrics(y, p);
-  out["majority_class"] = {{"class", majority}, {"accuracy", maj.accuracy},
+  out["majority_class"] = {{"class", majority},
+                           {"accuracy", maj.accuracy},
                            {"per_class", MetricsToJson(maj)["per_class"]}};
   p.assign(y.size(), base_rate);
   nlohmann::json clim = MetricsToJson(ComputeMetrics(y, p));
@@ -176,7 +176,6 @@ nlohmann::json HomeCard(const TrainOptions& o, const CsvTable& table) {
   return HomeToJson(home);
 }
 
-
 // The training base rate overall and per calendar month (index 1..12; the base rate where a
 // month has no row). `have_months` is false when some training row has no date.
 struct TrainingRates {
@@ -223,11 +222,16 @@ Result<ForestParams> SelectParams(const TrainOptions& o, const Dataset& data, co
   for (const GridPoint& gp : gs.points) {
     nlohmann::json p = nlohmann::json::object();
     for (const auto& [k, v] : gp.params) p[k] = v;
-    rows.push_back({{"params", p}, {"mean", Num(gp.mean)}, {"std", Num(gp.std)},
+    rows.push_back({{"params", p},
+                    {"mean", Num(gp.mean)},
+                    {"std", Num(gp.std)},
                     {"fold_scores", gp.fold_scores}});
   }
-  *selection = {{"metric", MetricName(o.metric)}, {"cv_folds", o.cv},
-                {"cv_kind", CvKindName(o.cv_kind)}, {"grid", rows}, {"best_index", gs.best}};
+  *selection = {{"metric", MetricName(o.metric)},
+                {"cv_folds", o.cv},
+                {"cv_kind", CvKindName(o.cv_kind)},
+                {"grid", rows},
+                {"best_index", gs.best}};
   for (const auto& [k, v] : gs.points[gs.best].params) RC_RETURN_IF_ERROR(params.Set(k, v));
   return params;
 }
@@ -296,7 +300,8 @@ class OutOfBagPredictor {
     OutOfBagPredictor p;
     p.nf_ = schema.size();
     for (const TreeArrays& t : forest.trees) {
-      RC_ASSIGN_OR_RETURN(Model one, ForestModel(schema, label, std::span(&t, 1), nlohmann::json::object()));
+      RC_ASSIGN_OR_RETURN(Model one,
+                          ForestModel(schema, label, std::span(&t, 1), nlohmann::json::object()));
       p.trees_.push_back(std::move(one));
     }
     p.oob_.resize(forest.trees.size());
@@ -354,7 +359,8 @@ EvaluationReport Assess(std::vector<uint8_t> y, const std::vector<double>& p,
 Status EvaluateHeldOut(const TrainOptions& o, const Dataset& data, const Split& split,
                        const TrainedForest& forest, const TrainingRates& rates,
                        TrainReport* report) {
-  RC_ASSIGN_OR_RETURN(Model model, ForestModel(data.schema, o.label, forest.trees, nlohmann::json::object()));
+  RC_ASSIGN_OR_RETURN(Model model,
+                      ForestModel(data.schema, o.label, forest.trees, nlohmann::json::object()));
   const std::vector<float> x = Gather(data, split.test);
   std::vector<double> p(split.test.size());
   RC_RETURN_IF_ERROR(PredictParallel(model, x, p, o.jobs));
@@ -378,23 +384,23 @@ Status EvaluateHeldOut(const TrainOptions& o, const Dataset& data, const Split& 
   imp.rows = "held-out";
   imp.available_rows = split.test.size();
   imp.sample_rows = sample.size();
-  PermutationImportances(o, data.schema.size(), Gather(data, sample_rows), sample_y,
-                         [&model](const std::vector<float>& rows) {
-                           std::vector<double> out(rows.size() / model.schema().size());
-                           (void)model.PredictProbaBatch(rows, out);  // sizes agree by design
-                           return out;
-                         },
-                         &imp);
+  PermutationImportances(
+      o, data.schema.size(), Gather(data, sample_rows), sample_y,
+      [&model](const std::vector<float>& rows) {
+        std::vector<double> out(rows.size() / model.schema().size());
+        (void)model.PredictProbaBatch(rows, out);  // sizes agree by design
+        return out;
+      },
+      &imp);
   return Status::Ok();
 }
 
 // Out-of-bag evaluation and importances of `forest`, fit on `rows` with `params`: every row
 // judged only by the trees that did not see it. Nothing without bootstrap (or when every row
 // was in every bootstrap sample).
-Status EvaluateOutOfBag(const TrainOptions& o, const Dataset& data,
-                        std::span<const uint32_t> rows, const ForestParams& params,
-                        const TrainedForest& forest, const TrainingRates& rates,
-                        TrainReport* report) {
+Status EvaluateOutOfBag(const TrainOptions& o, const Dataset& data, std::span<const uint32_t> rows,
+                        const ForestParams& params, const TrainedForest& forest,
+                        const TrainingRates& rates, TrainReport* report) {
   std::vector<uint32_t> oob_rows;  // positions in `rows` with an out-of-bag prediction
   for (size_t j = 0; j < forest.oob_proba.size(); ++j) {
     if (!std::isnan(forest.oob_proba[j])) oob_rows.push_back(static_cast<uint32_t>(j));
@@ -446,7 +452,8 @@ Result<TrainingInput> ReadTrainingData(const TrainOptions& o) {
     in.features.push_back({f, u == o.units.end() ? "unspecified" : u->second});
   }
   RC_ASSIGN_OR_RETURN(in.text, ReadFileToString(o.data_path));
-  if (base::Trim(in.text).empty()) return Status::InvalidArgument(o.data_path + ": the file is empty");
+  if (base::Trim(in.text).empty())
+    return Status::InvalidArgument(o.data_path + ": the file is empty");
   auto parsed = ParseCsv(in.text);
   if (!parsed.ok()) return parsed.status().WithContext(o.data_path);
   in.table = std::move(parsed).value();
@@ -461,16 +468,16 @@ Result<TrainingInput> ReadTrainingData(const TrainOptions& o) {
 }
 
 // InvalidArgument naming the label column when `rows` of `data` hold one class only.
-Status CheckBothClasses(const TrainOptions& o, const Dataset& data,
-                        std::span<const uint32_t> rows, std::string_view which) {
+Status CheckBothClasses(const TrainOptions& o, const Dataset& data, std::span<const uint32_t> rows,
+                        std::string_view which) {
   size_t positives = 0;
   for (uint32_t i : rows) positives += data.y[i];
   if (positives != 0 && positives != rows.size()) return Status::Ok();
   const std::vector<std::string> classes = o.label.ClassLabels();
-  return Status::InvalidArgument(
-      o.data_path + ": label column '" + o.label.column + "' has one class: all " +
-      std::to_string(rows.size()) + " " + std::string(which) + " are '" +
-      classes[positives == 0 ? 0 : 1] + "'; training needs rows of both classes");
+  return Status::InvalidArgument(o.data_path + ": label column '" + o.label.column +
+                                 "' has one class: all " + std::to_string(rows.size()) + " " +
+                                 std::string(which) + " are '" + classes[positives == 0 ? 0 : 1] +
+                                 "'; training needs rows of both classes");
 }
 
 nlohmann::json EvaluationJson(const TrainOptions& o, const TrainReport& r, size_t shipped_rows) {
@@ -478,12 +485,11 @@ nlohmann::json EvaluationJson(const TrainOptions& o, const TrainReport& r, size_
   const EvaluationReport& e = *r.evaluation;
   nlohmann::json j = {{"rows", e.rows}};
   if (e.rows == "held-out") {
-    j["describes"] = r.refit ? "a model of the chosen parameters fit on the " +
-                                   std::to_string(r.fit_rows) +
-                                   " training rows; the shipped model was refit on all " +
-                                   std::to_string(shipped_rows) + " rows"
-                             : "the shipped model, fit on the " + std::to_string(r.fit_rows) +
-                                   " training rows";
+    j["describes"] =
+        r.refit ? "a model of the chosen parameters fit on the " + std::to_string(r.fit_rows) +
+                      " training rows; the shipped model was refit on all " +
+                      std::to_string(shipped_rows) + " rows"
+                : "the shipped model, fit on the " + std::to_string(r.fit_rows) + " training rows";
     j["split"] = CvKindName(o.cv_kind);
     j["test_fraction"] = o.test_fraction;
   } else {
@@ -533,22 +539,26 @@ nlohmann::json CardJson(const TrainOptions& o, const TrainingInput& in, const Fo
   nlohmann::json feats = nlohmann::json::array();
   for (const Feature& f : in.features) feats.push_back({{"name", f.name}, {"unit", f.unit}});
   card["features"] = feats;
-  card["label"] = {{"column", o.label.column},
-                   {"value", o.label.value ? nlohmann::json(*o.label.value) : nlohmann::json(nullptr)},
-                   {"ahead", o.label.ahead},
-                   {"definition", o.label_definition.empty() ? o.label.Describe() : o.label_definition},
-                   {"classes", o.label.ClassLabels()}};
+  card["label"] = {
+      {"column", o.label.column},
+      {"value", o.label.value ? nlohmann::json(*o.label.value) : nlohmann::json(nullptr)},
+      {"ahead", o.label.ahead},
+      {"definition", o.label_definition.empty() ? o.label.Describe() : o.label_definition},
+      {"classes", o.label.ClassLabels()}};
   card["params"] = params.ToJson();
   card["selection"] = selection;
   card["training"] = {{"rows", shipped_rows},
                       {"refit", r.refit},
                       {"positive_rate", rates.base_rate},
-                      {"monthly_positive_rate", rates.have_months ? nlohmann::json(rates.monthly) : nlohmann::json(nullptr)},
+                      {"monthly_positive_rate",
+                       rates.have_months ? nlohmann::json(rates.monthly) : nlohmann::json(nullptr)},
                       {"oob_accuracy", Num(shipped.oob_accuracy)}};
   card["evaluation"] = EvaluationJson(o, r, shipped_rows);
-  card["importances"] = ImportancesJson(o, r.importances, in.data.schema, shipped.impurity_importance);
+  card["importances"] =
+      ImportancesJson(o, r.importances, in.data.schema, shipped.impurity_importance);
   if (o.card_extra.is_object()) {
-    for (auto it = o.card_extra.begin(); it != o.card_extra.end(); ++it) card[it.key()] = it.value();
+    for (auto it = o.card_extra.begin(); it != o.card_extra.end(); ++it)
+      card[it.key()] = it.value();
   }
   return card;
 }
@@ -582,10 +592,12 @@ Result<Model> Train(const TrainOptions& o, const ProgressFn& progress) {
   const uint32_t seed32 = static_cast<uint32_t>(o.seed & 0xFFFFFFFFu);
   const Split split = TrainTestSplit(data.n_rows, o.test_fraction, o.cv_kind, seed32);
   if (split.train.size() < 10) return Status::InvalidArgument("too few training rows");
-  RC_RETURN_IF_ERROR(CheckBothClasses(o, data, split.train, "training rows (after --test-fraction)"));
+  RC_RETURN_IF_ERROR(
+      CheckBothClasses(o, data, split.train, "training rows (after --test-fraction)"));
 
   nlohmann::json selection;
-  RC_ASSIGN_OR_RETURN(const ForestParams params, SelectParams(o, data, split, progress, &selection));
+  RC_ASSIGN_OR_RETURN(const ForestParams params,
+                      SelectParams(o, data, split, progress, &selection));
   RC_ASSIGN_OR_RETURN(TrainedForest forest, TrainForest(data, split.train, params, o.jobs));
   TrainReport report;
   report.fit_rows = split.train.size();
@@ -626,7 +638,8 @@ nlohmann::json EvaluatePredictions(const Model& model, std::span<const uint8_t> 
     }
     if (t.contains("monthly_positive_rate") && t["monthly_positive_rate"].is_array() &&
         t["monthly_positive_rate"].size() == 13) {
-      for (const auto& v : t["monthly_positive_rate"]) monthly.push_back(v.is_number() ? v.get<double>() : base_rate);
+      for (const auto& v : t["monthly_positive_rate"])
+        monthly.push_back(v.is_number() ? v.get<double>() : base_rate);
     }
   }
   bool have_months = !monthly.empty();

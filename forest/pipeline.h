@@ -4,12 +4,11 @@
 #define RAINCHECK_FOREST_PIPELINE_H_
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "forest/csv.h"

@@ -1,10 +1,10 @@
 #include "forest/pipeline.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "forest/card.h"
 #include "forest/metrics.h"
@@ -180,7 +180,8 @@ TEST(PipelineTest, WithoutATestSetTheCardHoldsTheOutOfBagEvaluation) {
   std::vector<double> in_sample(data->n_rows);
   ASSERT_TRUE(m->PredictProbaBatch(data->x, in_sample).ok());
   double in_brier = 0;
-  for (size_t i = 0; i < data->n_rows; ++i) in_brier += (in_sample[i] - data->y[i]) * (in_sample[i] - data->y[i]);
+  for (size_t i = 0; i < data->n_rows; ++i)
+    in_brier += (in_sample[i] - data->y[i]) * (in_sample[i] - data->y[i]);
   EXPECT_LT(in_brier / static_cast<double>(data->n_rows), brier / count);
 }
 
@@ -203,19 +204,25 @@ TEST(PipelineTest, RefitShipsAModelOfEveryRowAndTheCardSaysSo) {
   EXPECT_EQ(r["training"]["refit"], true);
   EXPECT_EQ(k["evaluation"]["rows"], "held-out");
   EXPECT_NE(r["evaluation"]["describes"].get<std::string>().find("refit on all 239 rows"),
-            std::string::npos) << r["evaluation"]["describes"];
+            std::string::npos)
+      << r["evaluation"]["describes"];
   EXPECT_NE(k["evaluation"]["describes"].get<std::string>().find("the shipped model"),
-            std::string::npos) << k["evaluation"]["describes"];
+            std::string::npos)
+      << k["evaluation"]["describes"];
   // The same held-out evaluation (of the same first fit), different shipped trees.
   EXPECT_EQ(k["evaluation"]["test"], r["evaluation"]["test"]);
-  for (size_t f = 0; f < 2; ++f) {  // permutation on the held-out rows, impurity of the shipped trees
-    EXPECT_EQ(k["importances"]["features"][f]["permutation_mean"], r["importances"]["features"][f]["permutation_mean"]);
-    EXPECT_NE(k["importances"]["features"][f]["impurity"], r["importances"]["features"][f]["impurity"]);
+  for (size_t f = 0; f < 2;
+       ++f) {  // permutation on the held-out rows, impurity of the shipped trees
+    EXPECT_EQ(k["importances"]["features"][f]["permutation_mean"],
+              r["importances"]["features"][f]["permutation_mean"]);
+    EXPECT_NE(k["importances"]["features"][f]["impurity"],
+              r["importances"]["features"][f]["impurity"]);
   }
   EXPECT_NE(kept->version(), refit->version());
   auto view_bytes = [](const Model& m) {
     const ForestView& f = m.forest();
-    return std::string(static_cast<const char*>(f.threshold.data()), f.threshold.size() * sizeof(float));
+    return std::string(static_cast<const char*>(f.threshold.data()),
+                       f.threshold.size() * sizeof(float));
   };
   EXPECT_NE(view_bytes(*kept), view_bytes(*refit));
   // Without refit, the card's held-out metrics are the shipped model's on the held-out rows.
@@ -223,7 +230,8 @@ TEST(PipelineTest, RefitShipsAModelOfEveryRowAndTheCardSaysSo) {
   ASSERT_TRUE(table.ok());
   auto data = BuildDataset(*table, kept->schema(), &o.label);
   ASSERT_TRUE(data.ok());
-  const Split split = TrainTestSplit(data->n_rows, o.test_fraction, o.cv_kind, static_cast<uint32_t>(o.seed));
+  const Split split =
+      TrainTestSplit(data->n_rows, o.test_fraction, o.cv_kind, static_cast<uint32_t>(o.seed));
   std::vector<uint8_t> y;
   std::vector<double> p;
   for (uint32_t i : split.test) {

@@ -17,7 +17,8 @@ Result<CvKind> ParseCvKind(std::string_view name) {
 std::string CvKindName(CvKind k) { return k == CvKind::kRandom ? "random" : "time"; }
 
 Split TrainTestSplit(size_t n, double test_fraction, CvKind kind, uint32_t seed) {
-  const size_t n_test = std::min(n, static_cast<size_t>(std::ceil(test_fraction * static_cast<double>(n))));
+  const size_t n_test =
+      std::min(n, static_cast<size_t>(std::ceil(test_fraction * static_cast<double>(n))));
   Split s;
   if (kind == CvKind::kTime) {
     for (uint32_t i = 0; i < n; ++i) (i + n_test < n ? s.train : s.test).push_back(i);
@@ -36,11 +37,14 @@ Result<std::vector<Split>> MakeFolds(const std::vector<uint8_t>& y, int k, CvKin
   std::vector<Split> out(folds);
   if (kind == CvKind::kTime) {
     const size_t block = n / (folds + 1);
-    if (block == 0) return Status::InvalidArgument("too few rows for " + std::to_string(k) + " time-ordered folds");
+    if (block == 0)
+      return Status::InvalidArgument("too few rows for " + std::to_string(k) +
+                                     " time-ordered folds");
     for (size_t f = 0; f < folds; ++f) {
       const size_t start = n - (folds - f) * block;
       for (uint32_t i = 0; i < start; ++i) out[f].train.push_back(i);
-      for (size_t i = start; i < start + block; ++i) out[f].test.push_back(static_cast<uint32_t>(i));
+      for (size_t i = start; i < start + block; ++i)
+        out[f].test.push_back(static_cast<uint32_t>(i));
     }
     return out;
   }
@@ -59,7 +63,8 @@ Result<std::vector<Split>> MakeFolds(const std::vector<uint8_t>& y, int k, CvKin
   std::vector<size_t> test_fold(n);
   for (size_t c = 0; c < 2; ++c) {
     std::vector<size_t> fold_for_class;
-    for (size_t f = 0; f < folds; ++f) fold_for_class.insert(fold_for_class.end(), allocation[f][c], f);
+    for (size_t f = 0; f < folds; ++f)
+      fold_for_class.insert(fold_for_class.end(), allocation[f][c], f);
     size_t next = 0;
     for (size_t i = 0; i < n; ++i) {
       if (encoded[i] == c) test_fold[i] = fold_for_class[next++];
@@ -89,18 +94,21 @@ Result<Grid> ParseGrid(std::string_view text) {
     std::vector<std::string> values;
     for (const std::string& v : base::Split(p.substr(eq + 1), ',')) {
       const std::string_view t = base::Trim(v);
-      if (t.empty()) return Status::InvalidArgument("--grid parameter '" + name + "' has an empty value");
+      if (t.empty())
+        return Status::InvalidArgument("--grid parameter '" + name + "' has an empty value");
       ForestParams probe;
       RC_RETURN_IF_ERROR(probe.Set(name, t).WithContext("--grid"));
       values.emplace_back(t);
     }
-    if (values.empty()) return Status::InvalidArgument("--grid parameter '" + name + "' has no values");
+    if (values.empty())
+      return Status::InvalidArgument("--grid parameter '" + name + "' has no values");
     for (const auto& [n, v] : grid) {
       if (n == name) return Status::InvalidArgument("--grid names '" + name + "' twice");
     }
     grid.emplace_back(std::move(name), std::move(values));
   }
-  std::sort(grid.begin(), grid.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(grid.begin(), grid.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   return grid;
 }
 

@@ -4,11 +4,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "forest/dataset.h"
@@ -37,8 +36,8 @@ Split TrainTestSplit(size_t n, double test_fraction, CvKind kind, uint32_t seed)
 // rows.
 Result<std::vector<Split>> MakeFolds(const std::vector<uint8_t>& y, int k, CvKind kind);
 
-// 'n_estimators=10,20;max_depth=8,9' (or with spaces instead of ';') -> ordered (name, values) pairs, names sorted as
-// scikit-learn's ParameterGrid does. InvalidArgument for a malformed grid.
+// 'n_estimators=10,20;max_depth=8,9' (or with spaces instead of ';') -> ordered (name, values)
+// pairs, names sorted as scikit-learn's ParameterGrid does. InvalidArgument for a malformed grid.
 using Grid = std::vector<std::pair<std::string, std::vector<std::string>>>;
 Result<Grid> ParseGrid(std::string_view text);
 // Every combination, the last parameter varying fastest.

@@ -180,9 +180,9 @@ class TreeGrower {
   static const uint8_t* BinsOf(const uint8_t* r) { return r + 16; }
 
   struct Sides {
-    size_t split;    // records [begin, split) went left, [split, end) right
-    double l0, l1;   // weight per class on the left
-    double r0, r1;   // and on the right
+    size_t split;   // records [begin, split) went left, [split, end) right
+    double l0, l1;  // weight per class on the left
+    double r0, r1;  // and on the right
   };
 
   // Stable: the rows going left first, each side in its former order. Splits found on
@@ -285,8 +285,8 @@ class TreeGrower {
   }
 
   // Present values left, missing values right (`bin`: the last value bin, or -1).
-  void ConsiderMissingApart(Candidate& best, int32_t f, int bin, size_t nn, size_t nm,
-                            double nw0, double nw1, double mw0, double mw1) {
+  void ConsiderMissingApart(Candidate& best, int32_t f, int bin, size_t nn, size_t nm, double nw0,
+                            double nw1, double mw0, double mw1) {
     const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
     if (nm > 0 && nn >= min_leaf && nm >= min_leaf) {
       Consider(best, nw0, nw1, mw0, mw1, f, std::numeric_limits<float>::infinity(), false, bin);
@@ -295,8 +295,7 @@ class TreeGrower {
 
   // Every boundary between the node's distinct values. Returns false when the feature is
   // constant (or entirely missing) in this node.
-  bool EvaluateExact(int32_t f, size_t begin, size_t end, double w0, double w1,
-                     Candidate& best) {
+  bool EvaluateExact(int32_t f, size_t begin, size_t end, double w0, double w1, Candidate& best) {
     const std::vector<double>& w = *w_;
     const float* col = cols_.data() + static_cast<size_t>(f) * m_;
     buf_.clear();
@@ -315,8 +314,9 @@ class TreeGrower {
     }
     const size_t nn = buf_.size();
     if (nn == 0) return false;
-    std::sort(buf_.begin(), buf_.end(),
-              [](const Entry& a, const Entry& b) { return a.v < b.v || (a.v == b.v && a.s < b.s); });
+    std::sort(buf_.begin(), buf_.end(), [](const Entry& a, const Entry& b) {
+      return a.v < b.v || (a.v == b.v && a.s < b.s);
+    });
     const double nw0 = w0 - mw0, nw1 = w1 - mw1;  // non-missing totals
     if (buf_.front().v == buf_.back().v && nm == 0) return false;
     double lw0 = 0.0, lw1 = 0.0;
@@ -325,8 +325,8 @@ class TreeGrower {
       (y_[s] ? lw1 : lw0) += w[s];
       const float a = buf_[p].v, b = buf_[p + 1].v;
       if (a == b) continue;
-      ConsiderBoundary(best, f, ThresholdBetween(a, b), -1, p + 1, nn, nm, lw0, lw1, nw0, nw1,
-                       mw0, mw1);
+      ConsiderBoundary(best, f, ThresholdBetween(a, b), -1, p + 1, nn, nm, lw0, lw1, nw0, nw1, mw0,
+                       mw1);
     }
     ConsiderMissingApart(best, f, -1, nn, nm, nw0, nw1, mw0, mw1);
     return true;
@@ -378,8 +378,8 @@ class TreeGrower {
       size_t next = b + 1;
       while (next < n_bins && h[next].n == 0) ++next;
       if (next == n_bins) break;
-      ConsiderBoundary(best, f, cuts[(b + next - 1) / 2], static_cast<int>(b), left_n, nn, nm,
-                       lw0, lw1, nw0, nw1, mw0, mw1);
+      ConsiderBoundary(best, f, cuts[(b + next - 1) / 2], static_cast<int>(b), left_n, nn, nm, lw0,
+                       lw1, nw0, nw1, mw0, mw1);
       b = next;
     }
     ConsiderMissingApart(best, f, static_cast<int>(n_bins) - 1, nn, nm, nw0, nw1, mw0, mw1);
@@ -481,7 +481,8 @@ nlohmann::json ForestParams::ToJson() const {
           {"min_samples_leaf", min_samples_leaf},
           {"max_features", max_features},
           {"criterion", criterion == Criterion::kGini ? "gini" : "entropy"},
-          {"class_weight", class_weight_balanced ? nlohmann::json("balanced") : nlohmann::json(nullptr)},
+          {"class_weight",
+           class_weight_balanced ? nlohmann::json("balanced") : nlohmann::json(nullptr)},
           {"bootstrap", bootstrap},
           {"split_search", SplitSearchName(split_search)},
           {"max_bins", max_bins},
@@ -499,8 +500,8 @@ Result<size_t> ForestParams::MaxFeatures(size_t n_features) const {
     k = n_features;
   } else if (max_features.find('.') != std::string::npos) {
     double f = 0.0;
-    const auto [end, ec] = std::from_chars(max_features.data(),
-                                           max_features.data() + max_features.size(), f);
+    const auto [end, ec] =
+        std::from_chars(max_features.data(), max_features.data() + max_features.size(), f);
     if (ec != std::errc() || end != max_features.data() + max_features.size() || !(f > 0.0) ||
         f > 1.0) {
       return Status::InvalidArgument("max_features fraction must be in (0, 1], got '" +

@@ -10,11 +10,10 @@
 #define RAINCHECK_FOREST_TRAINER_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "forest/dataset.h"
@@ -39,7 +38,7 @@ inline constexpr size_t kHistogramMinNodeRows = 128;
 
 struct ForestParams {
   int n_estimators = 100;
-  int max_depth = -1;           // -1: unlimited
+  int max_depth = -1;  // -1: unlimited
   int min_samples_split = 2;
   int min_samples_leaf = 1;
   std::string max_features = "sqrt";  // "sqrt", "log2", "all", an int, or a fraction in (0, 1]
@@ -67,7 +66,7 @@ struct TrainedForest {
   // Out-of-bag P(class 1) per training row (NaN when the row was in every bootstrap sample);
   // empty without bootstrap.
   std::vector<double> oob_proba;
-  double oob_accuracy = 0.0;      // NaN when no row was out of bag
+  double oob_accuracy = 0.0;                // NaN when no row was out of bag
   std::vector<double> impurity_importance;  // per feature, sums to 1 (or all 0)
 };
 

@@ -1,11 +1,11 @@
 #include "forest/trainer.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
-
-#include <gtest/gtest.h>
 
 #include "forest/binning.h"
 #include "forest/metrics.h"
@@ -81,7 +81,8 @@ TEST(TrainerTest, SameSeedSameTreesWhateverTheThreadCount) {
   p.seed = 43;
   auto c = TrainForest(d, All(d.n_rows), p, 1);
   bool differs = false;
-  for (size_t t = 0; t < a->trees.size(); ++t) differs |= a->trees[t].threshold != c->trees[t].threshold;
+  for (size_t t = 0; t < a->trees.size(); ++t)
+    differs |= a->trees[t].threshold != c->trees[t].threshold;
   EXPECT_TRUE(differs);
 }
 

@@ -189,7 +189,8 @@ Attempt RunOnce(CURL* c, const Request& request, const base::Clock& clock,
   curl_easy_setopt(c, CURLOPT_USERAGENT, user_agent.c_str());
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(total_ms));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_ms));
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(request.max_response_bytes));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
@@ -202,10 +203,12 @@ Attempt RunOnce(CURL* c, const Request& request, const base::Clock& clock,
   } else {
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
         request.method == "PATCH") {
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
     }
-    if (request.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method != "POST")
+      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
   curl_slist* list = nullptr;
@@ -285,9 +288,8 @@ Result<Response> CurlClient::Send(const Request& request) {
                                        std::to_string(request.max_response_bytes) + " bytes");
     } else if (a.code == CURLE_OPERATION_TIMEDOUT) {
       last_response.reset();
-      last_error = Status::DeadlineExceeded(where + ": " +
-                                            (a.clamped_by_deadline ? "deadline exceeded"
-                                                                   : "attempt timed out"));
+      last_error = Status::DeadlineExceeded(
+          where + ": " + (a.clamped_by_deadline ? "deadline exceeded" : "attempt timed out"));
       if (!a.clamped_by_deadline) delay = Backoff(attempt_no);
     } else if (a.code == CURLE_URL_MALFORMAT) {
       Release(std::move(handle));

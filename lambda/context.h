@@ -10,10 +10,10 @@
 namespace raincheck::lambda {
 
 struct InvocationContext {
-  std::string request_id;          // Lambda-Runtime-Aws-Request-Id
-  base::TimePoint deadline;        // Lambda-Runtime-Deadline-Ms
-  std::string function_arn;        // Lambda-Runtime-Invoked-Function-Arn
-  std::string trace_id;            // Lambda-Runtime-Trace-Id
+  std::string request_id;    // Lambda-Runtime-Aws-Request-Id
+  base::TimePoint deadline;  // Lambda-Runtime-Deadline-Ms
+  std::string function_arn;  // Lambda-Runtime-Invoked-Function-Arn
+  std::string trace_id;      // Lambda-Runtime-Trace-Id
 
   // Time left before `deadline` as seen by `clock` (zero when it has passed).
   base::Millis Remaining(const base::Clock& clock) const {

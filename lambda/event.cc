@@ -1,9 +1,8 @@
 #include "lambda/event.h"
 
 #include <algorithm>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "base/strings.h"
 
@@ -103,7 +102,8 @@ Status ParseBody(const json& event, HttpRequest* req) {
   req->body_was_base64 = b64 != event.end() && b64->is_boolean() && b64->get<bool>();
   if (req->body_was_base64) {
     Result<std::string> decoded = base::Base64Decode(body);
-    if (!decoded.ok()) return Status::InvalidArgument("event body is marked base64 but does not decode");
+    if (!decoded.ok())
+      return Status::InvalidArgument("event body is marked base64 but does not decode");
     req->body = std::move(decoded).value();
   } else {
     req->body = std::move(body);
@@ -345,7 +345,8 @@ Result<HttpResponse> ParseResponse(std::string_view response_json, PayloadVersio
     return std::nullopt;
   };
   if (const auto h = in.find("headers"); h != in.end() && !h->is_null()) {
-    if (!h->is_object()) return Status::InvalidArgument("function response headers is not an object");
+    if (!h->is_object())
+      return Status::InvalidArgument("function response headers is not an object");
     for (const auto& [k, v] : h->items()) {
       auto value = string_value(v);
       if (!value) return Status::InvalidArgument("function response header value is not a string");
@@ -363,10 +364,12 @@ Result<HttpResponse> ParseResponse(std::string_view response_json, PayloadVersio
         return Status::InvalidArgument("function response multiValueHeaders value is not an array");
       }
       // multiValueHeaders wins over headers for the same name, as API Gateway merges them.
-      std::erase_if(out.headers, [&](const auto& e) { return base::EqualsIgnoreAsciiCase(e.first, k); });
+      std::erase_if(out.headers,
+                    [&](const auto& e) { return base::EqualsIgnoreAsciiCase(e.first, k); });
       for (const auto& v : values) {
         auto value = string_value(v);
-        if (!value) return Status::InvalidArgument("function response header value is not a string");
+        if (!value)
+          return Status::InvalidArgument("function response header value is not a string");
         out.headers.emplace_back(k, *value);
       }
     }
@@ -374,7 +377,8 @@ Result<HttpResponse> ParseResponse(std::string_view response_json, PayloadVersio
   if (const auto c = in.find("cookies"); c != in.end() && !c->is_null()) {
     if (!c->is_array()) return Status::InvalidArgument("function response cookies is not an array");
     for (const auto& v : *c) {
-      if (!v.is_string()) return Status::InvalidArgument("function response cookie is not a string");
+      if (!v.is_string())
+        return Status::InvalidArgument("function response cookie is not a string");
       out.cookies.push_back(v.get<std::string>());
     }
   }
@@ -389,7 +393,8 @@ Result<HttpResponse> ParseResponse(std::string_view response_json, PayloadVersio
     if (!b->is_string()) return Status::InvalidArgument("function response body is not a string");
     if (base64) {
       Result<std::string> decoded = base::Base64Decode(b->get_ref<const std::string&>());
-      if (!decoded.ok()) return Status::InvalidArgument("function response body is not valid base64");
+      if (!decoded.ok())
+        return Status::InvalidArgument("function response body is not valid base64");
       out.body = std::move(decoded).value();
       out.base64 = true;
     } else {

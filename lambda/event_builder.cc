@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <ctime>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "base/env.h"
 #include "base/strings.h"
@@ -41,9 +40,9 @@ std::vector<std::pair<std::string, std::string>> QueryPairs(std::string_view raw
   for (const std::string& pair : base::Split(raw, '&')) {
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
-    out.emplace_back(base::UrlDecode(pair.substr(0, eq), true),
-                     eq == std::string::npos ? std::string()
-                                             : base::UrlDecode(pair.substr(eq + 1), true));
+    out.emplace_back(
+        base::UrlDecode(pair.substr(0, eq), true),
+        eq == std::string::npos ? std::string() : base::UrlDecode(pair.substr(eq + 1), true));
   }
   return out;
 }
@@ -126,8 +125,9 @@ std::string BuildV1(const IncomingRequest& r, const EventOptions& o, const std::
 
   const int64_t epoch_ms = base::ToUnixMillis(o.time);
   json identity = {{"sourceIp", r.source_ip}, {"userAgent", HeaderValue(r, "user-agent")},
-                   {"accountId", nullptr}, {"caller", nullptr}, {"user", nullptr},
-                   {"userArn", nullptr}, {"apiKey", nullptr}, {"cognitoIdentityId", nullptr}};
+                   {"accountId", nullptr},    {"caller", nullptr},
+                   {"user", nullptr},         {"userArn", nullptr},
+                   {"apiKey", nullptr},       {"cognitoIdentityId", nullptr}};
   e["requestContext"] = {
       {"accountId", o.account_id},
       {"apiId", o.api_id},
@@ -211,8 +211,9 @@ bool IsBinaryContentType(std::string_view content_type) {
   std::string type = base::AsciiLower(base::Trim(content_type.substr(0, content_type.find(';'))));
   if (type.empty() || base::StartsWith(type, "text/")) return false;
   static constexpr std::string_view kTextTypes[] = {
-      "application/json", "application/xml", "application/javascript",
-      "application/x-www-form-urlencoded", "application/ecmascript", "application/graphql"};
+      "application/json",       "application/xml",
+      "application/javascript", "application/x-www-form-urlencoded",
+      "application/ecmascript", "application/graphql"};
   for (std::string_view t : kTextTypes) {
     if (type == t) return false;
   }

@@ -15,12 +15,8 @@ IncomingRequest Sample() {
   r.method = "GET";
   r.raw_path = "/forecast";
   r.raw_query = "city=Hong%20Kong&city=S%C3%A3o+Paulo&format=json&flag";
-  r.headers = {{"Host", "127.0.0.1:3000"},
-               {"User-Agent", "curl/8.0"},
-               {"Accept", "text/html"},
-               {"X-Multi", "one"},
-               {"x-multi", "two"},
-               {"Cookie", "a=1; b=2"}};
+  r.headers = {{"Host", "127.0.0.1:3000"}, {"User-Agent", "curl/8.0"}, {"Accept", "text/html"},
+               {"X-Multi", "one"},         {"x-multi", "two"},         {"Cookie", "a=1; b=2"}};
   r.source_ip = "127.0.0.1";
   return r;
 }

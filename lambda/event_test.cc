@@ -4,11 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace raincheck::lambda {
 namespace {
@@ -46,7 +45,8 @@ TEST(EventTest, RestApiSampleFromAwsLambdaGo) {
 }
 
 TEST(EventTest, PowertoolsRestEventKeepsLastDuplicatedValueAsApiGatewayDoes) {
-  auto r = ParseEvent(ReadEvent("powertools-lambda-python__tests__events__apiGatewayProxyEvent.json"));
+  auto r =
+      ParseEvent(ReadEvent("powertools-lambda-python__tests__events__apiGatewayProxyEvent.json"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->version, PayloadVersion::kV1);
   EXPECT_EQ(r->method, "GET");
@@ -63,7 +63,8 @@ TEST(EventTest, PowertoolsRestEventKeepsLastDuplicatedValueAsApiGatewayDoes) {
 }
 
 TEST(EventTest, HttpApiWithoutQueryString) {
-  auto r = ParseEvent(ReadEvent("aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json"));
+  auto r =
+      ParseEvent(ReadEvent("aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->version, PayloadVersion::kV2);
   EXPECT_EQ(r->method, "GET");
@@ -87,8 +88,9 @@ TEST(EventTest, HttpApiJoinsDuplicatedQueryValuesWithCommas) {
 }
 
 TEST(EventTest, FunctionUrlWithBase64Body) {
-  auto r = ParseEvent(ReadEvent(
-      "aws-lambda-go__lambdaurl__testdata__function-url-domain-only-request-with-base64-encoded-body.json"));
+  auto r =
+      ParseEvent(ReadEvent("aws-lambda-go__lambdaurl__testdata__function-url-domain-only-request-"
+                           "with-base64-encoded-body.json"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->version, PayloadVersion::kV2);
   EXPECT_TRUE(r->body_was_base64);
@@ -98,8 +100,9 @@ TEST(EventTest, FunctionUrlWithBase64Body) {
 }
 
 TEST(EventTest, FunctionUrlWithCookiesAndTextBody) {
-  auto r = ParseEvent(ReadEvent(
-      "aws-lambda-go__lambdaurl__testdata__function-url-request-with-headers-and-cookies-and-text-body.json"));
+  auto r =
+      ParseEvent(ReadEvent("aws-lambda-go__lambdaurl__testdata__function-url-request-with-headers-"
+                           "and-cookies-and-text-body.json"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->path, "/hello");
   EXPECT_EQ(r->cookies, (std::vector<std::string>{"foo=bar", "hello=hello"}));
@@ -111,7 +114,8 @@ TEST(EventTest, FunctionUrlWithCookiesAndTextBody) {
 }
 
 TEST(EventTest, SamTemplateWithPlaceholdersIsRefusedClearly) {
-  auto r = ParseEvent(ReadEvent("aws-sam-cli__generated_sample_events__apigateway__AwsProxy.template.json"));
+  auto r = ParseEvent(
+      ReadEvent("aws-sam-cli__generated_sample_events__apigateway__AwsProxy.template.json"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("queryStringParameters"), std::string::npos)
@@ -125,9 +129,10 @@ TEST(EventTest, EveryPublishedRequestSampleParsesAndEveryResponseSampleIsReadabl
     if (entry.path().extension() != ".json" || name.find("template") != std::string::npos) continue;
     const std::string text = ReadEvent(name);
     if (name.find("response") != std::string::npos) {
-      const PayloadVersion v = json::parse(text).contains("multiValueHeaders") && name.find("v2") == std::string::npos
-                                   ? PayloadVersion::kV1
-                                   : PayloadVersion::kV2;
+      const PayloadVersion v =
+          json::parse(text).contains("multiValueHeaders") && name.find("v2") == std::string::npos
+              ? PayloadVersion::kV1
+              : PayloadVersion::kV2;
       auto r = ParseResponse(text, v);
       EXPECT_TRUE(r.ok()) << name << ": " << r.status().ToString();
       ++responses;
@@ -262,12 +267,14 @@ std::vector<std::string> EventsWithNumber(const std::string& n) {
       n,
       "[" + n + "]",
       R"({"version": "2.0", "rawPath": "/forecast", "requestContext": {"requestId": "r",
-          "timeEpoch": )" + n + R"(, "http": {"method": "GET"}}})",
+          "timeEpoch": )" +
+          n + R"(, "http": {"method": "GET"}}})",
       R"({"httpMethod": "GET", "path": "/", "headers": {"accept": )" + n + "}}",
       R"({"httpMethod": "GET", "path": "/", "isBase64Encoded": )" + n + "}",
       R"({"unknown": [1, {"deep": )" + n + R"(}], "httpMethod": "GET", "path": "/"})",
       R"({"version": )" + n + R"(, "httpMethod": "GET"})",
-      R"({"version": "2.0", "cookies": [)" + n + R"(], "requestContext": {"http": {"method": "GET"}}})",
+      R"({"version": "2.0", "cookies": [)" + n +
+          R"(], "requestContext": {"http": {"method": "GET"}}})",
   };
 }
 
@@ -350,7 +357,8 @@ TEST(ResponseTest, BinaryBodiesAreBase64Encoded) {
 }
 
 TEST(ResponseTest, RoundTripsThePublishedResponses) {
-  auto v1 = ParseResponse(ReadEvent("aws-lambda-go__events__testdata__apigw-response.json"), PayloadVersion::kV1);
+  auto v1 = ParseResponse(ReadEvent("aws-lambda-go__events__testdata__apigw-response.json"),
+                          PayloadVersion::kV1);
   ASSERT_TRUE(v1.ok()) << v1.status().ToString();
   EXPECT_EQ(v1->status, 200);
   auto again = ParseResponse(SerializeResponse(*v1, PayloadVersion::kV1), PayloadVersion::kV1);
@@ -358,7 +366,8 @@ TEST(ResponseTest, RoundTripsThePublishedResponses) {
   EXPECT_EQ(again->headers, v1->headers);
   EXPECT_EQ(again->body, v1->body);
 
-  auto url = ParseResponse(ReadEvent("aws-lambda-go__events__testdata__lambda-urls-response.json"), PayloadVersion::kV2);
+  auto url = ParseResponse(ReadEvent("aws-lambda-go__events__testdata__lambda-urls-response.json"),
+                           PayloadVersion::kV2);
   ASSERT_TRUE(url.ok());
   EXPECT_EQ(url->status, 201);
   EXPECT_EQ(url->cookies.size(), 2u);
@@ -367,7 +376,8 @@ TEST(ResponseTest, RoundTripsThePublishedResponses) {
   EXPECT_EQ(j["cookies"][1], "Cookie_2=Value2; Max-Age=78000");
 
   auto java = ParseResponse(
-      ReadEvent("aws-lambda-java-libs__aws-lambda-java-tests__response__apigw_v2_http_response.json"),
+      ReadEvent(
+          "aws-lambda-java-libs__aws-lambda-java-tests__response__apigw_v2_http_response.json"),
       PayloadVersion::kV2);
   ASSERT_TRUE(java.ok());
   EXPECT_EQ(java->cookies, (std::vector<std::string>{"session=abc123; Secure; HttpOnly"}));

@@ -3,10 +3,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "base/strings.h"
 
@@ -33,14 +32,14 @@ std::optional<int64_t> ParseInt64(std::string_view text) {
 }  // namespace
 
 std::string ErrorReport::ToJson() const {
-  nlohmann::json doc = {{"errorMessage", message},
-                        {"errorType", type},
-                        {"stackTrace", stack_trace}};
+  nlohmann::json doc = {
+      {"errorMessage", message}, {"errorType", type}, {"stackTrace", stack_trace}};
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Status RuntimeStatusFromHttp(int http_status, std::string_view what) {
-  const std::string context = std::string(what) + ": runtime API answered " + std::to_string(http_status);
+  const std::string context =
+      std::string(what) + ": runtime API answered " + std::to_string(http_status);
   if (http_status >= 200 && http_status < 300) return Status::Ok();
   if (http_status >= 500) return Status::Unavailable(context);
   if (http_status == 400) return Status::InvalidArgument(context);
@@ -60,8 +59,8 @@ Result<http::Response> RuntimeClient::Call(http::Request request) {
   request.headers.emplace_back("Accept-Encoding", "identity");
   auto response = http_.Send(request);
   if (!response.ok()) {
-    return Status::Unavailable(request.method + " " + request.url.substr(base_url_.size()) +
-                               ": " + response.status().ToString());
+    return Status::Unavailable(request.method + " " + request.url.substr(base_url_.size()) + ": " +
+                               response.status().ToString());
   }
   return response;
 }

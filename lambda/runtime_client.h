@@ -20,7 +20,7 @@ inline constexpr size_t kMaxResponseBytes = 6291556;
 
 // One event handed out by GET /runtime/invocation/next.
 struct NextInvocation {
-  std::string event;             // the body, exactly as received
+  std::string event;  // the body, exactly as received
   InvocationContext context;
   std::string client_context;    // Lambda-Runtime-Client-Context (may be empty)
   std::string cognito_identity;  // Lambda-Runtime-Cognito-Identity (may be empty)

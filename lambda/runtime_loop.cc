@@ -107,8 +107,9 @@ Status RunLoop(RuntimeClient& client, const Handler& handler, const base::Logger
 int RunRuntime(std::string_view endpoint, http::Client& http, const Initializer& init,
                const base::Logger& log, const LoopOptions& options) {
   if (endpoint.empty()) {
-    log.Error("AWS_LAMBDA_RUNTIME_API is not set: bootstrap runs under Lambda or an emulator "
-              "(raincheck start-lambda, raincheck invoke)");
+    log.Error(
+        "AWS_LAMBDA_RUNTIME_API is not set: bootstrap runs under Lambda or an emulator "
+        "(raincheck start-lambda, raincheck invoke)");
     return 1;
   }
   RuntimeClient client{std::string(endpoint), http};
@@ -125,11 +126,12 @@ int RunRuntime(std::string_view endpoint, http::Client& http, const Initializer&
     init_error.message = CurrentExceptionTypeName() + ": " + e.what();
   } catch (...) {
     init_error.type = "Runtime.InitError";
-    init_error.message = CurrentExceptionTypeName() + ": initialisation threw an exception that is not a std::exception";
+    init_error.message = CurrentExceptionTypeName() +
+                         ": initialisation threw an exception that is not a std::exception";
   }
   if (!init_error.type.empty()) {
-    log.Error("initialisation failed", {{"error_type", init_error.type},
-                                        {"error", init_error.message}});
+    log.Error("initialisation failed",
+              {{"error_type", init_error.type}, {"error", init_error.message}});
     Status posted = client.PostInitError(init_error);
     if (!posted.ok()) log.Error("could not report the init error", {{"status", posted.ToString()}});
     return 1;

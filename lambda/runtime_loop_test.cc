@@ -2,14 +2,14 @@
 // down the wire protocol: paths, headers, bodies, and what ends the loop.
 #include "lambda/runtime_loop.h"
 
-#include <atomic>
-#include <cstdlib>
-#include <stdexcept>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -28,8 +28,8 @@ class RuntimeLoopTest : public ::testing::Test {
   // Serves `events` (bodies) one per GET /next, then answers 500 (so the loop ends).
   void Serve(std::vector<std::string> events) {
     events_ = std::move(events);
-    server_.server().Get("/2018-06-01/runtime/invocation/next",
-                         [this](const httplib::Request&, httplib::Response& res) {
+    server_.server().Get("/2018-06-01/runtime/invocation/next", [this](const httplib::Request&,
+                                                                       httplib::Response& res) {
       const size_t n = next_calls_++;
       if (n >= events_.size()) {
         res.status = 500;
@@ -37,15 +37,16 @@ class RuntimeLoopTest : public ::testing::Test {
       }
       res.set_header("Lambda-Runtime-Aws-Request-Id", "id-" + std::to_string(n));
       res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(kDeadlineMs));
-      res.set_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-1:1:function:f");
+      res.set_header("Lambda-Runtime-Invoked-Function-Arn",
+                     "arn:aws:lambda:eu-west-1:1:function:f");
       res.set_header("Lambda-Runtime-Trace-Id", "Root=1-trace-" + std::to_string(n));
       res.set_content(events_[n], "application/json");
     });
     server_.server().Post(R"(/2018-06-01/runtime/.*)",
                           [](const httplib::Request&, httplib::Response& res) {
-      res.status = 202;
-      res.set_content(R"({"status":"OK"})", "application/json");
-    });
+                            res.status = 202;
+                            res.set_content(R"({"status":"OK"})", "application/json");
+                          });
     server_.Start();
   }
 
@@ -80,13 +81,14 @@ class RuntimeLoopTest : public ::testing::Test {
 TEST_F(RuntimeLoopTest, PassesTheContextAndPostsResponsesUntilThe500) {
   Serve({R"({"n":0})", R"({"n":1})"});
   std::vector<std::string> traces;
-  const int code = Run([&](std::string_view event, const InvocationContext& context) -> Result<std::string> {
-    EXPECT_EQ(context.deadline, base::FromUnixMillis(kDeadlineMs));
-    EXPECT_EQ(context.function_arn, "arn:aws:lambda:eu-west-1:1:function:f");
-    EXPECT_EQ(context.trace_id, std::getenv("_X_AMZN_TRACE_ID"));
-    traces.push_back(context.trace_id);
-    return "answer to " + std::string(event) + " as " + context.request_id;
-  });
+  const int code =
+      Run([&](std::string_view event, const InvocationContext& context) -> Result<std::string> {
+        EXPECT_EQ(context.deadline, base::FromUnixMillis(kDeadlineMs));
+        EXPECT_EQ(context.function_arn, "arn:aws:lambda:eu-west-1:1:function:f");
+        EXPECT_EQ(context.trace_id, std::getenv("_X_AMZN_TRACE_ID"));
+        traces.push_back(context.trace_id);
+        return "answer to " + std::string(event) + " as " + context.request_id;
+      });
   EXPECT_EQ(code, 1);  // the 500 ends the process promptly
   EXPECT_EQ(next_calls_.load(), 3u);
   ASSERT_EQ(traces.size(), 2u);
@@ -125,21 +127,22 @@ TEST_F(RuntimeLoopTest, ErrorsAndExceptionsArePostedAndTheLoopGoesOn) {
   EXPECT_THAT(doc(3)["errorMessage"].get<std::string>(), HasSubstr("6291557 bytes"));
   EXPECT_LT(posts[3].body.size(), 1000u);  // never the truncated body
   // Nothing of the events reached the log.
-  for (const std::string& line : log_lines_) EXPECT_THAT(line, ::testing::Not(HasSubstr("no such city")));
+  for (const std::string& line : log_lines_)
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("no such city")));
 }
 
 TEST_F(RuntimeLoopTest, InitFailureIsPostedBeforeAnyNext) {
   Serve({"a"});
-  const int code = Run(nullptr, []() -> Result<Handler> {
-    return Status::Corruption("model file truncated");
-  });
+  const int code =
+      Run(nullptr, []() -> Result<Handler> { return Status::Corruption("model file truncated"); });
   EXPECT_EQ(code, 1);
   EXPECT_EQ(next_calls_.load(), 0u);
   const auto posts = Posts();
   ASSERT_EQ(posts.size(), 1u);
   EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/init/error");
   EXPECT_EQ(Header(posts[0], "Lambda-Runtime-Function-Error-Type"), "Runtime.InitError");
-  EXPECT_EQ(nlohmann::json::parse(posts[0].body)["errorMessage"], "Corruption: model file truncated");
+  EXPECT_EQ(nlohmann::json::parse(posts[0].body)["errorMessage"],
+            "Corruption: model file truncated");
 }
 
 TEST(RuntimeRunTest, NoEndpointIsAClearFailure) {
@@ -148,10 +151,14 @@ TEST(RuntimeRunTest, NoEndpointIsAClearFailure) {
   std::string logged;
   base::Logger log(base::LogLevel::kInfo, [&](std::string_view line) { logged += line; });
   bool initialised = false;
-  EXPECT_EQ(RunRuntime("", http, [&]() -> Result<Handler> {
-    initialised = true;
-    return Status::Internal("unused");
-  }, log), 1);
+  EXPECT_EQ(RunRuntime(
+                "", http,
+                [&]() -> Result<Handler> {
+                  initialised = true;
+                  return Status::Internal("unused");
+                },
+                log),
+            1);
   EXPECT_FALSE(initialised);
   EXPECT_THAT(logged, HasSubstr("AWS_LAMBDA_RUNTIME_API"));
 }
@@ -161,13 +168,14 @@ TEST(RuntimeRunTest, AnUnreachableRuntimeApiEndsTheProcess) {
   http::CurlClient http(clock);
   base::Logger log(base::LogLevel::kOff);
   const int port = fakes::UnusedLoopbackPort();
-  EXPECT_EQ(RunRuntime("127.0.0.1:" + std::to_string(port), http,
-                       []() -> Result<Handler> {
-                         return Handler([](std::string_view, const InvocationContext&) {
-                           return Result<std::string>(std::string("{}"));
-                         });
-                       },
-                       log),
+  EXPECT_EQ(RunRuntime(
+                "127.0.0.1:" + std::to_string(port), http,
+                []() -> Result<Handler> {
+                  return Handler([](std::string_view, const InvocationContext&) {
+                    return Result<std::string>(std::string("{}"));
+                  });
+                },
+                log),
             1);
 }
 

@@ -1,12 +1,12 @@
 #include "local/api_gateway.h"
 
+#include <httplib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <thread>
-
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/env.h"
 #include "base/strings.h"
@@ -39,9 +39,14 @@ HttpResponse JsonMessage(int status, std::string_view message) {
 
 // Headers the gateway owns: a function cannot set them.
 bool IsHopByHop(std::string_view name) {
-  static constexpr std::string_view kNames[] = {
-      "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade",
-      "proxy-connection", "te", "trailer"};
+  static constexpr std::string_view kNames[] = {"connection",
+                                                "keep-alive",
+                                                "transfer-encoding",
+                                                "content-length",
+                                                "upgrade",
+                                                "proxy-connection",
+                                                "te",
+                                                "trailer"};
   for (std::string_view n : kNames) {
     if (base::EqualsIgnoreAsciiCase(n, name)) return true;
   }
@@ -70,15 +75,24 @@ void SplitTarget(const std::string& target, std::string* path, std::string* quer
 
 std::string_view ReasonFor(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Request Entity Too Large";
-    case 414: return "Request-URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal server error";
-    default: return status >= 500 ? "Internal server error" : "Bad Request";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Request Entity Too Large";
+    case 414:
+      return "Request-URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal server error";
+    default:
+      return status >= 500 ? "Internal server error" : "Bad Request";
   }
 }
 
@@ -87,9 +101,12 @@ std::string_view ReasonFor(int status) {
 HttpResponse MapFunctionResult(const Result<FunctionResult>& result, PayloadVersion version) {
   if (!result.ok()) {
     switch (result.status().code()) {
-      case StatusCode::kResourceExhausted: return JsonMessage(413, "Request Entity Too Large");
-      case StatusCode::kDeadlineExceeded: return JsonMessage(504, "Endpoint request timed out");
-      default: return JsonMessage(502, "Internal server error");
+      case StatusCode::kResourceExhausted:
+        return JsonMessage(413, "Request Entity Too Large");
+      case StatusCode::kDeadlineExceeded:
+        return JsonMessage(504, "Endpoint request timed out");
+      default:
+        return JsonMessage(502, "Internal server error");
     }
   }
   if (result->function_error) {
@@ -145,8 +162,7 @@ struct ApiGateway::Impl {
     Result<FunctionResult> result = invoker->Invoke(event, ev.request_id);
     HttpResponse response = MapFunctionResult(result, ev.version);
     response.headers.emplace_back(
-        ev.version == PayloadVersion::kV1 ? "x-amzn-RequestId" : "Apigw-Requestid",
-        ev.request_id);
+        ev.version == PayloadVersion::kV1 ? "x-amzn-RequestId" : "Apigw-Requestid", ev.request_id);
     WriteResponse(response, res);
     if (!result.ok() || result->function_error || res.status >= 500) {
       options.logger->ForRequest(ev.request_id)
@@ -288,7 +304,8 @@ Status ApiGateway::Start() {
   };
   seconds(o.read_timeout, [&](time_t sec, time_t usec) { s.set_read_timeout(sec, usec); });
   seconds(o.write_timeout, [&](time_t sec, time_t usec) { s.set_write_timeout(sec, usec); });
-  s.set_keep_alive_timeout(static_cast<time_t>(std::max<int64_t>(1, o.idle_timeout.count() / 1000)));
+  s.set_keep_alive_timeout(
+      static_cast<time_t>(std::max<int64_t>(1, o.idle_timeout.count() / 1000)));
   s.set_keep_alive_max_count(o.max_requests_per_connection);
   s.set_payload_max_length(o.max_body_bytes);
   s.set_tcp_nodelay(true);
@@ -313,7 +330,9 @@ Status ApiGateway::Start() {
     return httplib::Server::HandlerResponse::Handled;
   });
   s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [impl](const httplib::Request& req, httplib::Response& res) { return impl->Error(req, res); }));
+      [impl](const httplib::Request& req, httplib::Response& res) {
+        return impl->Error(req, res);
+      }));
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which lets a second server bind
   // a port that is already serving.
   s.set_socket_options([impl](socket_t sock) {
@@ -321,18 +340,18 @@ Status ApiGateway::Start() {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     impl->listen_socket = sock;  // the last one tried is the one bound
   });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                             const std::exception_ptr&) {
-    WriteResponse(JsonMessage(500, "Internal server error"), res);
-  });
+  s.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
+        WriteResponse(JsonMessage(500, "Internal server error"), res);
+      });
   s.set_logger([impl](const httplib::Request& req, const httplib::Response& res) {
     Impl::t_routed = false;
     if (!impl->options.logger->Enabled(base::LogLevel::kDebug)) return;
     // The path only for known routes: other paths and every query may carry user data.
     const bool known = impl->IsKnownPath(req.path);
-    impl->options.logger->Debug("http request", {{"method", req.method},
-                                                 {"route", known ? req.path : "(other)"},
-                                                 {"status", res.status}});
+    impl->options.logger->Debug(
+        "http request",
+        {{"method", req.method}, {"route", known ? req.path : "(other)"}, {"status", res.status}});
   });
 
   int port = o.port;

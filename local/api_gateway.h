@@ -78,9 +78,9 @@ struct ApiGatewayOptions {
   // connections (slow ones included) served at once; the rest wait in the accept queue.
   size_t threads = 128;
   std::vector<GatewayRoute> routes = DefaultFunctionRoutes();
-  std::vector<StaticAsset> assets;  // GET-able paths besides the function's and /health
-  const base::Clock* clock = nullptr;   // event times; required
-  const base::Logger* logger = nullptr; // access log at debug level; required
+  std::vector<StaticAsset> assets;       // GET-able paths besides the function's and /health
+  const base::Clock* clock = nullptr;    // event times; required
+  const base::Logger* logger = nullptr;  // access log at debug level; required
 };
 
 // Routing, most specific first:

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -12,10 +13,8 @@
 #include <functional>
 #include <future>
 #include <mutex>
-#include <thread>
-
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/strings.h"
 
@@ -70,7 +69,9 @@ class ScriptedInvoker : public FunctionInvoker {
   std::vector<std::string> events_;
 };
 
-FunctionResult Returns(std::string payload) { return FunctionResult{std::move(payload), "", false}; }
+FunctionResult Returns(std::string payload) {
+  return FunctionResult{std::move(payload), "", false};
+}
 
 constexpr std::string_view kPage = "<!DOCTYPE html><title>t</title>";
 
@@ -175,10 +176,11 @@ TEST_F(GatewayTest, UnknownRoutesAre404) {
 TEST_F(GatewayTest, TemplateRoutesReachTheFunction) {
   ScriptedInvoker invoker([](const std::string& event) {
     const json e = json::parse(event);
-    const json body = {{"routeKey", e.value("routeKey", "")},
-                       {"resource", e.value("resource", "")},
-                       {"method", e.contains("httpMethod") ? e["httpMethod"]
-                                                           : e["requestContext"]["http"]["method"]}};
+    const json body = {
+        {"routeKey", e.value("routeKey", "")},
+        {"resource", e.value("resource", "")},
+        {"method",
+         e.contains("httpMethod") ? e["httpMethod"] : e["requestContext"]["http"]["method"]}};
     return Returns(json{{"statusCode", 200}, {"body", body.dump()}}.dump());
   });
   ApiGatewayOptions o = Options();
@@ -277,12 +279,10 @@ TEST_F(GatewayTest, BodiesOverTheLimitAre413) {
 class EventShapeTest : public GatewayTest, public ::testing::WithParamInterface<PayloadVersion> {};
 
 TEST_P(EventShapeTest, TheFunctionSeesTheRequestAsApiGatewayWouldHandItOver) {
-  ScriptedInvoker invoker([](const std::string&) {
-    return Returns(R"({"statusCode": 204})");
-  });
+  ScriptedInvoker invoker([](const std::string&) { return Returns(R"({"statusCode": 204})"); });
   Start(&invoker, Options(GetParam()));
-  httplib::Headers headers = {{"X-Repeat", "a"}, {"X-Repeat", "b"}, {"Cookie", "s=1; t=2"},
-                              {"User-Agent", "gateway-test"}};
+  httplib::Headers headers = {
+      {"X-Repeat", "a"}, {"X-Repeat", "b"}, {"Cookie", "s=1; t=2"}, {"User-Agent", "gateway-test"}};
   auto r = Client().Get("/forecast?city=S%C3%A3o+Paulo&city=Lima&format=json", headers);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 204);
@@ -313,13 +313,14 @@ TEST_P(EventShapeTest, TheFunctionSeesTheRequestAsApiGatewayWouldHandItOver) {
 
 TEST_P(EventShapeTest, ProxyResponsesAreMappedBack) {
   ScriptedInvoker invoker([](const std::string&) {
-    return Returns(json{{"statusCode", 201},
-                        {"headers", {{"Content-Type", "image/png"}, {"X-One", "1"}}},
-                        {"multiValueHeaders", {{"X-Many", {"a", "b"}}}},
-                        {"cookies", {"c1=v1; HttpOnly", "c2=v2"}},
-                        {"body", base::Base64Encode(std::string("\x89PNG\x00\xFF", 6))},
-                        {"isBase64Encoded", true}}
-                       .dump());
+    return Returns(json{
+        {"statusCode", 201},
+        {"headers", {{"Content-Type", "image/png"}, {"X-One", "1"}}},
+        {"multiValueHeaders", {{"X-Many", {"a", "b"}}}},
+        {"cookies", {"c1=v1; HttpOnly", "c2=v2"}},
+        {"body", base::Base64Encode(std::string("\x89PNG\x00\xFF", 6))},
+        {"isBase64Encoded",
+         true}}.dump());
   });
   Start(&invoker, Options(GetParam()));
   auto r = Client().Get("/forecast");
@@ -482,9 +483,9 @@ TEST_F(GatewayTest, SlowAndIdleClientsAreCutOffWithoutBlockingOthers) {
   o.read_timeout = std::chrono::milliseconds(300);
   o.idle_timeout = std::chrono::milliseconds(1000);
   Start(&invoker, o);
-  RawConnection slow(gateway_->port());   // sends half a request line and stops
-  RawConnection idle(gateway_->port());   // sends nothing
-  RawConnection kept(gateway_->port());   // one request, then keeps the connection open
+  RawConnection slow(gateway_->port());  // sends half a request line and stops
+  RawConnection idle(gateway_->port());  // sends nothing
+  RawConnection kept(gateway_->port());  // one request, then keeps the connection open
   ASSERT_TRUE(slow.connected() && idle.connected() && kept.connected());
   slow.Send("GET /health HT");
   kept.Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -17,14 +17,22 @@ namespace {
 
 std::string SignalName(int sig) {
   switch (sig) {
-    case SIGKILL: return "killed";
-    case SIGSEGV: return "segmentation fault";
-    case SIGABRT: return "aborted";
-    case SIGTERM: return "terminated";
-    case SIGBUS: return "bus error";
-    case SIGFPE: return "floating point exception";
-    case SIGILL: return "illegal instruction";
-    default: return "signal " + std::to_string(sig);
+    case SIGKILL:
+      return "killed";
+    case SIGSEGV:
+      return "segmentation fault";
+    case SIGABRT:
+      return "aborted";
+    case SIGTERM:
+      return "terminated";
+    case SIGBUS:
+      return "bus error";
+    case SIGFPE:
+      return "floating point exception";
+    case SIGILL:
+      return "illegal instruction";
+    default:
+      return "signal " + std::to_string(sig);
   }
 }
 

@@ -24,10 +24,10 @@
 namespace raincheck::local {
 
 // Lambda's limits.
-inline constexpr size_t kMaxSyncRequestBytes = 6291456;   // RequestResponse payload (6 MB)
-inline constexpr size_t kMaxAsyncRequestBytes = 262144;   // Event payload (256 KB)
+inline constexpr size_t kMaxSyncRequestBytes = 6291456;  // RequestResponse payload (6 MB)
+inline constexpr size_t kMaxAsyncRequestBytes = 262144;  // Event payload (256 KB)
 inline constexpr size_t kMaxFunctionResponseBytes = 6291556;
-inline constexpr size_t kLogTailBytes = 4096;             // X-Amz-Log-Result
+inline constexpr size_t kLogTailBytes = 4096;  // X-Amz-Log-Result
 
 // Whether this is an AddressSanitizer build (RAINCHECK_SANITIZE; GCC defines the macro).
 #if defined(__SANITIZE_ADDRESS__)
@@ -72,13 +72,20 @@ struct EmulatorOptions {
 // the S3 records' credentials, region and endpoint. The one list of them:
 // cli/config_test.cc checks that the configuration reads exactly these names.
 inline constexpr std::string_view kFunctionVariablePrefix = "RAINCHECK_";
-inline constexpr std::string_view kFunctionVariables[] = {
-    "LOCATIONIQ_KEY",      "LOCATIONIQ_KEY_SSM_PARAMETER", "LOCATIONIQ_KEY_SECRET_ID",
-    "DARKSKY_KEY",         "DARKSKY_KEY_SSM_PARAMETER",    "DARKSKY_KEY_SECRET_ID",
-    "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
-    "AWS_ACCESS_KEY_ID",   "AWS_SECRET_ACCESS_KEY",        "AWS_SESSION_TOKEN",
-    "AWS_REGION",          "AWS_DEFAULT_REGION",           "AWS_ENDPOINT_URL_S3",
-    "AWS_ENDPOINT_URL"};
+inline constexpr std::string_view kFunctionVariables[] = {"LOCATIONIQ_KEY",
+                                                          "LOCATIONIQ_KEY_SSM_PARAMETER",
+                                                          "LOCATIONIQ_KEY_SECRET_ID",
+                                                          "DARKSKY_KEY",
+                                                          "DARKSKY_KEY_SSM_PARAMETER",
+                                                          "DARKSKY_KEY_SECRET_ID",
+                                                          "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+                                                          "AWS_ACCESS_KEY_ID",
+                                                          "AWS_SECRET_ACCESS_KEY",
+                                                          "AWS_SESSION_TOKEN",
+                                                          "AWS_REGION",
+                                                          "AWS_DEFAULT_REGION",
+                                                          "AWS_ENDPOINT_URL_S3",
+                                                          "AWS_ENDPOINT_URL"};
 // Not read by the function but by the sanitizer runtimes of ASan/UBSan builds, so that an
 // instance reports as the process that started it does.
 inline constexpr std::string_view kSanitizerVariables[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS",

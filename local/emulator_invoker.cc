@@ -12,7 +12,8 @@ Result<FunctionResult> EmulatorInvoker::Invoke(std::string event, const std::str
   FunctionResult out;
   out.function_error = !r.function_error.empty();
   if (out.function_error) {
-    const nlohmann::json doc = nlohmann::json::parse(r.payload, nullptr, /*allow_exceptions=*/false);
+    const nlohmann::json doc =
+        nlohmann::json::parse(r.payload, nullptr, /*allow_exceptions=*/false);
     if (doc.is_object() && doc.contains("errorType") && doc["errorType"].is_string()) {
       out.error_type = doc["errorType"].get<std::string>();
     } else {

@@ -1,22 +1,21 @@
 // The emulator running real runtimes: the scripted test runtime (local/testing) and bootstrap.
 #include "local/emulator.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <future>
-#include <cstdlib>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "tests/fakes/upstream_fakes.h"
 
@@ -32,7 +31,8 @@ class EmulatorTest : public ::testing::Test {
  protected:
   std::unique_ptr<Emulator> Make(std::vector<std::pair<std::string, std::string>> env = {},
                                  std::chrono::milliseconds timeout = std::chrono::seconds(5),
-                                 int max_concurrency = 2, std::string bootstrap = kScriptedRuntime) {
+                                 int max_concurrency = 2,
+                                 std::string bootstrap = kScriptedRuntime) {
     EmulatorOptions options;
     options.bootstrap_path = std::move(bootstrap);
     options.timeout = timeout;
@@ -123,10 +123,8 @@ TEST(PassThroughEnvironmentTest, EveryVariableTheFunctionReadsAndNothingElse) {
       {"AWS_DEFAULT_REGION", "eu-west-1"},
   };
   const std::vector<std::pair<std::string, std::string>> unrelated = {
-      {"MY_SECRET", "do-not-pass"},
-      {"HOME", "/home/someone"},
-      {"AWS_PROFILE", "personal"},
-      {"DARKSKY_KEYRING", "not-a-key-the-function-reads"},
+      {"MY_SECRET", "do-not-pass"},      {"HOME", "/home/someone"},
+      {"AWS_PROFILE", "personal"},       {"DARKSKY_KEYRING", "not-a-key-the-function-reads"},
       {"XLOCATIONIQ_KEY", "not-either"},
   };
   std::vector<std::pair<std::string, std::string>> all = read_by_function;
@@ -345,9 +343,8 @@ TEST_F(EmulatorTest, ReplacedInstancesFinishWhatTheyRunThenRestart) {
   auto first = emulator->Invoke("{}");
   ASSERT_TRUE(first.ok());
   const int old_pid = Json(*first)["pid"].get<int>();
-  auto in_flight = std::async(std::launch::async, [&] {
-    return emulator->Invoke(R"({"sleep_ms": 300})");
-  });
+  auto in_flight =
+      std::async(std::launch::async, [&] { return emulator->Invoke(R"({"sleep_ms": 300})"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   emulator->ReplaceInstances();
   auto finished = in_flight.get();
@@ -423,7 +420,8 @@ TEST_F(EmulatorTest, RequestPayloadOverSixMegabytesIsRefused) {
 
 // `calls` invocations from as many threads at once, each asking the function to sleep.
 std::vector<Result<InvokeResult>> InvokeConcurrently(Emulator& emulator, int calls, int sleep_ms) {
-  std::vector<Result<InvokeResult>> results(static_cast<size_t>(calls), Status::Internal("not run"));
+  std::vector<Result<InvokeResult>> results(static_cast<size_t>(calls),
+                                            Status::Internal("not run"));
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(calls));
   for (int i = 0; i < calls; ++i) {
@@ -447,7 +445,7 @@ TEST_F(EmulatorTest, ConcurrentInvokesAreAllAnsweredByAtMostMaxConcurrencyInstan
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     ASSERT_EQ(r->function_error, "") << r->payload;
     const nlohmann::json out = Json(*r);
-    EXPECT_EQ(out["event"]["call"], i);              // each caller got its own answer
+    EXPECT_EQ(out["event"]["call"], i);  // each caller got its own answer
     EXPECT_EQ(out["request_id"], r->request_id);
     pids.insert(out["pid"].get<int64_t>());
     ids.insert(r->request_id);
@@ -567,7 +565,8 @@ TEST_F(EmulatorTest, ShutdownEndsRunningInvocations) {
   // Wait until the slow invocation is running: its START line has been printed.
   for (int i = 0; i < 500; ++i) {
     int starts = 0;
-    for (const std::string& line : Lines()) starts += line.find("] START RequestId") != std::string::npos;
+    for (const std::string& line : Lines())
+      starts += line.find("] START RequestId") != std::string::npos;
     if (starts >= 2) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -585,15 +584,17 @@ TEST_F(EmulatorTest, RuntimeApiAnswers400ForUnknownIdsAnd403ForSecondAnswers) {
   EXPECT_EQ(probe->payload, R"({"probe":"first"})");  // the first answer counts
   // The runtime prints what it was told after its first answer ended the invocation, so the
   // line reaches the terminal log (still prefixed with the request id), not the tail.
-  const std::string expected = "[" + probe->request_id +
-                               "] probe unknown=400 init_error=403 first=202 second=403 error_after=403";
+  const std::string expected =
+      "[" + probe->request_id +
+      "] probe unknown=400 init_error=403 first=202 second=403 error_after=403";
   auto next = emulator->Invoke("{}");  // the runtime has printed the line before it asks for more
   bool seen = false;
   for (int i = 0; i < 500 && !seen; ++i) {
     for (const std::string& line : Lines()) seen |= line == expected;
     if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (!seen) for (const std::string& line : Lines()) ADD_FAILURE() << line;
+  if (!seen)
+    for (const std::string& line : Lines()) ADD_FAILURE() << line;
   EXPECT_TRUE(seen) << expected;
   // The loop's own (third) answer was refused with 403; it logged that and went on.
   ASSERT_TRUE(next.ok());
@@ -640,7 +641,8 @@ TEST_F(EmulatorTest, BootstrapAnswersAnApiGatewayEvent) {
 }
 
 TEST_F(EmulatorTest, BootstrapReportsBadConfigurationAsAnInitError) {
-  auto emulator = Make({{"RAINCHECK_LOG_LEVEL", "chatty"}}, std::chrono::seconds(10), 1, kBootstrap);
+  auto emulator =
+      Make({{"RAINCHECK_LOG_LEVEL", "chatty"}}, std::chrono::seconds(10), 1, kBootstrap);
   auto r = emulator->Invoke("{}");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->function_error, "Unhandled");

@@ -42,7 +42,8 @@ void FileWatcher::Start() {
   // The state to compare with is taken now, so that a change right after Start() counts.
   std::vector<std::string> initial;
   for (const std::string& p : paths_) initial.push_back(FileSignature(p));
-  thread_ = std::thread([this, initial = std::move(initial)]() mutable { Loop(std::move(initial)); });
+  thread_ =
+      std::thread([this, initial = std::move(initial)]() mutable { Loop(std::move(initial)); });
 }
 
 void FileWatcher::Stop() {

@@ -1,6 +1,7 @@
 #include "local/instance.h"
 
 #include <fcntl.h>
+#include <httplib.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -11,10 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <utility>
-
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "base/clock.h"
 #include "base/strings.h"
@@ -66,7 +65,9 @@ void Reply(httplib::Response& res, int status, const std::string& body) {
 
 Instance::Instance(int index, const EmulatorOptions& options,
                    std::function<std::vector<std::string>(int port)> env)
-    : index_(index), options_(options), env_(std::move(env)),
+    : index_(index),
+      options_(options),
+      env_(std::move(env)),
       server_(std::make_unique<httplib::Server>()) {}
 
 Instance::~Instance() { Shutdown(); }
@@ -93,8 +94,9 @@ Status Instance::StartServer() {
 }
 
 void Instance::InstallRoutes() {
-  server_->Get("/2018-06-01/runtime/invocation/next",
-               [this](const httplib::Request& req, httplib::Response& res) { HandleNext(req, res); });
+  server_->Get(
+      "/2018-06-01/runtime/invocation/next",
+      [this](const httplib::Request& req, httplib::Response& res) { HandleNext(req, res); });
   server_->Post(R"(/2018-06-01/runtime/invocation/([^/]+)/response)",
                 [this](const httplib::Request& req, httplib::Response& res) {
                   HandleResult(req, res, /*is_error=*/false);
@@ -103,16 +105,15 @@ void Instance::InstallRoutes() {
                 [this](const httplib::Request& req, httplib::Response& res) {
                   HandleResult(req, res, /*is_error=*/true);
                 });
-  server_->Post("/2018-06-01/runtime/init/error",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  HandleInitError(req, res);
-                });
+  server_->Post(
+      "/2018-06-01/runtime/init/error",
+      [this](const httplib::Request& req, httplib::Response& res) { HandleInitError(req, res); });
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413) {
-      Reply(res, 413, ErrorJson("RequestEntityTooLarge", "Exceeded maximum allowed payload size (" +
-                                                             std::to_string(kMaxBodyBytes) +
-                                                             " bytes)."));
+      Reply(res, 413,
+            ErrorJson("RequestEntityTooLarge", "Exceeded maximum allowed payload size (" +
+                                                   std::to_string(kMaxBodyBytes) + " bytes)."));
     } else if (res.status == 404) {
       Reply(res, 404, ErrorJson("InvalidURL", "not a Runtime API path"));
     }
@@ -128,9 +129,8 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t generation = generation_;
   initialised_ = true;
-  runtime_cv_.wait(lock, [&] {
-    return pending_.has_value() || shutting_down_ || generation_ != generation;
-  });
+  runtime_cv_.wait(
+      lock, [&] { return pending_.has_value() || shutting_down_ || generation_ != generation; });
   if (!pending_.has_value() || generation_ != generation) {
     Reply(res, 500, ErrorJson("ServiceUnavailable", "the execution environment is shutting down"));
     return;
@@ -147,9 +147,9 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
       invocation_log_.clear();
     }
     if (invocation.report) {
-      EmitLocked("START RequestId: " + invocation.request_id + " Version: " +
-                     options_.function_version,
-                 /*platform=*/true);
+      EmitLocked(
+          "START RequestId: " + invocation.request_id + " Version: " + options_.function_version,
+          /*platform=*/true);
     }
   }
   delivered_ = true;
@@ -158,9 +158,9 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
   deadline_ = now + options_.timeout;
   res.set_header("Lambda-Runtime-Aws-Request-Id", invocation.request_id);
   res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(base::ToUnixMillis(deadline_)));
-  res.set_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:" + options_.region +
-                                                            ":000000000000:function:" +
-                                                            options_.function_name);
+  res.set_header(
+      "Lambda-Runtime-Invoked-Function-Arn",
+      "arn:aws:lambda:" + options_.region + ":000000000000:function:" + options_.function_name);
   res.set_header("Lambda-Runtime-Trace-Id", invocation.trace_id);
   if (!invocation.client_context.empty()) {
     res.set_header("Lambda-Runtime-Client-Context", invocation.client_context);
@@ -178,17 +178,18 @@ void Instance::HandleResult(const httplib::Request& req, httplib::Response& res,
   std::lock_guard<std::mutex> lock(mu_);
   if (id.empty() || id != inflight_id_ || !delivered_ || outcome_.has_value()) {
     if (AlreadyAnsweredLocked(id) || (id == inflight_id_ && outcome_.has_value())) {
-      Reply(res, 403, ErrorJson("InvalidStateTransition",
-                                "the invocation has already been answered"));
+      Reply(res, 403,
+            ErrorJson("InvalidStateTransition", "the invocation has already been answered"));
     } else {
       Reply(res, 400, ErrorJson("InvalidRequestID", "Invalid request ID"));
     }
     return;
   }
   if (req.body.size() > kMaxFunctionResponseBytes) {
-    Reply(res, 413, ErrorJson("RequestEntityTooLarge",
-                              "Exceeded maximum allowed payload size (" +
-                                  std::to_string(kMaxFunctionResponseBytes) + " bytes)."));
+    Reply(res, 413,
+          ErrorJson("RequestEntityTooLarge", "Exceeded maximum allowed payload size (" +
+                                                 std::to_string(kMaxFunctionResponseBytes) +
+                                                 " bytes)."));
     outcome_ = Outcome{ErrorJson("Function.ResponseSizeTooLarge",
                                  "Response payload size exceeded maximum allowed payload size (" +
                                      std::to_string(kMaxFunctionResponseBytes) + " bytes)."),
@@ -204,8 +205,9 @@ void Instance::HandleResult(const httplib::Request& req, httplib::Response& res,
 void Instance::HandleInitError(const httplib::Request& req, httplib::Response& res) {
   std::lock_guard<std::mutex> lock(mu_);
   if (initialised_ || child_ == nullptr) {
-    Reply(res, 403, ErrorJson("InvalidStateTransition",
-                              "initialisation is over; report errors per invocation"));
+    Reply(res, 403,
+          ErrorJson("InvalidStateTransition",
+                    "initialisation is over; report errors per invocation"));
     return;
   }
   init_error_ = NormalizeError(req);
@@ -434,14 +436,15 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
       failure = *init_error_;
       kill = true;
     } else if (exited_) {
-      failure = ErrorJson("Runtime.ExitError", "RequestId: " + id +
-                                                   " Error: Runtime exited with error: " +
-                                                   exit_description_);
+      failure =
+          ErrorJson("Runtime.ExitError",
+                    "RequestId: " + id + " Error: Runtime exited with error: " + exit_description_);
     } else {
-      failure = ErrorJson("Sandbox.Timedout",
-                          "RequestId: " + id + (result.cold_start ? " Error: Init timed out after "
-                                                                  : " Error: Task timed out after ") +
-                              Seconds(phase1_limit) + " seconds");
+      failure =
+          ErrorJson("Sandbox.Timedout", "RequestId: " + id +
+                                            (result.cold_start ? " Error: Init timed out after "
+                                                               : " Error: Task timed out after ") +
+                                            Seconds(phase1_limit) + " seconds");
       kill = true;
     }
   } else {
@@ -452,9 +455,9 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
     } else if (shutting_down_) {
       return Status::Unavailable("the emulator is shutting down");
     } else if (exited_) {
-      failure = ErrorJson("Runtime.ExitError", "RequestId: " + id +
-                                                   " Error: Runtime exited with error: " +
-                                                   exit_description_);
+      failure =
+          ErrorJson("Runtime.ExitError",
+                    "RequestId: " + id + " Error: Runtime exited with error: " + exit_description_);
     } else {
       failure = ErrorJson("Sandbox.Timedout", "RequestId: " + id + " Error: Task timed out after " +
                                                   Seconds(options_.timeout) + " seconds");

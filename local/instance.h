@@ -76,7 +76,7 @@ class Instance {
   void HandleInitError(const httplib::Request& req, httplib::Response& res);
 
   Status SpawnLocked();
-  void KillAndReap();  // without mu_ held
+  void KillAndReap();       // without mu_ held
   void ReadOutput(int fd);  // the output thread's body
   // Reads what the process has written so far and emits whole lines; returns false at EOF.
   bool DrainOutput();

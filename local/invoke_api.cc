@@ -1,10 +1,10 @@
 #include "local/invoke_api.h"
 
-#include <chrono>
-#include <utility>
-
 #include <httplib.h>
+
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "base/env.h"
 #include "base/strings.h"
@@ -53,14 +53,14 @@ bool NamesFunction(std::string_view requested, std::string_view qualifier,
 }
 
 std::string FunctionArn(const EmulatorOptions& function, std::string_view requested) {
-  return "arn:aws:lambda:" + function.region + ":000000000000:function:" +
-         std::string(requested);
+  return "arn:aws:lambda:" + function.region + ":000000000000:function:" + std::string(requested);
 }
 
 }  // namespace
 
 InvokeApiServer::InvokeApiServer(Emulator& emulator, InvokeApiOptions options)
-    : emulator_(emulator), options_(std::move(options)),
+    : emulator_(emulator),
+      options_(std::move(options)),
       server_(std::make_unique<httplib::Server>()) {}
 
 InvokeApiServer::~InvokeApiServer() { Stop(); }
@@ -114,8 +114,8 @@ void InvokeApiServer::Async(std::string payload, InvokeOptions options) {
 }
 
 void InvokeApiServer::InstallRoutes() {
-  server_->Post(R"(/2015-03-31/functions/([^/]+)/invocations)",
-                [this](const httplib::Request& req, httplib::Response& res) {
+  server_->Post(R"(/2015-03-31/functions/([^/]+)/invocations)", [this](const httplib::Request& req,
+                                                                       httplib::Response& res) {
     const EmulatorOptions& function = emulator_.options();
     const std::string requested = base::UrlDecode(req.matches[1].str(), false);
     if (!NamesFunction(requested, req.get_param_value("Qualifier"), function)) {
@@ -144,12 +144,14 @@ void InvokeApiServer::InstallRoutes() {
     }
     std::string payload = req.body.empty() ? "{}" : req.body;
     if (!nlohmann::json::accept(payload)) {
-      AwsError(res, 400, "InvalidRequestContentException", "Could not parse request body into json");
+      AwsError(res, 400, "InvalidRequestContentException",
+               "Could not parse request body into json");
       return;
     }
     InvokeOptions options;
     options.request_id = base::NewUuid();
-    if (const std::string context = req.get_header_value("X-Amz-Client-Context"); !context.empty()) {
+    if (const std::string context = req.get_header_value("X-Amz-Client-Context");
+        !context.empty()) {
       auto decoded = base::Base64Decode(context);
       if (!decoded.ok()) {
         AwsError(res, 400, "InvalidParameterValueException",
@@ -187,7 +189,8 @@ void InvokeApiServer::InstallRoutes() {
     if (!result->function_error.empty()) {
       res.set_header("X-Amz-Function-Error", result->function_error);
     }
-    if (log_type == "Tail") res.set_header("X-Amz-Log-Result", base::Base64Encode(result->log_tail));
+    if (log_type == "Tail")
+      res.set_header("X-Amz-Log-Result", base::Base64Encode(result->log_tail));
     res.set_content(result->payload, "application/json");
   });
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {

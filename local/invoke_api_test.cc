@@ -1,17 +1,17 @@
 // The Lambda Invoke API over real HTTP, in front of the emulator running the scripted runtime.
 #include "local/invoke_api.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include "base/strings.h"
 #include "base/clock.h"
+#include "base/strings.h"
 #include "http/curl_client.h"
 
 namespace raincheck::local {
@@ -52,12 +52,11 @@ class InvokeApiTest : public ::testing::Test {
   }
 
   http::Response Invoke(std::string body, http::Headers headers = {},
-                        const std::string& function = "raincheck",
-                        const std::string& query = "") {
+                        const std::string& function = "raincheck", const std::string& query = "") {
     http::Request request;
     request.method = "POST";
-    request.url = "http://127.0.0.1:" + std::to_string(server_->port()) +
-                  "/2015-03-31/functions/" + function + "/invocations" + query;
+    request.url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/2015-03-31/functions/" +
+                  function + "/invocations" + query;
     request.headers = std::move(headers);
     request.max_retries = 0;
     request.body = std::move(body);
@@ -94,7 +93,8 @@ TEST_F(InvokeApiTest, RequestResponseReturnsThePayload) {
   // An empty body is the empty object, as on Lambda.
   EXPECT_EQ(nlohmann::json::parse(Invoke("").body)["event"], nlohmann::json::object());
   // The function may also be named by ARN or with the $LATEST qualifier.
-  EXPECT_EQ(Invoke("{}", {}, "arn:aws:lambda:us-east-1:000000000000:function:raincheck").status, 200);
+  EXPECT_EQ(Invoke("{}", {}, "arn:aws:lambda:us-east-1:000000000000:function:raincheck").status,
+            200);
   EXPECT_EQ(Invoke("{}", {}, "raincheck", "?Qualifier=%24LATEST").status, 200);
 }
 
@@ -137,8 +137,9 @@ TEST_F(InvokeApiTest, ClientErrorsGetLambdaErrorDocuments) {
   http::Response missing = Invoke("{}", {}, "other");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(Header(missing, "X-Amzn-ErrorType"), "ResourceNotFoundException");
-  EXPECT_THAT(nlohmann::json::parse(missing.body)["message"].get<std::string>(),
-              HasSubstr("Function not found: arn:aws:lambda:us-east-1:000000000000:function:other"));
+  EXPECT_THAT(
+      nlohmann::json::parse(missing.body)["message"].get<std::string>(),
+      HasSubstr("Function not found: arn:aws:lambda:us-east-1:000000000000:function:other"));
   EXPECT_EQ(Invoke("{}", {}, "raincheck", "?Qualifier=7").status, 404);
 
   http::Response not_json = Invoke("{not json");

@@ -61,7 +61,8 @@ class YamlReader {
     RC_RETURN_IF_ERROR(Next());
     if (event_.type != YAML_STREAM_START_EVENT) return Malformed();
     RC_RETURN_IF_ERROR(Next());
-    if (event_.type == YAML_STREAM_END_EVENT) return Status::InvalidArgument("the template is empty");
+    if (event_.type == YAML_STREAM_END_EVENT)
+      return Status::InvalidArgument("the template is empty");
     if (event_.type != YAML_DOCUMENT_START_EVENT) return Malformed();
     RC_RETURN_IF_ERROR(Next());
     return ReadNode(0);
@@ -110,8 +111,9 @@ class YamlReader {
         node.scalar.assign(reinterpret_cast<const char*>(event_.data.scalar.value),
                            event_.data.scalar.length);
         const bool plain = event_.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        if (plain && tag.empty() && (node.scalar.empty() || node.scalar == "~" ||
-                                     node.scalar == "null" || node.scalar == "Null")) {
+        if (plain && tag.empty() &&
+            (node.scalar.empty() || node.scalar == "~" || node.scalar == "null" ||
+             node.scalar == "Null")) {
           node.kind = Node::Kind::kNull;
         }
         RC_RETURN_IF_ERROR(Next());
@@ -224,12 +226,15 @@ class Resolver {
       return Value{Value::Kind::kText, base::Join(list.list, arg.items[0].scalar), {}};
     }
     if (fn == "Fn::Select") {
-      if (!arg.IsSequence() || arg.items.size() != 2) return Status::NotFound("a malformed !Select");
+      if (!arg.IsSequence() || arg.items.size() != 2)
+        return Status::NotFound("a malformed !Select");
       RC_ASSIGN_OR_RETURN(Value index, Resolve(arg.items[0], depth + 1));
       RC_ASSIGN_OR_RETURN(Value list, Resolve(arg.items[1], depth + 1));
       size_t i = 0;
-      const auto [p, ec] = std::from_chars(index.text.data(), index.text.data() + index.text.size(), i);
-      if (ec != std::errc() || p != index.text.data() + index.text.size() || i >= list.list.size()) {
+      const auto [p, ec] =
+          std::from_chars(index.text.data(), index.text.data() + index.text.size(), i);
+      if (ec != std::errc() || p != index.text.data() + index.text.size() ||
+          i >= list.list.size()) {
         return Status::NotFound("a malformed !Select");
       }
       return Value{Value::Kind::kText, list.list[i], {}};

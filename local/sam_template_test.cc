@@ -174,8 +174,8 @@ Resources:
   EXPECT_THAT(hello.unresolved, ElementsAre("TABLE", "QUEUE_URL", "SECRET"));
 
   const SamFunction& other = t->functions[1];
-  EXPECT_EQ(other.timeout_s, 30);        // its own beats Globals
-  EXPECT_EQ(other.memory_mb, 256);       // Globals
+  EXPECT_EQ(other.timeout_s, 30);   // its own beats Globals
+  EXPECT_EQ(other.memory_mb, 256);  // Globals
   EXPECT_THAT(RouteKeys(other), ElementsAre("$default", "POST /items/{id}"));
   EXPECT_EQ(other.routes[0].payload_format, "1.0");
   EXPECT_EQ(other.routes[1].payload_format, "2.0");
@@ -196,7 +196,8 @@ Resources:
 }
 
 TEST(SamTemplateTest, JsonTemplatesToo) {
-  Result<SamTemplate> t = ParseSamTemplate(R"({"Resources": {"Fn": {"Type": "AWS::Serverless::Function",
+  Result<SamTemplate> t =
+      ParseSamTemplate(R"({"Resources": {"Fn": {"Type": "AWS::Serverless::Function",
     "Properties": {"MemorySize": 1024, "Environment": {"Variables": {"A": {"Fn::Join": ["-", ["x", "y"]]}}},
     "Events": {"E": {"Type": "HttpApi", "Properties": {"Path": "/p", "Method": "put"}}}}}}})");
   ASSERT_TRUE(t.ok()) << t.status().ToString();

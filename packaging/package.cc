@@ -105,7 +105,8 @@ Result<std::vector<ModelFile>> ListModelFiles(const PackageOptions& o) {
   std::vector<fs::path> models;
   std::error_code ec;
   if (!o.model_path.empty()) {
-    if (!fs::is_regular_file(o.model_path, ec)) return Status::NotFound(o.model_path + ": no such model file");
+    if (!fs::is_regular_file(o.model_path, ec))
+      return Status::NotFound(o.model_path + ": no such model file");
     models.emplace_back(o.model_path);
   } else {
     if (o.models_dir.empty()) return Status::InvalidArgument("no models directory given");
@@ -173,7 +174,8 @@ Result<std::vector<Artefact>> Package(const PackageOptions& o) {
   std::vector<ZipEntry> layer;
   for (const ModelFile& f : model_files) {
     RC_ASSIGN_OR_RETURN(std::string data, Read(f.path, "model"));
-    if (fs::path(f.name).extension() == ".rcf") function.push_back({"models/" + f.name, data, 0644});
+    if (fs::path(f.name).extension() == ".rcf")
+      function.push_back({"models/" + f.name, data, 0644});
     layer.push_back({"raincheck/models/" + f.name, std::move(data), 0644});
   }
   function.push_back({"gazetteer.bin", std::move(gazetteer), 0644});

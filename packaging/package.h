@@ -15,7 +15,7 @@ inline constexpr uint64_t kMaxFunctionZipBytes = 10u * 1024u * 1024u;  // our bu
 
 struct PackageOptions {
   std::string out_dir = "dist";
-  std::string bootstrap_path;    // the runtime executable (build/bin/bootstrap)
+  std::string bootstrap_path;  // the runtime executable (build/bin/bootstrap)
   // The models the function chooses from by place: every X.rcf in models_dir (build/models),
   // each with its card X.card.md / X.card.json when present beside it. A non-empty model_path
   // replaces the directory by a directory of that one model.

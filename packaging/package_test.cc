@@ -1,12 +1,11 @@
 #include "packaging/package.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "base/file.h"
 #include "packaging/subprocess.h"
@@ -55,7 +54,8 @@ namespace fs = std::filesystem;
 
 // A fresh directory under the test's temporary directory.
 std::string FreshDir(const std::string& name) {
-  const fs::path dir = fs::path(testing::TempDir()) / ("package_test_" + std::to_string(getpid())) / name;
+  const fs::path dir =
+      fs::path(testing::TempDir()) / ("package_test_" + std::to_string(getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
@@ -68,9 +68,10 @@ void Touch(const std::string& path) { ASSERT_TRUE(base::WriteFileAtomic(path, "x
 std::string LauncherSees(const std::string& root, const std::vector<std::string>& env) {
   EXPECT_TRUE(base::WriteFileAtomic(root + "/bootstrap", LauncherScript("fake-loader")).ok());
   fs::create_directories(root + "/lib");
-  EXPECT_TRUE(base::WriteFileAtomic(root + "/lib/fake-loader",
-                                    "#!/bin/sh\necho \"models=$RAINCHECK_MODELS model=$RAINCHECK_MODEL\"\n")
-                  .ok());
+  EXPECT_TRUE(
+      base::WriteFileAtomic(root + "/lib/fake-loader",
+                            "#!/bin/sh\necho \"models=$RAINCHECK_MODELS model=$RAINCHECK_MODEL\"\n")
+          .ok());
   fs::permissions(root + "/lib/fake-loader", fs::perms::owner_all);
   std::vector<std::string> argv = {"env", "-i", "LAMBDA_TASK_ROOT=" + root};
   argv.insert(argv.end(), env.begin(), env.end());

@@ -46,7 +46,8 @@ CachingGeocoder::CachingGeocoder(std::unique_ptr<Geocoder> inner, size_t capacit
                                  const base::Clock& clock, base::Millis ttl)
     : inner_(std::move(inner)), capacity_(capacity), clock_(clock), ttl_(ttl) {}
 
-Result<Place> CachingGeocoder::Geocode(std::string_view query, const lambda::InvocationContext& ctx) {
+Result<Place> CachingGeocoder::Geocode(std::string_view query,
+                                       const lambda::InvocationContext& ctx) {
   const std::string key = NormaliseQuery(query);
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,6 +1,5 @@
 #include "providers/config.h"
 
-
 #include <charconv>
 #include <filesystem>
 #include <vector>
@@ -21,18 +20,24 @@ namespace raincheck::providers {
 
 std::string_view GeocoderKindName(GeocoderKind kind) {
   switch (kind) {
-    case GeocoderKind::kOffline: return "offline";
-    case GeocoderKind::kLocationIq: return "locationiq";
-    case GeocoderKind::kOpenMeteo: return "openmeteo";
-    case GeocoderKind::kNominatim: return "nominatim";
+    case GeocoderKind::kOffline:
+      return "offline";
+    case GeocoderKind::kLocationIq:
+      return "locationiq";
+    case GeocoderKind::kOpenMeteo:
+      return "openmeteo";
+    case GeocoderKind::kNominatim:
+      return "nominatim";
   }
   return "?";
 }
 
 std::string_view WeatherKindName(WeatherKind kind) {
   switch (kind) {
-    case WeatherKind::kOpenMeteo: return "openmeteo";
-    case WeatherKind::kDarkSky: return "darksky";
+    case WeatherKind::kOpenMeteo:
+      return "openmeteo";
+    case WeatherKind::kDarkSky:
+      return "darksky";
   }
   return "?";
 }
@@ -157,17 +162,26 @@ Result<ProvidersConfig> ParseProvidersConfig(const EnvLookup& env) {
   ProvidersConfig c;
   if (auto g = Read(env, "RAINCHECK_GEOCODER")) {
     const std::string v = base::AsciiLower(*g);
-    if (v == "offline") c.geocoder = GeocoderKind::kOffline;
-    else if (v == "locationiq") c.geocoder = GeocoderKind::kLocationIq;
-    else if (v == "openmeteo") c.geocoder = GeocoderKind::kOpenMeteo;
-    else if (v == "nominatim") c.geocoder = GeocoderKind::kNominatim;
-    else return Status::InvalidArgument("RAINCHECK_GEOCODER must be offline, locationiq, openmeteo or nominatim");
+    if (v == "offline")
+      c.geocoder = GeocoderKind::kOffline;
+    else if (v == "locationiq")
+      c.geocoder = GeocoderKind::kLocationIq;
+    else if (v == "openmeteo")
+      c.geocoder = GeocoderKind::kOpenMeteo;
+    else if (v == "nominatim")
+      c.geocoder = GeocoderKind::kNominatim;
+    else
+      return Status::InvalidArgument(
+          "RAINCHECK_GEOCODER must be offline, locationiq, openmeteo or nominatim");
   }
   if (auto w = Read(env, "RAINCHECK_WEATHER")) {
     const std::string v = base::AsciiLower(*w);
-    if (v == "openmeteo") c.weather = WeatherKind::kOpenMeteo;
-    else if (v == "darksky") c.weather = WeatherKind::kDarkSky;
-    else return Status::InvalidArgument("RAINCHECK_WEATHER must be openmeteo or darksky");
+    if (v == "openmeteo")
+      c.weather = WeatherKind::kOpenMeteo;
+    else if (v == "darksky")
+      c.weather = WeatherKind::kDarkSky;
+    else
+      return Status::InvalidArgument("RAINCHECK_WEATHER must be openmeteo or darksky");
   }
   RC_RETURN_IF_ERROR(ReadUrl(env, "RAINCHECK_LOCATIONIQ_URL", &c.locationiq_url));
   RC_RETURN_IF_ERROR(ReadUrl(env, "RAINCHECK_OPENMETEO_URL", &c.openmeteo_url));
@@ -178,7 +192,8 @@ Result<ProvidersConfig> ParseProvidersConfig(const EnvLookup& env) {
   RC_RETURN_IF_ERROR(ReadKey(env, "DARKSKY_KEY", &c.darksky_key));
   uint64_t port = 2773;
   RC_RETURN_IF_ERROR(ReadUnsigned(env, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", 65535, &port));
-  if (port == 0) return Status::InvalidArgument("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT must not be 0");
+  if (port == 0)
+    return Status::InvalidArgument("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT must not be 0");
   c.secrets_extension_url = "http://localhost:" + std::to_string(port);
   c.session_token = Read(env, "AWS_SESSION_TOKEN").value_or("");
   c.gazetteer_path = Read(env, "RAINCHECK_GAZETTEER_PATH").value_or("");
@@ -190,7 +205,8 @@ Result<ProvidersConfig> ParseProvidersConfig(const EnvLookup& env) {
   c.geocode_cache_size = static_cast<size_t>(cache);
 
   if (c.geocoder == GeocoderKind::kLocationIq) {
-    RC_RETURN_IF_ERROR(RequireKey(c, c.locationiq_key, "LOCATIONIQ_KEY", "RAINCHECK_GEOCODER=locationiq"));
+    RC_RETURN_IF_ERROR(
+        RequireKey(c, c.locationiq_key, "LOCATIONIQ_KEY", "RAINCHECK_GEOCODER=locationiq"));
   }
   if (c.weather == WeatherKind::kDarkSky) {
     RC_RETURN_IF_ERROR(RequireKey(c, c.darksky_key, "DARKSKY_KEY", "RAINCHECK_WEATHER=darksky"));
@@ -213,15 +229,16 @@ Result<Providers> MakeProviders(const ProvidersConfig& config, http::Client& cli
           logger);
       break;
     case GeocoderKind::kOpenMeteo:
-      p.geocoder = std::make_unique<OpenMeteoGeocoder>(config.openmeteo_geocoding_url, client, logger);
+      p.geocoder =
+          std::make_unique<OpenMeteoGeocoder>(config.openmeteo_geocoding_url, client, logger);
       break;
     case GeocoderKind::kNominatim:
       p.geocoder = std::make_unique<NominatimGeocoder>(config.nominatim_url, client, clock, logger);
       break;
   }
   if (config.geocoder != GeocoderKind::kOffline && config.geocode_cache_size > 0) {
-    p.geocoder = std::make_unique<CachingGeocoder>(std::move(p.geocoder), config.geocode_cache_size,
-                                                   clock);
+    p.geocoder =
+        std::make_unique<CachingGeocoder>(std::move(p.geocoder), config.geocode_cache_size, clock);
   }
   switch (config.weather) {
     case WeatherKind::kOpenMeteo:
@@ -229,18 +246,17 @@ Result<Providers> MakeProviders(const ProvidersConfig& config, http::Client& cli
       break;
     case WeatherKind::kDarkSky:
       p.weather = std::make_unique<DarkSkyWeather>(
-          config.darksky_url, MakeKeySource(config, config.darksky_key, "DARKSKY_KEY", client, logger),
-          client, logger);
+          config.darksky_url,
+          MakeKeySource(config, config.darksky_key, "DARKSKY_KEY", client, logger), client, logger);
       break;
   }
   if (config.weather_ttl.count() > 0) {
     p.weather = std::make_unique<CachingWeatherSource>(
         std::move(p.weather), std::chrono::duration_cast<base::Millis>(config.weather_ttl), clock);
   }
-  logger.Info("providers configured",
-              {{"geocoder", std::string(GeocoderKindName(config.geocoder))},
-               {"weather", std::string(WeatherKindName(config.weather))},
-               {"weather_ttl_s", config.weather_ttl.count()}});
+  logger.Info("providers configured", {{"geocoder", std::string(GeocoderKindName(config.geocoder))},
+                                       {"weather", std::string(WeatherKindName(config.weather))},
+                                       {"weather_ttl_s", config.weather_ttl.count()}});
   return p;
 }
 

@@ -36,11 +36,12 @@ struct ProvidersConfig {
   GeocoderKind geocoder = GeocoderKind::kOffline;  // RAINCHECK_GEOCODER
   WeatherKind weather = WeatherKind::kOpenMeteo;   // RAINCHECK_WEATHER
   // Base URLs (scheme://host[:port], no trailing slash).
-  std::string locationiq_url = "https://us1.locationiq.com";              // RAINCHECK_LOCATIONIQ_URL
-  std::string openmeteo_url = "https://api.open-meteo.com";               // RAINCHECK_OPENMETEO_URL
-  std::string openmeteo_geocoding_url = "https://geocoding-api.open-meteo.com";  // RAINCHECK_OPENMETEO_GEOCODING_URL
-  std::string nominatim_url = "https://nominatim.openstreetmap.org";      // RAINCHECK_NOMINATIM_URL
-  std::string darksky_url = "https://api.pirateweather.net";              // RAINCHECK_DARKSKY_URL
+  std::string locationiq_url = "https://us1.locationiq.com";  // RAINCHECK_LOCATIONIQ_URL
+  std::string openmeteo_url = "https://api.open-meteo.com";   // RAINCHECK_OPENMETEO_URL
+  std::string openmeteo_geocoding_url =
+      "https://geocoding-api.open-meteo.com";  // RAINCHECK_OPENMETEO_GEOCODING_URL
+  std::string nominatim_url = "https://nominatim.openstreetmap.org";  // RAINCHECK_NOMINATIM_URL
+  std::string darksky_url = "https://api.pirateweather.net";          // RAINCHECK_DARKSKY_URL
   KeyConfig locationiq_key;  // LOCATIONIQ_KEY[_SSM_PARAMETER|_SECRET_ID]
   KeyConfig darksky_key;     // DARKSKY_KEY[_SSM_PARAMETER|_SECRET_ID]
   // The Parameters and Secrets Lambda Extension: http://localhost:<PARAMETERS_SECRETS_

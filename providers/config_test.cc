@@ -74,7 +74,8 @@ TEST(ProvidersConfigTest, BadValuesNameTheVariable) {
       {{{"RAINCHECK_WEATHER", "darksky"}}, "DARKSKY_KEY"},
       {{{"RAINCHECK_WEATHER", "darksky"}, {"DARKSKY_KEY_SECRET_ID", "s"}}, "AWS_SESSION_TOKEN"},
       {{{"DARKSKY_KEY", "sekrit-value"}, {"DARKSKY_KEY_SECRET_ID", "s"}}, "set only one"},
-      {{{"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "70000"}}, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"},
+      {{{"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "70000"}},
+       "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"},
   };
   for (const auto& [vars, expected] : cases) {
     auto c = ParseProvidersConfig(Env(vars));
@@ -105,9 +106,10 @@ class ProvidersFactoryTest : public ::testing::Test {
 TEST_F(ProvidersFactoryTest, OpenMeteoEndToEndWithTheWeatherCache) {
   fakes::OpenMeteoGeocodingFake geocoding;
   fakes::OpenMeteoForecastFake forecast;
-  auto config = ParseProvidersConfig(Env({{"RAINCHECK_GEOCODER", "openmeteo"},
-                                          {"RAINCHECK_OPENMETEO_URL", forecast.base_url()},
-                                          {"RAINCHECK_OPENMETEO_GEOCODING_URL", geocoding.base_url()}}));
+  auto config =
+      ParseProvidersConfig(Env({{"RAINCHECK_GEOCODER", "openmeteo"},
+                                {"RAINCHECK_OPENMETEO_URL", forecast.base_url()},
+                                {"RAINCHECK_OPENMETEO_GEOCODING_URL", geocoding.base_url()}}));
   ASSERT_TRUE(config.ok());
   auto providers = MakeProviders(*config, client_, clock_, logger_);
   ASSERT_TRUE(providers.ok()) << providers.status().ToString();
@@ -116,8 +118,12 @@ TEST_F(ProvidersFactoryTest, OpenMeteoEndToEndWithTheWeatherCache) {
   auto obs = providers->weather->Current(*place, Ctx());
   ASSERT_TRUE(obs.ok()) << obs.status().ToString();
   auto features = MapFeatures(*obs, *place,
-                              {{"precipitation", "mm"}, {"temp_max", "degC"}, {"temp_min", "degC"},
-                               {"wind", "m/s"}, {"season_cos", "1"}, {"season_sin", "1"}});
+                              {{"precipitation", "mm"},
+                               {"temp_max", "degC"},
+                               {"temp_min", "degC"},
+                               {"wind", "m/s"},
+                               {"season_cos", "1"},
+                               {"season_sin", "1"}});
   ASSERT_TRUE(features.ok()) << features.status().ToString();
   EXPECT_EQ(features->size(), 6u);
   // Warm instance: the same city again is served from both caches.
@@ -168,9 +174,9 @@ TEST_F(ProvidersFactoryTest, OfflineGeocoderLoadsTheIndexOrSaysWhereItLooked) {
   const auto path = (dir / "gazetteer.bin").string();
   {
     std::ofstream f(path, std::ios::binary);
-    const std::string index = BuildGazetteerIndex(
-        {{"Cape Town", "ZA", "11", "", -33.92584, 18.42322, 3433441}},
-        {{"ZA", "South Africa", {"ZAF"}}});
+    const std::string index =
+        BuildGazetteerIndex({{"Cape Town", "ZA", "11", "", -33.92584, 18.42322, 3433441}},
+                            {{"ZA", "South Africa", {"ZAF"}}});
     f.write(index.data(), static_cast<std::streamsize>(index.size()));
   }
   auto config = ParseProvidersConfig(Env({{"RAINCHECK_GAZETTEER_PATH", path}}));

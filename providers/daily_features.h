@@ -21,10 +21,10 @@ struct DailyVariable {
 };
 
 inline constexpr std::array<DailyVariable, 4> kDailyVariables = {{
-    {"precipitation_sum", "precipitation"},   // that day's total (mm)
-    {"temperature_2m_max", "temp_max"},       // that day's maximum air temperature at 2 m
-    {"temperature_2m_min", "temp_min"},       // that day's minimum
-    {"wind_speed_10m_mean", "wind"},          // that day's mean wind speed at 10 m
+    {"precipitation_sum", "precipitation"},  // that day's total (mm)
+    {"temperature_2m_max", "temp_max"},      // that day's maximum air temperature at 2 m
+    {"temperature_2m_min", "temp_min"},      // that day's minimum
+    {"wind_speed_10m_mean", "wind"},         // that day's mean wind speed at 10 m
 }};
 
 // The variable that labels history rows: the NEXT day's precipitation_sum >= a threshold.

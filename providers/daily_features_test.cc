@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -65,9 +64,7 @@ TEST(DailyFeaturesTest, ParamAndNamesComeFromTheTable) {
 class ShiftedClock final : public base::Clock {
  public:
   explicit ShiftedClock(base::TimePoint start) { Set(start); }
-  base::TimePoint Now() const override {
-    return std::chrono::system_clock::now() + offset_.load();
-  }
+  base::TimePoint Now() const override { return std::chrono::system_clock::now() + offset_.load(); }
   void Set(base::TimePoint now) { offset_ = now - std::chrono::system_clock::now(); }
 
  private:
@@ -138,9 +135,9 @@ TEST_F(DriftTest, AModelTrainedFromHistoryCsvIsServedByTheForecast) {
   HistoryOptions options;
   options.base_url = archive_.base_url();
   options.sleep = [](milliseconds) {};
-  auto history = FetchDailyHistory(place_.name, place_.latitude, place_.longitude,
-                                   year(2020) / 1 / 1, year(2020) / 1 / 10, options, client_,
-                                   clock_, logger_);
+  auto history =
+      FetchDailyHistory(place_.name, place_.latitude, place_.longitude, year(2020) / 1 / 1,
+                        year(2020) / 1 / 10, options, client_, clock_, logger_);
   ASSERT_TRUE(history.ok()) << history.status().ToString();
   const std::string csv = HistoryCsv(*history, 1.0);
   auto columns = SplitCommas(csv.substr(0, csv.find('\n')));
@@ -179,8 +176,7 @@ TEST_F(DriftTest, DarkSkySuppliesTheTablesFeaturesToo) {
   // A model trained from Open-Meteo history may be served from the DarkSky source: a feature
   // added to the table needs a DarkSky mapping (or this test names what is missing).
   fakes::DarkSkyFake darksky("k");
-  DarkSkyWeather weather(darksky.base_url(), std::make_shared<StaticApiKey>("k"), client_,
-                         logger_);
+  DarkSkyWeather weather(darksky.base_url(), std::make_shared<StaticApiKey>("k"), client_, logger_);
   auto obs = weather.Current(place_, Ctx());
   ASSERT_TRUE(obs.ok()) << obs.status().ToString();
   std::vector<FeatureSpec> schema;

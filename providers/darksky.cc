@@ -65,7 +65,8 @@ Result<Observation> DarkSkyWeather::Current(const Place& place,
   }
   const nlohmann::json& currently = *currently_it;
   const auto time = NumberAt(currently, "time");
-  if (!time || *time < 0 || *time > 1e11) return internal::Malformed(up, "'currently.time' missing");
+  if (!time || *time < 0 || *time > 1e11)
+    return internal::Malformed(up, "'currently.time' missing");
   const double offset_hours = NumberAt(body, "offset").value_or(0.0);
   if (std::fabs(offset_hours) > 18) return internal::Malformed(up, "'offset' out of range");
 
@@ -89,8 +90,10 @@ Result<Observation> DarkSkyWeather::Current(const Place& place,
     const auto data = daily->find("data");
     if (data != daily->end() && data->is_array() && !data->empty() && (*data)[0].is_object()) {
       const nlohmann::json& today = (*data)[0];
-      if (const auto v = Value(today, "temperatureMax")) obs.quantities.push_back({"temp_max", *v, "degF"});
-      if (const auto v = Value(today, "temperatureMin")) obs.quantities.push_back({"temp_min", *v, "degF"});
+      if (const auto v = Value(today, "temperatureMax"))
+        obs.quantities.push_back({"temp_max", *v, "degF"});
+      if (const auto v = Value(today, "temperatureMin"))
+        obs.quantities.push_back({"temp_min", *v, "degF"});
       if (const auto v = Value(today, "windSpeed")) obs.quantities.push_back({"wind", *v, "mph"});
       if (const auto v = Value(today, "precipIntensity")) {
         obs.quantities.push_back({"precipitation", *v * 24.0, "inch"});

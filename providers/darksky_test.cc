@@ -60,8 +60,8 @@ TEST_F(DarkSkyTest, FeedsTheOriginalModelsTwelveFeatures) {
   EXPECT_EQ(obs->local_date, std::chrono::year_month_day(std::chrono::year(2026) / 11 / 28));
   auto f = MapFeatures(*obs, CapeTown(), kOriginal);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
-  const std::vector<float> expected = {61.9f, 0.12f, 52.1f, 0.69f, 287.4f, 1014.2f,
-                                       62.3f, 0.0f,  10.0f, 160.0f, 18.9f, 11.2f};
+  const std::vector<float> expected = {61.9f, 0.12f, 52.1f, 0.69f,  287.4f, 1014.2f,
+                                       62.3f, 0.0f,  10.0f, 160.0f, 18.9f,  11.2f};
   ASSERT_EQ(f->size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_FLOAT_EQ((*f)[i], expected[i]) << i;
 
@@ -79,8 +79,12 @@ TEST_F(DarkSkyTest, FeedsTheDefaultModelFromDailyData) {
   auto obs = source.Current(CapeTown(), Ctx());
   ASSERT_TRUE(obs.ok());
   auto f = MapFeatures(*obs, CapeTown(),
-                       {{"precipitation", "mm"}, {"temp_max", "degC"}, {"temp_min", "degC"},
-                        {"wind", "m/s"}, {"season_cos", "1"}, {"season_sin", "1"}});
+                       {{"precipitation", "mm"},
+                        {"temp_max", "degC"},
+                        {"temp_min", "degC"},
+                        {"wind", "m/s"},
+                        {"season_cos", "1"},
+                        {"season_sin", "1"}});
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_NEAR((*f)[0], 0.0016 * 24 * 25.4, 1e-4);
   EXPECT_NEAR((*f)[1], (75.2 - 32) * 5 / 9, 1e-4);
@@ -153,8 +157,8 @@ TEST_F(DarkSkyTest, NumbersOutOfRangeInAnUpstreamBodyAreMalformed) {
   const internal::Upstream up{"darksky", client_, logger_};
   const std::vector<std::string> numbers = {"1e999", "-1e999", "1" + std::string(399, '3')};
   for (const std::string& n : numbers) {
-    for (const std::string& body :
-         {n, R"({"currently": {"temperature": )" + n + "}}", R"({"daily": {"data": [)" + n + "]}}"}) {
+    for (const std::string& body : {n, R"({"currently": {"temperature": )" + n + "}}",
+                                    R"({"daily": {"data": [)" + n + "]}}"}) {
       http::Response res;
       res.status = 200;
       res.body = body;

@@ -10,8 +10,8 @@ namespace raincheck::providers {
 std::pair<double, double> SeasonEncoding(std::chrono::year_month_day local_date, double latitude) {
   using std::chrono::days;
   using std::chrono::sys_days;
-  const auto jan1 = std::chrono::year_month_day(local_date.year(), std::chrono::January,
-                                                std::chrono::day(1));
+  const auto jan1 =
+      std::chrono::year_month_day(local_date.year(), std::chrono::January, std::chrono::day(1));
   const auto day_of_year = (sys_days(local_date) - sys_days(jan1)).count() + 1;
   const double phase = 2.0 * std::numbers::pi * static_cast<double>(day_of_year - 1) / 365.25;
   const double sign = latitude >= 0 ? 1.0 : -1.0;
@@ -28,8 +28,8 @@ Status UnknownModelUnit(const FeatureSpec& spec, std::string_view supplier,
                         std::string_view supplied_unit) {
   return Status::FailedPrecondition(
       "feature '" + spec.name + "': the model records no known unit for it ('" + spec.unit +
-      "'); train it with --units " + spec.name + "=UNIT (" + std::string(supplier) +
-      " supplies " + std::string(supplied_unit) + ")");
+      "'); train it with --units " + spec.name + "=UNIT (" + std::string(supplier) + " supplies " +
+      std::string(supplied_unit) + ")");
 }
 
 }  // namespace
@@ -48,7 +48,8 @@ Result<std::vector<float>> MapFeatures(const Observation& observation, const Pla
       if (!KnownUnit(spec.unit)) return UnknownModelUnit(spec, "the function", "1");
       auto unit = ConvertUnit(1.0, "1", spec.unit);
       if (!unit.ok()) {
-        return Status::FailedPrecondition("feature '" + spec.name + "': " + unit.status().message());
+        return Status::FailedPrecondition("feature '" + spec.name +
+                                          "': " + unit.status().message());
       }
       const auto [c, s] = SeasonEncoding(observation.local_date, place.latitude);
       value = spec.name == kSeasonCos ? c : s;
@@ -61,8 +62,8 @@ Result<std::vector<float>> MapFeatures(const Observation& observation, const Pla
       if (!KnownUnit(spec.unit)) return UnknownModelUnit(spec, observation.source, q->unit);
       auto converted = ConvertUnit(q->value, q->unit, spec.unit);
       if (!converted.ok()) {
-        return Status::FailedPrecondition("feature '" + spec.name + "': " +
-                                          converted.status().message());
+        return Status::FailedPrecondition("feature '" + spec.name +
+                                          "': " + converted.status().message());
       }
       value = *converted;
     }

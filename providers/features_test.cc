@@ -15,20 +15,16 @@ Observation DailyObservation(year_month_day date) {
   Observation o;
   o.source = "openmeteo";
   o.local_date = date;
-  o.quantities = {{"precipitation", 0.4, "mm"},
-                  {"temp_max", 24.1, "degC"},
-                  {"temp_min", 15.2, "degC"},
-                  {"wind", 18.0, "km/h"},
-                  {"temperature", 17.4, "degC"},
-                  {"windSpeed", 36.0, "km/h"},
-                  {"visibility", 16093.44, "m"},
-                  {"humidity", 67, "percent"}};
+  o.quantities = {{"precipitation", 0.4, "mm"},  {"temp_max", 24.1, "degC"},
+                  {"temp_min", 15.2, "degC"},    {"wind", 18.0, "km/h"},
+                  {"temperature", 17.4, "degC"}, {"windSpeed", 36.0, "km/h"},
+                  {"visibility", 16093.44, "m"}, {"humidity", 67, "percent"}};
   return o;
 }
 
 const std::vector<FeatureSpec> kDefaultSchema = {{"precipitation", "mm"}, {"temp_max", "degC"},
-                                                 {"temp_min", "degC"},   {"wind", "m/s"},
-                                                 {"season_cos", "1"},    {"season_sin", "1"}};
+                                                 {"temp_min", "degC"},    {"wind", "m/s"},
+                                                 {"season_cos", "1"},     {"season_sin", "1"}};
 
 TEST(SeasonTest, MatchesTheDocumentedFormula) {
   // 1 January: phase 0.
@@ -68,7 +64,9 @@ TEST(MapFeaturesTest, DefaultModelSchema) {
 TEST(MapFeaturesTest, ConvertsToTheSchemaUnits) {
   Place p;
   auto f = MapFeatures(DailyObservation(year_month_day(2026y / 11 / 28)), p,
-                       {{"temperature", "degF"}, {"windSpeed", "mph"}, {"visibility", "mile"},
+                       {{"temperature", "degF"},
+                        {"windSpeed", "mph"},
+                        {"visibility", "mile"},
                         {"humidity", "fraction"}});
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_NEAR((*f)[0], 63.32, 1e-4);

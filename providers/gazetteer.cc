@@ -204,7 +204,8 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Load(const std::string& path) {
     // Even a missing index is an installation fault, not a place that was not found.
     return Status::IOError("gazetteer index: " + mapped.status().message());
   }
-  if (mapped->bytes.size() < kHeaderSize) return Status::Corruption(path + ": not a gazetteer index");
+  if (mapped->bytes.size() < kHeaderSize)
+    return Status::Corruption(path + ": not a gazetteer index");
   std::unique_ptr<Gazetteer> g(new Gazetteer());
   g->mapping_ = std::move(mapped->owner);
   g->bytes_ = mapped->bytes;
@@ -390,7 +391,10 @@ Result<Gazetteer::Resolution> Gazetteer::Resolve(std::string_view query) const {
   size_t lo = 0, hi = city_count_;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    if (Str(CityAt(mid).key) < key) lo = mid + 1; else hi = mid;
+    if (Str(CityAt(mid).key) < key)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   std::vector<size_t> matches;
   for (size_t i = lo; i < city_count_ && Str(CityAt(i).key) == key; ++i) matches.push_back(i);
@@ -402,7 +406,10 @@ Result<Gazetteer::Resolution> Gazetteer::Resolve(std::string_view query) const {
   hi = alias_count_;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    if (alias_key(mid) < key) lo = mid + 1; else hi = mid;
+    if (alias_key(mid) < key)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   for (size_t i = lo; i < alias_count_ && alias_key(i) == key; ++i) {
     const auto row = Get<uint32_t>(bytes_, aliases_offset_ + i * kAliasSize + 4);

@@ -31,8 +31,8 @@ struct GazetteerCity {
 };
 
 struct GazetteerCountry {
-  std::string code;                // "US"
-  std::string name;                // "United States" (shown)
+  std::string code;                  // "US"
+  std::string name;                  // "United States" (shown)
   std::vector<std::string> aliases;  // "USA", "United States of America", ...
 };
 

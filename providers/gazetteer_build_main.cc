@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
   }
   std::string pbf, countries_json, subdivisions_json;
   if (!ReadFile(args["--cities"], &pbf)) return Fail("cannot read " + args["--cities"]);
-  if (!ReadFile(args["--countries"], &countries_json)) return Fail("cannot read " + args["--countries"]);
+  if (!ReadFile(args["--countries"], &countries_json))
+    return Fail("cannot read " + args["--countries"]);
   if (!ReadFile(args["--subdivisions"], &subdivisions_json)) {
     return Fail("cannot read " + args["--subdivisions"]);
   }

@@ -1,9 +1,8 @@
 #include "providers/gazetteer_source.h"
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
-
-#include <nlohmann/json.hpp>
 
 namespace raincheck::providers {
 
@@ -44,9 +43,7 @@ class PbfReader {
   size_t pos_ = 0;
 };
 
-int64_t ZigZag(uint64_t n) {
-  return static_cast<int64_t>(n >> 1) ^ -static_cast<int64_t>(n & 1);
-}
+int64_t ZigZag(uint64_t n) { return static_cast<int64_t>(n >> 1) ^ -static_cast<int64_t>(n & 1); }
 
 }  // namespace
 
@@ -58,7 +55,8 @@ Result<std::vector<GazetteerCity>> ParseAllTheCitiesPbf(std::string_view bytes) 
     uint64_t len = 0;
     std::string_view message;
     if (!outer.Varint(&len) || !outer.Bytes(len, &message)) {
-      return Status::Corruption("cities.pbf: truncated record at byte " + std::to_string(outer.pos()));
+      return Status::Corruption("cities.pbf: truncated record at byte " +
+                                std::to_string(outer.pos()));
     }
     PbfReader r(message);
     GazetteerCity city;
@@ -112,7 +110,8 @@ Result<size_t> AddGeoNamesAlternateNames(std::vector<GazetteerCity>& cities,
     ++line_number;
     const size_t eol = geonames_tsv.find('\n');
     std::string_view line = geonames_tsv.substr(0, eol);
-    geonames_tsv = eol == std::string_view::npos ? std::string_view() : geonames_tsv.substr(eol + 1);
+    geonames_tsv =
+        eol == std::string_view::npos ? std::string_view() : geonames_tsv.substr(eol + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     // geonameid, name, asciiname, alternatenames, latitude, ... (19 columns)

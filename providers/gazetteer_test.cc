@@ -24,7 +24,9 @@ TEST(FoldTest, CaseAccentsAndPunctuation) {
   EXPECT_EQ(FoldForMatch("St. Louis"), "st louis");
   EXPECT_EQ(FoldForMatch("Đà Nẵng"), "da nang");
   EXPECT_EQ(FoldForMatch("東京"), "東京");  // scripts without case pass through
-  EXPECT_EQ(FoldForMatch("a\xff" "b"), "ab");     // invalid bytes dropped
+  EXPECT_EQ(FoldForMatch("a\xff"
+                         "b"),
+            "ab");  // invalid bytes dropped
   EXPECT_EQ(FoldForMatch("..."), "");
 }
 
@@ -42,8 +44,9 @@ TEST(FoldTest, CaseAndMarksOfOtherScripts) {
   // Fullwidth letters, as a Japanese keyboard types them.
   EXPECT_EQ(FoldForMatch("\xEF\xBC\xB4okyo"), "tokyo");  // U+FF34 FULLWIDTH T
   // Arabic vowel marks (fatha U+064E) and tatweel (U+0640) do not change the name.
-  EXPECT_EQ(FoldForMatch("\xD8\xA7\xD9\x84\xD9\x82\xD9\x8E\xD8\xA7\xD9\x87\xD9\x80\xD8\xB1\xD8\xA9"),
-            "القاهرة");
+  EXPECT_EQ(
+      FoldForMatch("\xD8\xA7\xD9\x84\xD9\x82\xD9\x8E\xD8\xA7\xD9\x87\xD9\x80\xD8\xB1\xD8\xA9"),
+      "القاهرة");
 }
 
 TEST(FoldTest, BoundedEditDistance) {
@@ -169,8 +172,8 @@ TEST(GazetteerTest, AlternateNamesFindTheCity) {
   const Gazetteer& g = **built;
   // Munich's own "Munich" is not kept again: 4 + 3 + 1 names.
   EXPECT_EQ(g.alternate_name_count(), 8u);
-  for (const char* q : {"München", "münchen", "Munchen", "MUNCHEN", "Mu\xCC\x88nchen",
-                        "Мюнхен", "мюнхен", "ميونخ", "München, Deutschland", "Munich, DE"}) {
+  for (const char* q : {"München", "münchen", "Munchen", "MUNCHEN", "Mu\xCC\x88nchen", "Мюнхен",
+                        "мюнхен", "ميونخ", "München, Deutschland", "Munich, DE"}) {
     auto p = g.Lookup(q);
     ASSERT_TRUE(p.ok()) << q << ": " << p.status().ToString();
     EXPECT_EQ(p->name, "Munich") << q;  // shown by its own name
@@ -182,8 +185,7 @@ TEST(GazetteerTest, AlternateNamesFindTheCity) {
   EXPECT_EQ(g.Lookup("Paris, Michigan")->name, "Parisville");
   auto wrong = g.Lookup("München, France");
   ASSERT_EQ(wrong.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(wrong.status().message().find("Munich"), std::string::npos)
-      << wrong.status().message();
+  EXPECT_NE(wrong.status().message().find("Munich"), std::string::npos) << wrong.status().message();
 }
 
 TEST(GazetteerTest, RejectsUnusableQueries) {
@@ -295,10 +297,10 @@ TEST(GazetteerSourceTest, ParsesIsoCodes) {
       R"({"3166-1":[{"alpha_2":"GB","alpha_3":"GBR","name":"United Kingdom"},)"
       R"({"alpha_2":"BO","alpha_3":"BOL","name":"Bolivia, Plurinational State of","common_name":"Bolivia"}]})");
   ASSERT_TRUE(countries.ok());
-  auto g = Gazetteer::FromBytes(BuildGazetteerIndex(
-      {{"London", "GB", "ENG", "England", 51.5, -0.12, 7556900},
-       {"La Paz", "BO", "04", "", -16.5, -68.15, 812799}},
-      *countries));
+  auto g = Gazetteer::FromBytes(
+      BuildGazetteerIndex({{"London", "GB", "ENG", "England", 51.5, -0.12, 7556900},
+                           {"La Paz", "BO", "04", "", -16.5, -68.15, 812799}},
+                          *countries));
   ASSERT_TRUE(g.ok());
   EXPECT_EQ((*g)->Lookup("London, UK")->country, "United Kingdom");
   EXPECT_EQ((*g)->Lookup("London, England")->country_code, "GB");
@@ -351,10 +353,12 @@ TEST_F(RealGazetteerTest, NamesInOtherLanguages) {
   const Gazetteer& g = *gazetteer_;
   EXPECT_GT(g.alternate_name_count(), 50000u);
   const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
-      {"München", "Munich", "DE"}, {"Munchen", "Munich", "DE"}, {"münchen", "Munich", "DE"},
-      {"Köln", "Köln", "DE"},       {"Cologne", "Köln", "DE"},  {"東京", "Tokyo", "JP"},
-      {"Москва", "Moscow", "RU"},   {"москва", "Moscow", "RU"}, {"القاهرة", "Cairo", "EG"},
-      {"New York", "New York City", "US"}, {"Wien", "Vienna", "AT"}, {"Lisboa", "Lisbon", "PT"}};
+      {"München", "Munich", "DE"}, {"Munchen", "Munich", "DE"},
+      {"münchen", "Munich", "DE"}, {"Köln", "Köln", "DE"},
+      {"Cologne", "Köln", "DE"},   {"東京", "Tokyo", "JP"},
+      {"Москва", "Moscow", "RU"},  {"москва", "Moscow", "RU"},
+      {"القاهرة", "Cairo", "EG"},  {"New York", "New York City", "US"},
+      {"Wien", "Vienna", "AT"},    {"Lisboa", "Lisbon", "PT"}};
   for (const auto& [query, name, country] : cases) {
     auto p = g.Lookup(query);
     ASSERT_TRUE(p.ok()) << query << ": " << p.status().ToString();

@@ -7,11 +7,10 @@
 #include <filesystem>
 #include <limits>
 #include <locale>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <system_error>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "base/file.h"
 #include "base/strings.h"
@@ -107,17 +106,19 @@ Result<YearData> ParseArchive(const nlohmann::json& body, year_month_day start,
   const nlohmann::json& time = *time_it;
   const auto expected = static_cast<size_t>((sys_days(end) - sys_days(start)).count() + 1);
   for (size_t i = 0; i < time.size(); ++i) {
-    const auto date = time[i].is_string() ? base::ParseIsoDate(time[i].get<std::string>())
-                                          : std::nullopt;
+    const auto date =
+        time[i].is_string() ? base::ParseIsoDate(time[i].get<std::string>()) : std::nullopt;
     if (!date) return bad("daily.time[" + std::to_string(i) + "] is not a YYYY-MM-DD date");
     const sys_days want = sys_days(start) + days(static_cast<int>(i));
     if (sys_days(*date) != want) {
       if (*date < start || *date > end) {
         return bad("daily.time[" + std::to_string(i) + "] " + base::FormatIsoDate(*date) +
-                   " is outside the requested " + base::FormatIsoDate(start) + ".." + base::FormatIsoDate(end));
+                   " is outside the requested " + base::FormatIsoDate(start) + ".." +
+                   base::FormatIsoDate(end));
       }
       return bad("daily.time is not consecutive: " + base::FormatIsoDate(*date) + " at index " +
-                 std::to_string(i) + " where " + base::FormatIsoDate(year_month_day(want)) + " belongs");
+                 std::to_string(i) + " where " + base::FormatIsoDate(year_month_day(want)) +
+                 " belongs");
     }
   }
   if (time.size() != expected) {
@@ -139,8 +140,8 @@ Result<YearData> ParseArchive(const nlohmann::json& body, year_month_day start,
       return bad("no 'daily." + name + "' array");
     }
     if (values_it->size() != time.size()) {
-      return bad("daily." + name + " has " + std::to_string(values_it->size()) +
-                 " values for " + std::to_string(time.size()) + " dates");
+      return bad("daily." + name + " has " + std::to_string(values_it->size()) + " values for " +
+                 std::to_string(time.size()) + " dates");
     }
     std::vector<double> values;
     values.reserve(time.size());
@@ -185,8 +186,8 @@ class Fetcher {
 
   // "Open-Meteo archive: 2019 for Cape Town (-33.92, 18.42)"
   std::string Prefix(const std::string& years) const {
-    return "Open-Meteo archive: " + years + " for " + place_name_ + " (" +
-           TwoDecimals(latitude_) + ", " + TwoDecimals(longitude_) + ")";
+    return "Open-Meteo archive: " + years + " for " + place_name_ + " (" + TwoDecimals(latitude_) +
+           ", " + TwoDecimals(longitude_) + ")";
   }
 
   Result<YearData> Year(const Chunk& chunk) {
@@ -197,8 +198,8 @@ class Fetcher {
     RC_ASSIGN_OR_RETURN(nlohmann::json body, Download(chunk, prefix));
     auto parsed = ParseArchive(body, chunk.ask_start, chunk.ask_end);
     if (!parsed.ok()) {
-      logger_.Warn("malformed archive response", {{"upstream", std::string(kUpstreamName)},
-                                                  {"year", chunk.year}});
+      logger_.Warn("malformed archive response",
+                   {{"upstream", std::string(kUpstreamName)}, {"year", chunk.year}});
       return Status::Unavailable(prefix + ": malformed response: " + parsed.status().message());
     }
     if (chunk.cacheable) WriteCache(chunk, body);
@@ -207,10 +208,11 @@ class Fetcher {
 
  private:
   std::string Url(const Chunk& chunk) const {
-    return base_url_ + "/v1/archive?latitude=" +
-           base::UrlEncode(internal::FormatCoordinate(latitude_)) +
+    return base_url_ +
+           "/v1/archive?latitude=" + base::UrlEncode(internal::FormatCoordinate(latitude_)) +
            "&longitude=" + base::UrlEncode(internal::FormatCoordinate(longitude_)) +
-           "&start_date=" + base::FormatIsoDate(chunk.ask_start) + "&end_date=" + base::FormatIsoDate(chunk.ask_end) +
+           "&start_date=" + base::FormatIsoDate(chunk.ask_start) +
+           "&end_date=" + base::FormatIsoDate(chunk.ask_end) +
            "&daily=" + base::UrlEncode(DailyVariablesParam()) + "&timezone=auto";
   }
 
@@ -299,8 +301,8 @@ class Fetcher {
     std::string reason;
     const auto body = nlohmann::json::parse(res.body, nullptr, /*allow_exceptions=*/false);
     if (!body.is_discarded()) reason = internal::StringAt(body, "reason").value_or("");
-    const std::string what = prefix + ": HTTP " + std::to_string(res.status) +
-                             (reason.empty() ? "" : ": " + reason);
+    const std::string what =
+        prefix + ": HTTP " + std::to_string(res.status) + (reason.empty() ? "" : ": " + reason);
     logger_.Warn("archive refused the request",
                  {{"upstream", std::string(kUpstreamName)}, {"status", res.status}});
     if (res.status == 400) return Status::InvalidArgument(what);
@@ -311,11 +313,12 @@ class Fetcher {
   // Cache: one file per place, year, archive and variable list.
   std::string CachePath(int year) const {
     char hash[17];
-    std::snprintf(hash, sizeof hash, "%016llx",
-                  static_cast<unsigned long long>(Fnv1a64(base_url_ + "\n" + DailyVariablesParam())));
+    std::snprintf(
+        hash, sizeof hash, "%016llx",
+        static_cast<unsigned long long>(Fnv1a64(base_url_ + "\n" + DailyVariablesParam())));
     return (std::filesystem::path(options_.cache_dir) /
-            ("openmeteo-archive_" + CacheCoordinate(latitude_) + "_" +
-             CacheCoordinate(longitude_) + "_" + std::to_string(year) + "_" + hash + ".json"))
+            ("openmeteo-archive_" + CacheCoordinate(latitude_) + "_" + CacheCoordinate(longitude_) +
+             "_" + std::to_string(year) + "_" + hash + ".json"))
         .string();
   }
 
@@ -364,7 +367,8 @@ class Fetcher {
                         : base::WriteFileAtomic(path, envelope.dump());
     if (!s.ok()) {
       // The download succeeded; only the next run pays for the missing cache.
-      logger_.Warn("could not cache an archive year", {{"year", chunk.year}, {"error", s.message()}});
+      logger_.Warn("could not cache an archive year",
+                   {{"year", chunk.year}, {"error", s.message()}});
     }
   }
 
@@ -395,8 +399,8 @@ Result<DailyHistory> FetchDailyHistory(const std::string& place_name, double lat
     return invalid(range, "the coordinates are out of range");
   }
   if (from > to) {
-    return invalid(range, "the start date " + base::FormatIsoDate(from) + " is after the end date " +
-                              base::FormatIsoDate(to));
+    return invalid(range, "the start date " + base::FormatIsoDate(from) +
+                              " is after the end date " + base::FormatIsoDate(to));
   }
   if (from < kFirstArchiveDay) {
     return invalid(range, "the archive starts on " + base::FormatIsoDate(kFirstArchiveDay));
@@ -430,18 +434,20 @@ Result<DailyHistory> FetchDailyHistory(const std::string& place_name, double lat
       history.units = data.units;
       history.timezone = data.timezone;
     }
-    const auto offset = static_cast<size_t>((sys_days(chunk.want_start) - sys_days(chunk.ask_start)).count());
-    const auto count = static_cast<size_t>((sys_days(chunk.want_end) - sys_days(chunk.want_start)).count() + 1);
+    const auto offset =
+        static_cast<size_t>((sys_days(chunk.want_start) - sys_days(chunk.ask_start)).count());
+    const auto count =
+        static_cast<size_t>((sys_days(chunk.want_end) - sys_days(chunk.want_start)).count() + 1);
     for (size_t v = 0; v < kDailyVariables.size(); ++v) {
       for (size_t d = offset; d < offset + count; ++d) {
         double value = data.values[v][d];
         if (data.units[v] != history.units[v] && !std::isnan(value)) {
           auto converted = ConvertUnit(value, data.units[v], history.units[v]);
           if (!converted.ok()) {
-            return Status::Unavailable(fetcher.Prefix(std::to_string(y)) +
-                                       ": malformed response: " +
-                                       std::string(kDailyVariables[v].upstream) + " in " +
-                                       data.units[v] + ", earlier years in " + history.units[v]);
+            return Status::Unavailable(
+                fetcher.Prefix(std::to_string(y)) +
+                ": malformed response: " + std::string(kDailyVariables[v].upstream) + " in " +
+                data.units[v] + ", earlier years in " + history.units[v]);
           }
           value = *converted;
         }

@@ -22,8 +22,8 @@ struct DailyHistory {
   std::vector<std::chrono::year_month_day> dates;  // consecutive, ascending
   // values[v][d]: kDailyVariables[v] on dates[d]; NaN where the archive has null.
   std::vector<std::vector<double>> values;
-  std::vector<std::string> units;  // per variable, canonical (providers/units.h): "mm", "degC"
-  std::string timezone;            // the archive's "timezone" (IANA)
+  std::vector<std::string> units;      // per variable, canonical (providers/units.h): "mm", "degC"
+  std::string timezone;                // the archive's "timezone" (IANA)
   double latitude = 0, longitude = 0;  // the coordinates asked for
 };
 

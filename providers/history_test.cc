@@ -1,14 +1,12 @@
 #include "providers/history.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
-
 #include <cmath>
 #include <filesystem>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "base/file.h"
 #include "base/strings.h"
@@ -53,9 +51,7 @@ std::vector<std::string> Split(const std::string& s, char sep) {
 class ShiftedClock final : public base::Clock {
  public:
   explicit ShiftedClock(base::TimePoint start) { Set(start); }
-  base::TimePoint Now() const override {
-    return std::chrono::system_clock::now() + offset_.load();
-  }
+  base::TimePoint Now() const override { return std::chrono::system_clock::now() + offset_.load(); }
   void Set(base::TimePoint now) { offset_ = now - std::chrono::system_clock::now(); }
 
  private:
@@ -86,8 +82,7 @@ class HistoryTest : public ::testing::Test {
   }
 
   Result<DailyHistory> Fetch(year_month_day from, year_month_day to) {
-    return FetchDailyHistory("Cape Town", kLat, kLon, from, to, options_, client_, clock_,
-                             logger_);
+    return FetchDailyHistory("Cape Town", kLat, kLon, from, to, options_, client_, clock_, logger_);
   }
 
   ShiftedClock clock_;  // "today" for the history client: 2026-12-03
@@ -337,12 +332,11 @@ TEST_F(HistoryTest, ValidatesTheShapeOfEveryAnswer) {
   const std::string precip(kDailyVariables[0].upstream);
   const std::string tmax(kDailyVariables[1].upstream);
   const std::vector<Case> cases = {
-      {"a day missing", [](nlohmann::json& j) { j["daily"]["time"].erase(1); },
-       "not consecutive"},
-      {"an array shorter than time",
-       [&](nlohmann::json& j) { j["daily"][precip].erase(0); }, "values for 3 dates"},
-      {"a date outside the year",
-       [](nlohmann::json& j) { j["daily"]["time"][2] = "2020-01-01"; }, "outside the requested"},
+      {"a day missing", [](nlohmann::json& j) { j["daily"]["time"].erase(1); }, "not consecutive"},
+      {"an array shorter than time", [&](nlohmann::json& j) { j["daily"][precip].erase(0); },
+       "values for 3 dates"},
+      {"a date outside the year", [](nlohmann::json& j) { j["daily"]["time"][2] = "2020-01-01"; },
+       "outside the requested"},
       {"dates out of order",
        [](nlohmann::json& j) { std::swap(j["daily"]["time"][0], j["daily"]["time"][1]); },
        "not consecutive"},
@@ -409,8 +403,8 @@ TEST_F(HistoryTest, RefusalsAndBadRangesAreInvalidArgument) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(Fetch(Ymd(2026, 11, 1), Ymd(2026, 12, 10)).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(FetchDailyHistory("Nowhere", 91, 0, Ymd(2019, 1, 1), Ymd(2019, 1, 2), options_,
-                              client_, clock_, logger_)
+  EXPECT_EQ(FetchDailyHistory("Nowhere", 91, 0, Ymd(2019, 1, 1), Ymd(2019, 1, 2), options_, client_,
+                              clock_, logger_)
                 .status()
                 .code(),
             StatusCode::kInvalidArgument);
@@ -444,7 +438,9 @@ TEST(HistoryCsvTest, HeaderSeasonThresholdAndMissingCells) {
   h.units = {"mm", "degC", "degC", "km/h"};
   h.dates = {Ymd(2020, 1, 1), Ymd(2020, 1, 2), Ymd(2020, 1, 3), Ymd(2020, 7, 1)};
   const double nan = std::nan("");
-  h.values = {{1.0, 0.99, nan, 12.25}, {25.5, 24.0, 23.0, 14.0}, {15.0, nan, 14.0, 6.5},
+  h.values = {{1.0, 0.99, nan, 12.25},
+              {25.5, 24.0, 23.0, 14.0},
+              {15.0, nan, 14.0, 6.5},
               {10.0, 11.0, 12.0, 30.1}};
   const std::string csv = HistoryCsv(h, 1.0);
   const auto lines = Split(csv, '\n');
@@ -473,7 +469,7 @@ TEST(HistoryCsvTest, HeaderSeasonThresholdAndMissingCells) {
   // The threshold is in mm whatever unit the history is in.
   h.units[0] = "inch";
   const auto in_inches = Split(Split(HistoryCsv(h, 25.0), '\n')[4], ',');
-  EXPECT_EQ(in_inches[7], "1");  // 12.25 inch >= 25 mm
+  EXPECT_EQ(in_inches[7], "1");                                        // 12.25 inch >= 25 mm
   EXPECT_EQ(Split(Split(HistoryCsv(h, 26.0), '\n')[2], ',')[7], "0");  // 0.99 inch < 26 mm
 }
 
@@ -496,7 +492,8 @@ TEST_F(HistoryTest, TheArchiveFakeHasPredictableRain) {
             static_cast<double>(rain_after_dry) / after_dry + 0.2);
   auto again = Fetch(Ymd(2015, 6, 1), Ymd(2015, 6, 30));
   ASSERT_TRUE(again.ok());
-  const size_t offset = static_cast<size_t>((sys_days(Ymd(2015, 6, 1)) - sys_days(Ymd(2010, 1, 1))).count());
+  const size_t offset =
+      static_cast<size_t>((sys_days(Ymd(2015, 6, 1)) - sys_days(Ymd(2010, 1, 1))).count());
   for (size_t d = 0; d < 30; ++d) EXPECT_EQ(again->values[2][d], h->values[2][offset + d]);
 }
 

@@ -70,15 +70,13 @@ OpenMeteoWeather::OpenMeteoWeather(std::string base_url, http::Client& client,
 Result<Observation> OpenMeteoWeather::Current(const Place& place,
                                               const lambda::InvocationContext& ctx) {
   const internal::Upstream up{kWeatherName, client_, logger_.ForRequest(ctx.request_id)};
-  const std::string url = base_url_ + "/v1/forecast?latitude=" +
-                          base::UrlEncode(internal::FormatCoordinate(place.latitude)) +
-                          "&longitude=" +
-                          base::UrlEncode(internal::FormatCoordinate(place.longitude)) +
-                          "&current=" + base::UrlEncode(JoinUpstream(kCurrent)) +
-                          "&daily=" +
-                          base::UrlEncode(DailyVariablesParam() + "," +
-                                          std::string(kProbabilityVariable)) +
-                          "&timezone=auto&forecast_days=2";
+  const std::string url =
+      base_url_ +
+      "/v1/forecast?latitude=" + base::UrlEncode(internal::FormatCoordinate(place.latitude)) +
+      "&longitude=" + base::UrlEncode(internal::FormatCoordinate(place.longitude)) +
+      "&current=" + base::UrlEncode(JoinUpstream(kCurrent)) +
+      "&daily=" + base::UrlEncode(DailyVariablesParam() + "," + std::string(kProbabilityVariable)) +
+      "&timezone=auto&forecast_days=2";
   RC_ASSIGN_OR_RETURN(http::Response res, internal::Get(up, url, ctx));
   RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::JsonBody(up, res));
   if (!body.is_object()) return internal::Malformed(up, "not an object");
@@ -143,9 +141,8 @@ Result<Observation> OpenMeteoWeather::Current(const Place& place,
     if (is_tomorrow && probabilities != daily.end() && probabilities->is_array() &&
         probabilities->size() > 1 && (*probabilities)[1].is_number()) {
       const auto unit = UnitOf(daily_units, kProbabilityVariable);
-      const auto fraction =
-          unit ? ConvertUnit((*probabilities)[1].get<double>(), *unit, "fraction")
-               : Result<double>(Status::InvalidArgument("no unit"));
+      const auto fraction = unit ? ConvertUnit((*probabilities)[1].get<double>(), *unit, "fraction")
+                                 : Result<double>(Status::InvalidArgument("no unit"));
       if (fraction.ok() && std::isfinite(*fraction) && *fraction >= 0 && *fraction <= 1) {
         obs.precipitation_probability_tomorrow = *fraction;
       }
@@ -167,10 +164,11 @@ Result<Place> OpenMeteoGeocoder::Geocode(std::string_view query,
   const internal::Upstream up{kGeocoderName, client_, logger_.ForRequest(ctx.request_id)};
   std::string url = base_url_ + "/v1/search?name=" + base::UrlEncode(split.city) +
                     "&count=10&language=en&format=json";
-  const bool qualifier_is_code =
-      split.qualifier.size() == 2 && std::isalpha(static_cast<unsigned char>(split.qualifier[0])) &&
-      std::isalpha(static_cast<unsigned char>(split.qualifier[1]));
-  if (qualifier_is_code) url += "&countryCode=" + base::UrlEncode(base::AsciiLower(split.qualifier));
+  const bool qualifier_is_code = split.qualifier.size() == 2 &&
+                                 std::isalpha(static_cast<unsigned char>(split.qualifier[0])) &&
+                                 std::isalpha(static_cast<unsigned char>(split.qualifier[1]));
+  if (qualifier_is_code)
+    url += "&countryCode=" + base::UrlEncode(base::AsciiLower(split.qualifier));
   RC_ASSIGN_OR_RETURN(http::Response res, internal::Get(up, url, ctx));
   RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::JsonBody(up, res));
   if (!body.is_object()) return internal::Malformed(up, "not an object");
@@ -211,8 +209,8 @@ Result<Place> OpenMeteoGeocoder::Geocode(std::string_view query,
   for (size_t i = 0; i < places.size() && i < 3; ++i) {
     suggestions += (i ? "; " : "") + places[i].name + ", " + places[i].country;
   }
-  return Status::NotFound("no place matches the city in that country or region; did you mean: " +
-                          suggestions + "?");
+  return Status::NotFound(
+      "no place matches the city in that country or region; did you mean: " + suggestions + "?");
 }
 
 }  // namespace raincheck::providers

@@ -98,8 +98,10 @@ TEST_F(OpenMeteoTest, ReadsTomorrowsProbabilityFromIndexOneAndTodayFromIndexZero
        [](nlohmann::json& j) {
          for (auto& [k, v] : j["daily"].items()) v.erase(1);
        }},
-      {"no unit", [](nlohmann::json& j) { j["daily_units"].erase("precipitation_probability_max"); }},
-      {"over 100 %", [](nlohmann::json& j) { j["daily"]["precipitation_probability_max"][1] = 120; }},
+      {"no unit",
+       [](nlohmann::json& j) { j["daily_units"].erase("precipitation_probability_max"); }},
+      {"over 100 %",
+       [](nlohmann::json& j) { j["daily"]["precipitation_probability_max"][1] = 120; }},
       {"index 1 is not tomorrow", [](nlohmann::json& j) { j["daily"]["time"][1] = "2026-11-30"; }},
   };
   for (const auto& c : absent) {
@@ -126,8 +128,12 @@ TEST_F(OpenMeteoTest, FeedsTheDefaultModelAndNamesOzoneForTheOriginal) {
   auto obs = weather.Current(place, Ctx());
   ASSERT_TRUE(obs.ok()) << obs.status().ToString();
   auto daily = MapFeatures(*obs, place,
-                           {{"precipitation", "mm"}, {"temp_max", "degC"}, {"temp_min", "degC"},
-                            {"wind", "m/s"}, {"season_cos", "1"}, {"season_sin", "1"}});
+                           {{"precipitation", "mm"},
+                            {"temp_max", "degC"},
+                            {"temp_min", "degC"},
+                            {"wind", "m/s"},
+                            {"season_cos", "1"},
+                            {"season_sin", "1"}});
   ASSERT_TRUE(daily.ok()) << daily.status().ToString();
   EXPECT_NEAR((*daily)[3], 18.7 / 3.6, 1e-5);
   EXPECT_LT((*daily)[4], 0.0f);  // late November, southern hemisphere: negated cos(~5.7 rad) < 0

@@ -22,8 +22,8 @@ std::optional<Place> ParseOsmPlace(const nlohmann::json& r, std::string_view sou
   p.latitude = *lat;
   p.longitude = *lon;
   p.source = std::string(source);
-  const nlohmann::json address = r.is_object() ? r.value("address", nlohmann::json::object())
-                                               : nlohmann::json::object();
+  const nlohmann::json address =
+      r.is_object() ? r.value("address", nlohmann::json::object()) : nlohmann::json::object();
   for (const char* key : {"city", "town", "village", "municipality", "name"}) {
     if (auto v = StringAt(address, key)) {
       p.name = *v;
@@ -108,13 +108,12 @@ Result<Place> NominatimGeocoder::Geocode(std::string_view query,
   RC_ASSIGN_OR_RETURN(const std::string valid, ValidateQuery(query));
   RC_RETURN_IF_ERROR(WaitForSlot(ctx));
   const internal::Upstream up{"nominatim", client_, logger_.ForRequest(ctx.request_id)};
-  const std::string url = base_url_ + "/search?q=" + base::UrlEncode(valid) +
-                          "&format=jsonv2&limit=5&addressdetails=1";
-  RC_ASSIGN_OR_RETURN(
-      http::Response res,
-      internal::Get(up, url, ctx,
-                    {{"User-Agent", "raincheck/" RAINCHECK_VERSION
-                                    " (rain-check weather function)"}}));
+  const std::string url =
+      base_url_ + "/search?q=" + base::UrlEncode(valid) + "&format=jsonv2&limit=5&addressdetails=1";
+  RC_ASSIGN_OR_RETURN(http::Response res,
+                      internal::Get(up, url, ctx,
+                                    {{"User-Agent", "raincheck/" RAINCHECK_VERSION
+                                                    " (rain-check weather function)"}}));
   RC_ASSIGN_OR_RETURN(nlohmann::json body, internal::JsonBody(up, res));
   return FirstPlace(up, body, "nominatim");
 }

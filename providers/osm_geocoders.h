@@ -20,8 +20,8 @@ namespace raincheck::providers {
 class LocationIqGeocoder final : public Geocoder {
  public:
   // `base_url`: default https://us1.locationiq.com.
-  LocationIqGeocoder(std::string base_url, std::shared_ptr<ApiKeySource> key,
-                     http::Client& client, const base::Logger& logger);
+  LocationIqGeocoder(std::string base_url, std::shared_ptr<ApiKeySource> key, http::Client& client,
+                     const base::Logger& logger);
   Result<Place> Geocode(std::string_view query, const lambda::InvocationContext& ctx) override;
 
  private:

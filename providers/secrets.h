@@ -38,9 +38,9 @@ class StaticApiKey final : public ApiKeySource {
 // Where the extension finds the key.
 struct ExtensionKeySpec {
   enum class Store { kSsmParameter, kSecretsManager };
-  std::string label;        // "LOCATIONIQ_KEY", for messages and for JSON secrets (below)
+  std::string label;  // "LOCATIONIQ_KEY", for messages and for JSON secrets (below)
   Store store = Store::kSsmParameter;
-  std::string id;           // parameter name/ARN, or secret id/ARN
+  std::string id;  // parameter name/ARN, or secret id/ARN
   std::string base_url = "http://localhost:2773";
   std::string session_token;  // AWS_SESSION_TOKEN, sent as X-Aws-Parameters-Secrets-Token
 };

@@ -19,41 +19,41 @@ constexpr char kSecret[] = "liq_SECRET_abcdef";
 class ExtensionFake {
  public:
   ExtensionFake() {
-    server_.server().Get("/systemsmanager/parameters/get",
-                         [this](const httplib::Request& req, httplib::Response& res) {
-                           ++calls;
-                           if (req.get_header_value("X-Aws-Parameters-Secrets-Token") != kToken) {
-                             res.status = 401;
-                             return;
-                           }
-                           if (req.get_param_value("name") != "/raincheck/locationiq-key") {
-                             res.status = 400;
-                             res.set_content("ParameterNotFound", "text/plain");
-                             return;
-                           }
-                           res.set_content(
-                               std::string(R"({"Parameter":{"ARN":"arn:aws:ssm:us-east-1:123456789012:parameter/raincheck/locationiq-key","DataType":"text","LastModifiedDate":"2026-11-01T10:00:00Z","Name":"/raincheck/locationiq-key","Selector":null,"SourceResult":null,"Type":"SecureString","Value":")") +
-                                   kSecret + R"(","Version":3},"ResultMetadata":{}})",
-                               "application/json");
-                         });
-    server_.server().Get("/secretsmanager/get",
-                         [this](const httplib::Request& req, httplib::Response& res) {
-                           ++calls;
-                           if (req.get_header_value("X-Aws-Parameters-Secrets-Token") != kToken) {
-                             res.status = 403;
-                             return;
-                           }
-                           const std::string id = req.get_param_value("secretId");
-                           const std::string secret =
-                               id == "json-secret"
-                                   ? std::string(R"({\"DARKSKY_KEY\":\")") + kSecret + R"(\"})"
-                                   : std::string(kSecret);
-                           res.set_content(
-                               R"({"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:)" +
-                                   id + R"(","Name":")" + id + R"(","SecretString":")" + secret +
-                                   R"(","VersionId":"v1","VersionStages":["AWSCURRENT"],"CreatedDate":"2026-11-01T10:00:00Z"})",
-                               "application/json");
-                         });
+    server_.server().Get("/systemsmanager/parameters/get", [this](const httplib::Request& req,
+                                                                  httplib::Response& res) {
+      ++calls;
+      if (req.get_header_value("X-Aws-Parameters-Secrets-Token") != kToken) {
+        res.status = 401;
+        return;
+      }
+      if (req.get_param_value("name") != "/raincheck/locationiq-key") {
+        res.status = 400;
+        res.set_content("ParameterNotFound", "text/plain");
+        return;
+      }
+      res.set_content(
+          std::string(
+              R"({"Parameter":{"ARN":"arn:aws:ssm:us-east-1:123456789012:parameter/raincheck/locationiq-key","DataType":"text","LastModifiedDate":"2026-11-01T10:00:00Z","Name":"/raincheck/locationiq-key","Selector":null,"SourceResult":null,"Type":"SecureString","Value":")") +
+              kSecret + R"(","Version":3},"ResultMetadata":{}})",
+          "application/json");
+    });
+    server_.server().Get("/secretsmanager/get", [this](const httplib::Request& req,
+                                                       httplib::Response& res) {
+      ++calls;
+      if (req.get_header_value("X-Aws-Parameters-Secrets-Token") != kToken) {
+        res.status = 403;
+        return;
+      }
+      const std::string id = req.get_param_value("secretId");
+      const std::string secret = id == "json-secret"
+                                     ? std::string(R"({\"DARKSKY_KEY\":\")") + kSecret + R"(\"})"
+                                     : std::string(kSecret);
+      res.set_content(
+          R"({"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:)" + id +
+              R"(","Name":")" + id + R"(","SecretString":")" + secret +
+              R"(","VersionId":"v1","VersionStages":["AWSCURRENT"],"CreatedDate":"2026-11-01T10:00:00Z"})",
+          "application/json");
+    });
     server_.Start();
   }
   std::string url() const { return server_.base_url(); }

@@ -6,7 +6,17 @@
 namespace raincheck::providers {
 namespace {
 
-enum class Dimension { kTemperature, kSpeed, kLength, kRate, kRatio, kPressure, kAngle, kOzone, kNumber };
+enum class Dimension {
+  kTemperature,
+  kSpeed,
+  kLength,
+  kRate,
+  kRatio,
+  kPressure,
+  kAngle,
+  kOzone,
+  kNumber
+};
 
 // value_in_base = value * scale + offset (the base of each dimension is its first unit).
 struct Unit {
@@ -49,13 +59,13 @@ struct Alias {
 };
 
 constexpr std::array<Alias, 27> kAliases = {{
-    {"°C", "degC"},     {"C", "degC"},      {"celsius", "degC"},   {"°F", "degF"},
-    {"F", "degF"},      {"fahrenheit", "degF"}, {"kelvin", "K"},   {"ms", "m/s"},
-    {"mps", "m/s"},     {"kmh", "km/h"},    {"kph", "km/h"},       {"kt", "kn"},
-    {"knots", "kn"},    {"mi", "mile"},     {"miles", "mile"},     {"in", "inch"},
-    {"inches", "inch"}, {"in/h", "inch/h"}, {"%", "percent"},      {"mbar", "hPa"},
-    {"mb", "hPa"},      {"millibar", "hPa"}, {"°", "degree"},      {"deg", "degree"},
-    {"DU", "dobson"},   {"index", "1"},     {"", "1"},
+    {"°C", "degC"},     {"C", "degC"},          {"celsius", "degC"}, {"°F", "degF"},
+    {"F", "degF"},      {"fahrenheit", "degF"}, {"kelvin", "K"},     {"ms", "m/s"},
+    {"mps", "m/s"},     {"kmh", "km/h"},        {"kph", "km/h"},     {"kt", "kn"},
+    {"knots", "kn"},    {"mi", "mile"},         {"miles", "mile"},   {"in", "inch"},
+    {"inches", "inch"}, {"in/h", "inch/h"},     {"%", "percent"},    {"mbar", "hPa"},
+    {"mb", "hPa"},      {"millibar", "hPa"},    {"°", "degree"},     {"deg", "degree"},
+    {"DU", "dobson"},   {"index", "1"},         {"", "1"},
 }};
 
 std::optional<Unit> Lookup(std::string_view unit) {

@@ -36,11 +36,11 @@ Result<RecordsConfig> ParseRecordsConfig(const base::EnvLookup& env) {
     RC_ASSIGN_OR_RETURN(c.format, ParseRecordFormat(*format));
   }
   c.s3.format = c.format;
-  c.spool_dir = NonEmpty(env, "RAINCHECK_SPOOL").value_or(c.on_lambda ? "/tmp/raincheck-spool"
-                                                                      : "./records-spool");
+  c.spool_dir = NonEmpty(env, "RAINCHECK_SPOOL")
+                    .value_or(c.on_lambda ? "/tmp/raincheck-spool" : "./records-spool");
 
-  const std::string records =
-      NonEmpty(env, "RAINCHECK_RECORDS").value_or(c.on_lambda ? "dir:/tmp/records" : "dir:./records");
+  const std::string records = NonEmpty(env, "RAINCHECK_RECORDS")
+                                  .value_or(c.on_lambda ? "dir:/tmp/records" : "dir:./records");
   if (base::EqualsIgnoreAsciiCase(records, "off")) {
     c.kind = RecordsConfig::Kind::kOff;
   } else if (base::StartsWith(records, "dir:")) {
@@ -53,34 +53,38 @@ Result<RecordsConfig> ParseRecordsConfig(const base::EnvLookup& env) {
     c.kind = RecordsConfig::Kind::kS3;
     RC_RETURN_IF_ERROR(ParseS3Url(records, &c.s3));
   } else {
-    return Status::InvalidArgument(
-        "RAINCHECK_RECORDS must be dir:PATH, s3://bucket/prefix or off");
+    return Status::InvalidArgument("RAINCHECK_RECORDS must be dir:PATH, s3://bucket/prefix or off");
   }
 
   // A local emulator (raincheck's, like SAM CLI's, sets AWS_SAM_LOCAL=true) writes where the
   // developer's records are; only the real Lambda is read-only outside /tmp.
   const bool emulated = NonEmpty(env, "AWS_SAM_LOCAL").value_or("") == "true";
-  if (c.on_lambda && !emulated && (!UnderTmp(c.spool_dir) ||
-                      (c.kind == RecordsConfig::Kind::kDirectory && !UnderTmp(c.directory)))) {
+  if (c.on_lambda && !emulated &&
+      (!UnderTmp(c.spool_dir) ||
+       (c.kind == RecordsConfig::Kind::kDirectory && !UnderTmp(c.directory)))) {
     return Status::InvalidArgument(
         "on Lambda only /tmp is writable: RAINCHECK_RECORDS=dir:... and RAINCHECK_SPOOL must be "
         "under /tmp");
   }
 
   if (c.kind == RecordsConfig::Kind::kS3) {
-    c.s3.region = NonEmpty(env, "AWS_REGION").value_or(
-        NonEmpty(env, "AWS_DEFAULT_REGION").value_or("us-east-1"));
-    c.s3.endpoint = NonEmpty(env, "AWS_ENDPOINT_URL_S3").value_or(
-        NonEmpty(env, "AWS_ENDPOINT_URL").value_or(""));
+    c.s3.region = NonEmpty(env, "AWS_REGION")
+                      .value_or(NonEmpty(env, "AWS_DEFAULT_REGION").value_or("us-east-1"));
+    c.s3.endpoint = NonEmpty(env, "AWS_ENDPOINT_URL_S3")
+                        .value_or(NonEmpty(env, "AWS_ENDPOINT_URL").value_or(""));
     c.s3.credentials.access_key_id = NonEmpty(env, "AWS_ACCESS_KEY_ID").value_or("");
     c.s3.credentials.secret_access_key = env("AWS_SECRET_ACCESS_KEY").value_or("");
     c.s3.credentials.session_token = env("AWS_SESSION_TOKEN").value_or("");
     if (const auto addressing = NonEmpty(env, "RAINCHECK_S3_ADDRESSING")) {
       const std::string a = base::AsciiLower(*addressing);
-      if (a == "auto") c.s3.addressing = S3Addressing::kAuto;
-      else if (a == "virtual") c.s3.addressing = S3Addressing::kVirtualHosted;
-      else if (a == "path") c.s3.addressing = S3Addressing::kPathStyle;
-      else return Status::InvalidArgument("RAINCHECK_S3_ADDRESSING must be auto, virtual or path");
+      if (a == "auto")
+        c.s3.addressing = S3Addressing::kAuto;
+      else if (a == "virtual")
+        c.s3.addressing = S3Addressing::kVirtualHosted;
+      else if (a == "path")
+        c.s3.addressing = S3Addressing::kPathStyle;
+      else
+        return Status::InvalidArgument("RAINCHECK_S3_ADDRESSING must be auto, virtual or path");
     }
     const Status valid = S3Store::Validate(c.s3);
     if (!valid.ok()) return valid.WithContext("RAINCHECK_RECORDS");

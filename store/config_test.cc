@@ -1,8 +1,8 @@
 #include "store/config.h"
 
-#include <map>
-
 #include <gtest/gtest.h>
+
+#include <map>
 
 namespace raincheck::store {
 namespace {
@@ -37,9 +37,9 @@ TEST(RecordsConfig, LambdaDefaultsAndOnlyTmpIsWritable) {
 }
 
 TEST(RecordsConfig, DirectoryOffAndFormat) {
-  auto c = ParseRecordsConfig(
-      Env({{"RAINCHECK_RECORDS", "dir:/data/r"}, {"RAINCHECK_RECORDS_FORMAT", "jsonl"},
-           {"RAINCHECK_SPOOL", "/data/spool"}}));
+  auto c = ParseRecordsConfig(Env({{"RAINCHECK_RECORDS", "dir:/data/r"},
+                                   {"RAINCHECK_RECORDS_FORMAT", "jsonl"},
+                                   {"RAINCHECK_SPOOL", "/data/spool"}}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->directory, "/data/r");
   EXPECT_EQ(c->format, RecordFormat::kJsonLines);
@@ -117,8 +117,7 @@ TEST(RecordsConfig, FactoryBuildsTheConfiguredStore) {
   c = ParseRecordsConfig(Env({{"RAINCHECK_RECORDS", "dir:/tmp/raincheck-config-test"}}));
   store = MakeRecordStore(*c, nullptr, clock);
   ASSERT_TRUE(store.ok());
-  EXPECT_EQ((*store)->Describe(),
-            "dir:/tmp/raincheck-config-test (spool dir:./records-spool)");
+  EXPECT_EQ((*store)->Describe(), "dir:/tmp/raincheck-config-test (spool dir:./records-spool)");
 
   c = ParseRecordsConfig(Env({{"RAINCHECK_RECORDS", "s3://rain-bucket"},
                               {"AWS_ACCESS_KEY_ID", "AKID"},

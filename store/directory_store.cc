@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -25,7 +25,8 @@ namespace {
 constexpr int kMaxCollisions = 1000;
 
 Status Errno(std::string_view what, std::string_view where) {
-  return Status::IOError(std::string(what) + " " + std::string(where) + ": " + std::strerror(errno));
+  return Status::IOError(std::string(what) + " " + std::string(where) + ": " +
+                         std::strerror(errno));
 }
 
 std::string TempName() {
@@ -107,7 +108,7 @@ Result<std::string> ReadInside(const std::string& root, std::string_view key,
     }
     fd = next;
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     return not_regular();

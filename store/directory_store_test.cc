@@ -1,5 +1,6 @@
 #include "store/directory_store.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -8,8 +9,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace raincheck::store {
 namespace {
@@ -104,7 +103,8 @@ TEST_P(DirectoryStoreStagingTest, ConcurrentPutsFromManyThreadsGetUniqueKeysAndL
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         const auto key = store.Put(MakeRecord(t * kPerThread + i), deadline_);
-        keys[static_cast<size_t>(t)].push_back(key.ok() ? *key : "error: " + key.status().ToString());
+        keys[static_cast<size_t>(t)].push_back(key.ok() ? *key
+                                                        : "error: " + key.status().ToString());
       }
     });
   }

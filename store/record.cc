@@ -40,10 +40,14 @@ size_t NextCodePoint(std::string_view s, size_t i, uint32_t* cp) {
     *cp = b0;
     return 1;
   }
-  const size_t len = (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
+  const size_t len = (b0 & 0xE0) == 0xC0   ? 2
+                     : (b0 & 0xF0) == 0xE0 ? 3
+                     : (b0 & 0xF8) == 0xF0 ? 4
+                                           : 0;
   if (len == 0 || i + len > s.size() || !base::IsValidUtf8(s.substr(i, len))) return 0;
   *cp = len == 2 ? b0 & 0x1Fu : len == 3 ? b0 & 0x0Fu : b0 & 0x07u;
-  for (size_t k = 1; k < len; ++k) *cp = (*cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+  for (size_t k = 1; k < len; ++k)
+    *cp = (*cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
   return len;
 }
 
@@ -117,8 +121,8 @@ Result<std::string> CsvField(const nlohmann::json& v) {
 }
 
 std::tm UtcTm(base::TimePoint t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(
-      std::chrono::time_point_cast<std::chrono::seconds>(t));
+  const std::time_t secs =
+      std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
   std::tm tm{};
   gmtime_r(&secs, &tm);
   return tm;

@@ -2,12 +2,11 @@
 #ifndef RAINCHECK_STORE_RECORD_H_
 #define RAINCHECK_STORE_RECORD_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "base/status.h"

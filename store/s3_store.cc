@@ -60,11 +60,16 @@ std::string XmlDecode(std::string_view s) {
       break;
     }
     const std::string_view ent = s.substr(i + 1, end - i - 1);
-    if (ent == "amp") out += '&';
-    else if (ent == "lt") out += '<';
-    else if (ent == "gt") out += '>';
-    else if (ent == "quot") out += '"';
-    else if (ent == "apos") out += '\'';
+    if (ent == "amp")
+      out += '&';
+    else if (ent == "lt")
+      out += '<';
+    else if (ent == "gt")
+      out += '>';
+    else if (ent == "quot")
+      out += '"';
+    else if (ent == "apos")
+      out += '\'';
     else if (!ent.empty() && ent[0] == '#') {
       const bool hex = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X');
       unsigned long cp = 0;
@@ -113,7 +118,8 @@ std::optional<base::TimePoint> ParseIso8601(const std::string& text) {
   std::tm tm{};
   int consumed = 0;
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 || consumed < 19) {
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
+      consumed < 19) {
     return std::nullopt;
   }
   tm.tm_year -= 1900;
@@ -144,8 +150,8 @@ struct S3Store::Target {
 Status S3Store::Validate(const S3Options& o) {
   if (!IsValidBucket(o.bucket)) {
     return Status::InvalidArgument(
-        "S3 bucket name must be 3-63 characters of a-z, 0-9, '.', '-' (got '" + Clean(o.bucket, 80) +
-        "')");
+        "S3 bucket name must be 3-63 characters of a-z, 0-9, '.', '-' (got '" +
+        Clean(o.bucket, 80) + "')");
   }
   if (!o.prefix.empty() && (o.prefix.back() != '/' || o.prefix.front() == '/' ||
                             !IsSafeKey(o.prefix.substr(0, o.prefix.size() - 1)))) {
@@ -226,7 +232,8 @@ Result<http::Response> S3Store::Send(const std::string& method, std::string_view
     }
     const std::optional<base::TimePoint> server = ParseIso8601(XmlText(resp.body, "ServerTime"));
     if (!server) return resp;
-    skew_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(*server - clock_.Now()).count();
+    skew_ms_ =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*server - clock_.Now()).count();
   }
 }
 
@@ -247,8 +254,9 @@ Status S3Error(std::string_view operation, const http::Response& response,
     return Status::PermissionDenied(what + " (refresh AWS_SESSION_TOKEN)");
   }
   if (code == "AccessDenied" || code == "AllAccessDisabled") {
-    return Status::PermissionDenied(what + " (the credentials lack s3:PutObject / s3:GetObject / "
-                                           "s3:ListBucket on this bucket)");
+    return Status::PermissionDenied(what +
+                                    " (the credentials lack s3:PutObject / s3:GetObject / "
+                                    "s3:ListBucket on this bucket)");
   }
   if (code == "RequestTimeTooSkewed") {
     const std::string req = Clean(XmlText(response.body, "RequestTime"), 40);
@@ -327,7 +335,8 @@ Result<std::vector<std::string>> S3Store::List(std::string_view prefix) {
     RC_ASSIGN_OR_RETURN(http::Response resp, Send("GET", "", std::move(query), {}, "", deadline));
     if (resp.status != 200) return S3Error("ListObjectsV2", resp, options_.bucket);
     for (std::string& key : XmlTexts(resp.body, "Key")) {
-      if (base::StartsWith(key, options_.prefix)) keys.push_back(key.substr(options_.prefix.size()));
+      if (base::StartsWith(key, options_.prefix))
+        keys.push_back(key.substr(options_.prefix.size()));
     }
     if (XmlText(resp.body, "IsTruncated") != "true") break;
     token = XmlText(resp.body, "NextContinuationToken");

@@ -79,8 +79,7 @@ class S3Store final : public RecordStore {
 };
 
 // Maps an S3 error response to a Status (exposed for tests). `operation` is "PutObject", ...
-Status S3Error(std::string_view operation, const http::Response& response,
-               std::string_view bucket);
+Status S3Error(std::string_view operation, const http::Response& response, std::string_view bucket);
 
 }  // namespace raincheck::store
 

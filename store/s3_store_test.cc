@@ -2,10 +2,10 @@
 // XML errors are reported. The real-server behaviour is in tests/s3_moto_test.cc.
 #include "store/s3_store.h"
 
+#include <gtest/gtest.h>
+
 #include <deque>
 #include <mutex>
-
-#include <gtest/gtest.h>
 
 #include "base/strings.h"
 #include "store/digest.h"
@@ -173,18 +173,20 @@ TEST_F(S3StoreTest, DocumentedErrorsAreReportedByCodeWithoutSecrets) {
     SCOPED_TRACE(c.code);
     S3Store store(Options(), client_, clock_);
     if (std::string_view(c.code) == "RequestTimeTooSkewed") {  // corrected once, then reported
-      client_.Reply(c.status, std::string("<Error><Code>") + c.code + "</Code><ServerTime>"
+      client_.Reply(c.status, std::string("<Error><Code>") + c.code +
+                                  "</Code><ServerTime>"
                                   "2026-11-28T03:16:05Z</ServerTime></Error>");
     }
     // The shape of S3's error documents; SignatureDoesNotMatch also echoes the string to
     // sign and the canonical request, which must not be repeated.
-    client_.Reply(c.status, std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>") +
-                                c.code +
-                                "</Code><Message>Explained &amp; detailed.</Message>"
-                                "<StringToSign>AWS4-HMAC-SHA256 secret-ish</StringToSign>"
-                                "<RequestTime>20261128T021605Z</RequestTime>"
-                                "<ServerTime>2026-11-28T03:16:05Z</ServerTime>"
-                                "<RequestId>4442587FB7D0A2F9</RequestId></Error>");
+    client_.Reply(c.status,
+                  std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>") +
+                      c.code +
+                      "</Code><Message>Explained &amp; detailed.</Message>"
+                      "<StringToSign>AWS4-HMAC-SHA256 secret-ish</StringToSign>"
+                      "<RequestTime>20261128T021605Z</RequestTime>"
+                      "<ServerTime>2026-11-28T03:16:05Z</ServerTime>"
+                      "<RequestId>4442587FB7D0A2F9</RequestId></Error>");
     const auto key = store.Put(MakeRecord(), deadline_);
     ASSERT_FALSE(key.ok());
     EXPECT_EQ(key.status().code(), c.expected) << key.status().ToString();

@@ -38,9 +38,8 @@ std::string NormalizePath(std::string_view path) {
 }
 
 bool HasHeader(const http::Headers& headers, std::string_view name) {
-  return std::any_of(headers.begin(), headers.end(), [&](const auto& h) {
-    return base::EqualsIgnoreAsciiCase(h.first, name);
-  });
+  return std::any_of(headers.begin(), headers.end(),
+                     [&](const auto& h) { return base::EqualsIgnoreAsciiCase(h.first, name); });
 }
 
 }  // namespace
@@ -59,7 +58,8 @@ std::string EncodePath(std::string_view path) {
   size_t start = 0;
   for (;;) {
     const size_t slash = path.find('/', start);
-    out += base::UrlEncode(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    out += base::UrlEncode(
+        path.substr(start, slash == std::string_view::npos ? slash : slash - start));
     if (slash == std::string_view::npos) break;
     out += '/';
     start = slash + 1;
@@ -139,8 +139,7 @@ SignedRequest SignV4(const SigningInput& input, const Credentials& credentials,
       DeriveSigningKey(credentials.secret_access_key, date, input.region, input.service);
   out.signature = HexEncode(HmacSha256(key, out.string_to_sign));
   out.authorization = std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + '/' +
-                      scope + ", SignedHeaders=" + signed_headers +
-                      ", Signature=" + out.signature;
+                      scope + ", SignedHeaders=" + signed_headers + ", Signature=" + out.signature;
   out.headers.emplace_back("Authorization", out.authorization);
   return out;
 }

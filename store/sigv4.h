@@ -24,8 +24,8 @@ struct Credentials {
 // caller must put the same encoding on the wire (EncodePath / EncodeQuery below).
 struct SigningInput {
   std::string method;  // "GET", "PUT", ...
-  std::string host;    // the Host header value: "bucket.s3.eu-west-1.amazonaws.com", "127.0.0.1:5000"
-  std::string path = "/";                                   // decoded, starts with '/'
+  std::string host;  // the Host header value: "bucket.s3.eu-west-1.amazonaws.com", "127.0.0.1:5000"
+  std::string path = "/";                                  // decoded, starts with '/'
   std::vector<std::pair<std::string, std::string>> query;  // decoded name/value pairs
   // Further headers to send and sign (any case, duplicates allowed: values are joined with
   // ',' in order). Host, X-Amz-Date, X-Amz-Security-Token and X-Amz-Content-Sha256 are added

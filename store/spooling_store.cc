@@ -38,8 +38,9 @@ WriteOutcome SpoolingStore::StoreEncoded(const EncodedRecord& object, base::Time
     out.state = WriteOutcome::State::kSpooled;
     out.key = std::move(spooled).value();
   } else {
-    out.error = Status(key.status().code(), key.status().message() + "; spooling failed too: " +
-                                                spooled.status().message());
+    out.error =
+        Status(key.status().code(),
+               key.status().message() + "; spooling failed too: " + spooled.status().message());
   }
   return out;
 }

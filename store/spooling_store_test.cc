@@ -1,11 +1,10 @@
 #include "store/spooling_store.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace raincheck::store {
 namespace {
@@ -44,8 +43,8 @@ class SpoolingStoreTest : public ::testing::Test {
     root_ = tmpl;
     auto inner = std::make_unique<SwitchableStore>(root_ + "/store");
     inner_ = inner.get();
-    store_ = std::make_unique<SpoolingStore>(std::move(inner), root_ + "/spool",
-                                             RecordFormat::kCsv, clock_, /*flush_per_write=*/2);
+    store_ = std::make_unique<SpoolingStore>(std::move(inner), root_ + "/spool", RecordFormat::kCsv,
+                                             clock_, /*flush_per_write=*/2);
   }
   void TearDown() override { fs::remove_all(root_); }
 

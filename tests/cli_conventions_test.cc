@@ -5,12 +5,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/env.h"
 #include "base/file.h"
@@ -80,15 +79,17 @@ TEST(CliHelpTest, TheVerbsThatRunTheFunctionShareItsOptions) {
     SCOPED_TRACE(verb);
     const auto help = Raincheck({verb, "--help"});
     ASSERT_EQ(help.exit_code, 0) << help.err;
-    EXPECT_EQ(HelpLine(help.out, "--timeout").rfind("--timeout FLOAT:FLOAT in [0.001 - 900]", 0), 0u)
+    EXPECT_EQ(HelpLine(help.out, "--timeout").rfind("--timeout FLOAT:FLOAT in [0.001 - 900]", 0),
+              0u)
         << help.out;
     EXPECT_EQ(HelpLine(help.out, "--memory").rfind("--memory INT:INT in [128 - 10240]", 0), 0u)
         << help.out;
     EXPECT_NE(HelpLine(help.out, "--env-vars").find("JSON file of variables, as SAM CLI's"),
               std::string::npos)
         << help.out;
-    EXPECT_NE(HelpLine(help.out, "--bootstrap").find("The runtime executable (default: bootstrap "
-                                                    "beside raincheck)"),
+    EXPECT_NE(HelpLine(help.out, "--bootstrap")
+                  .find("The runtime executable (default: bootstrap "
+                        "beside raincheck)"),
               std::string::npos)
         << help.out;
     // invoke reads no template: its defaults are the flags' own.
@@ -141,8 +142,8 @@ TEST(CliCompletionTest, BashCompletionLoadsAndCompletesVerbsAndFlags) {
 
   // COMP_WORDS as bash fills them when TAB is pressed after the last word.
   auto complete = [&](const std::string& words) {
-    const std::string script = "source <(" + raincheck +
-                               " completion bash) && COMP_WORDS=(" + words +
+    const std::string script = "source <(" + raincheck + " completion bash) && COMP_WORDS=(" +
+                               words +
                                ") && COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) && _raincheck && "
                                "printf '%s\\n' \"${COMPREPLY[@]}\"";
     const auto r = RunProcess({"bash", "-c", script});
@@ -187,9 +188,9 @@ TEST(CliManTest, ManPageRendersWithManDashL) {
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   // groff warns on stderr about malformed requests; none are expected.
   EXPECT_EQ(shown.err, "");
-  for (const char* text : {"RAINCHECK(1)", "NAME", "SYNOPSIS", "COMMANDS", "raincheck invoke",
-                           "--in-process", "raincheck records ls", "generate-event apigw-v2",
-                           "EXIT STATUS"}) {
+  for (const char* text :
+       {"RAINCHECK(1)", "NAME", "SYNOPSIS", "COMMANDS", "raincheck invoke", "--in-process",
+        "raincheck records ls", "generate-event apigw-v2", "EXIT STATUS"}) {
     EXPECT_NE(shown.out.find(text), std::string::npos) << text << "\n" << shown.out;
   }
   // The same descriptions --help prints.
@@ -220,14 +221,20 @@ TEST(CliGenerateEventTest, EventsParseAsTheirTypeAndHaveTheSamplesShape) {
     std::set<std::string> not_generated;  // the sample's fields raincheck does not use
   };
   const Case cases[] = {
-      {"apigw-v1", "aws-lambda-go__events__testdata__apigw-request.json", lambda::PayloadVersion::kV1,
+      {"apigw-v1",
+       "aws-lambda-go__events__testdata__apigw-request.json",
+       lambda::PayloadVersion::kV1,
        {"headers", "multiValueHeaders", "stageVariables", "requestContext.identity",
         "requestContext.authorizer"}},
-      {"apigw-v2", "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json",
-       lambda::PayloadVersion::kV2, {"headers", "requestContext.authentication"}},
+      {"apigw-v2",
+       "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json",
+       lambda::PayloadVersion::kV2,
+       {"headers", "requestContext.authentication"}},
       {"function-url",
-       "aws-lambda-go__lambdaurl__testdata__function-url-request-with-headers-and-cookies-and-text-body.json",
-       lambda::PayloadVersion::kV2, {"headers", "cookies", "requestContext.authorizer"}},
+       "aws-lambda-go__lambdaurl__testdata__function-url-request-with-headers-and-cookies-and-text-"
+       "body.json",
+       lambda::PayloadVersion::kV2,
+       {"headers", "cookies", "requestContext.authorizer"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.kind);

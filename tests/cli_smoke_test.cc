@@ -1,16 +1,13 @@
 // Black-box tests of the `raincheck` executable.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
-
-#include "base/env.h"
-
-#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "base/env.h"
 #include "tests/fakes/upstream_fakes.h"
 #include "tests/support/process.h"
 
@@ -82,9 +79,10 @@ TEST(CliSmokeTest, EverySubcommandHasHelp) {
 }
 
 TEST_F(CliInvokeTest, InvokePrintsAnHttpApiResponse) {
-  auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e",
-                       kAwsSamples + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json"},
-                      "", Env());
+  auto r = RunProcess(
+      {BinaryPath("raincheck"), "invoke", "-e",
+       kAwsSamples + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json"},
+      "", Env());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json resp = json::parse(r.out);
   EXPECT_EQ(resp["statusCode"], 200);
@@ -101,8 +99,8 @@ TEST_F(CliInvokeTest, InvokePrintsAnHttpApiResponse) {
 TEST_F(CliInvokeTest, InvokeReadsStdinAndFlagsOverrideEnvironment) {
   const std::string event = R"({"version":"2.0","rawPath":"/","rawQueryString":"format=json",
     "requestContext":{"requestId":"x","http":{"method":"GET","path":"/"}}})";
-  auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--default-city", "Lima"}, event,
-                      Env({{"RAINCHECK_DEFAULT_CITY", "Oslo"}}));
+  auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--default-city", "Lima"},
+                      event, Env({{"RAINCHECK_DEFAULT_CITY", "Oslo"}}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(json::parse(r.out)["body"].get<std::string>())["city"], "Lima");
 
@@ -128,9 +126,11 @@ TEST(CliSmokeTest, InvokeFailsClearlyOnBadEventFiles) {
 
   auto no_flag = RunProcess({BinaryPath("raincheck"), "invoke"});
   EXPECT_EQ(no_flag.exit_code, 2);  // usage error
-  const std::string event = kAwsSamples + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json";
+  const std::string event =
+      kAwsSamples + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json";
   for (const bool in_process : {true, false}) {
-    std::vector<std::string> argv = {BinaryPath("raincheck"), "invoke", "-e", event, "--log-level", "loud"};
+    std::vector<std::string> argv = {BinaryPath("raincheck"), "invoke", "-e", event,
+                                     "--log-level",           "loud"};
     if (in_process) argv.push_back("--in-process");
     auto bad_level = RunProcess(argv);
     EXPECT_EQ(bad_level.exit_code, 1);
@@ -142,11 +142,12 @@ TEST(CliSmokeTest, InvokeFailsClearlyOnBadEventFiles) {
 // `invoke` runs build/bin/bootstrap under the emulator by default: Lambda's START / END /
 // REPORT lines, and the same response as the handler run in process.
 TEST_F(CliInvokeTest, InvokeRunsBootstrapWithReportAndTheInProcessResponse) {
-  const std::string event = R"({"version":"2.0","rawPath":"/","rawQueryString":"city=Lima&format=json",
+  const std::string event =
+      R"({"version":"2.0","rawPath":"/","rawQueryString":"city=Lima&format=json",
     "queryStringParameters":{"city":"Lima","format":"json"},
     "requestContext":{"requestId":"x","http":{"method":"GET","path":"/"}}})";
-  auto emulated = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--memory", "256"},
-                             event, Env());
+  auto emulated =
+      RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--memory", "256"}, event, Env());
   ASSERT_EQ(emulated.exit_code, 0) << emulated.err;
   auto in_process =
       RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--in-process"}, event, Env());
@@ -186,28 +187,33 @@ TEST_F(CliInvokeTest, InvokeRunsBootstrapWithReportAndTheInProcessResponse) {
 
 // A runtime that never answers is killed at --timeout, as Lambda does, and invoke fails.
 TEST_F(CliInvokeTest, InvokeTimesOutAtTimeout) {
-  const std::string event = kAwsSamples + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json";
-  auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e", event, "--timeout", "1",
-                       "--bootstrap", RAINCHECK_SOURCE_DIR "/tests/start_api/misbehaving_runtime.py",
-                       "--env", "RAINCHECK_TEST_MODE=sleep"},
-                      "", Env());
+  const std::string event =
+      kAwsSamples + "aws-lambda-go__events__testdata__apigw-v2-request-no-authorizer.json";
+  auto r =
+      RunProcess({BinaryPath("raincheck"), "invoke", "-e", event, "--timeout", "1", "--bootstrap",
+                  RAINCHECK_SOURCE_DIR "/tests/start_api/misbehaving_runtime.py", "--env",
+                  "RAINCHECK_TEST_MODE=sleep"},
+                 "", Env());
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
-  EXPECT_NE(r.err.find("raincheck invoke: Sandbox.Timedout: RequestId: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("raincheck invoke: Sandbox.Timedout: RequestId: "), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("Task timed out after 1.00 seconds"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("REPORT RequestId: "), std::string::npos) << r.err;
 
   // A handler error is a failure too, with Lambda's errorType.
   auto error = RunProcess({BinaryPath("raincheck"), "invoke", "-e", event, "--bootstrap",
-                           RAINCHECK_SOURCE_DIR "/tests/start_api/misbehaving_runtime.py",
-                           "--env", "RAINCHECK_TEST_MODE=error"},
+                           RAINCHECK_SOURCE_DIR "/tests/start_api/misbehaving_runtime.py", "--env",
+                           "RAINCHECK_TEST_MODE=error"},
                           "", Env());
   EXPECT_EQ(error.exit_code, 1);
-  EXPECT_NE(error.err.find("raincheck invoke: Boom: secret detail"), std::string::npos) << error.err;
+  EXPECT_NE(error.err.find("raincheck invoke: Boom: secret detail"), std::string::npos)
+      << error.err;
 
-  auto missing = RunProcess({BinaryPath("raincheck"), "invoke", "-e", event, "--bootstrap",
-                             "/nonexistent/bootstrap"}, "", Env());
+  auto missing = RunProcess(
+      {BinaryPath("raincheck"), "invoke", "-e", event, "--bootstrap", "/nonexistent/bootstrap"}, "",
+      Env());
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("/nonexistent/bootstrap"), std::string::npos) << missing.err;
 }

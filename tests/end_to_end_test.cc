@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "base/env.h"
@@ -56,7 +55,9 @@ class EndToEndTest : public ::testing::Test {
     return r.exit_code == 0 ? json::parse(r.out) : json();
   }
 
-  static json Body(const json& response) { return json::parse(response["body"].get<std::string>()); }
+  static json Body(const json& response) {
+    return json::parse(response["body"].get<std::string>());
+  }
 
   std::vector<std::filesystem::path> RecordFiles() {
     std::vector<std::filesystem::path> out;
@@ -148,16 +149,29 @@ TEST_F(EndToEndTest, LogsCarryNoCityNoCoordinatesNoKey) {
 TEST_F(EndToEndTest, OriginalModelWithTheDarkSkyShape) {
   const std::string model = (dir_ / "capetown.rcf").string();
   auto train = RunProcess(
-      {BinaryPath("raincheck"), "train", "--data",
-       RAINCHECK_SOURCE_DIR "/data/capetown/capetown_darksky_daily.csv", "--features",
+      {BinaryPath("raincheck"),
+       "train",
+       "--data",
+       RAINCHECK_SOURCE_DIR "/data/capetown/capetown_darksky_daily.csv",
+       "--features",
        "apparentTemperature,cloudCover,dewPoint,humidity,ozone,pressure,temperature,uvIndex,"
        "visibility,windBearing,windGust,windSpeed",
        "--units",
        "apparentTemperature=degF,cloudCover=fraction,dewPoint=degF,humidity=fraction,"
        "ozone=dobson,pressure=hPa,temperature=degF,uvIndex=index,visibility=mile,"
        "windBearing=degree,windGust=mph,windSpeed=mph",
-       "--label", "precipType=rain", "--label-ahead", "1", "--grid",
-       "n_estimators=20;max_depth=8", "--cv", "2", "--jobs", "2", "--out", model});
+       "--label",
+       "precipType=rain",
+       "--label-ahead",
+       "1",
+       "--grid",
+       "n_estimators=20;max_depth=8",
+       "--cv",
+       "2",
+       "--jobs",
+       "2",
+       "--out",
+       model});
   ASSERT_EQ(train.exit_code, 0) << train.err;
 
   fakes::DarkSkyFake darksky("k1");
@@ -188,10 +202,9 @@ TEST_F(EndToEndTest, OriginalModelWithTheDarkSkyShape) {
 
 TEST_F(EndToEndTest, InjectionInTheCityNeverReachesTheUpstreamQueryRaw) {
   fakes::LocationIqFake liq("good-key");
-  const json r = Invoke(Event("x&key=attacker"),
-                        Env({{"RAINCHECK_GEOCODER", "locationiq"},
-                             {"RAINCHECK_LOCATIONIQ_URL", liq.base_url()},
-                             {"LOCATIONIQ_KEY", "good-key"}}));
+  const json r = Invoke(Event("x&key=attacker"), Env({{"RAINCHECK_GEOCODER", "locationiq"},
+                                                      {"RAINCHECK_LOCATIONIQ_URL", liq.base_url()},
+                                                      {"LOCATIONIQ_KEY", "good-key"}}));
   EXPECT_NE(r["statusCode"], 200);
   ASSERT_GE(liq.requests().size(), 1u);
   for (const auto& req : liq.requests()) {
@@ -239,17 +252,20 @@ TEST_F(EndToEndTest, ShippedModelsAnswerForThePlaceAskedAbout) {
 }
 
 TEST_F(EndToEndTest, OutsideEveryRadiusEachPolicyDoesWhatItSays) {
-  const json refused = Invoke(Event("Cape Town"),
-                              Env({{"RAINCHECK_MODELS", kShippedModels}, {"RAINCHECK_OUTSIDE", "refuse"}}));
+  const json refused =
+      Invoke(Event("Cape Town"),
+             Env({{"RAINCHECK_MODELS", kShippedModels}, {"RAINCHECK_OUTSIDE", "refuse"}}));
   EXPECT_EQ(refused["statusCode"], 422) << refused.dump();
   EXPECT_NE(Body(refused)["error"]["message"].get<std::string>().find("no model applies"),
             std::string::npos);
   EXPECT_TRUE(RecordFiles().empty());
-  const json climatology = Body(Invoke(
-      Event("Cape Town"), Env({{"RAINCHECK_MODELS", kShippedModels}, {"RAINCHECK_OUTSIDE", "climatology"}})));
+  const json climatology = Body(
+      Invoke(Event("Cape Town"),
+             Env({{"RAINCHECK_MODELS", kShippedModels}, {"RAINCHECK_OUTSIDE", "climatology"}})));
   EXPECT_EQ(climatology["prediction"]["method"], "climatology");
   EXPECT_TRUE(climatology["features"].empty());
-  const json nearest = Body(Invoke(Event("Cape Town"), Env({{"RAINCHECK_MODELS", kShippedModels}})));
+  const json nearest =
+      Body(Invoke(Event("Cape Town"), Env({{"RAINCHECK_MODELS", kShippedModels}})));
   EXPECT_EQ(nearest["prediction"]["method"], "model");
   EXPECT_EQ(nearest["features"].size(), 6u);
   auto bad = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-"}, Event("Cape Town"),
@@ -262,7 +278,8 @@ TEST_F(EndToEndTest, ABadModelFileStopsStartUpNamingItUnlessSkipped) {
   const auto models = dir_ / "models";
   std::filesystem::create_directories(models);
   std::filesystem::copy_file(kShippedModels + "/seattle.rcf", models / "seattle.rcf");
-  ASSERT_TRUE(base::WriteFileAtomic((models / "foreign.rcf").string(), "<html>not a model</html>").ok());
+  ASSERT_TRUE(
+      base::WriteFileAtomic((models / "foreign.rcf").string(), "<html>not a model</html>").ok());
   auto r = RunProcess({BinaryPath("raincheck"), "invoke", "-e", "-", "--models", models.string()},
                       Event("Seattle"), Env());
   EXPECT_EQ(r.exit_code, 1);

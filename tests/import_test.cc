@@ -5,15 +5,15 @@
 // pure importer and `raincheck import`) and compares, and runs `raincheck predict` on the
 // imported file against the library's answer in the same CSV format. Skipped, saying why,
 // when the Python modules are missing.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "base/file.h"
 #include "base/strings.h"
@@ -70,7 +70,8 @@ Result<forest::Model> ImportCase(const nlohmann::json& c) {
   auto text = base::ReadFile(c["model"].get<std::string>());
   if (!text.ok()) return text.status();
   forest::ImportOptions o;
-  if (c.contains("features_flag")) o.features = base::Split(c["features_flag"].get<std::string>(), ',');
+  if (c.contains("features_flag"))
+    o.features = base::Split(c["features_flag"].get<std::string>(), ',');
   return c["from"] == "xgboost" ? forest::ImportXgboost(*text, o) : forest::ImportSklearn(*text, o);
 }
 
@@ -164,7 +165,7 @@ TEST_F(ImportTest, RoundTripThroughTheCommandLine) {
     SCOPED_TRACE(name);
     const std::string rcf = kWork + "/" + name + ".rcf";
     std::vector<std::string> argv = {raincheck, "import", "--from", c["from"], c["model"],
-                                     "--out", rcf, "--name", name};
+                                     "--out",   rcf,      "--name", name};
     if (c.contains("features_flag")) {
       argv.push_back("--features");
       argv.push_back(c["features_flag"]);
@@ -174,8 +175,8 @@ TEST_F(ImportTest, RoundTripThroughTheCommandLine) {
     auto inspected = RunProcess({raincheck, "inspect", rcf});
     EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
     EXPECT_NE(inspected.out.find(name), std::string::npos) << inspected.out;
-    auto predicted = RunProcess({raincheck, "predict", "--model", rcf, "--data",
-                                 kWork + "/" + name + ".csv"});
+    auto predicted =
+        RunProcess({raincheck, "predict", "--model", rcf, "--data", kWork + "/" + name + ".csv"});
     ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
     auto library = base::ReadFile(kWork + "/" + name + ".library.csv");
     ASSERT_TRUE(library.ok());
@@ -195,8 +196,9 @@ TEST_F(ImportTest, RoundTripThroughTheCommandLine) {
                                    kWork + "/" + name + ".csv", "--label", "f0"});
       EXPECT_EQ(evaluated.exit_code, 1) << evaluated.out << evaluated.err;
       EXPECT_EQ(std::count(evaluated.err.begin(), evaluated.err.end(), '\n'), 1) << evaluated.err;
-      EXPECT_NE(evaluated.err.find("evaluate supports classifiers; " + rcf + " is a regression model"),
-                std::string::npos)
+      EXPECT_NE(
+          evaluated.err.find("evaluate supports classifiers; " + rcf + " is a regression model"),
+          std::string::npos)
           << evaluated.err;
     } else {
       EXPECT_EQ(ours[0], "prediction,probability");
@@ -205,8 +207,8 @@ TEST_F(ImportTest, RoundTripThroughTheCommandLine) {
       const double a = std::stod(ours[i].substr(ours[i].find(',') + 1));
       const double b = std::stod(theirs[i].substr(theirs[i].find(',') + 1));
       // Both printed with 6 decimals: each rounding adds at most 5e-7.
-      ASSERT_LE(std::fabs(a - b), kTolerance + 1e-6) << "line " << i << ": " << ours[i]
-                                                      << " vs " << theirs[i];
+      ASSERT_LE(std::fabs(a - b), kTolerance + 1e-6)
+          << "line " << i << ": " << ours[i] << " vs " << theirs[i];
     }
   }
 }
@@ -225,7 +227,8 @@ TEST_F(ImportTest, RefusalsAreOneLineAndExitOne) {
                    "multi-class models (3 classes) are not supported");
   auto text = base::ReadFile(kWork + "/xgb_logistic.json");
   ASSERT_TRUE(text.ok());
-  ASSERT_TRUE(base::WriteFileAtomic(kWork + "/truncated.json", text->substr(0, text->size() / 2)).ok());
+  ASSERT_TRUE(
+      base::WriteFileAtomic(kWork + "/truncated.json", text->substr(0, text->size() / 2)).ok());
   one_line_failure({raincheck, "import", "--from", "xgboost", kWork + "/truncated.json", "--out",
                     kWork + "/refused.rcf"},
                    "not valid JSON");
@@ -235,8 +238,8 @@ TEST_F(ImportTest, RefusalsAreOneLineAndExitOne) {
   one_line_failure({raincheck, "import", "--from", "xgboost", kWork + "/damaged.json", "--out",
                     kWork + "/refused.rcf"},
                    "not valid JSON");
-  one_line_failure({raincheck, "import", "--from", "sklearn", kWork + "/xgb_logistic.json",
-                    "--out", kWork + "/refused.rcf"},
+  one_line_failure({raincheck, "import", "--from", "sklearn", kWork + "/xgb_logistic.json", "--out",
+                    kWork + "/refused.rcf"},
                    "not a model written by scripts/export_sklearn.py");
   EXPECT_FALSE(base::ReadFile(kWork + "/refused.rcf").ok());  // nothing written
   // The exporter refuses what it cannot export, in one line too.
@@ -245,9 +248,9 @@ TEST_F(ImportTest, RefusalsAreOneLineAndExitOne) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("GradientBoostingRegressor is not supported"), std::string::npos) << r.err;
   // A usage error is 2.
-  EXPECT_EQ(RunProcess({raincheck, "import", "--from", "lightgbm", "x.json", "--out", "y.rcf"})
-                .exit_code,
-            2);
+  EXPECT_EQ(
+      RunProcess({raincheck, "import", "--from", "lightgbm", "x.json", "--out", "y.rcf"}).exit_code,
+      2);
 }
 
 }  // namespace

@@ -4,10 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/env.h"
 #include "forest/model.h"
@@ -24,18 +23,32 @@ const std::string kCapeTownCsv = RAINCHECK_SOURCE_DIR "/data/capetown/capetown_d
 
 class ModelsCliTest : public ::testing::Test {
  protected:
-  ModelsCliTest() : dir_(std::filesystem::temp_directory_path() / ("rc-models-" + base::NewUuid())) {
+  ModelsCliTest()
+      : dir_(std::filesystem::temp_directory_path() / ("rc-models-" + base::NewUuid())) {
     std::filesystem::create_directories(dir_ / "models");
   }
   ~ModelsCliTest() override { std::filesystem::remove_all(dir_); }
 
   // A small model of the Cape Town CSV; `extra` adds flags (--home ...).
   testing::ProcessResult Train(const std::string& out, std::vector<std::string> extra) {
-    std::vector<std::string> argv = {
-        BinaryPath("raincheck"), "train", "--data", kCapeTownCsv,
-        "--features", "humidity,pressure,cloudCover", "--label", "precipType=rain",
-        "--label-ahead", "1", "--grid", "n_estimators=10 max_depth=4", "--cv", "0",
-        "--cv-kind", "time", "--out", out};
+    std::vector<std::string> argv = {BinaryPath("raincheck"),
+                                     "train",
+                                     "--data",
+                                     kCapeTownCsv,
+                                     "--features",
+                                     "humidity,pressure,cloudCover",
+                                     "--label",
+                                     "precipType=rain",
+                                     "--label-ahead",
+                                     "1",
+                                     "--grid",
+                                     "n_estimators=10 max_depth=4",
+                                     "--cv",
+                                     "0",
+                                     "--cv-kind",
+                                     "time",
+                                     "--out",
+                                     out};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return RunProcess(argv);
   }
@@ -47,7 +60,7 @@ class ModelsCliTest : public ::testing::Test {
 
 TEST_F(ModelsCliTest, HomeIsWrittenToTheCardAndShownByInspect) {
   auto r = Train(Model("cape.rcf"), {"--home", "Cape Town, South Africa,-33.9258,18.4232",
-                                      "--applies-within-km", "150", "--name", "cape"});
+                                     "--applies-within-km", "150", "--name", "cape"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("home: Cape Town, South Africa"), std::string::npos) << r.out;
 
@@ -91,13 +104,15 @@ TEST_F(ModelsCliTest, BadHomeFlagsAreUsageErrors) {
   EXPECT_FALSE(std::filesystem::exists(Model("bad.rcf")));
   // A data problem is not a usage error.
   auto missing = RunProcess({BinaryPath("raincheck"), "train", "--data", kCapeTownCsv, "--features",
-                              "no_such_column", "--label", "rain", "--out", Model("bad.rcf")});
+                             "no_such_column", "--label", "rain", "--out", Model("bad.rcf")});
   EXPECT_EQ(missing.exit_code, 1) << missing.err;
   EXPECT_NE(missing.err.find("no_such_column"), std::string::npos) << missing.err;
 }
 
 TEST_F(ModelsCliTest, LsListsEveryModelSortedWithItsErrors) {
-  ASSERT_EQ(Train(Model("b-cape.rcf"), {"--home", "Cape Town,-33.9258,18.4232", "--name", "cape"}).exit_code, 0);
+  ASSERT_EQ(Train(Model("b-cape.rcf"), {"--home", "Cape Town,-33.9258,18.4232", "--name", "cape"})
+                .exit_code,
+            0);
   ASSERT_EQ(Train(Model("a-nohome.rcf"), {"--name", "nohome"}).exit_code, 0);
   std::ofstream(Model("c-broken.rcf"), std::ios::binary) << "not a model at all";
   std::ofstream(Model("notes.txt"), std::ios::binary) << "ignored";
@@ -118,7 +133,8 @@ TEST_F(ModelsCliTest, LsListsEveryModelSortedWithItsErrors) {
   EXPECT_NE(cape_line.find("2018-08-07 to 2019-08-06"), std::string::npos) << cape_line;
   EXPECT_NE(text.out.substr(c).find("error: "), std::string::npos) << text.out;
 
-  auto js = RunProcess({BinaryPath("raincheck"), "models", "ls", "--json", (dir_ / "models").string()});
+  auto js =
+      RunProcess({BinaryPath("raincheck"), "models", "ls", "--json", (dir_ / "models").string()});
   EXPECT_EQ(js.exit_code, 1);
   const json list = json::parse(js.out);
   ASSERT_EQ(list.size(), 3u);
@@ -143,8 +159,11 @@ TEST_F(ModelsCliTest, LsListsEveryModelSortedWithItsErrors) {
 
   // Without the damaged file every model loads: exit 0.
   std::filesystem::remove(Model("c-broken.rcf"));
-  EXPECT_EQ(RunProcess({BinaryPath("raincheck"), "models", "ls", (dir_ / "models").string()}).exit_code, 0);
-  EXPECT_EQ(RunProcess({BinaryPath("raincheck"), "models", "ls", (dir_ / "nope").string()}).exit_code, 1);
+  EXPECT_EQ(
+      RunProcess({BinaryPath("raincheck"), "models", "ls", (dir_ / "models").string()}).exit_code,
+      0);
+  EXPECT_EQ(
+      RunProcess({BinaryPath("raincheck"), "models", "ls", (dir_ / "nope").string()}).exit_code, 1);
   // Without DIR: the directory the function would serve from.
   auto from_env = RunProcess({BinaryPath("raincheck"), "models", "ls"}, "",
                              {{"RAINCHECK_MODELS", (dir_ / "models").string()}});

@@ -441,8 +441,8 @@ TEST_F(PackageTest, DeployWithoutCredentialsFailsClearly) {
   const std::string home = *dir_ + "/home";
   fs::create_directories(home);
   auto r = testing::RunProcess(
-      {testing::BinaryPath("raincheck"), "deploy", "--dist", *dist_, "--s3-bucket",
-       "artefacts", "--region", "eu-west-1", "--aws", "/usr/bin/aws"},
+      {testing::BinaryPath("raincheck"), "deploy", "--dist", *dist_, "--s3-bucket", "artefacts",
+       "--region", "eu-west-1", "--aws", "/usr/bin/aws"},
       "",
       {{"HOME", home},
        {"AWS_CONFIG_FILE", home + "/none"},

@@ -1,9 +1,10 @@
 // Black-box tests of `raincheck predict` and `raincheck evaluate` streaming their input: the
 // same bytes from a file, stdin, any block size and any --jobs; peak memory that does not grow
 // with the input; one clear line and exit 1 for bad input.
+#include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,8 +15,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "base/env.h"
 #include "tests/support/process.h"
@@ -39,7 +38,7 @@ std::string Rows(size_t n) {
   for (size_t r = 0; r < n; ++r) {
     text += "2020-0" + std::to_string(r % 9 + 1) + "-11,";
     if (r % 31 != 3) text += "0." + std::to_string(next() % 100);
-    text += r % 17 == 0 ? ",\"a, \"\"b\"\"\",": ",x,";
+    text += r % 17 == 0 ? ",\"a, \"\"b\"\"\"," : ",x,";
     text += std::to_string(990 + next() % 40) + "." + std::to_string(next() % 10) + ",";
     text += "0." + std::to_string(next() % 100) + (next() % 3 == 0 ? ",rain\r\n" : ",\r\n");
   }
@@ -54,8 +53,8 @@ class PredictCliTest : public ::testing::Test {
     std::filesystem::create_directories(*dir_);
     auto r = RunProcess({BinaryPath("raincheck"), "train", "--data", kCapeTownCsv, "--features",
                          "humidity,pressure,cloudCover", "--label", "precipType=rain",
-                         "--label-ahead", "1", "--grid", "n_estimators=20 max_depth=6", "--cv",
-                         "0", "--out", Path("m.rcf")});
+                         "--label-ahead", "1", "--grid", "n_estimators=20 max_depth=6", "--cv", "0",
+                         "--out", Path("m.rcf")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() {
@@ -75,7 +74,8 @@ class PredictCliTest : public ::testing::Test {
     return s.str();
   }
 
-  static testing::ProcessResult Run(const std::vector<std::string>& args, const std::string& stdin_data = "",
+  static testing::ProcessResult Run(const std::vector<std::string>& args,
+                                    const std::string& stdin_data = "",
                                     const std::map<std::string, std::string>& env = {}) {
     std::vector<std::string> argv = {BinaryPath("raincheck")};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -102,7 +102,8 @@ TEST_F(PredictCliTest, StdinFileOutFileBlockSizesAndJobsGiveTheSameBytes) {
   ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
   EXPECT_EQ(from_stdin.out, want.out);
 
-  const auto to_file = Run({"predict", "--model", Path("m.rcf"), "--data", "-", "--out", Path("p.csv")}, text);
+  const auto to_file =
+      Run({"predict", "--model", Path("m.rcf"), "--data", "-", "--out", Path("p.csv")}, text);
   ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
   EXPECT_EQ(to_file.out, "");
   EXPECT_EQ(Read(Path("p.csv")), want.out);
@@ -122,13 +123,16 @@ TEST_F(PredictCliTest, EvaluateGivesTheSameReportFromStdinAndAnyBlocks) {
   const std::string data = Write("labelled.csv", text);
   const auto want = Run({"evaluate", "--json", "--model", Path("m.rcf"), "--data", data});
   ASSERT_EQ(want.exit_code, 0) << want.err;
-  EXPECT_NE(want.out.find("\"n\": 2999"), std::string::npos) << want.out;  // the label is a day ahead
-  const auto from_stdin = Run({"evaluate", "--json", "--model", Path("m.rcf"), "--data", "-"}, text);
+  EXPECT_NE(want.out.find("\"n\": 2999"), std::string::npos)
+      << want.out;  // the label is a day ahead
+  const auto from_stdin =
+      Run({"evaluate", "--json", "--model", Path("m.rcf"), "--data", "-"}, text);
   ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
   EXPECT_EQ(from_stdin.out, want.out);
   for (const char* jobs : {"1", "2"}) {
-    const auto r = Run({"evaluate", "--json", "--model", Path("m.rcf"), "--data", data, "--jobs", jobs},
-                       "", {{"RAINCHECK_CSV_BLOCK_BYTES", "333"}});
+    const auto r =
+        Run({"evaluate", "--json", "--model", Path("m.rcf"), "--data", data, "--jobs", jobs}, "",
+            {{"RAINCHECK_CSV_BLOCK_BYTES", "333"}});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, want.out) << "jobs " << jobs;
   }
@@ -144,9 +148,9 @@ long PeakRssKb(const std::string& model, const std::string& data, const std::str
                         "quarantine_size_mb=1:thread_local_quarantine_size_kb=64";
   testing::SpawnOptions options;
   options.env = env;
-  const pid_t pid = testing::Spawn(
-      {BinaryPath("raincheck"), "predict", "--model", model, "--data", data, "--jobs", "2", "--out", out},
-      options);
+  const pid_t pid = testing::Spawn({BinaryPath("raincheck"), "predict", "--model", model, "--data",
+                                    data, "--jobs", "2", "--out", out},
+                                   options);
   if (pid < 0) return -1;
   int status = 0;
   struct rusage usage {};
@@ -165,7 +169,8 @@ TEST_F(PredictCliTest, PeakMemoryDoesNotGrowWithTheInput) {
   ASSERT_GT(small_kb, 0);
   ASSERT_GT(large_kb, 0);
   // Reading the 20 MB input whole (or keeping its 8 MB of predictions) would add that much.
-  EXPECT_LT(large_kb, small_kb + 12 * 1024) << "small " << small_kb << " kB, large " << large_kb << " kB";
+  EXPECT_LT(large_kb, small_kb + 12 * 1024)
+      << "small " << small_kb << " kB, large " << large_kb << " kB";
   EXPECT_EQ(std::filesystem::file_size(Path("large.out")), Read(Path("large.out")).size());
   const std::string predictions = Read(Path("large.out"));
   EXPECT_EQ(std::count(predictions.begin(), predictions.end(), '\n'), 700001);
@@ -176,7 +181,8 @@ TEST_F(PredictCliTest, BadInputIsOneLineNamingLineAndColumnAndExit1) {
   const std::string head = "humidity,pressure,cloudCover\n0.5,1000,0.2\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {head + "0.5,1000\n", "CSV line 3: expected 3 fields, found 2"},
-      {head + "0.5,1000,0.2\n0.5,high,0.2\n", "CSV line 4: column 'pressure' is not a finite number"},
+      {head + "0.5,1000,0.2\n0.5,high,0.2\n",
+       "CSV line 4: column 'pressure' is not a finite number"},
       {"", "CSV has no header row"},
       {"humidity,cloudCover\n0.5,0.2\n", "the data has no column 'pressure'"},
       {head + "0.5,\"1000,0.2\n", "CSV line 3: unterminated quoted field"},
@@ -184,31 +190,36 @@ TEST_F(PredictCliTest, BadInputIsOneLineNamingLineAndColumnAndExit1) {
   for (const auto& [text, message] : cases) {
     const std::string data = Write("bad.csv", text);
     for (const std::string& source : {data, std::string("-")}) {
-      const auto r = Run({"predict", "--model", Path("m.rcf"), "--data", source, "--out", Path("bad.out")},
-                         source == "-" ? text : "", {{"RAINCHECK_CSV_BLOCK_BYTES", "8"}});
+      const auto r =
+          Run({"predict", "--model", Path("m.rcf"), "--data", source, "--out", Path("bad.out")},
+              source == "-" ? text : "", {{"RAINCHECK_CSV_BLOCK_BYTES", "8"}});
       EXPECT_EQ(r.exit_code, 1) << message;
       const std::string name = source == "-" ? "stdin" : data;
       EXPECT_EQ(r.err, "raincheck predict: " + name + ": " + message + "\n");
       EXPECT_FALSE(std::filesystem::exists(Path("bad.out"))) << "a failed run left its output";
     }
-    const auto e = Run({"evaluate", "--model", Path("m.rcf"), "--data", data, "--label", "cloudCover=1",
-                        "--label-ahead", "0"});
+    const auto e = Run({"evaluate", "--model", Path("m.rcf"), "--data", data, "--label",
+                        "cloudCover=1", "--label-ahead", "0"});
     EXPECT_EQ(e.exit_code, 1) << message;
     EXPECT_EQ(e.err, "raincheck evaluate: " + data + ": " + message + "\n");
   }
   const auto missing = Run({"predict", "--model", Path("m.rcf"), "--data", Path("nope.csv")});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err, "raincheck predict: " + Path("nope.csv") + " does not exist\n");
-  const auto label = Run({"evaluate", "--model", Path("m.rcf"), "--data", Write("l.csv", head + "0.1,1,2\n"),
-                          "--label", "cloudCover", "--label-ahead", "0"});
+  const auto label =
+      Run({"evaluate", "--model", Path("m.rcf"), "--data", Write("l.csv", head + "0.1,1,2\n"),
+           "--label", "cloudCover", "--label-ahead", "0"});
   EXPECT_EQ(label.exit_code, 1);
-  EXPECT_EQ(label.err, "raincheck evaluate: " + Path("l.csv") +
-                           ": CSV line 2: label column 'cloudCover' must be 0 or 1 (or use --label COLUMN=VALUE)\n");
+  EXPECT_EQ(
+      label.err,
+      "raincheck evaluate: " + Path("l.csv") +
+          ": CSV line 2: label column 'cloudCover' must be 0 or 1 (or use --label COLUMN=VALUE)\n");
 }
 
 TEST_F(PredictCliTest, BadJobsOrBlockSizeIsAUsageError) {
   const std::string data = Write("ok.csv", Rows(10));
-  EXPECT_EQ(Run({"predict", "--model", Path("m.rcf"), "--data", data, "--jobs", "-1"}).exit_code, 2);
+  EXPECT_EQ(Run({"predict", "--model", Path("m.rcf"), "--data", data, "--jobs", "-1"}).exit_code,
+            2);
   const auto r = Run({"predict", "--model", Path("m.rcf"), "--data", data}, "",
                      {{"RAINCHECK_CSV_BLOCK_BYTES", "lots"}});
   EXPECT_EQ(r.exit_code, 2);

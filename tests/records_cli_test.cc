@@ -1,9 +1,8 @@
 // Black-box tests of `raincheck records` on a local directory store and its spool.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "store/directory_store.h"
@@ -61,7 +60,8 @@ TEST_F(RecordsCliTest, LsAndCatShowWhatWasStored) {
       RunProcess({BinaryPath("raincheck"), "records", "cat", "dt=2026-01-01/x.csv"}, "", env_);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("NotFound"), std::string::npos) << missing.err;
-  const auto escape = RunProcess({BinaryPath("raincheck"), "records", "cat", "../../etc/passwd"}, "", env_);
+  const auto escape =
+      RunProcess({BinaryPath("raincheck"), "records", "cat", "../../etc/passwd"}, "", env_);
   EXPECT_EQ(escape.exit_code, 1);
   EXPECT_NE(escape.err.find("unsafe record key"), std::string::npos) << escape.err;
 }
@@ -78,16 +78,20 @@ TEST_F(RecordsCliTest, LsJsonAndCatOfKeysOnStdin) {
   ASSERT_EQ(keys.size(), 2u) << ls.out;
   EXPECT_EQ(keys[0]["key"], *a);
   EXPECT_EQ(keys[1]["key"], *b);
-  const auto none = RunProcess({BinaryPath("raincheck"), "records", "ls", "--json", "dt=1999"}, "", env_);
+  const auto none =
+      RunProcess({BinaryPath("raincheck"), "records", "ls", "--json", "dt=1999"}, "", env_);
   EXPECT_EQ(none.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(none.out), nlohmann::json::array());
-  EXPECT_NE(none.err.find("no records in dir:" + root_ + "/records"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("no records in dir:" + root_ + "/records"), std::string::npos)
+      << none.err;
 
   // `records ls | records cat -`: every record, one per line.
-  const auto cat = RunProcess({BinaryPath("raincheck"), "records", "cat", "-"}, *a + "\n\n" + *b + "\n", env_);
+  const auto cat =
+      RunProcess({BinaryPath("raincheck"), "records", "cat", "-"}, *a + "\n\n" + *b + "\n", env_);
   EXPECT_EQ(cat.exit_code, 0) << cat.err;
   EXPECT_EQ(cat.out, "prob_rain\r\n0.5\r\nprob_rain\r\n0.5\r\n");
-  const auto bad = RunProcess({BinaryPath("raincheck"), "records", "cat", "-"}, "dt=2026-01-01/x.csv\n", env_);
+  const auto bad =
+      RunProcess({BinaryPath("raincheck"), "records", "cat", "-"}, "dt=2026-01-01/x.csv\n", env_);
   EXPECT_EQ(bad.exit_code, 1);
 }
 
@@ -97,10 +101,10 @@ TEST_F(RecordsCliTest, DefaultIsTheLocalVerbsDirectory) {
   store::DirectoryStore dir(root_ + "/records", store::RecordFormat::kCsv);
   const auto a = dir.Put(MakeRecord(1), base::TimePoint::max());
   ASSERT_TRUE(a.ok());
-  const auto ls = RunProcess(
-      {"/bin/sh", "-c",
-       "cd \"$0\" && exec env -u RAINCHECK_RECORDS -u RAINCHECK_SPOOL \"$1\" records ls",
-       root_, BinaryPath("raincheck")});
+  const auto ls =
+      RunProcess({"/bin/sh", "-c",
+                  "cd \"$0\" && exec env -u RAINCHECK_RECORDS -u RAINCHECK_SPOOL \"$1\" records ls",
+                  root_, BinaryPath("raincheck")});
   EXPECT_EQ(ls.exit_code, 0) << ls.err;
   EXPECT_EQ(ls.out, *a + "\n");
 }
@@ -123,7 +127,8 @@ TEST_F(RecordsCliTest, FlushMovesSpooledRecordsToTheStore) {
 }
 
 TEST_F(RecordsCliTest, ConfigurationErrorsAreClear) {
-  auto off = RunProcess({BinaryPath("raincheck"), "records", "ls"}, "", {{"RAINCHECK_RECORDS", "off"}});
+  auto off =
+      RunProcess({BinaryPath("raincheck"), "records", "ls"}, "", {{"RAINCHECK_RECORDS", "off"}});
   EXPECT_EQ(off.exit_code, 1);
   EXPECT_NE(off.err.find("records are off"), std::string::npos) << off.err;
   auto bad = RunProcess({BinaryPath("raincheck"), "records", "ls"}, "",

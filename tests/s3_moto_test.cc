@@ -9,11 +9,10 @@
 // after encoding, the store has no prefix, and list prefixes hold no '/'. The escaping
 // itself is covered in store/s3_store_test.cc and by AWS's published examples in
 // store/sigv4_test.cc.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "base/clock.h"
 #include "http/curl_client.h"
@@ -101,7 +100,8 @@ TEST_F(S3MotoTest, RightSecretStoresListsAndReadsBack) {
   S3Store s3(Options(creds_), client_, clock_);
   std::vector<std::string> keys;
   for (int n = 0; n < 3; ++n) {
-    const auto key = s3.Write(Encoded(MakeRecord(n, n == 1 ? "São Paulo" : "Cape Town")), Deadline());
+    const auto key =
+        s3.Write(Encoded(MakeRecord(n, n == 1 ? "São Paulo" : "Cape Town")), Deadline());
     ASSERT_TRUE(key.ok()) << key.status().ToString();
     keys.push_back(*key);
   }

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/utsname.h>
@@ -16,13 +17,11 @@
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "base/env.h"
 #include "tests/fakes/upstream_fakes.h"
@@ -32,8 +31,8 @@ namespace raincheck {
 namespace {
 
 using nlohmann::json;
-using ::testing::HasSubstr;
 using testing::BinaryPath;
+using ::testing::HasSubstr;
 using testing::RunProcess;
 
 // `raincheck start-api ARGS` in the background; stdout is read for the URL it prints.
@@ -109,10 +108,9 @@ class FunctionUpstreams {
   ~FunctionUpstreams() { std::filesystem::remove_all(dir_); }
   // `extra` first, then the flags that point the function at the fakes.
   std::vector<std::string> Args(std::vector<std::string> extra) const {
-    for (const std::string& kv :
-         {"RAINCHECK_OPENMETEO_URL=" + openmeteo_.base_url(),
-          "RAINCHECK_RECORDS=dir:" + (dir_ / "records").string(),
-          "RAINCHECK_SPOOL=" + (dir_ / "spool").string()}) {
+    for (const std::string& kv : {"RAINCHECK_OPENMETEO_URL=" + openmeteo_.base_url(),
+                                  "RAINCHECK_RECORDS=dir:" + (dir_ / "records").string(),
+                                  "RAINCHECK_SPOOL=" + (dir_ / "spool").string()}) {
       extra.push_back("--env");
       extra.push_back(kv);
     }
@@ -227,13 +225,12 @@ TEST(StartApiTest, UsageErrorsAndABusyPort) {
   StartApi first({"--port", "0", "--log-level", "warn"});
   ASSERT_FALSE(first.url().empty()) << first.printed();
   const std::string port = first.url().substr(first.url().rfind(':') + 1, 5);
-  auto second = RunProcess({BinaryPath("raincheck"), "start-api", "--port",
-                            std::to_string(std::stoi(port))});
+  auto second =
+      RunProcess({BinaryPath("raincheck"), "start-api", "--port", std::to_string(std::stoi(port))});
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.err, HasSubstr("cannot listen on 127.0.0.1:"));
   EXPECT_EQ(first.Stop(SIGTERM), 0);
 }
-
 
 // Function failures as the emulator reports them, from a runtime that misbehaves on purpose
 // (tests/start_api/misbehaving_runtime.py), become API Gateway's answers.
@@ -271,9 +268,12 @@ TEST(StartApiTest, PredictAnswersAsRaincheckPredictDoes) {
                                             "wind",          "season_cos", "season_sin"};
   // The same decimal text in the CSV and in the JSON; an empty cell (null) is a missing value.
   const std::vector<std::vector<std::string>> cells = {
-      {"0", "12.5", "4.1", "3.2", "0.9", "0.43"},       {"8.4", "9", "6.5", "7.7", "-0.4", "0.91"},
-      {"22.1", "15", "11", "", "0", "-1"},              {"0.3", "21.7", "13.2", "2.1", "-0.95", "-0.3"},
-      {"31.75", "7.25", "1.5", "11.4", "0.5", "0.866"}, {"1.2", "", "", "5", "1", "0"}};
+      {"0", "12.5", "4.1", "3.2", "0.9", "0.43"},
+      {"8.4", "9", "6.5", "7.7", "-0.4", "0.91"},
+      {"22.1", "15", "11", "", "0", "-1"},
+      {"0.3", "21.7", "13.2", "2.1", "-0.95", "-0.3"},
+      {"31.75", "7.25", "1.5", "11.4", "0.5", "0.866"},
+      {"1.2", "", "", "5", "1", "0"}};
   std::string csv;
   std::string rows = "[";
   std::string data = "[";
@@ -298,8 +298,8 @@ TEST(StartApiTest, PredictAnswersAsRaincheckPredictDoes) {
   const std::filesystem::path csv_path =
       std::filesystem::temp_directory_path() / ("rc-predict-" + base::NewUuid() + ".csv");
   { std::ofstream(csv_path) << csv; }
-  const auto expected = RunProcess({BinaryPath("raincheck"), "predict", "--model", model, "--data",
-                                    csv_path.string()});
+  const auto expected = RunProcess(
+      {BinaryPath("raincheck"), "predict", "--model", model, "--data", csv_path.string()});
   std::filesystem::remove(csv_path);
   ASSERT_EQ(expected.exit_code, 0) << expected.err;
 
@@ -315,7 +315,8 @@ TEST(StartApiTest, PredictAnswersAsRaincheckPredictDoes) {
     std::string printed = "prediction,probability\n";
     for (const json& p : answer["predictions"]) {
       char line[64];
-      std::snprintf(line, sizeof line, "%d,%.6f\n", p["class"].get<int>(), p["probability"].get<double>());
+      std::snprintf(line, sizeof line, "%d,%.6f\n", p["class"].get<int>(),
+                    p["probability"].get<double>());
       printed += line;
     }
     EXPECT_EQ(printed, expected.out) << body;
@@ -325,8 +326,10 @@ TEST(StartApiTest, PredictAnswersAsRaincheckPredictDoes) {
                                "application/json");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
-  EXPECT_THAT(json::parse(bad->body)["error"]["message"].get<std::string>(), HasSubstr("rows[0].wind"));
-  auto unknown = api.Client().Post("/predict", R"({"model":"atlantis","rows":[]})", "application/json");
+  EXPECT_THAT(json::parse(bad->body)["error"]["message"].get<std::string>(),
+              HasSubstr("rows[0].wind"));
+  auto unknown =
+      api.Client().Post("/predict", R"({"model":"atlantis","rows":[]})", "application/json");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
   auto get = api.Client().Get("/predict");
@@ -396,7 +399,8 @@ Resources:
           Properties: {Path: /weather, Method: GET}
 )");
   WriteFile(dir / "env.json", R"({"Fn": {"RAINCHECK_DEFAULT_CITY": "Seattle"}})");
-  const int err = open((dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int err =
+      open((dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   {
     StartApi api(up.Args({"--port", "0", "--log-level", "warn", "--template",
                           (dir / "template.yaml").string()}),
@@ -406,7 +410,7 @@ Resources:
     auto weather = api.Client().Get("/weather?format=json");
     ASSERT_TRUE(weather);
     EXPECT_EQ(weather->status, 200) << weather->body;
-    EXPECT_EQ(json::parse(weather->body)["city"], "Lima");  // !Sub from the parameter's default
+    EXPECT_EQ(json::parse(weather->body)["city"], "Lima");      // !Sub from the parameter's default
     auto forecast = api.Client().Get("/forecast?format=json");  // not a route of this template
     ASSERT_TRUE(forecast);
     EXPECT_EQ(forecast->status, 404);
@@ -427,9 +431,9 @@ Resources:
   EXPECT_THAT(warned, ::testing::Not(HasSubstr("Lima")));
   EXPECT_THAT(warned, HasSubstr("warning: the template's architecture is " + other_arch));
 
-  StartApi api(up.Args({"--port", "0", "--log-level", "warn", "--template",
-                        (dir / "template.yaml").string(), "--env-vars",
-                        (dir / "env.json").string()}));
+  StartApi api(
+      up.Args({"--port", "0", "--log-level", "warn", "--template", (dir / "template.yaml").string(),
+               "--env-vars", (dir / "env.json").string()}));
   ASSERT_FALSE(api.url().empty()) << api.printed();
   auto weather = api.Client().Get("/weather?format=json");
   ASSERT_TRUE(weather);
@@ -460,7 +464,8 @@ TEST(StartApiTest, ReloadWhileRequestsAreInFlightLosesNone) {
   std::filesystem::create_directories(dir / "models");
   const std::filesystem::path models = RAINCHECK_BINARY_DIR "/models";
   std::filesystem::copy_file(models / "seattle.rcf", dir / "models" / "m.rcf");
-  const int err = open((dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int err =
+      open((dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   StartApi api(up.Args({"--port", "0", "--log-level", "warn", "--template", "none", "--models",
                         (dir / "models").string()}),
                err);

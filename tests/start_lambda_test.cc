@@ -1,6 +1,8 @@
 // `raincheck start-lambda` as a user runs it, driven by the real aws CLI (Debian's awscli).
-#include <signal.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,12 +10,9 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "base/strings.h"
 #include "local/child_process.h"
@@ -114,9 +113,16 @@ class StartLambdaTest : public ::testing::Test {
   testing::ProcessResult AwsInvoke(int port, const std::string& payload,
                                    std::vector<std::string> extra = {},
                                    const std::string& function = "raincheck") {
-    std::vector<std::string> argv = {kAwsCli, "lambda", "invoke", "--endpoint-url",
-                                     "http://127.0.0.1:" + std::to_string(port), "--function-name",
-                                     function, "--payload", payload, "--cli-binary-format",
+    std::vector<std::string> argv = {kAwsCli,
+                                     "lambda",
+                                     "invoke",
+                                     "--endpoint-url",
+                                     "http://127.0.0.1:" + std::to_string(port),
+                                     "--function-name",
+                                     function,
+                                     "--payload",
+                                     payload,
+                                     "--cli-binary-format",
                                      "raw-in-base64-out"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(out_file_);
@@ -224,9 +230,10 @@ Resources:
 )";
   std::ofstream(dir + "/env.json") << R"({"Parameters": {"RAINCHECK_LOG_LEVEL": "loud"}})";
   const std::vector<std::string> common = {
-      "--template", dir + "/template.yaml", "--env",
-      "RAINCHECK_OPENMETEO_URL=" + openmeteo.base_url(), "--env",
-      "RAINCHECK_RECORDS=dir:" + dir + "/records", "--env", "RAINCHECK_SPOOL=" + dir + "/spool"};
+      "--template", dir + "/template.yaml",
+      "--env",      "RAINCHECK_OPENMETEO_URL=" + openmeteo.base_url(),
+      "--env",      "RAINCHECK_RECORDS=dir:" + dir + "/records",
+      "--env",      "RAINCHECK_SPOOL=" + dir + "/spool"};
   const std::string event = ReadFile(RAINCHECK_SOURCE_DIR "/data/events/forecast-cape-town.json");
   {
     StartLambda server(common);

@@ -42,15 +42,33 @@ class TrainHistoryTest : public ::testing::Test {
   // train --history openmeteo --place PLACE --from 2015-01-01 --to 2019-12-31 with a small grid.
   testing::ProcessResult Train(const std::string& place, const std::string& out,
                                std::vector<std::string> extra = {}) const {
-    std::vector<std::string> argv = {
-        BinaryPath("raincheck"), "train", "--history", "openmeteo", "--place", place,
-        "--from", "2015-01-01", "--to", "2019-12-31", "--cache-dir", (dir_ / "cache").string(),
-        "--grid", "n_estimators=20 max_depth=4,6", "--cv", "3", "--jobs", "2", "--out", out};
+    std::vector<std::string> argv = {BinaryPath("raincheck"),
+                                     "train",
+                                     "--history",
+                                     "openmeteo",
+                                     "--place",
+                                     place,
+                                     "--from",
+                                     "2015-01-01",
+                                     "--to",
+                                     "2019-12-31",
+                                     "--cache-dir",
+                                     (dir_ / "cache").string(),
+                                     "--grid",
+                                     "n_estimators=20 max_depth=4,6",
+                                     "--cv",
+                                     "3",
+                                     "--jobs",
+                                     "2",
+                                     "--out",
+                                     out};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return RunProcess(argv, "", Env());
   }
 
-  std::string Out(const std::string& name = "cape-town.rcf") const { return (dir_ / "models" / name).string(); }
+  std::string Out(const std::string& name = "cape-town.rcf") const {
+    return (dir_ / "models" / name).string();
+  }
 
   fakes::OpenMeteoArchiveFake archive_;
   fakes::OpenMeteoGeocodingFake geocoding_;
@@ -201,13 +219,20 @@ TEST_F(TrainHistoryTest, CommandLineMistakesAreUsageErrors) {
   const std::vector<std::vector<std::string>> cases = {
       {bin, "train", "--history", "openmeteo", "--out", Out()},  // no --place
       {bin, "train", "--history", "darksky", "--place", "Cape Town", "--out", Out()},
-      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--from", "2015-01-01", "--out", Out()},
-      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--from", "2015-13-01", "--to", "2016-01-01", "--out", Out()},
-      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--from", "2019-01-01", "--to", "2015-01-01", "--out", Out()},
-      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--years", "3", "--from", "2015-01-01", "--to", "2016-01-01", "--out", Out()},
-      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--features", "a", "--out", Out()},
-      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--data", "x.csv", "--out", Out()},
-      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--grid", "n_estimators=ten", "--out", Out()},
+      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--from", "2015-01-01",
+       "--out", Out()},
+      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--from", "2015-13-01",
+       "--to", "2016-01-01", "--out", Out()},
+      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--from", "2019-01-01",
+       "--to", "2015-01-01", "--out", Out()},
+      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--years", "3", "--from",
+       "2015-01-01", "--to", "2016-01-01", "--out", Out()},
+      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--features", "a", "--out",
+       Out()},
+      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--data", "x.csv", "--out",
+       Out()},
+      {bin, "train", "--history", "openmeteo", "--place", "Cape Town", "--grid", "n_estimators=ten",
+       "--out", Out()},
       {bin, "train", "--place", "Cape Town", "--out", Out()},  // --place needs --history
   };
   for (const auto& argv : cases) {

@@ -10,7 +10,8 @@ namespace raincheck::web {
 namespace {
 
 std::string ReadSource(std::string_view name) {
-  std::ifstream in(std::string(RAINCHECK_SOURCE_DIR) + "/web/" + std::string(name), std::ios::binary);
+  std::ifstream in(std::string(RAINCHECK_SOURCE_DIR) + "/web/" + std::string(name),
+                   std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

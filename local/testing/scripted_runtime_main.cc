@@ -26,18 +26,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
-
 #include <vector>
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "lambda/runtime_loop.h"
 #include "http/curl_client.h"
+#include "lambda/runtime_loop.h"
 
 namespace {
 
@@ -107,10 +105,9 @@ Result<std::string> Handle(std::string_view event_text, const InvocationContext&
   }
   raincheck::base::SystemClock clock;
   nlohmann::json env = nlohmann::json::object();
-  for (const char* name :
-       {"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-        "LAMBDA_TASK_ROOT", "TZ", "AWS_REGION", "AWS_ACCESS_KEY_ID", "RAINCHECK_TEST_MARKER",
-        "HOME"}) {
+  for (const char* name : {"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                           "AWS_LAMBDA_FUNCTION_VERSION", "LAMBDA_TASK_ROOT", "TZ", "AWS_REGION",
+                           "AWS_ACCESS_KEY_ID", "RAINCHECK_TEST_MARKER", "HOME"}) {
     if (const char* value = std::getenv(name)) env[name] = value;
   }
   nlohmann::json out = {{"event", event},

@@ -27,10 +27,12 @@ const char* FoldCodePoint(uint32_t cp) {
   return nullptr;
 }
 
-bool IsApostrophe(uint32_t cp) { return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BC; }
+bool IsApostrophe(uint32_t cp) {
+  return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BC;
+}
 bool IsSeparator(uint32_t cp) {
-  return (cp < 0x80 && !((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-                         (cp >= '0' && cp <= '9'))) ||
+  return (cp < 0x80 &&
+          !((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'))) ||
          cp == 0x00A0 || cp == 0x3000 || cp == 0x2010 || cp == 0x2013 || cp == 0x2014;
 }
 

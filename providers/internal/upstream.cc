@@ -39,8 +39,9 @@ namespace {
 
 Status StatusForHttpError(const Upstream& up, const http::Response& response) {
   const std::string name(up.name);
-  up.logger.Warn("upstream error status",
-                 {{"upstream", name}, {"status", response.status}, {"attempts", response.attempts}});
+  up.logger.Warn(
+      "upstream error status",
+      {{"upstream", name}, {"status", response.status}, {"attempts", response.attempts}});
   const std::string code = std::to_string(response.status);
   if (response.status == 401 || response.status == 403) {
     return Status::PermissionDenied(name + " refused the API key (HTTP " + code + ")");

@@ -4,11 +4,10 @@
 #define RAINCHECK_PROVIDERS_INTERNAL_UPSTREAM_H_
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "base/log.h"
 #include "base/status.h"

@@ -49,9 +49,7 @@ void LoopbackServer::Stop() {
   }
 }
 
-std::string LoopbackServer::base_url() const {
-  return "http://127.0.0.1:" + std::to_string(port_);
-}
+std::string LoopbackServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 bool LoopbackServer::SleepUnlessStopped(std::chrono::milliseconds d) {
   std::unique_lock<std::mutex> lock(mu_);
@@ -84,7 +82,8 @@ int ListenLoopback(int* port) {
 
 }  // namespace
 
-RawTcpServer::RawTcpServer(std::string reply, bool reset) : reply_(std::move(reply)), reset_(reset) {
+RawTcpServer::RawTcpServer(std::string reply, bool reset)
+    : reply_(std::move(reply)), reset_(reset) {
   listen_fd_ = ListenLoopback(&port_);
   thread_ = std::thread([this] { Loop(); });
 }

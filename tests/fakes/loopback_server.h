@@ -22,7 +22,7 @@ namespace raincheck::fakes {
 struct RecordedRequest {
   std::string method;
   std::string path;
-  std::string target;  // path and query exactly as sent
+  std::string target;                              // path and query exactly as sent
   std::multimap<std::string, std::string> params;  // decoded query parameters
   std::multimap<std::string, std::string> headers;
   std::string body;

@@ -5,9 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <numbers>
-
 #include <nlohmann/json.hpp>
+#include <numbers>
 
 #include "base/clock.h"
 
@@ -17,27 +16,40 @@ using nlohmann::json;
 
 std::string_view FaultName(Fault fault) {
   switch (fault) {
-    case Fault::kNone: return "none";
-    case Fault::kSlow: return "slow";
-    case Fault::kHang: return "hang";
-    case Fault::kReset: return "reset";
-    case Fault::kUnauthorized: return "401";
-    case Fault::kNotFound: return "404";
-    case Fault::kRateLimited: return "429";
-    case Fault::kServerError: return "500";
-    case Fault::kTruncated: return "truncated";
-    case Fault::kMalformed: return "malformed";
-    case Fault::kWrongTypes: return "wrong_types";
-    case Fault::kHuge: return "huge";
-    case Fault::kNoMatch: return "no_match";
+    case Fault::kNone:
+      return "none";
+    case Fault::kSlow:
+      return "slow";
+    case Fault::kHang:
+      return "hang";
+    case Fault::kReset:
+      return "reset";
+    case Fault::kUnauthorized:
+      return "401";
+    case Fault::kNotFound:
+      return "404";
+    case Fault::kRateLimited:
+      return "429";
+    case Fault::kServerError:
+      return "500";
+    case Fault::kTruncated:
+      return "truncated";
+    case Fault::kMalformed:
+      return "malformed";
+    case Fault::kWrongTypes:
+      return "wrong_types";
+    case Fault::kHuge:
+      return "huge";
+    case Fault::kNoMatch:
+      return "no_match";
   }
   return "?";
 }
 
 std::vector<Fault> AllFaults() {
-  return {Fault::kNone,       Fault::kSlow,        Fault::kHang,      Fault::kReset,
+  return {Fault::kNone,         Fault::kSlow,      Fault::kHang,        Fault::kReset,
           Fault::kUnauthorized, Fault::kNotFound,  Fault::kRateLimited, Fault::kServerError,
-          Fault::kTruncated,  Fault::kMalformed,   Fault::kWrongTypes, Fault::kHuge,
+          Fault::kTruncated,    Fault::kMalformed, Fault::kWrongTypes,  Fault::kHuge,
           Fault::kNoMatch};
 }
 
@@ -148,7 +160,7 @@ void FakeUpstream::set_edit(std::function<void(nlohmann::json&)> edit) {
 
 void FakeUpstream::Route(const std::string& path, Bodies bodies) {
   server_.server().Get(path, [this, bodies = std::move(bodies)](const httplib::Request& req,
-                                                               httplib::Response& res) {
+                                                                httplib::Response& res) {
     ++hits_;
     const Fault f = fault_.load();
     auto send = [&res](int status, const std::string& body, const char* type) {
@@ -164,8 +176,10 @@ void FakeUpstream::Route(const std::string& path, Bodies bodies) {
         lock.unlock();
         if (!retry_after.empty()) res.set_header("Retry-After", retry_after);
         if (status == 429) return send(429, bodies.rate_limited, "application/json");
-        if (status == 500) return send(500, "{\"error\":\"Internal Server Error\"}", "application/json");
-        return send(status, json{{"error", true}, {"reason", "HTTP " + std::to_string(status)}}.dump(),
+        if (status == 500)
+          return send(500, "{\"error\":\"Internal Server Error\"}", "application/json");
+        return send(status,
+                    json{{"error", true}, {"reason", "HTTP " + std::to_string(status)}}.dump(),
                     "application/json");
       }
     }
@@ -237,7 +251,6 @@ std::vector<std::string> ListParam(const httplib::Request& req, const char* name
   return out;
 }
 
-
 std::string ErrorBody(const std::string& reason) {
   return json{{"error", true}, {"reason", reason}}.dump();
 }
@@ -270,7 +283,8 @@ OpenMeteoForecastFake::OpenMeteoForecastFake() {
                                      [&](const ForecastDaily& d) { return v == d.name; });
       if (!known) {
         return std::pair(400, ErrorBody("Cannot initialize ForecastVariableDaily from invalid "
-                                        "String value " + v + " for key daily"));
+                                        "String value " +
+                                        v + " for key daily"));
       }
     }
     if (req.has_param("forecast_days")) {
@@ -284,8 +298,9 @@ OpenMeteoForecastFake::OpenMeteoForecastFake() {
   b.ok = [](const httplib::Request& req) {
     const double lat = std::stod(req.get_param_value("latitude"));
     const double lon = std::stod(req.get_param_value("longitude"));
-    const int days =
-        req.has_param("forecast_days") ? std::atoi(req.get_param_value("forecast_days").c_str()) : 7;
+    const int days = req.has_param("forecast_days")
+                         ? std::atoi(req.get_param_value("forecast_days").c_str())
+                         : 7;
     // A southern-hemisphere summer day in Cape Town, as documented: units per block,
     // local times (timezone=auto), daily arrays starting today.
     json j = {
@@ -297,16 +312,32 @@ OpenMeteoForecastFake::OpenMeteoForecastFake() {
         {"timezone_abbreviation", "GMT+2"},
         {"elevation", 17.0},
         {"current_units",
-         {{"time", "iso8601"}, {"interval", "seconds"}, {"temperature_2m", "°C"},
-          {"apparent_temperature", "°C"}, {"dew_point_2m", "°C"}, {"relative_humidity_2m", "%"},
-          {"cloud_cover", "%"}, {"pressure_msl", "hPa"}, {"wind_speed_10m", "km/h"},
-          {"wind_gusts_10m", "km/h"}, {"wind_direction_10m", "°"}, {"uv_index", ""},
+         {{"time", "iso8601"},
+          {"interval", "seconds"},
+          {"temperature_2m", "°C"},
+          {"apparent_temperature", "°C"},
+          {"dew_point_2m", "°C"},
+          {"relative_humidity_2m", "%"},
+          {"cloud_cover", "%"},
+          {"pressure_msl", "hPa"},
+          {"wind_speed_10m", "km/h"},
+          {"wind_gusts_10m", "km/h"},
+          {"wind_direction_10m", "°"},
+          {"uv_index", ""},
           {"visibility", "m"}}},
         {"current",
-         {{"time", "2026-11-28T04:15"}, {"interval", 900}, {"temperature_2m", 17.4},
-          {"apparent_temperature", 16.2}, {"dew_point_2m", 11.3}, {"relative_humidity_2m", 67},
-          {"cloud_cover", 25}, {"pressure_msl", 1014.8}, {"wind_speed_10m", 18.0},
-          {"wind_gusts_10m", 33.1}, {"wind_direction_10m", 158}, {"uv_index", 0.35},
+         {{"time", "2026-11-28T04:15"},
+          {"interval", 900},
+          {"temperature_2m", 17.4},
+          {"apparent_temperature", 16.2},
+          {"dew_point_2m", 11.3},
+          {"relative_humidity_2m", 67},
+          {"cloud_cover", 25},
+          {"pressure_msl", 1014.8},
+          {"wind_speed_10m", 18.0},
+          {"wind_gusts_10m", 33.1},
+          {"wind_direction_10m", 158},
+          {"uv_index", 0.35},
           {"visibility", 24140.0}}},
     };
     const auto wanted = ListParam(req, "daily");
@@ -315,14 +346,16 @@ OpenMeteoForecastFake::OpenMeteoForecastFake() {
       json daily = {{"time", json::array()}};
       const auto first = std::chrono::sys_days(std::chrono::year(2026) / 11 / 28);
       for (int d = 0; d < days; ++d) {
-        daily["time"].push_back(base::FormatIsoDate(std::chrono::year_month_day(first + std::chrono::days(d))));
+        daily["time"].push_back(
+            base::FormatIsoDate(std::chrono::year_month_day(first + std::chrono::days(d))));
       }
       for (const auto& name : wanted) {
         for (const auto& v : kForecastDaily) {
           if (name != v.name) continue;
           units[name] = v.unit;
           json values = json::array();
-          for (int d = 0; d < days; ++d) values.push_back(d == 0 ? v.today : d == 1 ? v.tomorrow : v.later);
+          for (int d = 0; d < days; ++d)
+            values.push_back(d == 0 ? v.today : d == 1 ? v.tomorrow : v.later);
           daily[name] = values;
         }
       }
@@ -344,7 +377,8 @@ OpenMeteoForecastFake::OpenMeteoForecastFake() {
   b.no_match_status = 400;
   b.unauthorized = R"({"error":true,"reason":"API key invalid"})";
   b.not_found = R"({"error":true,"reason":"Not Found"})";
-  b.rate_limited = R"({"error":true,"reason":"Daily API request limit exceeded. Please try again tomorrow."})";
+  b.rate_limited =
+      R"({"error":true,"reason":"Daily API request limit exceeded. Please try again tomorrow."})";
   Route("/v1/forecast", std::move(b));
   Start();
 }
@@ -362,7 +396,8 @@ uint64_t SplitMix(uint64_t x) {
 
 // A reproducible uniform number in [0, 1) for (seed, day, salt).
 double Uniform(uint64_t seed, int64_t day, uint64_t salt) {
-  const uint64_t h = SplitMix(seed ^ SplitMix(static_cast<uint64_t>(day) * 0x100000001b3ULL + salt));
+  const uint64_t h =
+      SplitMix(seed ^ SplitMix(static_cast<uint64_t>(day) * 0x100000001b3ULL + salt));
   return static_cast<double>(h >> 11) * 0x1.0p-53;
 }
 
@@ -376,11 +411,11 @@ struct ArchiveVariable {
   const char* unit;
 };
 constexpr ArchiveVariable kArchiveDaily[] = {
-    {"precipitation_sum", "mm"},          {"rain_sum", "mm"},
-    {"temperature_2m_max", "°C"},         {"temperature_2m_min", "°C"},
-    {"temperature_2m_mean", "°C"},        {"wind_speed_10m_mean", "km/h"},
-    {"wind_speed_10m_max", "km/h"},       {"wind_gusts_10m_max", "km/h"},
-    {"relative_humidity_2m_mean", "%"},   {"cloud_cover_mean", "%"},
+    {"precipitation_sum", "mm"},        {"rain_sum", "mm"},
+    {"temperature_2m_max", "°C"},       {"temperature_2m_min", "°C"},
+    {"temperature_2m_mean", "°C"},      {"wind_speed_10m_mean", "km/h"},
+    {"wind_speed_10m_max", "km/h"},     {"wind_gusts_10m_max", "km/h"},
+    {"relative_humidity_2m_mean", "%"}, {"cloud_cover_mean", "%"},
     {"pressure_msl_mean", "hPa"},
 };
 
@@ -399,7 +434,8 @@ const FakeCity* NearestCity(double lat, double lon) {
 
 }  // namespace
 
-json OpenMeteoArchiveFake::Day(double latitude, double longitude, std::chrono::year_month_day date) {
+json OpenMeteoArchiveFake::Day(double latitude, double longitude,
+                               std::chrono::year_month_day date) {
   using std::numbers::pi;
   const double lat = Snap(latitude), lon = Snap(longitude);
   const uint64_t seed = SplitMix(static_cast<uint64_t>(std::llround(lat * 4) + 1000) * 4096 +
@@ -433,8 +469,8 @@ json OpenMeteoArchiveFake::Day(double latitude, double longitude, std::chrono::y
   const double mean_temp = 27 - 0.45 * abs_lat + std::min(15.0, 0.25 * abs_lat) * summer;
   const double wetness = std::clamp(wet, 0.0, 1.5);
   const double t_max = Round1(mean_temp + 5 - 3 * wetness + 2 * (Uniform(seed, t, 4) - 0.5));
-  const double t_min = Round1(t_max - (10 - 5 * std::min(wetness, 1.0)) -
-                              1.5 * Uniform(seed, t, 5));
+  const double t_min =
+      Round1(t_max - (10 - 5 * std::min(wetness, 1.0)) - 1.5 * Uniform(seed, t, 5));
   const double wind = Round1(std::max(1.0, 12 + 6 * spell + 3 * (Uniform(seed, t, 6) - 0.5)));
   const double wind_max = Round1(wind * (1.5 + 0.3 * Uniform(seed, t, 7)));
   return json{
@@ -509,7 +545,8 @@ OpenMeteoArchiveFake::OpenMeteoArchiveFake() : state_(std::make_shared<State>())
   b.ok = [state = state_](const httplib::Request& req) {
     const double lat = std::stod(req.get_param_value("latitude"));
     const double lon = std::stod(req.get_param_value("longitude"));
-    const auto start = std::chrono::sys_days(*base::ParseIsoDate(req.get_param_value("start_date")));
+    const auto start =
+        std::chrono::sys_days(*base::ParseIsoDate(req.get_param_value("start_date")));
     const auto end = std::chrono::sys_days(*base::ParseIsoDate(req.get_param_value("end_date")));
     const auto wanted = ListParam(req, "daily");
     std::optional<std::chrono::sys_days> available;
@@ -525,9 +562,9 @@ OpenMeteoArchiveFake::OpenMeteoArchiveFake() : state_(std::make_shared<State>())
       timezone = city ? city->timezone : "GMT";
       // Standard time of the fake cities' zones (the archive's offset ignores daylight saving).
       static const std::pair<const char*, int> kOffsets[] = {
-          {"Africa/Johannesburg", 7200},  {"America/Los_Angeles", -28800},
-          {"Europe/Paris", 3600},         {"America/Chicago", -21600},
-          {"America/New_York", -18000},   {"America/Sao_Paulo", -10800}};
+          {"Africa/Johannesburg", 7200}, {"America/Los_Angeles", -28800},
+          {"Europe/Paris", 3600},        {"America/Chicago", -21600},
+          {"America/New_York", -18000},  {"America/Sao_Paulo", -10800}};
       for (const auto& [zone, seconds] : kOffsets) {
         if (timezone == zone) offset = seconds;
       }
@@ -567,7 +604,8 @@ OpenMeteoArchiveFake::OpenMeteoArchiveFake() : state_(std::make_shared<State>())
   b.no_match_status = 400;
   b.unauthorized = ErrorBody("API key invalid");
   b.not_found = ErrorBody("Not Found");
-  b.rate_limited = ErrorBody("Minutely API request limit exceeded. Please try again in one minute.");
+  b.rate_limited =
+      ErrorBody("Minutely API request limit exceeded. Please try again in one minute.");
   Route("/v1/archive", std::move(b));
   Start();
 }
@@ -624,8 +662,9 @@ json OsmResult(const FakeCity& c, bool v2_category) {
             {"licence", "https://locationiq.com/attribution"},
             {"osm_type", "relation"},
             {"osm_id", "79604"},
-            {"boundingbox", {Coord(c.latitude - 0.4), Coord(c.latitude + 0.4),
-                             Coord(c.longitude - 0.4), Coord(c.longitude + 0.4)}},
+            {"boundingbox",
+             {Coord(c.latitude - 0.4), Coord(c.latitude + 0.4), Coord(c.longitude - 0.4),
+              Coord(c.longitude + 0.4)}},
             {"lat", Coord(c.latitude)},
             {"lon", Coord(c.longitude)},
             {"display_name", c.name + ", " + c.admin1 + ", " + c.country},
@@ -646,9 +685,10 @@ json OsmResult(const FakeCity& c, bool v2_category) {
 
 LocationIqFake::LocationIqFake(std::string valid_key) {
   Bodies b;
-  b.check = [valid_key = std::move(valid_key)](const httplib::Request& req)
-      -> std::optional<std::pair<int, std::string>> {
-    if (req.get_param_value("key") != valid_key) return std::pair(401, R"({"error":"Invalid key"})");
+  b.check = [valid_key = std::move(valid_key)](
+                const httplib::Request& req) -> std::optional<std::pair<int, std::string>> {
+    if (req.get_param_value("key") != valid_key)
+      return std::pair(401, R"({"error":"Invalid key"})");
     if (Match(req.get_param_value("q"), req.get_param_value("countrycodes")).empty()) {
       return std::pair(404, R"({"error":"Unable to geocode"})");
     }
@@ -697,8 +737,8 @@ NominatimFake::NominatimFake() {
 
 DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
   Bodies b;
-  b.check = [valid_key = std::move(valid_key)](const httplib::Request& req)
-      -> std::optional<std::pair<int, std::string>> {
+  b.check = [valid_key = std::move(valid_key)](
+                const httplib::Request& req) -> std::optional<std::pair<int, std::string>> {
     const std::string prefix = "/forecast/" + valid_key + "/";
     if (req.path.rfind(prefix, 0) != 0) {
       return std::pair(401, std::string("Kong Error Invalid authentication credentials."));
@@ -712,25 +752,49 @@ DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
     const double lon = std::stod(where.substr(comma + 1));
     const bool us = req.get_param_value("units") == "us";
     // 2026-11-28T02:15:00Z; Cape Town is UTC+2 -> local date 2026-11-28.
-    json currently = {{"time", 1795832100}, {"summary", "Clear"}, {"icon", "clear-night"},
-                      {"nearestStormDistance", 0}, {"nearestStormBearing", 0},
-                      {"precipIntensity", 0}, {"precipProbability", 0},
-                      {"precipIntensityError", 0}, {"precipType", "none"},
-                      {"temperature", us ? 62.3 : 16.8}, {"apparentTemperature", us ? 61.9 : 16.6},
-                      {"dewPoint", us ? 52.1 : 11.2}, {"humidity", 0.69}, {"pressure", 1014.2},
-                      {"windSpeed", us ? 11.2 : 5.0}, {"windGust", us ? 18.9 : 8.4},
-                      {"windBearing", 160}, {"cloudCover", 0.12}, {"uvIndex", 0},
-                      {"visibility", us ? 10 : 16.09}, {"ozone", ozone_missing ? -999 : 287.4}};
-    json day = {{"time", 1795816800}, {"icon", "clear-day"},
-                {"summary", "Clear throughout the day."}, {"sunriseTime", 1795836660},
-                {"sunsetTime", 1795888080}, {"precipIntensity", us ? 0.0016 : 0.04},
-                {"precipIntensityMax", us ? 0.01 : 0.25}, {"precipAccumulation", us ? 0.04 : 0.1},
-                {"precipProbability", 0.12}, {"precipType", "rain"},
-                {"temperatureHigh", us ? 75.2 : 24.0}, {"temperatureLow", us ? 59.1 : 15.1},
-                {"temperatureMin", us ? 59.8 : 15.4}, {"temperatureMax", us ? 75.2 : 24.0},
-                {"windSpeed", us ? 12.4 : 5.5}, {"windGust", us ? 25.0 : 11.2},
-                {"windBearing", 170}, {"humidity", 0.62}, {"pressure", 1013.1},
-                {"cloudCover", 0.2}, {"uvIndex", 9}, {"visibility", us ? 10 : 16.09},
+    json currently = {{"time", 1795832100},
+                      {"summary", "Clear"},
+                      {"icon", "clear-night"},
+                      {"nearestStormDistance", 0},
+                      {"nearestStormBearing", 0},
+                      {"precipIntensity", 0},
+                      {"precipProbability", 0},
+                      {"precipIntensityError", 0},
+                      {"precipType", "none"},
+                      {"temperature", us ? 62.3 : 16.8},
+                      {"apparentTemperature", us ? 61.9 : 16.6},
+                      {"dewPoint", us ? 52.1 : 11.2},
+                      {"humidity", 0.69},
+                      {"pressure", 1014.2},
+                      {"windSpeed", us ? 11.2 : 5.0},
+                      {"windGust", us ? 18.9 : 8.4},
+                      {"windBearing", 160},
+                      {"cloudCover", 0.12},
+                      {"uvIndex", 0},
+                      {"visibility", us ? 10 : 16.09},
+                      {"ozone", ozone_missing ? -999 : 287.4}};
+    json day = {{"time", 1795816800},
+                {"icon", "clear-day"},
+                {"summary", "Clear throughout the day."},
+                {"sunriseTime", 1795836660},
+                {"sunsetTime", 1795888080},
+                {"precipIntensity", us ? 0.0016 : 0.04},
+                {"precipIntensityMax", us ? 0.01 : 0.25},
+                {"precipAccumulation", us ? 0.04 : 0.1},
+                {"precipProbability", 0.12},
+                {"precipType", "rain"},
+                {"temperatureHigh", us ? 75.2 : 24.0},
+                {"temperatureLow", us ? 59.1 : 15.1},
+                {"temperatureMin", us ? 59.8 : 15.4},
+                {"temperatureMax", us ? 75.2 : 24.0},
+                {"windSpeed", us ? 12.4 : 5.5},
+                {"windGust", us ? 25.0 : 11.2},
+                {"windBearing", 170},
+                {"humidity", 0.62},
+                {"pressure", 1013.1},
+                {"cloudCover", 0.2},
+                {"uvIndex", 9},
+                {"visibility", us ? 10 : 16.09},
                 {"ozone", ozone_missing ? -999 : 288.1}};
     json tomorrow = day;
     tomorrow["time"] = 1795903200;
@@ -744,11 +808,14 @@ DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
               {"offset", 2},
               {"elevation", 17},
               {"currently", currently},
-              {"daily", {{"summary", "No precipitation throughout the week."},
-                         {"icon", "clear-day"},
-                         {"data", {day, tomorrow}}}},
-              {"flags", {{"sources", {"ecmwf_ifs", "gfs", "gefs"}}, {"units", us ? "us" : "si"},
-                         {"version", "V2.8.4"}}}};
+              {"daily",
+               {{"summary", "No precipitation throughout the week."},
+                {"icon", "clear-day"},
+                {"data", {day, tomorrow}}}},
+              {"flags",
+               {{"sources", {"ecmwf_ifs", "gfs", "gefs"}},
+                {"units", us ? "us" : "si"},
+                {"version", "V2.8.4"}}}};
     return j.dump();
   };
   b.wrong_types = [](const httplib::Request&) {

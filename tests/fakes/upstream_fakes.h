@@ -8,13 +8,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "tests/fakes/loopback_server.h"
@@ -23,18 +22,18 @@ namespace raincheck::fakes {
 
 enum class Fault {
   kNone,
-  kSlow,         // answers normally after ~300 ms
-  kHang,         // never answers (until the fake stops)
-  kReset,        // the connection is reset (base_url() then points at a raw TCP server)
-  kUnauthorized, // 401 with the upstream's error body
-  kNotFound,     // 404 with the upstream's error body
-  kRateLimited,  // 429 with Retry-After: 30
-  kServerError,  // 500
-  kTruncated,    // 200, the healthy body cut in the middle
-  kMalformed,    // 200, an HTML error page
-  kWrongTypes,   // 200, JSON of the right shape with wrong value types
-  kHuge,         // 200, a body of 3 MiB
-  kNoMatch,      // the upstream's "nothing found" answer
+  kSlow,          // answers normally after ~300 ms
+  kHang,          // never answers (until the fake stops)
+  kReset,         // the connection is reset (base_url() then points at a raw TCP server)
+  kUnauthorized,  // 401 with the upstream's error body
+  kNotFound,      // 404 with the upstream's error body
+  kRateLimited,   // 429 with Retry-After: 30
+  kServerError,   // 500
+  kTruncated,     // 200, the healthy body cut in the middle
+  kMalformed,     // 200, an HTML error page
+  kWrongTypes,    // 200, JSON of the right shape with wrong value types
+  kHuge,          // 200, a body of 3 MiB
+  kNoMatch,       // the upstream's "nothing found" answer
 };
 
 std::string_view FaultName(Fault fault);
@@ -92,11 +91,11 @@ class FakeUpstream {
   struct Bodies {
     std::function<std::string(const httplib::Request&)> ok;           // healthy answer
     std::function<std::string(const httplib::Request&)> wrong_types;  // same shape, wrong types
-    std::string no_match;        // body of the "nothing found" answer
+    std::string no_match;  // body of the "nothing found" answer
     int no_match_status = 200;
-    std::string unauthorized;    // body of the 401
-    std::string not_found;       // body of the 404
-    std::string rate_limited;    // body of the 429
+    std::string unauthorized;  // body of the 401
+    std::string not_found;     // body of the 404
+    std::string rate_limited;  // body of the 429
     // Optional: decides from the request whether it is a healthy request; when it returns a
     // status (e.g. 401 for a wrong key) with a body, that answer is sent instead.
     std::function<std::optional<std::pair<int, std::string>>(const httplib::Request&)> check;
@@ -111,9 +110,9 @@ class FakeUpstream {
   std::atomic<Fault> fault_{Fault::kNone};
   std::atomic<int> hits_{0};
   mutable std::mutex mu_;
-  int fail_first_ = 0;             // guarded by mu_
-  int fail_status_ = 429;          // guarded by mu_
-  std::string fail_retry_after_;   // guarded by mu_
+  int fail_first_ = 0;                         // guarded by mu_
+  int fail_status_ = 429;                      // guarded by mu_
+  std::string fail_retry_after_;               // guarded by mu_
   std::function<void(nlohmann::json&)> edit_;  // guarded by mu_
 };
 

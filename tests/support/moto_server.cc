@@ -71,14 +71,13 @@ Result<std::unique_ptr<MotoServer>> MotoServer::Start(int unauthenticated_action
   }
   const int port = FreePort();
   if (port == 0) return Status::Unavailable("no free port");
-  const std::string log = std::string(RAINCHECK_BINARY_DIR) + "/moto-" +
-                          std::to_string(port) + ".log";
+  const std::string log =
+      std::string(RAINCHECK_BINARY_DIR) + "/moto-" + std::to_string(port) + ".log";
   SpawnOptions options;
   options.output_file = log;
   options.new_process_group = true;
   options.env = {{"INITIAL_NO_AUTH_ACTION_COUNT", std::to_string(unauthenticated_actions)}};
-  const pid_t pid =
-      Spawn({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port)}, options);
+  const pid_t pid = Spawn({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port)}, options);
   if (pid < 0) return Status::Unavailable("moto_server could not be started");
   std::unique_ptr<MotoServer> server(new MotoServer(pid, port, log));
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -146,7 +145,8 @@ Result<store::Credentials> MotoServer::CreateS3User(http::Client& client, const 
   const std::string policy =
       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]})";
   RC_RETURN_IF_ERROR(
-      Iam(client, "Action=CreateUser&Version=2010-05-08&UserName=" + base::UrlEncode(user)).status());
+      Iam(client, "Action=CreateUser&Version=2010-05-08&UserName=" + base::UrlEncode(user))
+          .status());
   RC_ASSIGN_OR_RETURN(std::string created,
                       Iam(client, "Action=CreatePolicy&Version=2010-05-08&PolicyName=" +
                                       base::UrlEncode(user + "-s3") +
@@ -156,9 +156,10 @@ Result<store::Credentials> MotoServer::CreateS3User(http::Client& client, const 
   RC_RETURN_IF_ERROR(Iam(client, "Action=AttachUserPolicy&Version=2010-05-08&UserName=" +
                                      base::UrlEncode(user) + "&PolicyArn=" + base::UrlEncode(arn))
                          .status());
-  RC_ASSIGN_OR_RETURN(std::string key, Iam(client, "Action=CreateAccessKey&Version=2010-05-08&"
-                                                   "UserName=" +
-                                                       base::UrlEncode(user)));
+  RC_ASSIGN_OR_RETURN(std::string key, Iam(client,
+                                           "Action=CreateAccessKey&Version=2010-05-08&"
+                                           "UserName=" +
+                                               base::UrlEncode(user)));
   store::Credentials creds{Tag(key, "AccessKeyId"), Tag(key, "SecretAccessKey"), ""};
   if (creds.access_key_id.empty() || creds.secret_access_key.empty()) {
     return Status::Unavailable("CreateAccessKey returned no key");
