@@ -1,5 +1,5 @@
 // `bootstrap`: the rain-check function as an AWS Lambda custom runtime (provided.al2023).
-// Initialises once from the environment (cli/function.h: the variables `invoke` reads), then
+// Initialises once from the environment (function/function.h: the variables `invoke` reads), then
 // serves events from the Runtime API at $AWS_LAMBDA_RUNTIME_API until it goes away.
 // Links only the predict side (never the trainer).
 #include <cstdlib>
@@ -9,7 +9,7 @@
 #include "base/clock.h"
 #include "base/env.h"
 #include "base/log.h"
-#include "cli/function.h"
+#include "function/function.h"
 #include "http/curl_client.h"
 #include "lambda/runtime_loop.h"
 

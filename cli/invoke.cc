@@ -15,9 +15,9 @@
 #include "base/env.h"
 #include "base/file.h"
 #include "cli/commands.h"
-#include "cli/config.h"
-#include "cli/function.h"
 #include "cli/local_function.h"
+#include "function/config.h"
+#include "function/function.h"
 #include "lambda/event.h"
 #include "local/emulator.h"
 

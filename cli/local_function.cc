@@ -10,7 +10,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/strings.h"
-#include "cli/config.h"
+#include "function/config.h"
 #include "local/emulator.h"
 
 namespace raincheck::cli {

@@ -12,9 +12,9 @@
 
 #include "base/env.h"
 #include "cli/commands.h"
-#include "cli/config.h"
 #include "forest/card.h"
 #include "forest/model.h"
+#include "function/config.h"
 
 namespace raincheck::cli {
 namespace {

@@ -1,6 +1,6 @@
 // `raincheck records ls [PREFIX] | cat KEY | flush`: what the function stored, from the
 // store RAINCHECK_RECORDS names (a directory or S3, with the same signer as the function);
-// unset, the directory every local verb writes to (cli/config.h DefaultLocalRecordsDir).
+// unset, the directory every local verb writes to (function/config.h DefaultLocalRecordsDir).
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -13,7 +13,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "cli/commands.h"
-#include "cli/config.h"
+#include "function/config.h"
 #include "http/curl_client.h"
 #include "store/config.h"
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/config.h"
 #include "cli/local_function.h"
+#include "function/config.h"
 #include "local/emulator.h"
 #include "local/invoke_api.h"
 

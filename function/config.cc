@@ -1,4 +1,4 @@
-#include "cli/config.h"
+#include "function/config.h"
 
 #include <cstdlib>
 #include <filesystem>

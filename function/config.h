@@ -1,7 +1,7 @@
 // The function's configuration, read from environment variables (the Lambda convention).
 // `invoke`, `bootstrap` and the local emulators read the same names; CLI flags override them.
-#ifndef RAINCHECK_CLI_CONFIG_H_
-#define RAINCHECK_CLI_CONFIG_H_
+#ifndef RAINCHECK_FUNCTION_CONFIG_H_
+#define RAINCHECK_FUNCTION_CONFIG_H_
 
 #include <map>
 #include <optional>
@@ -84,4 +84,4 @@ Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env);
 
 }  // namespace raincheck::cli
 
-#endif  // RAINCHECK_CLI_CONFIG_H_
+#endif  // RAINCHECK_FUNCTION_CONFIG_H_

@@ -1,4 +1,4 @@
-#include "cli/config.h"
+#include "function/config.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "cli/function.h"
+#include "function/function.h"
 
 namespace raincheck::cli {
 

@@ -1,7 +1,7 @@
 // The function wired from configuration: the services the handler uses, built once and
 // shared by every invocation. `raincheck invoke`, `bootstrap` and tests use it alike.
-#ifndef RAINCHECK_CLI_FUNCTION_H_
-#define RAINCHECK_CLI_FUNCTION_H_
+#ifndef RAINCHECK_FUNCTION_FUNCTION_H_
+#define RAINCHECK_FUNCTION_FUNCTION_H_
 
 #include <memory>
 #include <string>
@@ -12,7 +12,7 @@
 #include "base/clock.h"
 #include "base/env.h"
 #include "base/log.h"
-#include "cli/config.h"
+#include "function/config.h"
 #include "http/curl_client.h"
 #include "lambda/context.h"
 #include "providers/config.h"
@@ -52,4 +52,4 @@ class Function {
 
 }  // namespace raincheck::cli
 
-#endif  // RAINCHECK_CLI_FUNCTION_H_
+#endif  // RAINCHECK_FUNCTION_FUNCTION_H_

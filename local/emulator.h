@@ -66,7 +66,7 @@ struct EmulatorOptions {
   std::function<void(const ExitInfo&)> on_instance_exit;
 };
 
-// The variables the function reads (cli/config.h LoadFunctionConfig, through
+// The variables the function reads (function/config.h LoadFunctionConfig, through
 // providers/config.h and store/config.h), besides every RAINCHECK_*: the API keys, each also
 // as NAME_SSM_PARAMETER / NAME_SECRET_ID; the port of the Parameters and Secrets extension;
 // the S3 records' credentials, region and endpoint. The one list of them:

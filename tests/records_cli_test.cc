@@ -96,7 +96,7 @@ TEST_F(RecordsCliTest, LsJsonAndCatOfKeysOnStdin) {
 }
 
 // With RAINCHECK_RECORDS unset, `records` reads records/ of the working directory, where the
-// local verbs write (cli/config.h DefaultLocalRecordsDir).
+// local verbs write (function/config.h DefaultLocalRecordsDir).
 TEST_F(RecordsCliTest, DefaultIsTheLocalVerbsDirectory) {
   store::DirectoryStore dir(root_ + "/records", store::RecordFormat::kCsv);
   const auto a = dir.Put(MakeRecord(1), base::TimePoint::max());
