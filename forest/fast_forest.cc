@@ -125,7 +125,7 @@ struct Combine {
 // The values are added in tree order (in double, or float32 when `how` says), as the reference
 // predictor does, so every path gives the same bits.
 // Always inlined, so that the vector paths' walks (compiled for their instruction sets) are
-// inlined into it: called through it they took 5 to 10 % longer.
+// inlined into it: called through it they are measurably slower (docs/benchmarks.md).
 template <size_t kLanes, typename Walk>
 [[gnu::always_inline]] inline double CombineLanes(const uint32_t* root, const uint32_t* depth,
                                                   size_t trees, uint32_t parking, Combine how,
@@ -532,7 +532,7 @@ __attribute__((target("avx2"))) void WalkAvx2(const Node* nodes, const uint32_t*
 }
 
 // Registers of 8 trees stepped together: 8 (64 trees, as the AVX-512 path) measured faster
-// than 4 or 6 for 100 trees; more would not leave the 16 ymm registers room.
+// than fewer (docs/forest.md); more would not leave the 16 ymm registers room.
 constexpr int kAvx2Registers = 8;
 
 // WalkAvx2<regs> for regs in 1..kAvx2Registers, through a table.
