@@ -23,11 +23,21 @@ Parameters:
   LocationIqKeySsmParameter:
     Type: String
     Default: ""
-    Description: Name of the SSM SecureString parameter holding the LocationIQ key (never the key).
+    AllowedPattern: "^$|^arn:[^:]+:ssm:[^:]+:[0-9]+:parameter/.+$|^[a-zA-Z0-9_.-]+$|^(/[a-zA-Z0-9_.-]+)+$"
+    ConstraintDescription: >-
+      a parameter name (my-key, or /a/hierarchical/name with its leading slash) or its full ARN
+    Description: >-
+      Name (plain, or hierarchical with its leading /) or ARN of the SSM SecureString parameter
+      holding the LocationIQ key (never the key).
   DarkSkyKeySecretId:
     Type: String
     Default: ""
-    Description: Secrets Manager secret id or ARN holding the DarkSky-compatible key (never the key).
+    AllowedPattern: "^$|^arn:[^:]+:secretsmanager:[^:]+:[0-9]+:secret:.+-[a-zA-Z0-9]{6}$|^[a-zA-Z0-9/_+=.@-]+$"
+    ConstraintDescription: >-
+      a secret name (my/secret) or its complete ARN, ending in the 6 characters Secrets Manager adds
+    Description: >-
+      Name or complete ARN of the Secrets Manager secret holding the DarkSky-compatible key
+      (never the key).
   ParametersSecretsExtensionLayerArn:
     Type: String
     Default: ""
@@ -40,6 +50,11 @@ Conditions:
   HasLocationIqKey: !Not [!Equals [!Ref LocationIqKeySsmParameter, ""]]
   HasDarkSkyKey: !Not [!Equals [!Ref DarkSkyKeySecretId, ""]]
   HasSecretsExtension: !Not [!Equals [!Ref ParametersSecretsExtensionLayerArn, ""]]
+  # IAM resource of the key parameter and secret: an ARN as given; a hierarchical SSM name
+  # ("/a/b") already starts with the "/" that follows "parameter" in its ARN.
+  LocationIqKeyIsArn: !Equals [!Select [0, !Split [":", !Ref LocationIqKeySsmParameter]], "arn"]
+  LocationIqKeyIsPath: !Equals [!Select [0, !Split ["/", !Ref LocationIqKeySsmParameter]], ""]
+  DarkSkyKeyIsArn: !Equals [!Select [0, !Split [":", !Ref DarkSkyKeySecretId]], "arn"]
 
 Resources:
   ModelLayer:
@@ -97,14 +112,19 @@ Resources:
           LOCATIONIQ_KEY_SSM_PARAMETER: !If [HasLocationIqKey, !Ref LocationIqKeySsmParameter, !Ref AWS::NoValue]
           DARKSKY_KEY_SECRET_ID: !If [HasDarkSkyKey, !Ref DarkSkyKeySecretId, !Ref AWS::NoValue]
       Policies:
-        # Records: the function only ever writes new objects; it never lists or reads the
-        # bucket (`raincheck records` does, with the operator's own credentials).
+        # Records (store/s3_store.cc): PutObject writes each record with If-None-Match: *;
+        # GetObject reads back a key that PUT found taken (412), to tell a retried write that
+        # had landed (same bytes: done) from another record (next key). Both on records/*
+        # only, and no listing of the bucket (`raincheck records` lists and reads with the
+        # operator's own credentials). docs/packaging.md, "IAM".
         - !If
           - HasRecordsBucket
           - Version: "2012-10-17"
             Statement:
               - Effect: Allow
-                Action: s3:PutObject
+                Action:
+                  - s3:PutObject
+                  - s3:GetObject
                 Resource: !Sub "arn:${AWS::Partition}:s3:::${RecordsBucketName}/records/*"
           - !Ref AWS::NoValue
         - !If
@@ -113,7 +133,13 @@ Resources:
             Statement:
               - Effect: Allow
                 Action: ssm:GetParameter
-                Resource: !Sub "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${LocationIqKeySsmParameter}"
+                Resource: !If
+                  - LocationIqKeyIsArn
+                  - !Ref LocationIqKeySsmParameter
+                  - !If
+                    - LocationIqKeyIsPath
+                    - !Sub "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${LocationIqKeySsmParameter}"
+                    - !Sub "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${LocationIqKeySsmParameter}"
           - !Ref AWS::NoValue
         - !If
           - HasDarkSkyKey
@@ -121,7 +147,10 @@ Resources:
             Statement:
               - Effect: Allow
                 Action: secretsmanager:GetSecretValue
-                Resource: !Sub "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${DarkSkyKeySecretId}*"
+                Resource: !If
+                  - DarkSkyKeyIsArn
+                  - !Ref DarkSkyKeySecretId
+                  - !Sub "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${DarkSkyKeySecretId}-??????"
           - !Ref AWS::NoValue
       Events:
         Forecast:

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 namespace raincheck::packaging {
 namespace {
 
@@ -28,7 +30,7 @@ TEST(TemplateTest, DescribesTheFunctionLayerAndApi) {
   EXPECT_TRUE(Has(t, "- !Ref RuntimeLayer"));
   EXPECT_TRUE(Has(t, "Path: /forecast"));
   EXPECT_TRUE(Has(t, "Type: HttpApi"));
-  EXPECT_FALSE(Has(t, "@"));  // every placeholder filled
+  EXPECT_FALSE(std::regex_search(t, std::regex("@[A-Z_]+@")));  // every placeholder filled
 }
 
 // Every route the function answers reaches it: the page, the forecast and the predict API.
@@ -46,13 +48,30 @@ TEST(TemplateTest, RoutesThePredictApiToTheFunction) {
   EXPECT_LT(t.find("Path: /models"), t.find("\nOutputs:"));
 }
 
-TEST(TemplateTest, RecordsPolicyIsPutObjectOnly) {
+// PutObject, and GetObject for the retry path (a taken key is read back), on records/* only;
+// tests/template_policy_test.cc resolves the policy and runs the store under it.
+TEST(TemplateTest, RecordsPolicyIsPutAndGetObjectUnderRecordsOnly) {
   const std::string t = SamTemplate({});
-  EXPECT_TRUE(Has(t, "Action: s3:PutObject"));
-  EXPECT_FALSE(Has(t, "s3:GetObject"));
+  EXPECT_TRUE(Has(t,
+                  "                Action:\n"
+                  "                  - s3:PutObject\n"
+                  "                  - s3:GetObject\n"
+                  "                Resource: !Sub "
+                  "\"arn:${AWS::Partition}:s3:::${RecordsBucketName}/records/*\"\n"));
   EXPECT_FALSE(Has(t, "s3:ListBucket"));
+  EXPECT_FALSE(Has(t, "s3:DeleteObject"));
   EXPECT_FALSE(Has(t, "s3:*"));
   EXPECT_TRUE(Has(t, "Condition: HasRecordsBucket"));
+}
+
+// Key policies name one parameter or secret: no trailing '*' after a name.
+TEST(TemplateTest, KeyPoliciesHaveNoTrailingWildcard) {
+  const std::string t = SamTemplate({});
+  EXPECT_FALSE(Has(t, "${DarkSkyKeySecretId}*"));
+  EXPECT_TRUE(Has(t, "secret:${DarkSkyKeySecretId}-??????\""));
+  EXPECT_FALSE(Has(t, "parameter/${LocationIqKeySsmParameter}*"));
+  EXPECT_TRUE(Has(t, ":parameter${LocationIqKeySsmParameter}\""));   // "/a/b"
+  EXPECT_TRUE(Has(t, ":parameter/${LocationIqKeySsmParameter}\""));  // "name"
 }
 
 TEST(TemplateTest, KeysAreReferencesNeverValues) {

@@ -141,9 +141,12 @@ Result<std::string> MotoServer::Iam(http::Client& client, const std::string& for
   return resp.body;
 }
 
-Result<store::Credentials> MotoServer::CreateS3User(http::Client& client, const std::string& user) {
+Result<store::Credentials> MotoServer::CreateS3User(http::Client& client, const std::string& user,
+                                                    const std::string& user_policy) {
   const std::string policy =
-      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]})";
+      !user_policy.empty()
+          ? user_policy
+          : R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]})";
   RC_RETURN_IF_ERROR(
       Iam(client, "Action=CreateUser&Version=2010-05-08&UserName=" + base::UrlEncode(user))
           .status());

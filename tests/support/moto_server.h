@@ -30,9 +30,10 @@ class MotoServer {
   void Pause();
   void Resume();
 
-  // Uses the first unauthenticated actions: CreateUser, CreatePolicy (s3:* on *),
-  // AttachUserPolicy, CreateAccessKey. Returns the new user's keys.
-  Result<store::Credentials> CreateS3User(http::Client& client, const std::string& user);
+  // Uses the first unauthenticated actions: CreateUser, CreatePolicy (`policy`, an IAM policy
+  // document; empty: s3:* on *), AttachUserPolicy, CreateAccessKey. Returns the new user's keys.
+  Result<store::Credentials> CreateS3User(http::Client& client, const std::string& user,
+                                          const std::string& policy = "");
   // Creates `bucket` (path-style, signed with `credentials`).
   Status CreateBucket(http::Client& client, const store::Credentials& credentials,
                       const std::string& bucket);
