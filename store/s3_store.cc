@@ -302,6 +302,13 @@ Result<std::string> S3Store::Write(const EncodedRecord& object, base::TimePoint 
       // The key is taken. The same bytes mean an earlier attempt of this very write landed.
       Result<std::string> existing = GetObject(full, deadline);
       if (existing.ok() && *existing == object.body) return key;
+      if (!existing.ok() && existing.status().code() == StatusCode::kPermissionDenied) {
+        // Typically a role granted s3:PutObject alone: a retried write cannot be checked.
+        return existing.status().WithContext(
+            "S3 PutObject found the record's key taken (HTTP " + std::to_string(resp.status) +
+            ") and reading it back to compare needs s3:GetObject on s3://" + options_.bucket + "/" +
+            options_.prefix + "*");
+      }
       if (!existing.ok() && existing.status().code() != StatusCode::kNotFound) {
         return existing.status();
       }
@@ -310,7 +317,8 @@ Result<std::string> S3Store::Write(const EncodedRecord& object, base::TimePoint 
     }
     return S3Error("PutObject", resp, options_.bucket);
   }
-  return Status::ResourceExhausted("more than 1000 records share the key " + object.key);
+  // Not the key: it holds the city asked about, and this message reaches the function's log.
+  return Status::ResourceExhausted("more than 1000 records share one key in " + Describe());
 }
 
 Result<std::string> S3Store::GetObject(std::string_view full_key, base::TimePoint deadline) {

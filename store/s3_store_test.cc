@@ -142,6 +142,24 @@ TEST_F(S3StoreTest, TakenKeyWithOtherBytesMovesToNextKeySameBytesIsDone) {
   EXPECT_EQ(client_.requests.size(), 2u);
 }
 
+// A role with s3:PutObject alone: the retried write's read-back is refused, and the error
+// says which permission the retry path needs (never the record's key: it names the city).
+TEST_F(S3StoreTest, TakenKeyThatCannotBeReadBackNamesTheMissingPermission) {
+  S3Store store(Options(), client_, clock_);
+  client_.Reply(412, "<Error><Code>PreconditionFailed</Code></Error>");
+  client_.Reply(403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>");
+  const auto key = store.Put(MakeRecord(), deadline_);
+  ASSERT_FALSE(key.ok());
+  EXPECT_EQ(key.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(key.status().message().find("needs s3:GetObject on s3://rain-records/"),
+            std::string::npos)
+      << key.status().message();
+  EXPECT_NE(key.status().message().find("AccessDenied"), std::string::npos);
+  EXPECT_EQ(key.status().message().find("cape-town"), std::string::npos);
+  ASSERT_EQ(client_.requests.size(), 2u);
+  EXPECT_EQ(client_.requests[1].method, "GET");
+}
+
 TEST_F(S3StoreTest, ServerWithoutConditionalWritesGetsPlainPuts) {
   S3Store store(Options(), client_, clock_);
   client_.Reply(501, "<Error><Code>NotImplemented</Code></Error>");
