@@ -19,7 +19,7 @@ struct ImportFlags {
   std::string from, input, out, name, features;
 };
 
-const char* KindOf(const forest::Model& m) {
+const char* ImportedKind(const forest::Model& m) {
   if (m.combination().is_forest()) return "random forest";
   return m.is_regression() ? "boosted regression trees" : "boosted classifier";
 }
@@ -46,7 +46,7 @@ int Run(const ImportFlags& f) {
     std::fprintf(stderr, "raincheck import: %s\n", saved.message().c_str());
     return kExitFailure;
   }
-  std::printf("%s: %s, %zu trees, %zu features -> %s\n", f.input.c_str(), KindOf(*model),
+  std::printf("%s: %s, %zu trees, %zu features -> %s\n", f.input.c_str(), ImportedKind(*model),
               model->n_trees(), model->schema().size(), f.out.c_str());
   return kExitOk;
 }
