@@ -1,5 +1,12 @@
 # Helpers that give every target of ours the same flags, and make adding a test one line.
 
+include(${CMAKE_CURRENT_LIST_DIR}/ReuseBuilt.cmake)
+# The dev preset sets it to the release tree: the shipped models and the gazetteer index come
+# out byte-identical in every build, so a build takes them from there when they are current
+# there instead of making them again (cmake/ReuseBuilt.cmake).
+set(RAINCHECK_REUSE_BUILT_FROM "" CACHE PATH
+    "A build tree of these sources to copy the shipped models and gazetteer index from")
+
 set(RAINCHECK_WARNINGS
   -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow
   -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
