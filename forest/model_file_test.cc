@@ -122,9 +122,9 @@ TEST(ModelFileTest, ForeignAndWrongVersionFilesAreRefused) {
 // Files of format 1.0 (before the KIND section) load as random forests: the fuzz corpus holds
 // two written by the 1.0 writer.
 TEST(ModelFileTest, Format10FilesStillLoad) {
-  auto m = Model::Load(RAINCHECK_SOURCE_DIR "/forest/testdata/fuzz/model/two_trees.rcf");
+  auto m = Model::Load(RAINCHECK_SOURCE_DIR "/fuzz/corpus/model/two_trees.rcf");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  auto bytes = Model::Load(RAINCHECK_SOURCE_DIR "/forest/testdata/fuzz/model/small_trained.rcf");
+  auto bytes = Model::Load(RAINCHECK_SOURCE_DIR "/fuzz/corpus/model/small_trained.rcf");
   ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
   EXPECT_TRUE(m->combination().is_forest());
   const std::string again = m->ToBytes();

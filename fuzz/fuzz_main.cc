@@ -1,7 +1,7 @@
-// A main() for fuzz targets when libFuzzer is not used: runs LLVMFuzzerTestOneInput on each
-// file named on the command line (directories are walked), then on deterministic mutations
-// of each (every truncation and a pseudo-random sample of byte flips), so a corpus replay
-// also exercises damaged inputs. Exit 0 when every input was handled.
+// A main() for the fuzz targets when libFuzzer is not used (the GCC release and dev builds):
+// runs LLVMFuzzerTestOneInput on each file named on the command line (directories are walked),
+// then on deterministic mutations of each (every truncation and a pseudo-random sample of byte
+// flips), so a corpus replay also exercises damaged inputs. Exit 0 when every input was handled.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>

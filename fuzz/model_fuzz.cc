@@ -1,6 +1,6 @@
-// Fuzz target for the model loader. Built with -fsanitize=fuzzer when RAINCHECK_LIBFUZZER is
-// on (clang); otherwise fuzz_main.cc gives it a main() that runs files given on the command
-// line, which is how the test suite replays the corpus.
+// Fuzz target for the model loader. Built with libFuzzer in the fuzz preset (clang);
+// otherwise fuzz_main.cc gives it a main() that runs files given on the command line, which is
+// how the test suite replays the corpus (fuzz/CMakeLists.txt, docs/fuzzing.md).
 //
 // Each input is tried twice: as it is (exercising the header, length and checksum checks),
 // and "resealed" with a correct length field and checksum, so that mutations reach the
