@@ -71,33 +71,95 @@ Result<MappedFile> MapFile(const std::string& path, bool populate) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view data) {
-  const std::string tmp = path + ".tmp-" + NewUuid();
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot create", tmp);
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Errno("cannot write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    Status s = Errno("cannot flush", tmp);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status s = Errno("cannot rename into", path);
-    ::unlink(tmp.c_str());
+namespace {
+
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open the directory", dir);
+  Status s;
+  if (::fsync(fd) != 0 && errno != EINVAL) s = Errno("cannot flush the directory", dir);
+  ::close(fd);
+  return s;
+}
+
+AtomicFileWriter::~AtomicFileWriter() { Abort(); }
+
+Status AtomicFileWriter::Open(const std::string& path) {
+  Abort();
+  path_ = path;
+  tmp_ = path + ".tmp-" + NewUuid();
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    Status s = Errno("cannot create", tmp_);
+    tmp_.clear();
     return s;
   }
   return Status::Ok();
+}
+
+Status AtomicFileWriter::Append(std::string_view data) {
+  if (fd_ < 0) return Status::Internal("AtomicFileWriter::Append without Open");
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd_, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = Errno("cannot write", tmp_);
+      Abort();
+      return s;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::Commit() {
+  if (fd_ < 0) return Status::Internal("AtomicFileWriter::Commit without Open");
+  if (::fsync(fd_) != 0) {
+    Status s = Errno("cannot flush", tmp_);
+    Abort();
+    return s;
+  }
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) {
+    Status s = Errno("cannot flush", tmp_);
+    Abort();
+    return s;
+  }
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    Status s = Errno("cannot rename into", path_);
+    Abort();
+    return s;
+  }
+  tmp_.clear();
+  return SyncDirectory(DirectoryOf(path_));
+}
+
+void AtomicFileWriter::Abort() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!tmp_.empty()) {
+    ::unlink(tmp_.c_str());
+    tmp_.clear();
+  }
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view data) {
+  AtomicFileWriter w;
+  RC_RETURN_IF_ERROR(w.Open(path));
+  RC_RETURN_IF_ERROR(w.Append(data));
+  return w.Commit();
 }
 
 }  // namespace raincheck::base

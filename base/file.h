@@ -26,8 +26,42 @@ struct MappedFile {
 // would make its readers fault.
 Result<MappedFile> MapFile(const std::string& path, bool populate);
 
-// Writes `data` to a temporary file beside `path`, fsyncs it and renames it over `path`.
+// Writes `data` to a new temporary file beside `path` (same directory, so the rename stays on
+// one filesystem), fsyncs it, renames it over `path` and fsyncs the directory: after a crash
+// `path` holds the old bytes or the new ones, never a mix, and a reader that mapped the old file
+// keeps it. On failure no temporary file is left behind. IOError naming the path and the
+// reason ("cannot create '<dir>/x.tmp-...': Permission denied").
 Status WriteFileAtomic(const std::string& path, std::string_view data);
+
+// WriteFileAtomic in pieces, for outputs too large to hold in memory:
+//   AtomicFileWriter w;
+//   RC_RETURN_IF_ERROR(w.Open(path));
+//   RC_RETURN_IF_ERROR(w.Append(chunk));  // as often as needed
+//   RC_RETURN_IF_ERROR(w.Commit());       // fsync, rename, fsync of the directory
+// Destroying it before Commit (an error, an exception) removes the temporary file and leaves
+// `path` as it was. Not thread-safe.
+class AtomicFileWriter {
+ public:
+  AtomicFileWriter() = default;
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  Status Open(const std::string& path);
+  Status Append(std::string_view data);
+  Status Commit();
+  // Removes the temporary file; `path` is left as it was. Idempotent.
+  void Abort();
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+  std::string tmp_;
+};
+
+// fsyncs the directory `dir` so that a rename or link in it survives a crash. IOError naming
+// the directory and the reason.
+Status SyncDirectory(const std::string& dir);
 
 }  // namespace raincheck::base
 

@@ -1,6 +1,8 @@
 #include "base/file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -19,6 +21,69 @@ TEST(FileTest, WritesAtomicallyAndReadsBack) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, data + data);
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);  // no temp left
+  std::filesystem::remove_all(dir);
+}
+
+size_t EntriesIn(const std::filesystem::path& dir) {
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
+}
+
+TEST(FileTest, AtomicWriterStreamsAndAbortsOnDestruction) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("rc-writer-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "out.csv").string();
+  {
+    AtomicFileWriter w;
+    ASSERT_TRUE(w.Open(path).ok());
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(w.Append("row " + std::to_string(i) + "\n").ok());
+    EXPECT_FALSE(std::filesystem::exists(path));  // nothing under the final name yet
+    ASSERT_TRUE(w.Commit().ok());
+  }
+  auto back = ReadFile(path);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->substr(0, 12), "row 0\nrow 1\n");
+  EXPECT_EQ(back->size(), 7890u);  // 10*6 + 90*7 + 900*8
+  const std::string committed = *back;
+  {
+    AtomicFileWriter abandoned;  // an error path: destroyed before Commit
+    ASSERT_TRUE(abandoned.Open(path).ok());
+    ASSERT_TRUE(abandoned.Append("half a file").ok());
+    EXPECT_EQ(EntriesIn(dir), 2u);
+  }
+  EXPECT_EQ(EntriesIn(dir), 1u);  // the temporary file is gone
+  EXPECT_EQ(*ReadFile(path), committed);
+  AtomicFileWriter unopened;
+  EXPECT_EQ(unopened.Append("x").code(), StatusCode::kInternal);
+  EXPECT_EQ(unopened.Commit().code(), StatusCode::kInternal);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(FileTest, UnwritableDirectoryIsAClearIOError) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("rc-unwritable-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  // A directory that does not exist, and one that is a regular file: nothing is created.
+  const Status missing = WriteFileAtomic((dir / "no-such-dir" / "m.rcf").string(), "x");
+  EXPECT_EQ(missing.code(), StatusCode::kIOError);
+  EXPECT_NE(missing.message().find("no-such-dir"), std::string::npos) << missing.ToString();
+  EXPECT_NE(missing.message().find("No such file or directory"), std::string::npos);
+  ASSERT_TRUE(WriteFileAtomic((dir / "file").string(), "x").ok());
+  const Status not_dir = WriteFileAtomic((dir / "file" / "m.rcf").string(), "x");
+  EXPECT_EQ(not_dir.code(), StatusCode::kIOError);
+  EXPECT_NE(not_dir.message().find("Not a directory"), std::string::npos) << not_dir.ToString();
+  if (::geteuid() != 0) {  // root writes through permission bits
+    const auto ro = dir / "read-only";
+    std::filesystem::create_directories(ro);
+    ::chmod(ro.c_str(), 0555);
+    const Status denied = WriteFileAtomic((ro / "m.rcf").string(), "x");
+    EXPECT_EQ(denied.code(), StatusCode::kIOError);
+    EXPECT_NE(denied.message().find("Permission denied"), std::string::npos) << denied.ToString();
+    ::chmod(ro.c_str(), 0755);
+    EXPECT_EQ(EntriesIn(ro), 0u);
+  }
+  EXPECT_EQ(SyncDirectory((dir / "none").string()).code(), StatusCode::kIOError);
+  EXPECT_TRUE(SyncDirectory(dir.string()).ok());
   std::filesystem::remove_all(dir);
 }
 

@@ -1,11 +1,16 @@
 #include "base/spawn.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
+
+extern char** environ;
 
 namespace raincheck::base {
 namespace {
@@ -91,6 +96,80 @@ Result<pid_t> Spawn(const SpawnSpec& spec) {
   if (rc != 0)
     return Status::Unavailable("cannot start " + spec.argv[0] + ": " + std::strerror(rc));
   return pid;
+}
+
+std::vector<std::string> CurrentEnvironment() {
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) out.emplace_back(*e);
+  return out;
+}
+
+Result<int> WaitForExit(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Status::Internal(std::string("waitpid: ") + std::strerror(errno));
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+namespace {
+
+// Both ends of a pipe, closed when it goes out of scope.
+struct Pipe {
+  int fd[2] = {-1, -1};
+  Pipe() = default;
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+  ~Pipe() {
+    for (int f : fd) {
+      if (f >= 0) ::close(f);
+    }
+  }
+  bool Open() { return ::pipe2(fd, O_CLOEXEC) == 0; }
+  void Close(int end) {
+    if (fd[end] >= 0) ::close(fd[end]);
+    fd[end] = -1;
+  }
+};
+
+}  // namespace
+
+Result<CapturedRun> RunAndCapture(SpawnSpec spec) {
+  Pipe out, err;
+  if (!out.Open() || !err.Open()) {
+    return Status::Unavailable(std::string("cannot create a pipe: ") + std::strerror(errno));
+  }
+  spec.output_file.clear();
+  spec.stdout_fd = out.fd[1];
+  spec.stderr_fd = err.fd[1];
+  RC_ASSIGN_OR_RETURN(const pid_t pid, Spawn(spec));
+  out.Close(1);  // the child holds the write ends now: its exit ends our reads
+  err.Close(1);
+  CapturedRun run;
+  pollfd fds[2] = {{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}};
+  std::string* sinks[2] = {&run.stdout_text, &run.stderr_text};
+  int open_count = 2;
+  char buf[65536];
+  while (open_count > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        fds[i].fd = -1;  // at its end; the Pipe closes it
+        --open_count;
+      }
+    }
+  }
+  RC_ASSIGN_OR_RETURN(run.exit_code, WaitForExit(pid));
+  return run;
 }
 
 }  // namespace raincheck::base

@@ -30,6 +30,25 @@ struct SpawnSpec {
 // Unavailable naming the executable and the reason when it cannot be started.
 Result<pid_t> Spawn(const SpawnSpec& spec);
 
+// This process's environment as SpawnSpec::env wants it ("NAME=value" each).
+std::vector<std::string> CurrentEnvironment();
+
+// Waits for the child `pid` (retrying on EINTR): its exit code, or 128 + the signal that killed
+// it. Internal when it cannot be waited for (not our child).
+Result<int> WaitForExit(pid_t pid);
+
+struct CapturedRun {
+  int exit_code = 0;  // as WaitForExit
+  std::string stdout_text;
+  std::string stderr_text;
+};
+
+// Runs `spec` to its end with its stdout and stderr captured through pipes (spec's stdout_fd,
+// stderr_fd and output_file are ignored), both read at once so that neither pipe fills up and
+// blocks the child. Unavailable when it cannot be started (as Spawn). For tools with bounded
+// output (ldd, the aws CLI): the output is held in memory.
+Result<CapturedRun> RunAndCapture(SpawnSpec spec);
+
 }  // namespace raincheck::base
 
 #endif  // RAINCHECK_BASE_SPAWN_H_
