@@ -2,17 +2,13 @@
 #include "forest/model_file.h"
 
 #include <bit>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <set>
-#include <sstream>
 
+#include "base/checksum.h"
+#include "base/coding.h"
 #include "base/file.h"
-#include "forest/checksum.h"
 #include "forest/model.h"
 
 namespace raincheck::forest {
@@ -24,104 +20,16 @@ static_assert(std::numeric_limits<float>::is_iec559, "the model file stores IEEE
 static_assert(std::endian::native == std::endian::little,
               "the model file's arrays are read in place and are little-endian");
 
-class Writer {
- public:
-  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void U16(uint16_t v) { LittleEndian(v, 2); }
-  void U32(uint32_t v) { LittleEndian(v, 4); }
-  void U64(uint64_t v) { LittleEndian(v, 8); }
-  void I32(int32_t v) { U32(static_cast<uint32_t>(v)); }
-  void F32(float v) {
-    uint32_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    U32(bits);
-  }
-  void Bytes(std::string_view s) { out_.append(s); }
-  void Str(std::string_view s) {
-    U32(static_cast<uint32_t>(s.size()));
-    Bytes(s);
-  }
-  std::string& out() { return out_; }
+// The file's bytes are written with base/coding.h: fixed-width little-endian fields and u32
+// length-prefixed strings, read back through base::ByteReader (bounds-checked).
+using base::ByteReader;
 
- private:
-  void LittleEndian(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-  }
-  std::string out_;
-};
-
-// Bounds-checked little-endian reader over a byte range. Every getter returns false (and
-// leaves the output alone) when fewer bytes remain than it needs.
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : b_(bytes) {}
-  size_t remaining() const { return b_.size() - pos_; }
-  bool U8(uint8_t& v) {
-    uint64_t x;
-    if (!LittleEndian(1, x)) return false;
-    v = static_cast<uint8_t>(x);
-    return true;
-  }
-  bool U16(uint16_t& v) {
-    uint64_t x;
-    if (!LittleEndian(2, x)) return false;
-    v = static_cast<uint16_t>(x);
-    return true;
-  }
-  bool U32(uint32_t& v) {
-    uint64_t x;
-    if (!LittleEndian(4, x)) return false;
-    v = static_cast<uint32_t>(x);
-    return true;
-  }
-  bool U64(uint64_t& v) { return LittleEndian(8, v); }
-  bool I32(int32_t& v) {
-    uint32_t x;
-    if (!U32(x)) return false;
-    v = static_cast<int32_t>(x);
-    return true;
-  }
-  bool F32(float& v) {
-    uint32_t x;
-    if (!U32(x)) return false;
-    std::memcpy(&v, &x, sizeof v);
-    return true;
-  }
-  bool Bytes(size_t n, std::string_view& v) {
-    if (remaining() < n) return false;
-    v = b_.substr(pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool Str(std::string& v) {
-    uint32_t n;
-    std::string_view s;
-    if (!U32(n) || !Bytes(n, s)) return false;
-    v.assign(s);
-    return true;
-  }
-
- private:
-  bool LittleEndian(int n, uint64_t& v) {
-    if (remaining() < static_cast<size_t>(n)) return false;
-    uint64_t x = 0;
-    for (int i = 0; i < n; ++i) {
-      x |= static_cast<uint64_t>(static_cast<uint8_t>(b_[pos_ + static_cast<size_t>(i)]))
-           << (8 * i);
-    }
-    pos_ += static_cast<size_t>(n);
-    v = x;
-    return true;
-  }
-  std::string_view b_;
-  size_t pos_ = 0;
-};
-
-void WriteSection(Writer& w, std::string_view tag, uint32_t flags, const std::string& payload) {
-  w.Bytes(tag);
-  w.U32(flags);
-  w.U64(payload.size());
-  w.Bytes(payload);
+void WriteSection(std::string& w, std::string_view tag, uint32_t flags,
+                  const std::string& payload) {
+  w.append(tag);
+  base::PutFixed32(w, flags);
+  base::PutFixed64(w, payload.size());
+  w.append(payload);
 }
 
 Status Truncated(std::string_view section) {
@@ -129,7 +37,7 @@ Status Truncated(std::string_view section) {
 }
 
 Status ParseSchema(std::string_view payload, FeatureSchema& schema) {
-  Reader r(payload);
+  ByteReader r(payload);
   uint32_t n;
   if (!r.U32(n)) return Truncated("SCHM");
   // Each feature takes at least 8 bytes: refuse counts the payload cannot hold before
@@ -137,7 +45,7 @@ Status ParseSchema(std::string_view payload, FeatureSchema& schema) {
   if (n > r.remaining() / 8) return Truncated("SCHM");
   std::vector<Feature> features(n);
   for (Feature& f : features) {
-    if (!r.Str(f.name) || !r.Str(f.unit)) return Truncated("SCHM");
+    if (!r.LengthPrefixed(f.name) || !r.LengthPrefixed(f.unit)) return Truncated("SCHM");
   }
   if (r.remaining() != 0) return Truncated("SCHM");
   schema = FeatureSchema(std::move(features));
@@ -145,13 +53,13 @@ Status ParseSchema(std::string_view payload, FeatureSchema& schema) {
 }
 
 Status ParseClasses(std::string_view payload, std::vector<std::string>& labels) {
-  Reader r(payload);
+  ByteReader r(payload);
   uint32_t n;
   if (!r.U32(n)) return Truncated("CLAS");
   if (n > r.remaining() / 4) return Truncated("CLAS");
   labels.assign(n, std::string());
   for (std::string& s : labels) {
-    if (!r.Str(s)) return Truncated("CLAS");
+    if (!r.LengthPrefixed(s)) return Truncated("CLAS");
   }
   if (r.remaining() != 0) return Truncated("CLAS");
   return Status::Ok();
@@ -169,11 +77,11 @@ Status ParseCard(std::string_view payload, nlohmann::json& card) {
 constexpr size_t kKindSize = 12;
 
 Status ParseKind(std::string_view payload, Combination& c) {
-  Reader r(payload);
+  ByteReader r(payload);
   uint8_t aggregation = 0, link = 0, accumulator = 0, reserved = 0;
-  uint64_t base_bits = 0;
+  double base_score = 0;
   if (payload.size() != kKindSize || !r.U8(aggregation) || !r.U8(link) || !r.U8(accumulator) ||
-      !r.U8(reserved) || !r.U64(base_bits)) {
+      !r.U8(reserved) || !r.F64(base_score)) {
     return Truncated("KIND");
   }
   if (accumulator > 1 || reserved != 0) {
@@ -183,23 +91,23 @@ Status ParseKind(std::string_view payload, Combination& c) {
   c.aggregation = static_cast<Combination::Aggregation>(aggregation);
   c.link = static_cast<Combination::Link>(link);
   c.float32_sum = accumulator == 1;
-  c.base_score = std::bit_cast<double>(base_bits);
+  c.base_score = base_score;
   return Status::Ok();
 }
 
 std::string KindPayload(const Combination& c) {
-  Writer w;
-  w.U8(static_cast<uint8_t>(c.aggregation));
-  w.U8(static_cast<uint8_t>(c.link));
-  w.U8(c.float32_sum ? 1 : 0);
-  w.U8(0);
-  w.U64(std::bit_cast<uint64_t>(c.base_score));
-  return std::move(w.out());
+  std::string w;
+  base::PutFixed8(w, static_cast<uint8_t>(c.aggregation));
+  base::PutFixed8(w, static_cast<uint8_t>(c.link));
+  base::PutFixed8(w, c.float32_sum ? 1 : 0);
+  base::PutFixed8(w, 0);
+  base::PutFloat64(w, c.base_score);
+  return w;
 }
 
 // Views the TREE section's arrays where they are (no copy); the bytes must outlive `a`.
 Status ViewTrees(std::string_view payload, ForestView& a) {
-  Reader r(payload);
+  ByteReader r(payload);
   uint32_t n_trees, n_nodes, n_leaves;
   if (!r.U32(a.n_features) || !r.U32(a.n_classes) || !r.U32(n_trees) || !r.U32(n_nodes) ||
       !r.U32(n_leaves)) {
@@ -241,7 +149,7 @@ Result<Model> Parse(const std::shared_ptr<const void>& storage, std::string_view
     return Status::Corruption("model file is truncated (" + std::to_string(bytes.size()) +
                               " bytes)");
   }
-  Reader header(bytes.substr(kModelMagic.size()));
+  ByteReader header(bytes.substr(kModelMagic.size()));
   uint16_t major = 0, minor = 0;
   uint32_t flags = 0;
   uint64_t length = 0;
@@ -267,14 +175,14 @@ Result<Model> Parse(const std::shared_ptr<const void>& storage, std::string_view
   }
   const std::string_view body = bytes.substr(0, bytes.size() - kModelTrailerSize);
   uint64_t stored_checksum = 0;
-  Reader trailer(bytes.substr(body.size()));
+  ByteReader trailer(bytes.substr(body.size()));
   trailer.U64(stored_checksum);
-  if (Xxh64(body) != stored_checksum) {
+  if (base::Xxh64(body) != stored_checksum) {
     return Status::Corruption("model file is corrupted (checksum mismatch)");
   }
 
   ModelBuilder builder;
-  Reader r(body.substr(kModelHeaderSize));
+  ByteReader r(body.substr(kModelHeaderSize));
   std::set<std::string> seen;
   while (r.remaining() > 0) {
     std::string_view tag, payload;
@@ -327,25 +235,25 @@ Result<Model> Parse(const std::shared_ptr<const void>& storage, std::string_view
 }  // namespace
 
 std::string Model::ToBytes() const {
-  Writer schema;
-  schema.U32(static_cast<uint32_t>(schema_.size()));
+  std::string schema;
+  base::PutFixed32(schema, static_cast<uint32_t>(schema_.size()));
   for (const Feature& f : schema_.features()) {
-    schema.Str(f.name);
-    schema.Str(f.unit);
+    base::PutLengthPrefixed(schema, f.name);
+    base::PutLengthPrefixed(schema, f.unit);
   }
-  Writer classes;
-  classes.U32(static_cast<uint32_t>(class_labels_.size()));
-  for (const std::string& c : class_labels_) classes.Str(c);
+  std::string classes;
+  base::PutFixed32(classes, static_cast<uint32_t>(class_labels_.size()));
+  for (const std::string& c : class_labels_) base::PutLengthPrefixed(classes, c);
   const ForestView& a = forest_;
-  Writer trees;
-  trees.U32(a.n_features);
-  trees.U32(a.n_classes);
-  trees.U32(static_cast<uint32_t>(a.n_trees()));
-  trees.U32(static_cast<uint32_t>(a.n_nodes()));
-  trees.U32(static_cast<uint32_t>(a.n_leaves()));
+  std::string trees;
+  base::PutFixed32(trees, a.n_features);
+  base::PutFixed32(trees, a.n_classes);
+  base::PutFixed32(trees, static_cast<uint32_t>(a.n_trees()));
+  base::PutFixed32(trees, static_cast<uint32_t>(a.n_nodes()));
+  base::PutFixed32(trees, static_cast<uint32_t>(a.n_leaves()));
   // The columns are little-endian in memory, as in the file (see the static_assert above).
   auto put = [&trees]<typename T>(const Column<T>& c) {
-    trees.Bytes(std::string_view(static_cast<const char*>(c.data()), c.size() * sizeof(T)));
+    trees.append(static_cast<const char*>(c.data()), c.size() * sizeof(T));
   };
   put(a.node_begin);
   put(a.leaf_begin);
@@ -355,27 +263,24 @@ std::string Model::ToBytes() const {
   put(a.right);
   put(a.missing_left);
   put(a.leaf_value);
-  Writer w;
-  w.Bytes(kModelMagic);
-  w.U16(kModelFormatMajor);
-  w.U16(kModelFormatMinor);
-  w.U32(0);  // header flags
-  w.U64(0);  // file length, patched below
-  WriteSection(w, "SCHM", kSectionRequired, schema.out());
-  WriteSection(w, "CLAS", kSectionRequired, classes.out());
-  WriteSection(w, "CARD", kSectionRequired, card_.dump());
-  WriteSection(w, "TREE", kSectionRequired, trees.out());
+  std::string out(kModelMagic);
+  base::PutFixed16(out, kModelFormatMajor);
+  base::PutFixed16(out, kModelFormatMinor);
+  base::PutFixed32(out, 0);  // header flags
+  base::PutFixed64(out, 0);  // file length, patched below
+  WriteSection(out, "SCHM", kSectionRequired, schema);
+  WriteSection(out, "CLAS", kSectionRequired, classes);
+  WriteSection(out, "CARD", kSectionRequired, card_.dump());
+  WriteSection(out, "TREE", kSectionRequired, trees);
   // A random forest has no KIND section, so that readers of format 1.0 still load it; they
   // refuse boosted trees (a required section they do not know) rather than misread them.
   if (!combination_.is_forest()) {
-    WriteSection(w, "KIND", kSectionRequired, KindPayload(combination_));
+    WriteSection(out, "KIND", kSectionRequired, KindPayload(combination_));
   }
-  std::string& out = w.out();
-  const uint64_t total = out.size() + kModelTrailerSize;
-  for (size_t i = 0; i < 8; ++i) out[16 + i] = static_cast<char>((total >> (8 * i)) & 0xFFu);
-  w.U64(Xxh64(out));
-  w.Bytes(kModelEndMagic);
-  return std::move(w.out());
+  base::PatchFixed64(out, 16, out.size() + kModelTrailerSize);
+  base::PutFixed64(out, base::Xxh64(out));
+  out.append(kModelEndMagic);
+  return out;
 }
 
 Result<Model> Model::FromBytes(std::string_view bytes) {
@@ -396,21 +301,9 @@ Result<Model> Model::Load(const std::string& path) {
 }
 
 Status Model::Save(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-    const std::string bytes = ToBytes();
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) return Status::IOError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    return Status::IOError("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
-  }
-  return Status::Ok();
+  // A new file beside `path`, flushed and renamed over it, then the directory flushed: a
+  // crash leaves the old model or the new one, never a torn file (docs/files.md).
+  return base::WriteFileAtomic(path, ToBytes());
 }
 
 }  // namespace raincheck::forest

@@ -11,8 +11,8 @@
 #include <tuple>
 #include <utility>
 
+#include "base/checksum.h"
 #include "base/strings.h"
-#include "forest/checksum.h"
 #include "forest/metrics.h"
 #include "forest/parallel.h"
 #include "forest/random.h"
@@ -148,7 +148,7 @@ std::string TreeHash(const std::vector<TreeArrays>& trees) {
     add(t.missing_left);
     add(t.leaf_value);
   }
-  return Hex64(Xxh64(bytes)).substr(0, 12);
+  return Hex64(base::Xxh64(bytes)).substr(0, 12);
 }
 
 // The first and last non-empty cells of the "date" column (empty strings without one).
@@ -532,7 +532,7 @@ nlohmann::json CardJson(const TrainOptions& o, const TrainingInput& in, const Fo
   card["version"] = o.model_version.empty() ? "sha-" + TreeHash(shipped.trees) : o.model_version;
   card["created_by"] = std::string("raincheck ") + RAINCHECK_VERSION;
   card["data"] = {{"file", std::filesystem::path(o.data_path).filename().string()},
-                  {"xxh64", Hex64(Xxh64(in.text))},
+                  {"xxh64", Hex64(base::Xxh64(in.text))},
                   {"csv_rows", in.table.rows.size()},
                   {"labelled_rows", in.data.n_rows}};
   if (o.home) card["home"] = HomeCard(o, in.table);

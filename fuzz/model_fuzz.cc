@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "forest/checksum.h"
+#include "base/checksum.h"
 #include "forest/model.h"
 #include "forest/model_file.h"
 
@@ -36,7 +36,7 @@ std::string Reseal(std::string_view input) {
   const uint64_t total = s.size();
   for (size_t i = 0; i < 8; ++i) s[16 + i] = static_cast<char>((total >> (8 * i)) & 0xFFu);
   const size_t body = s.size() - kModelTrailerSize;
-  const uint64_t sum = Xxh64(std::string_view(s).substr(0, body));
+  const uint64_t sum = raincheck::base::Xxh64(std::string_view(s).substr(0, body));
   for (size_t i = 0; i < 8; ++i) s[body + i] = static_cast<char>((sum >> (8 * i)) & 0xFFu);
   s.replace(body + 8, 4, kModelEndMagic);
   return s;
