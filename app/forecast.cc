@@ -33,7 +33,7 @@ std::string FormatSigned(double v) {
 
 Status CheckTimeLeft(const lambda::InvocationContext& context, const base::Clock& clock,
                      std::string_view step) {
-  if (context.Remaining(clock).count() <= 0) {
+  if (context.deadline.Passed(clock)) {
     return Status::DeadlineExceeded("the function ran out of time before " + std::string(step));
   }
   return Status::Ok();
@@ -128,7 +128,7 @@ RecordOutcome StoreRecord(const ForecastQuery& query, const lambda::InvocationCo
   const base::TimePoint now = services.clock->Now();
   // context.deadline already keeps the answer margin (UpstreamContext).
   const base::TimePoint deadline =
-      std::min(context.deadline, now + services.settings.record_budget);
+      std::min(context.deadline, base::Deadline(now + services.settings.record_budget)).at();
   const store::WriteOutcome w =
       services.records->Store(MakeRecord(query, context, f, now), deadline);
   out.kind = RecordOutcome::Kind::kWritten;
@@ -153,7 +153,7 @@ base::Millis AnswerMargin(base::Millis remaining) {
 lambda::InvocationContext UpstreamContext(const lambda::InvocationContext& context,
                                           const base::Clock& clock) {
   lambda::InvocationContext upstream = context;
-  upstream.deadline -= AnswerMargin(context.Remaining(clock));
+  upstream.deadline = context.deadline.Earlier(AnswerMargin(context.deadline.Remaining(clock)));
   return upstream;
 }
 

@@ -88,7 +88,7 @@ inline constexpr base::Millis kMinAnswerMargin{50};
 inline constexpr base::Millis kMaxAnswerMargin{500};
 base::Millis AnswerMargin(base::Millis remaining);
 
-// `context` with its deadline moved AnswerMargin(context.Remaining(clock)) earlier: the
+// `context` with its deadline moved AnswerMargin(context.deadline.Remaining(clock)) earlier: the
 // context outside calls get.
 lambda::InvocationContext UpstreamContext(const lambda::InvocationContext& context,
                                           const base::Clock& clock);

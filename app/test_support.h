@@ -45,11 +45,10 @@ inline std::string HttpApiEvent(const std::vector<std::pair<std::string, std::st
 // Knows every city except those it is told to fail; returns a fixed place.
 class FakeGeocoder final : public providers::Geocoder {
  public:
-  Result<providers::Place> Geocode(std::string_view query,
-                                   const lambda::InvocationContext& ctx) override {
+  Result<providers::Place> Geocode(std::string_view query, const base::CallContext& ctx) override {
     std::lock_guard<std::mutex> lock(mu_);
     queries_.emplace_back(query);
-    deadlines_.push_back(ctx.deadline);
+    deadlines_.push_back(ctx.deadline.at());
     if (!failure_.ok()) return failure_;
     providers::Place p;
     p.name = std::string(query);
@@ -60,10 +59,9 @@ class FakeGeocoder final : public providers::Geocoder {
     p.source = "fake";
     return p;
   }
-  std::vector<providers::Place> Suggest(std::string_view,
-                                        const lambda::InvocationContext& ctx) override {
+  std::vector<providers::Place> Suggest(std::string_view, const base::CallContext& ctx) override {
     std::lock_guard<std::mutex> lock(mu_);
-    deadlines_.push_back(ctx.deadline);
+    deadlines_.push_back(ctx.deadline.at());
     return suggestions_;
   }
   void Fail(Status s) { failure_ = std::move(s); }
@@ -94,10 +92,10 @@ class FakeGeocoder final : public providers::Geocoder {
 class FakeWeather final : public providers::WeatherSource {
  public:
   Result<providers::Observation> Current(const providers::Place&,
-                                         const lambda::InvocationContext& ctx) override {
+                                         const base::CallContext& ctx) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      deadlines_.push_back(ctx.deadline);
+      deadlines_.push_back(ctx.deadline.at());
     }
     if (!failure_.ok()) return failure_;
     providers::Observation o;

@@ -2,24 +2,18 @@
 #ifndef RAINCHECK_LAMBDA_CONTEXT_H_
 #define RAINCHECK_LAMBDA_CONTEXT_H_
 
-#include <chrono>
 #include <string>
 
-#include "base/clock.h"
+#include "base/deadline.h"
 
 namespace raincheck::lambda {
 
-struct InvocationContext {
-  std::string request_id;    // Lambda-Runtime-Aws-Request-Id
-  base::TimePoint deadline;  // Lambda-Runtime-Deadline-Ms
+// A base::CallContext (request_id: Lambda-Runtime-Aws-Request-Id; deadline:
+// Lambda-Runtime-Deadline-Ms, the epoch when missing) with the platform's other facts: an
+// invocation is what the handler passes on to the services it calls.
+struct InvocationContext : base::CallContext {
   std::string function_arn;  // Lambda-Runtime-Invoked-Function-Arn
   std::string trace_id;      // Lambda-Runtime-Trace-Id
-
-  // Time left before `deadline` as seen by `clock` (zero when it has passed).
-  base::Millis Remaining(const base::Clock& clock) const {
-    const auto left = std::chrono::duration_cast<base::Millis>(deadline - clock.Now());
-    return left.count() > 0 ? left : base::Millis(0);
-  }
 };
 
 }  // namespace raincheck::lambda

@@ -83,7 +83,7 @@ TEST_F(RuntimeLoopTest, PassesTheContextAndPostsResponsesUntilThe500) {
   std::vector<std::string> traces;
   const int code =
       Run([&](std::string_view event, const InvocationContext& context) -> Result<std::string> {
-        EXPECT_EQ(context.deadline, base::FromUnixMillis(kDeadlineMs));
+        EXPECT_EQ(context.deadline.at(), base::FromUnixMillis(kDeadlineMs));
         EXPECT_EQ(context.function_arn, "arn:aws:lambda:eu-west-1:1:function:f");
         EXPECT_EQ(context.trace_id, std::getenv("_X_AMZN_TRACE_ID"));
         traces.push_back(context.trace_id);

@@ -46,8 +46,7 @@ CachingGeocoder::CachingGeocoder(std::unique_ptr<Geocoder> inner, size_t capacit
                                  const base::Clock& clock, base::Millis ttl)
     : inner_(std::move(inner)), capacity_(capacity), clock_(clock), ttl_(ttl) {}
 
-Result<Place> CachingGeocoder::Geocode(std::string_view query,
-                                       const lambda::InvocationContext& ctx) {
+Result<Place> CachingGeocoder::Geocode(std::string_view query, const base::CallContext& ctx) {
   const std::string key = NormaliseQuery(query);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -68,7 +67,7 @@ CachingWeatherSource::CachingWeatherSource(std::unique_ptr<WeatherSource> inner,
     : inner_(std::move(inner)), ttl_(ttl), clock_(clock), capacity_(capacity) {}
 
 Result<Observation> CachingWeatherSource::Current(const Place& place,
-                                                  const lambda::InvocationContext& ctx) {
+                                                  const base::CallContext& ctx) {
   if (ttl_.count() <= 0) return inner_->Current(place, ctx);
   char key[64];
   std::snprintf(key, sizeof key, "%.2f,%.2f", std::round(place.latitude * 100) / 100,

@@ -22,9 +22,8 @@ class CachingGeocoder final : public Geocoder {
  public:
   CachingGeocoder(std::unique_ptr<Geocoder> inner, size_t capacity, const base::Clock& clock,
                   base::Millis ttl = std::chrono::hours(24));
-  Result<Place> Geocode(std::string_view query, const lambda::InvocationContext& ctx) override;
-  std::vector<Place> Suggest(std::string_view query,
-                             const lambda::InvocationContext& ctx) override {
+  Result<Place> Geocode(std::string_view query, const base::CallContext& ctx) override;
+  std::vector<Place> Suggest(std::string_view query, const base::CallContext& ctx) override {
     return inner_->Suggest(query, ctx);  // asked only after a miss: not cached
   }
 
@@ -50,7 +49,7 @@ class CachingWeatherSource final : public WeatherSource {
  public:
   CachingWeatherSource(std::unique_ptr<WeatherSource> inner, base::Millis ttl,
                        const base::Clock& clock, size_t capacity = 256);
-  Result<Observation> Current(const Place& place, const lambda::InvocationContext& ctx) override;
+  Result<Observation> Current(const Place& place, const base::CallContext& ctx) override;
 
  private:
   struct Entry {

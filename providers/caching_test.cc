@@ -9,7 +9,7 @@ using std::chrono::milliseconds;
 
 class CountingGeocoder final : public Geocoder {
  public:
-  Result<Place> Geocode(std::string_view query, const lambda::InvocationContext&) override {
+  Result<Place> Geocode(std::string_view query, const base::CallContext&) override {
     ++calls;
     if (query.find("nowhere") != std::string_view::npos) return Status::NotFound("no such city");
     if (query.find("flaky") != std::string_view::npos) return Status::Unavailable("upstream down");
@@ -22,7 +22,7 @@ class CountingGeocoder final : public Geocoder {
 
 class CountingWeather final : public WeatherSource {
  public:
-  Result<Observation> Current(const Place& place, const lambda::InvocationContext&) override {
+  Result<Observation> Current(const Place& place, const base::CallContext&) override {
     ++calls;
     if (fail) return Status::Unavailable("down");
     Observation o;
@@ -33,7 +33,7 @@ class CountingWeather final : public WeatherSource {
   bool fail = false;
 };
 
-lambda::InvocationContext Ctx() { return {}; }
+base::CallContext Ctx() { return {}; }
 
 TEST(CachingGeocoderTest, CachesPlacesAndNotFoundButNotFailures) {
   base::ManualClock clock(base::FromUnixMillis(1'700'000'000'000));

@@ -91,8 +91,8 @@ class ProvidersFactoryTest : public ::testing::Test {
   ProvidersFactoryTest()
       : client_(clock_, {.base_backoff = milliseconds(5)}),
         logger_(base::LogLevel::kDebug, [this](std::string_view l) { log_ += l; }) {}
-  lambda::InvocationContext Ctx() {
-    lambda::InvocationContext c;
+  base::CallContext Ctx() {
+    base::CallContext c;
     c.request_id = "req-9";
     c.deadline = clock_.Now() + milliseconds(3000);
     return c;

@@ -84,8 +84,8 @@ class DriftTest : public ::testing::Test {
     forecast_.set_edit([this](nlohmann::json& j) { forecast_answer_ = j; });
   }
 
-  lambda::InvocationContext Ctx() {
-    lambda::InvocationContext ctx;
+  base::CallContext Ctx() {
+    base::CallContext ctx;
     ctx.deadline = clock_.Now() + milliseconds(3000);
     return ctx;
   }

@@ -47,8 +47,7 @@ DarkSkyWeather::DarkSkyWeather(std::string base_url, std::shared_ptr<ApiKeySourc
                                http::Client& client, const base::Logger& logger)
     : base_url_(std::move(base_url)), key_(std::move(key)), client_(client), logger_(logger) {}
 
-Result<Observation> DarkSkyWeather::Current(const Place& place,
-                                            const lambda::InvocationContext& ctx) {
+Result<Observation> DarkSkyWeather::Current(const Place& place, const base::CallContext& ctx) {
   RC_ASSIGN_OR_RETURN(const std::string key, key_->Get(ctx));
   const internal::Upstream up{"darksky", client_, logger_.ForRequest(ctx.request_id)};
   const std::string url = base_url_ + "/forecast/" + base::UrlEncode(key) + "/" +

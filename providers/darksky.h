@@ -28,7 +28,7 @@ class DarkSkyWeather final : public WeatherSource {
   // `base_url`: default https://api.pirateweather.net.
   DarkSkyWeather(std::string base_url, std::shared_ptr<ApiKeySource> key, http::Client& client,
                  const base::Logger& logger);
-  Result<Observation> Current(const Place& place, const lambda::InvocationContext& ctx) override;
+  Result<Observation> Current(const Place& place, const base::CallContext& ctx) override;
 
  private:
   std::string base_url_;

@@ -29,8 +29,8 @@ class DarkSkyTest : public ::testing::Test {
   DarkSkyTest()
       : client_(clock_, {.base_backoff = milliseconds(5), .max_backoff = milliseconds(20)}),
         logger_(base::LogLevel::kDebug, [this](std::string_view l) { log_ += l; }) {}
-  lambda::InvocationContext Ctx(milliseconds budget = milliseconds(3000)) {
-    lambda::InvocationContext c;
+  base::CallContext Ctx(milliseconds budget = milliseconds(3000)) {
+    base::CallContext c;
     c.deadline = clock_.Now() + budget;
     return c;
   }
@@ -137,7 +137,7 @@ TEST_F(DarkSkyTest, Faults) {
     auto obs = source.Current(CapeTown(), ctx);
     // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
     // margin only absorbs scheduling on a loaded machine.
-    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
+    EXPECT_LE(clock_.Now(), ctx.deadline.at() + milliseconds(1000));
     EXPECT_EQ(obs.ok(), c.ok);
     if (!c.ok) {
       EXPECT_EQ(obs.status().code(), c.code) << obs.status().ToString();

@@ -100,10 +100,10 @@ class GazetteerGeocoder final : public Geocoder {
  public:
   explicit GazetteerGeocoder(std::shared_ptr<const Gazetteer> gazetteer)
       : gazetteer_(std::move(gazetteer)) {}
-  Result<Place> Geocode(std::string_view query, const lambda::InvocationContext&) override {
+  Result<Place> Geocode(std::string_view query, const base::CallContext&) override {
     return gazetteer_->Lookup(query);
   }
-  std::vector<Place> Suggest(std::string_view query, const lambda::InvocationContext&) override {
+  std::vector<Place> Suggest(std::string_view query, const base::CallContext&) override {
     return gazetteer_->Suggestions(query);
   }
 

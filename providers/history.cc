@@ -12,9 +12,9 @@
 #include <system_error>
 #include <thread>
 
+#include "base/deadline.h"
 #include "base/file.h"
 #include "base/strings.h"
-#include "lambda/context.h"
 #include "providers/daily_features.h"
 #include "providers/features.h"
 #include "providers/internal/upstream.h"
@@ -242,7 +242,7 @@ class Fetcher {
     std::string last;     // the last failure, for the final message
     StatusCode last_code = StatusCode::kUnavailable;
     for (int attempt = 1; attempt <= attempts; ++attempt) {
-      lambda::InvocationContext ctx;
+      base::CallContext ctx;
       ctx.deadline = clock_.Now() + timeout;
       auto res = internal::Get(up_, url, ctx, {}, get);
       std::optional<milliseconds> retry_after;

@@ -67,8 +67,7 @@ OpenMeteoWeather::OpenMeteoWeather(std::string base_url, http::Client& client,
                                    const base::Logger& logger)
     : base_url_(std::move(base_url)), client_(client), logger_(logger) {}
 
-Result<Observation> OpenMeteoWeather::Current(const Place& place,
-                                              const lambda::InvocationContext& ctx) {
+Result<Observation> OpenMeteoWeather::Current(const Place& place, const base::CallContext& ctx) {
   const internal::Upstream up{kWeatherName, client_, logger_.ForRequest(ctx.request_id)};
   const std::string url =
       base_url_ +
@@ -156,8 +155,7 @@ OpenMeteoGeocoder::OpenMeteoGeocoder(std::string base_url, http::Client& client,
                                      const base::Logger& logger)
     : base_url_(std::move(base_url)), client_(client), logger_(logger) {}
 
-Result<Place> OpenMeteoGeocoder::Geocode(std::string_view query,
-                                         const lambda::InvocationContext& ctx) {
+Result<Place> OpenMeteoGeocoder::Geocode(std::string_view query, const base::CallContext& ctx) {
   RC_ASSIGN_OR_RETURN(const std::string valid, ValidateQuery(query));
   const SplitQuery split = SplitCityQuery(valid);
   if (split.city.empty()) return Status::InvalidArgument("the city is empty");

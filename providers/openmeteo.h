@@ -23,7 +23,7 @@ class OpenMeteoWeather final : public WeatherSource {
  public:
   // `base_url`: scheme://host[:port], default https://api.open-meteo.com.
   OpenMeteoWeather(std::string base_url, http::Client& client, const base::Logger& logger);
-  Result<Observation> Current(const Place& place, const lambda::InvocationContext& ctx) override;
+  Result<Observation> Current(const Place& place, const base::CallContext& ctx) override;
 
  private:
   std::string base_url_;
@@ -38,7 +38,7 @@ class OpenMeteoGeocoder final : public Geocoder {
  public:
   // `base_url`: default https://geocoding-api.open-meteo.com.
   OpenMeteoGeocoder(std::string base_url, http::Client& client, const base::Logger& logger);
-  Result<Place> Geocode(std::string_view query, const lambda::InvocationContext& ctx) override;
+  Result<Place> Geocode(std::string_view query, const base::CallContext& ctx) override;
 
  private:
   std::string base_url_;

@@ -20,8 +20,8 @@ class OpenMeteoTest : public ::testing::Test {
       : client_(clock_, {.base_backoff = milliseconds(5), .max_backoff = milliseconds(20)}),
         logger_(base::LogLevel::kDebug, [this](std::string_view line) { log_ += line; }) {}
 
-  lambda::InvocationContext Ctx(milliseconds budget = milliseconds(3000)) {
-    lambda::InvocationContext ctx;
+  base::CallContext Ctx(milliseconds budget = milliseconds(3000)) {
+    base::CallContext ctx;
     ctx.request_id = "req-1";
     ctx.deadline = clock_.Now() + budget;
     return ctx;
@@ -163,7 +163,7 @@ TEST_F(OpenMeteoTest, WeatherFaultsGiveTheRightStatusWithinTheDeadline) {
     auto obs = weather.Current(CapeTown(), ctx);
     // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
     // margin only absorbs scheduling on a loaded machine.
-    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
+    EXPECT_LE(clock_.Now(), ctx.deadline.at() + milliseconds(1000));
     EXPECT_EQ(obs.ok(), c.ok);
     if (!c.ok) {
       EXPECT_EQ(obs.status().code(), c.code) << obs.status().ToString();
@@ -220,7 +220,7 @@ TEST_F(OpenMeteoTest, GeocoderFaults) {
     auto place = geocoder.Geocode("Cape Town", ctx);
     // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
     // margin only absorbs scheduling on a loaded machine.
-    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
+    EXPECT_LE(clock_.Now(), ctx.deadline.at() + milliseconds(1000));
     EXPECT_EQ(place.ok(), c.ok);
     if (!c.ok) {
       EXPECT_EQ(place.status().code(), c.code) << place.status().ToString();

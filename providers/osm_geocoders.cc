@@ -61,8 +61,7 @@ LocationIqGeocoder::LocationIqGeocoder(std::string base_url, std::shared_ptr<Api
                                        http::Client& client, const base::Logger& logger)
     : base_url_(std::move(base_url)), key_(std::move(key)), client_(client), logger_(logger) {}
 
-Result<Place> LocationIqGeocoder::Geocode(std::string_view query,
-                                          const lambda::InvocationContext& ctx) {
+Result<Place> LocationIqGeocoder::Geocode(std::string_view query, const base::CallContext& ctx) {
   RC_ASSIGN_OR_RETURN(const std::string valid, ValidateQuery(query));
   RC_ASSIGN_OR_RETURN(const std::string key, key_->Get(ctx));
   const internal::Upstream up{"locationiq", client_, logger_.ForRequest(ctx.request_id)};
@@ -86,13 +85,13 @@ NominatimGeocoder::NominatimGeocoder(std::string base_url, http::Client& client,
                                      const base::Clock& clock, const base::Logger& logger)
     : base_url_(std::move(base_url)), client_(client), clock_(clock), logger_(logger) {}
 
-Status NominatimGeocoder::WaitForSlot(const lambda::InvocationContext& ctx) {
+Status NominatimGeocoder::WaitForSlot(const base::CallContext& ctx) {
   base::TimePoint slot;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const base::TimePoint now = clock_.Now();
     slot = std::max(now, next_slot_);
-    if (slot >= ctx.deadline) {
+    if (slot >= ctx.deadline.at()) {
       return Status::ResourceExhausted(
           "nominatim allows one request per second; no slot before the deadline");
     }
@@ -103,8 +102,7 @@ Status NominatimGeocoder::WaitForSlot(const lambda::InvocationContext& ctx) {
   return Status::Ok();
 }
 
-Result<Place> NominatimGeocoder::Geocode(std::string_view query,
-                                         const lambda::InvocationContext& ctx) {
+Result<Place> NominatimGeocoder::Geocode(std::string_view query, const base::CallContext& ctx) {
   RC_ASSIGN_OR_RETURN(const std::string valid, ValidateQuery(query));
   RC_RETURN_IF_ERROR(WaitForSlot(ctx));
   const internal::Upstream up{"nominatim", client_, logger_.ForRequest(ctx.request_id)};

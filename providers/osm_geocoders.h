@@ -22,7 +22,7 @@ class LocationIqGeocoder final : public Geocoder {
   // `base_url`: default https://us1.locationiq.com.
   LocationIqGeocoder(std::string base_url, std::shared_ptr<ApiKeySource> key, http::Client& client,
                      const base::Logger& logger);
-  Result<Place> Geocode(std::string_view query, const lambda::InvocationContext& ctx) override;
+  Result<Place> Geocode(std::string_view query, const base::CallContext& ctx) override;
 
  private:
   std::string base_url_;
@@ -40,10 +40,10 @@ class NominatimGeocoder final : public Geocoder {
   // `base_url`: default https://nominatim.openstreetmap.org.
   NominatimGeocoder(std::string base_url, http::Client& client, const base::Clock& clock,
                     const base::Logger& logger);
-  Result<Place> Geocode(std::string_view query, const lambda::InvocationContext& ctx) override;
+  Result<Place> Geocode(std::string_view query, const base::CallContext& ctx) override;
 
  private:
-  Status WaitForSlot(const lambda::InvocationContext& ctx);
+  Status WaitForSlot(const base::CallContext& ctx);
 
   std::string base_url_;
   http::Client& client_;

@@ -20,8 +20,8 @@ class OsmGeocodersTest : public ::testing::Test {
         logger_(base::LogLevel::kDebug, [this](std::string_view l) { log_ += l; }),
         locationiq_(kKey) {}
 
-  lambda::InvocationContext Ctx(milliseconds budget = milliseconds(3000)) {
-    lambda::InvocationContext c;
+  base::CallContext Ctx(milliseconds budget = milliseconds(3000)) {
+    base::CallContext c;
     c.request_id = "req-7";
     c.deadline = clock_.Now() + budget;
     return c;
@@ -83,7 +83,7 @@ TEST_F(OsmGeocodersTest, LocationIqFaults) {
     auto place = g.Geocode("Seattle", ctx);
     // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
     // margin only absorbs scheduling on a loaded machine.
-    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
+    EXPECT_LE(clock_.Now(), ctx.deadline.at() + milliseconds(1000));
     EXPECT_EQ(place.ok(), c.ok);
     if (!c.ok) {
       EXPECT_EQ(place.status().code(), c.code) << place.status().ToString();
@@ -110,7 +110,7 @@ TEST_F(OsmGeocodersTest, NominatimSendsAUserAgentAndParsesJsonV2) {
 TEST_F(OsmGeocodersTest, NominatimAllowsOneRequestPerSecond) {
   base::ManualClock frozen(clock_.Now());
   NominatimGeocoder g(nominatim_.base_url(), client_, frozen, logger_);
-  lambda::InvocationContext ctx;
+  base::CallContext ctx;
   ctx.deadline = frozen.Now() + milliseconds(500);
   EXPECT_TRUE(g.Geocode("Seattle", ctx).ok());
   // The next slot is a second away: past this deadline, so no request is sent.
@@ -133,7 +133,7 @@ TEST_F(OsmGeocodersTest, NominatimFaults) {
     auto place = fresh.Geocode("Seattle", ctx);
     // Clamped to the deadline (the per-attempt timeout is 4 s and a hang lasts 120 s); the
     // margin only absorbs scheduling on a loaded machine.
-    EXPECT_LE(clock_.Now(), ctx.deadline + milliseconds(1000));
+    EXPECT_LE(clock_.Now(), ctx.deadline.at() + milliseconds(1000));
     EXPECT_EQ(place.ok(), c.ok);
     if (!c.ok) {
       EXPECT_EQ(place.status().code(), c.code) << place.status().ToString();

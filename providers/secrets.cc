@@ -9,7 +9,7 @@ ExtensionApiKey::ExtensionApiKey(ExtensionKeySpec spec, http::Client& client,
                                  const base::Logger& logger)
     : spec_(std::move(spec)), client_(client), logger_(logger) {}
 
-Result<std::string> ExtensionApiKey::Get(const lambda::InvocationContext& ctx) {
+Result<std::string> ExtensionApiKey::Get(const base::CallContext& ctx) {
   std::lock_guard<std::mutex> lock(mu_);  // one fetch at a time; later callers hit the cache
   if (cached_) return *cached_;
   RC_ASSIGN_OR_RETURN(std::string key, Fetch(ctx));
@@ -17,7 +17,7 @@ Result<std::string> ExtensionApiKey::Get(const lambda::InvocationContext& ctx) {
   return key;
 }
 
-Result<std::string> ExtensionApiKey::Fetch(const lambda::InvocationContext& ctx) {
+Result<std::string> ExtensionApiKey::Fetch(const base::CallContext& ctx) {
   const bool ssm = spec_.store == ExtensionKeySpec::Store::kSsmParameter;
   const std::string what = spec_.label + (ssm ? " (SSM parameter)" : " (Secrets Manager secret)");
   const internal::Upstream up{"secrets-extension", client_, logger_.ForRequest(ctx.request_id)};

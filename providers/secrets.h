@@ -9,10 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "base/deadline.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "http/client.h"
-#include "lambda/context.h"
 
 namespace raincheck::providers {
 
@@ -22,14 +22,14 @@ class ApiKeySource {
   virtual ~ApiKeySource() = default;
   // The key. Errors: Unavailable (extension unreachable or refused), DeadlineExceeded,
   // PermissionDenied (the extension refused our session token).
-  virtual Result<std::string> Get(const lambda::InvocationContext& ctx) = 0;
+  virtual Result<std::string> Get(const base::CallContext& ctx) = 0;
 };
 
 // A key known up front (LOCATIONIQ_KEY, DARKSKY_KEY).
 class StaticApiKey final : public ApiKeySource {
  public:
   explicit StaticApiKey(std::string key) : key_(std::move(key)) {}
-  Result<std::string> Get(const lambda::InvocationContext&) override { return key_; }
+  Result<std::string> Get(const base::CallContext&) override { return key_; }
 
  private:
   std::string key_;
@@ -52,10 +52,10 @@ struct ExtensionKeySpec {
 class ExtensionApiKey final : public ApiKeySource {
  public:
   ExtensionApiKey(ExtensionKeySpec spec, http::Client& client, const base::Logger& logger);
-  Result<std::string> Get(const lambda::InvocationContext& ctx) override;
+  Result<std::string> Get(const base::CallContext& ctx) override;
 
  private:
-  Result<std::string> Fetch(const lambda::InvocationContext& ctx);
+  Result<std::string> Fetch(const base::CallContext& ctx);
 
   ExtensionKeySpec spec_;
   http::Client& client_;

@@ -68,8 +68,8 @@ class SecretsTest : public ::testing::Test {
   SecretsTest()
       : client_(clock_, {.base_backoff = milliseconds(5)}),
         logger_(base::LogLevel::kDebug, [this](std::string_view l) { log_ += l; }) {}
-  lambda::InvocationContext Ctx() {
-    lambda::InvocationContext c;
+  base::CallContext Ctx() {
+    base::CallContext c;
     c.deadline = clock_.Now() + milliseconds(3000);
     return c;
   }

@@ -115,7 +115,7 @@ Result<std::string> Handle(std::string_view event_text, const InvocationContext&
                         {"function_arn", context.function_arn},
                         {"trace_id", context.trace_id},
                         {"trace_env", EnvOr("_X_AMZN_TRACE_ID", "")},
-                        {"remaining_ms", context.Remaining(clock).count()},
+                        {"remaining_ms", context.deadline.Remaining(clock).count()},
                         {"pid", static_cast<long>(::getpid())},
                         {"cwd", EnvOr("PWD", "")},
                         {"env", env}};

@@ -6,15 +6,14 @@
 
 namespace raincheck::providers::internal {
 
-Result<http::Response> Get(const Upstream& up, const std::string& url,
-                           const lambda::InvocationContext& ctx, http::Headers headers,
-                           const GetOptions& options) {
+Result<http::Response> Get(const Upstream& up, const std::string& url, const base::CallContext& ctx,
+                           http::Headers headers, const GetOptions& options) {
   http::Request req;
   req.method = "GET";
   req.url = url;
   req.headers = std::move(headers);
   req.headers.emplace_back("Accept", "application/json");
-  req.deadline = ctx.deadline;
+  req.deadline = ctx.deadline.at();
   req.attempt_timeout = options.attempt_timeout;
   req.connect_timeout = options.connect_timeout;
   req.max_retries = options.max_retries;

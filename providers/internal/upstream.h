@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/deadline.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "http/client.h"
-#include "lambda/context.h"
 
 namespace raincheck::providers::internal {
 
@@ -35,9 +35,8 @@ struct GetOptions {
 // GET `url` before ctx.deadline. Transport failures become DeadlineExceeded / Unavailable;
 // an oversized body is Unavailable. Any HTTP status is returned as is. `url` is never logged
 // nor put in a message (it may carry a key or the user's query).
-Result<http::Response> Get(const Upstream& up, const std::string& url,
-                           const lambda::InvocationContext& ctx, http::Headers headers = {},
-                           const GetOptions& options = {});
+Result<http::Response> Get(const Upstream& up, const std::string& url, const base::CallContext& ctx,
+                           http::Headers headers = {}, const GetOptions& options = {});
 
 // The JSON body of a 200 answer. Any other status: 401/403 PermissionDenied, 429
 // ResourceExhausted, anything else Unavailable, with the status logged (never the body). A body
