@@ -12,9 +12,15 @@ In the same run, interleaved with those samples: the original Python handler's i
 /usr/bin/python3 that imports what the tutorial's handler imports (boto3, pandas,
 sklearn.ensemble) and unpickles its RandomForestClassifier - from spawn to "ready", the part of
 a Python Lambda's Init Duration that the handler module decides. Prints the medians and ratios.
+With it, each sample's first invocation (the emulator's `INVOKE RTDONE(... duration: ...)`), so
+that work moved out of init into the first request shows.
 
     bench/rie_cold_start.py [--samples 21] [--rie PATH] [--dist DIR] [--raincheck PATH]
-                            [--no-python]
+                            [--no-python] [--bootstrap NAME=PATH ...]
+
+--bootstrap NAME=PATH (repeatable) times other builds of bin/bootstrap in the same package (the
+same layers and launcher), interleaved with the packaged one: a before/after comparison in one
+run, under the same machine load. Each must run with the package's runtime layer.
 
 The emulator: --rie, else $RAINCHECK_RIE, else aws-lambda-rie on the PATH (AWS's release
 binary). Without it the benchmark says so and exits 0 (skipped). Mounting needs root
@@ -87,6 +93,7 @@ def mount_prefix():
 
 
 def rie_sample(rie, opt, task, event):
+    """One cold start: (INIT REPORT durationMs, the first invocation's duration in ms)."""
     port = free_port()
     script = ('mount --bind "$0" /opt && cd "$1" && exec "$2" '
               '--runtime-interface-emulator-address "127.0.0.1:$3" ./bootstrap')
@@ -116,10 +123,11 @@ def rie_sample(rie, opt, task, event):
         err.seek(0)
         log = err.read().decode(errors="replace")
     m = re.search(r"INIT REPORT\(durationMs: ([\d.]+)\)", log)
-    if m is None or b'"statusCode"' not in body:
+    inv = re.search(r"INVOKE RTDONE\(status: \w+, produced bytes: \d+, duration: ([\d.]+)ms\)", log)
+    if m is None or inv is None or b'"statusCode"' not in body:
         sys.exit("no INIT REPORT or no answer from the packaged bootstrap:\n" + log[-2000:] +
                  "\n" + body.decode(errors="replace")[:500])
-    return float(m.group(1))
+    return float(m.group(1)), float(inv.group(1))
 
 
 def python_sample(model_path):
@@ -144,7 +152,15 @@ def main():
     ap.add_argument("--raincheck", default=os.path.join(ROOT, "build", "bin", "raincheck"))
     ap.add_argument("--data", default=os.path.join(ROOT, "data", "capetown", "capetown_darksky_daily.csv"))
     ap.add_argument("--no-python", action="store_true")
+    ap.add_argument("--bootstrap", action="append", default=[], metavar="NAME=PATH",
+                    help="another bin/bootstrap to time in the same package, interleaved")
     args = ap.parse_args()
+    variants = []
+    for spec in args.bootstrap:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not os.path.isfile(path):
+            sys.exit(f"--bootstrap {spec}: expected NAME=PATH of an executable")
+        variants.append((name, os.path.abspath(path)))
 
     rie = find_rie(args.rie)
     if rie is None:
@@ -167,6 +183,12 @@ def main():
         for layer in sorted(os.listdir(dist)):
             if layer.endswith("-layer.zip"):
                 unpack(os.path.join(dist, layer), opt)
+        tasks = [("packaged bootstrap", task)]
+        for i, (name, path) in enumerate(variants):  # the same task root, another bin/bootstrap
+            root = os.path.join(tmp, f"task-{i}")
+            shutil.copytree(task, root, symlinks=True)
+            shutil.copy2(path, os.path.join(root, "bin", "bootstrap"))
+            tasks.append((name, root))
 
         model_path = None
         if not args.no_python:
@@ -177,10 +199,16 @@ def main():
                 pickle.dump(model, f)
             python_sample(model_path)  # page cache warm, as for the first RIE run below
 
-        rie_sample(rie, opt, task, event)  # page cache warm
-        rie_ms, py_ms = [], []
-        for _ in range(args.samples):  # interleaved, so machine load hits both alike
-            rie_ms.append(rie_sample(rie, opt, task, event))
+        for _, root in tasks:
+            rie_sample(rie, opt, root, event)  # page cache warm
+        init_ms = {name: [] for name, _ in tasks}
+        invoke_ms = {name: [] for name, _ in tasks}
+        py_ms = []
+        for _ in range(args.samples):  # interleaved, so machine load hits all alike
+            for name, root in tasks:
+                init, invoke = rie_sample(rie, opt, root, event)
+                init_ms[name].append(init)
+                invoke_ms[name].append(invoke)
             if model_path:
                 py_ms.append(python_sample(model_path))
 
@@ -193,11 +221,16 @@ def main():
         load = " ".join(f.read().split()[:3])
     print(f"cold start init, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
           f"{os.cpu_count()} cores, load {load}")
-    print(line("bootstrap under aws-lambda-rie (INIT REPORT durationMs)", rie_ms))
+    for name, _ in tasks:
+        print(line(f"{name} under aws-lambda-rie: init (INIT REPORT durationMs)", init_ms[name]))
+        print(line(f"{name} under aws-lambda-rie: first invocation (INVOKE RTDONE duration)",
+                   invoke_ms[name]))
     if py_ms:
         print(line("python handler init (spawn -> boto3, pandas, sklearn imported, model unpickled)",
                    py_ms))
-        print(f"ratio python/bootstrap (medians): {statistics.median(py_ms) / statistics.median(rie_ms):.1f}x")
+        for name, _ in tasks:
+            ratio = statistics.median(py_ms) / statistics.median(init_ms[name])
+            print(f"ratio python/{name} init (medians): {ratio:.1f}x")
     return 0
 
 
