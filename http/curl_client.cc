@@ -1,6 +1,7 @@
 #include "http/curl_client.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cctype>
@@ -25,9 +26,60 @@ namespace {
 
 using std::chrono::milliseconds;
 
-void GlobalInitOnce() {
+constexpr char kCurlLibrary[] = "libcurl.so.4";
+
+// libcurl's entry points, resolved with dlopen at the first request rather than linked: linked,
+// libcurl and its closure (OpenSSL, GnuTLS, Kerberos, LDAP, ... 30 libraries) were mapped and
+// relocated at every start of every program, most of bootstrap's cold start (docs/runtime.md).
+struct CurlApi {
+  CURLcode (*global_init)(long flags);
+  CURL* (*easy_init)();
+  void (*easy_cleanup)(CURL* curl);
+  void (*easy_reset)(CURL* curl);
+  CURLcode (*easy_setopt)(CURL* curl, CURLoption option, ...);
+  CURLcode (*easy_perform)(CURL* curl);
+  CURLcode (*easy_getinfo)(CURL* curl, CURLINFO info, ...);
+  const char* (*easy_strerror)(CURLcode code);
+  curl_slist* (*slist_append)(curl_slist* list, const char* line);
+  void (*slist_free_all)(curl_slist* list);
+};
+
+template <typename F>
+bool Resolve(void* library, const char* name, F* out, std::string* error) {
+  *out = reinterpret_cast<F>(::dlsym(library, name));
+  if (*out == nullptr) *error = std::string(kCurlLibrary) + " has no " + name;
+  return *out != nullptr;
+}
+
+// Loads libcurl and runs curl_global_init once per process; the API, or why it is unavailable.
+Result<const CurlApi*> LoadCurl() {
+  static CurlApi api;
+  static std::string error;
   static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(once, [] {
+    void* library = ::dlopen(kCurlLibrary, RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) {
+      const char* why = ::dlerror();
+      error = why != nullptr ? why : kCurlLibrary;
+      return;
+    }
+    // Never dlclose()d: handles and connections live as long as the process.
+    const bool ok = Resolve(library, "curl_global_init", &api.global_init, &error) &&
+                    Resolve(library, "curl_easy_init", &api.easy_init, &error) &&
+                    Resolve(library, "curl_easy_cleanup", &api.easy_cleanup, &error) &&
+                    Resolve(library, "curl_easy_reset", &api.easy_reset, &error) &&
+                    Resolve(library, "curl_easy_setopt", &api.easy_setopt, &error) &&
+                    Resolve(library, "curl_easy_perform", &api.easy_perform, &error) &&
+                    Resolve(library, "curl_easy_getinfo", &api.easy_getinfo, &error) &&
+                    Resolve(library, "curl_easy_strerror", &api.easy_strerror, &error) &&
+                    Resolve(library, "curl_slist_append", &api.slist_append, &error) &&
+                    Resolve(library, "curl_slist_free_all", &api.slist_free_all, &error);
+    if (ok && api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      error = "curl_global_init failed";
+    }
+  });
+  if (!error.empty()) return Status::Unavailable("cannot load the HTTP library: " + error);
+  return &api;
 }
 
 // "https://host:port" of a URL, without user info, path or query (which may carry keys).
@@ -71,9 +123,10 @@ std::optional<milliseconds> ParseRetryAfter(std::string_view value, base::TimePo
 }
 
 struct CurlClient::Handle {
+  const CurlApi* api = nullptr;
   CURL* easy = nullptr;
   ~Handle() {
-    if (easy != nullptr) curl_easy_cleanup(easy);
+    if (easy != nullptr) api->easy_cleanup(easy);
   }
 };
 
@@ -118,9 +171,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 }  // namespace
 
 CurlClient::CurlClient(const base::Clock& clock, CurlClientOptions options)
-    : clock_(clock), options_(std::move(options)), rng_(std::random_device{}()) {
-  GlobalInitOnce();
-}
+    : clock_(clock), options_(std::move(options)), rng_(std::random_device{}()) {}
 
 CurlClient::~CurlClient() = default;
 
@@ -133,8 +184,11 @@ std::unique_ptr<CurlClient::Handle> CurlClient::Acquire() {
       return handle;
     }
   }
+  Result<const CurlApi*> api = LoadCurl();
+  if (!api.ok()) return nullptr;
   auto handle = std::make_unique<Handle>();
-  handle->easy = curl_easy_init();
+  handle->api = *api;
+  handle->easy = handle->api->easy_init();
   if (handle->easy == nullptr) return nullptr;
   return handle;
 }
@@ -158,11 +212,11 @@ milliseconds CurlClient::Backoff(int retry) {
 
 namespace {
 
-Attempt RunOnce(CURL* c, const Request& request, const base::Clock& clock,
+Attempt RunOnce(const CurlApi& api, CURL* c, const Request& request, const base::Clock& clock,
                 const std::string& user_agent) {
   Attempt a;
   a.cap = request.max_response_bytes;
-  curl_easy_reset(c);  // keeps the handle's live connections
+  api.easy_reset(c);  // keeps the handle's live connections
 
   // Timeouts: the attempt's own limit, clamped to the remaining time.
   int64_t total_ms = request.attempt_timeout.count() > 0 ? request.attempt_timeout.count() : 0;
@@ -181,34 +235,32 @@ Attempt RunOnce(CURL* c, const Request& request, const base::Clock& clock,
   int64_t connect_ms = request.connect_timeout.count() > 0 ? request.connect_timeout.count() : 0;
   if (total_ms > 0 && (connect_ms == 0 || connect_ms > total_ms)) connect_ms = total_ms;
 
-  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(c, CURLOPT_USERAGENT, user_agent.c_str());
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(total_ms));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_ms));
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(request.max_response_bytes));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
+  api.easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  api.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  api.easy_setopt(c, CURLOPT_USERAGENT, user_agent.c_str());
+  api.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(total_ms));
+  api.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_ms));
+  api.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                  static_cast<curl_off_t>(request.max_response_bytes));
+  api.easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
+  api.easy_setopt(c, CURLOPT_WRITEDATA, &a);
+  api.easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
+  api.easy_setopt(c, CURLOPT_HEADERDATA, &a);
 
   if (request.method == "GET" && request.body.empty()) {
-    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    api.easy_setopt(c, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    api.easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else {
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
         request.method == "PATCH") {
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+      api.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      api.easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
     }
-    if (request.method != "POST")
-      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method != "POST") api.easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
   curl_slist* list = nullptr;
@@ -222,17 +274,17 @@ Attempt RunOnce(CURL* c, const Request& request, const base::Clock& clock,
       line += ": ";
       line += value;
     }
-    list = curl_slist_append(list, line.c_str());
+    list = api.slist_append(list, line.c_str());
   }
-  if (!has_expect) list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  if (!has_expect) list = api.slist_append(list, "Expect:");  // no 100-continue round trip
+  api.easy_setopt(c, CURLOPT_HTTPHEADER, list);
 
-  a.code = curl_easy_perform(c);
-  curl_slist_free_all(list);
+  a.code = api.easy_perform(c);
+  api.slist_free_all(list);
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   a.status = static_cast<int>(status);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  api.easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   return a;
 }
 
@@ -255,6 +307,7 @@ Result<Response> CurlClient::Send(const Request& request) {
     }
   }
 
+  RC_ASSIGN_OR_RETURN(const CurlApi* api, LoadCurl());
   std::unique_ptr<Handle> handle = Acquire();
   if (handle == nullptr) return Status::Internal("curl_easy_init failed");
 
@@ -262,7 +315,7 @@ Result<Response> CurlClient::Send(const Request& request) {
   Status last_error;
   const int max_retries = std::max(0, request.max_retries);
   for (int attempt_no = 0;; ++attempt_no) {
-    Attempt a = RunOnce(handle->easy, request, clock_, options_.user_agent);
+    Attempt a = RunOnce(*api, handle->easy, request, clock_, options_.user_agent);
     std::optional<milliseconds> delay;  // set when the outcome is worth retrying
     if (a.code == CURLE_OK) {
       Response r;
@@ -293,10 +346,10 @@ Result<Response> CurlClient::Send(const Request& request) {
       if (!a.clamped_by_deadline) delay = Backoff(attempt_no);
     } else if (a.code == CURLE_URL_MALFORMAT) {
       Release(std::move(handle));
-      return Status::InvalidArgument(where + ": " + curl_easy_strerror(a.code));
+      return Status::InvalidArgument(where + ": " + api->easy_strerror(a.code));
     } else {
       last_response.reset();
-      last_error = Status::Unavailable(where + ": " + curl_easy_strerror(a.code));
+      last_error = Status::Unavailable(where + ": " + api->easy_strerror(a.code));
       switch (a.code) {
         case CURLE_COULDNT_CONNECT:
         case CURLE_COULDNT_RESOLVE_HOST:

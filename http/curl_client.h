@@ -32,6 +32,9 @@ struct CurlClientOptions {
 // A Request::attempt_timeout of zero or less means "no per-attempt limit" (with no deadline,
 // an attempt may then block indefinitely: the Runtime API's GET /next).
 // Only http and https URLs are accepted; redirects are not followed.
+// libcurl itself (libcurl.so.4) is loaded with dlopen at the first Send, not at construction or
+// program start, so a process that makes no upstream call never maps it and its closure; when it
+// cannot be loaded, Send answers Unavailable naming the loader's error.
 class CurlClient final : public Client {
  public:
   explicit CurlClient(const base::Clock& clock, CurlClientOptions options = {});

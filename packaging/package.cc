@@ -1,5 +1,7 @@
 #include "packaging/package.h"
 
+#include <dlfcn.h>
+#include <link.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -77,6 +79,27 @@ Result<LibraryClosure> ResolveLibraries(const std::string& executable) {
   return ParseLddOutput(r.stdout_text);
 }
 
+Result<LibraryClosure> ResolveLoadedLibrary(const std::string& soname) {
+  void* handle = ::dlopen(soname.c_str(), RTLD_LAZY | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = ::dlerror();
+    return Status::NotFound("shared library " + soname + " not found" +
+                            (why != nullptr ? std::string(" (") + why + ")" : std::string()));
+  }
+  link_map* map = nullptr;
+  std::string path;
+  if (::dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr && map->l_name != nullptr) {
+    path = map->l_name;
+  }
+  ::dlclose(handle);
+  if (path.empty() || path.front() != '/') {
+    return Status::NotFound("shared library " + soname + ": the dynamic loader gave no path");
+  }
+  RC_ASSIGN_OR_RETURN(LibraryClosure closure, ResolveLibraries(path));
+  closure.libraries.insert(closure.libraries.begin(), SharedLibrary{soname, path});
+  return closure;
+}
+
 std::string LauncherScript(const std::string& loader_name) {
   return "#!/bin/sh\n"
          "# raincheck's Lambda bootstrap: runs bin/bootstrap with the C library and shared\n"
@@ -147,6 +170,11 @@ Result<std::vector<Artefact>> Package(const PackageOptions& o) {
   RC_ASSIGN_OR_RETURN(std::string gazetteer, Read(o.gazetteer_path, "gazetteer"));
   RC_ASSIGN_OR_RETURN(std::string attribution, Read(o.attribution_path, "gazetteer attribution"));
   RC_ASSIGN_OR_RETURN(LibraryClosure closure, ResolveLibraries(o.bootstrap_path));
+  for (const char* soname : kLibrariesLoadedAtRunTime) {
+    RC_ASSIGN_OR_RETURN(LibraryClosure loaded, ResolveLoadedLibrary(soname));
+    closure.libraries.insert(closure.libraries.end(), loaded.libraries.begin(),
+                             loaded.libraries.end());
+  }
 
   std::vector<ZipEntry> function;
   function.push_back({"bootstrap", LauncherScript(closure.loader.name), 0755});

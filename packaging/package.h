@@ -48,6 +48,13 @@ Result<LibraryClosure> ResolveLibraries(const std::string& executable);
 // Parses ldd's output (exposed for tests).
 Result<LibraryClosure> ParseLddOutput(const std::string& output);
 
+// The libraries bootstrap opens at run time instead of linking them (http/curl_client.cc loads
+// libcurl at the first upstream request), which ldd of bootstrap does not name: the runtime
+// layer carries them and their closures too.
+inline constexpr const char* kLibrariesLoadedAtRunTime[] = {"libcurl.so.4"};
+// `soname` where this machine's dynamic loader finds it (first in `libraries`), and its closure.
+Result<LibraryClosure> ResolveLoadedLibrary(const std::string& soname);
+
 // "x86_64" or "arm64" for this build (Lambda's architecture names).
 std::string HostArchitecture();
 

@@ -34,6 +34,20 @@ TEST(LddTest, AMissingLibraryIsAnError) {
   EXPECT_NE(c.status().message().find("libfoo.so.1"), std::string::npos);
 }
 
+TEST(LddTest, ALibraryLoadedAtRunTimeComesWithItsClosure) {
+  auto c = ResolveLoadedLibrary("libcurl.so.4");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_FALSE(c->libraries.empty());
+  EXPECT_EQ(c->libraries[0].name, "libcurl.so.4");
+  EXPECT_EQ(c->libraries[0].path.front(), '/');
+  // libcurl needs more than libc: its TLS and compression libraries are part of the closure.
+  EXPECT_GT(c->libraries.size(), 3u);
+  EXPECT_FALSE(c->loader.path.empty());
+  auto missing = ResolveLoadedLibrary("libraincheck-no-such-library.so.1");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
 TEST(LddTest, NoLoaderIsAnError) {
   EXPECT_FALSE(ParseLddOutput("\tstatically linked\n").ok());
   EXPECT_FALSE(ParseLddOutput("\tlibc.so.6 => /lib/libc.so.6 (0x1)\n").ok());
