@@ -10,7 +10,7 @@
 #include "base/env.h"
 #include "base/log.h"
 #include "function/function.h"
-#include "http/curl_client.h"
+#include "lambda/runtime_http.h"
 #include "lambda/runtime_loop.h"
 
 int main() {
@@ -25,9 +25,11 @@ int main() {
       return f->Invoke(event, context);
     });
   };
-  // One client for the whole process: warm invocations reuse the Runtime API connection.
+  // The Runtime API over a plain loopback socket, not libcurl: libcurl is loaded only when the
+  // function's first upstream call needs it (http/curl_client.cc), not at init. One client for
+  // the whole process: warm invocations reuse the Runtime API connection.
   base::SystemClock clock;
-  http::CurlClient http(clock);
+  lambda::RuntimeHttpClient http(clock);
   const char* endpoint = std::getenv("AWS_LAMBDA_RUNTIME_API");
   return lambda::RunRuntime(endpoint != nullptr ? endpoint : "", http, init, startup_log);
 }
