@@ -9,7 +9,8 @@ files, in the same run. Prints the table of docs/benchmarks.md ("The commands en
     bench/cli_vs_sklearn.py                              # 100k and 1M rows (long: the 1M fits)
     bench/cli_vs_sklearn.py --train-rows 100000          # train at 100k only, predict at all sizes
 
-Needs Debian's python3-sklearn, python3-xgboost and python3-pandas (scripts/bench-packages.txt).
+Needs Debian's python3-sklearn, python3-xgboost and python3-pandas (scripts/bench-packages.txt), and
+GNU time (/usr/bin/time, Debian's time) for --big-copies.
 
 Data: bench/forest_speed.py's make_classification-like generator (12 continuous features),
 2N rows for size N: the first N are train.csv, the other N test.csv (columns f0..f11, label),
@@ -28,6 +29,12 @@ What is timed (wall clock of the whole process, imports and reading included; be
 - CSV reading: pandas read_csv of test.csv against `raincheck predict` of a one-node model
   (reading, parsing and writing, next to no prediction), in MB/s of input.
 AUC: each contender's predictions on test.csv, scored by sklearn.metrics.roc_auc_score.
+
+--big-copies K (with --big-dir, default /tmp): after the rest, `raincheck predict` of the largest
+size's first-depth model over K copies of that size's test.csv in one file (10 x 1,000,000 rows:
+10 million rows, about 1.2 GB), output to /dev/null: wall clock and peak RSS (GNU time's %M),
+to show that the streaming predictor's memory does not grow with the input. The file is deleted
+afterwards.
 """
 import argparse
 import datetime
@@ -158,6 +165,39 @@ def train_xgb_rf(train_csv, out, trees, depth, jobs):
     xgb.train(forest_speed.xgb_rf_params(depth, trees, jobs), m, num_boost_round=1).save_model(out)
 
 
+def big_predict(rc, model, test_csv, copies, jobs, directory):
+    """(rows, GB, seconds, peak RSS MB) of one predict over `copies` copies of test_csv."""
+    big = os.path.join(directory, "rc-cli-bench-big-%d.csv" % os.getpid())
+    try:
+        with open(test_csv, "rb") as src:
+            header = src.readline()
+            body = src.read()
+        with open(big, "wb") as out:
+            out.write(header)
+            for _ in range(copies):
+                out.write(body)
+        rows = copies * body.count(b"\n")
+        gb = os.path.getsize(big) / 1e9
+        del body
+        # Peak RSS by /usr/bin/time (GNU time's %M): wait4's ru_maxrss of a child forked from
+        # this Python process would count this process's pages, which the child held until exec.
+        with tempfile.TemporaryFile() as err:
+            t0 = time.perf_counter()
+            r = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", rc, "predict", "--model", model,
+                                "--data", big, "--out", os.devnull, "--jobs", str(jobs)],
+                               stdout=subprocess.DEVNULL, stderr=err)
+            seconds = time.perf_counter() - t0
+            err.seek(0)
+            text = err.read().decode(errors="replace")
+            if r.returncode != 0:
+                raise RuntimeError("predict of %s exited %d:\n%s" % (big, r.returncode, text[-2000:]))
+        rss_kb = int(text.rsplit("maxrss_kb=", 1)[1].split()[0])
+        return rows, gb, seconds, rss_kb / 1024.0
+    finally:
+        if os.path.exists(big):
+            os.remove(big)
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -185,6 +225,9 @@ def main():
     ap.add_argument("--skip-cv", action="store_true", help="leave out the --cv 5 / GridSearchCV row")
     ap.add_argument("--quick", action="store_true", help="20000 rows, depth 12")
     ap.add_argument("--workdir", default="", help="keep the data and models here")
+    ap.add_argument("--big-copies", type=int, default=0,
+                    help="also predict over this many copies of the largest test.csv (peak RSS)")
+    ap.add_argument("--big-dir", default="/tmp", help="where the --big-copies file is written")
     a = ap.parse_args()
     if a.quick:
         a.rows, a.depths = "20000", "12"
@@ -260,6 +303,14 @@ def main():
             print(results[-1], flush=True)
             aucs.append((n, depth, auc_of(test_csv, p_rc), auc_of(test_csv, p_sk), auc_of(test_csv, p_xg)))
 
+    big = None
+    if a.big_copies > 0:
+        n = rows[-1]
+        model = os.path.join(work, "m%d_%d.rcf" % (n, depths[0]))
+        big = (n, depths[0]) + big_predict(rc, model, os.path.join(work, "test%d.csv" % n),
+                                           a.big_copies, a.jobs, a.big_dir)
+        print("big predict:", big, flush=True)
+
     print("\n### The commands end to end (%d trees, %d cores, --jobs %d; wall clock, best of %d)\n" % (
         a.trees, os.cpu_count(), a.jobs, a.repeat))
     print("| rows | depth | raincheck command / Python script | raincheck | scikit-learn | ratio | XGBoost | ratio |")
@@ -277,6 +328,12 @@ def main():
     for n, mb, t_rc, t_rc1, t_pd in parse:
         print("| %d | %.1f | %.3f s, %.0f MB/s | %.3f s, %.0f MB/s | %.3f s, %.0f MB/s |" % (
             n, mb, t_rc, mb / t_rc, t_rc1, mb / t_rc1, t_pd, mb / t_pd))
+    if big:
+        n, depth, big_rows, gb, seconds, rss = big
+        print("\n| rows | CSV GB | model | raincheck predict (--jobs %d, --out /dev/null) | peak RSS |" % a.jobs)
+        print("|---|---|---|---|---|")
+        print("| %d | %.2f | %d trees, depth %d, trained on %d rows | %.1f s, %.0f MB/s | %.0f MB |" % (
+            big_rows, gb, a.trees, depth, n, seconds, gb * 1000 / seconds, rss))
     print("\nload average at the end: %s" % loadavg())
 
 
