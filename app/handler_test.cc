@@ -395,24 +395,24 @@ TEST_F(HandlerTest, UpstreamCallsEndTheAnswerMarginBeforeTheDeadline) {
   ASSERT_EQ(ok["statusCode"], 200) << ok.dump();
   ASSERT_EQ(geocoder_.deadlines().size(), 1u);
   ASSERT_EQ(weather_.deadlines().size(), 1u);
-  EXPECT_EQ(geocoder_.deadlines()[0], context_.deadline - kMaxAnswerMargin);
-  EXPECT_EQ(weather_.deadlines()[0], context_.deadline - kMaxAnswerMargin);
+  EXPECT_EQ(geocoder_.deadlines()[0], context_.deadline.at() - kMaxAnswerMargin);
+  EXPECT_EQ(weather_.deadlines()[0], context_.deadline.at() - kMaxAnswerMargin);
   const auto records = sink_.deadlines();
   ASSERT_EQ(records.size(), 1u);
-  EXPECT_LE(records[0], context_.deadline - kMaxAnswerMargin);
+  EXPECT_LE(records[0], context_.deadline.at() - kMaxAnswerMargin);
 
   // 2 s left: a tenth of it.
   context_.deadline = clock_.Now() + std::chrono::seconds(2);
   Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
   ASSERT_EQ(weather_.deadlines().size(), 2u);
-  EXPECT_EQ(geocoder_.deadlines()[1], context_.deadline - std::chrono::milliseconds(200));
-  EXPECT_EQ(weather_.deadlines()[1], context_.deadline - std::chrono::milliseconds(200));
+  EXPECT_EQ(geocoder_.deadlines()[1], context_.deadline.at() - std::chrono::milliseconds(200));
+  EXPECT_EQ(weather_.deadlines()[1], context_.deadline.at() - std::chrono::milliseconds(200));
 
   // 300 ms left: never less than kMinAnswerMargin.
   context_.deadline = clock_.Now() + std::chrono::milliseconds(300);
   Invoke(HttpApiEvent({{"city", "Lima"}, {"format", "json"}}));
   ASSERT_EQ(weather_.deadlines().size(), 3u);
-  EXPECT_EQ(weather_.deadlines()[2], context_.deadline - kMinAnswerMargin);
+  EXPECT_EQ(weather_.deadlines()[2], context_.deadline.at() - kMinAnswerMargin);
 
   // An unknown city's suggestions are asked for with the same earlier deadline.
   context_.deadline = clock_.Now() + std::chrono::seconds(10);
@@ -421,8 +421,8 @@ TEST_F(HandlerTest, UpstreamCallsEndTheAnswerMarginBeforeTheDeadline) {
   EXPECT_EQ(nf["statusCode"], 404);
   const auto seen = geocoder_.deadlines();
   ASSERT_EQ(seen.size(), 5u);
-  EXPECT_EQ(seen[3], context_.deadline - kMaxAnswerMargin);
-  EXPECT_EQ(seen[4], context_.deadline - kMaxAnswerMargin);
+  EXPECT_EQ(seen[3], context_.deadline.at() - kMaxAnswerMargin);
+  EXPECT_EQ(seen[4], context_.deadline.at() - kMaxAnswerMargin);
 }
 
 TEST_F(HandlerTest, OnlyTheAnswerMarginLeftIs504WithoutCallingTheWeather) {
