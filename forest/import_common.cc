@@ -9,7 +9,7 @@
 namespace raincheck::forest {
 
 float FloatAtOrBelow(double t) {
-  constexpr double kMax = std::numeric_limits<float>::max();
+  constexpr double kMax = static_cast<double>(std::numeric_limits<float>::max());
   if (t > kMax) return std::numeric_limits<float>::max();  // every finite float, not +inf
   if (t < -kMax) return -std::numeric_limits<float>::infinity();
   auto f = static_cast<float>(t);  // round to nearest: may land above t

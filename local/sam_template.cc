@@ -22,18 +22,29 @@ struct Node {
   Kind kind = Kind::kNull;
   std::string scalar;
   std::vector<Node> items;
-  std::vector<std::pair<std::string, Node>> entries;
+  // A mapping's key and value. Not a std::pair<std::string, Node>, which needs Node complete
+  // where the class declares it (libstdc++ with clang refuses it).
+  struct Entry;
+  std::vector<Entry> entries;
 
-  const Node* Get(std::string_view key) const {
-    for (const auto& [k, v] : entries) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
+  const Node* Get(std::string_view key) const;
   bool IsScalar() const { return kind == Kind::kScalar; }
   bool IsMapping() const { return kind == Kind::kMapping; }
   bool IsSequence() const { return kind == Kind::kSequence; }
 };
+
+struct Node::Entry {
+  Entry(std::string key, Node value) : first(std::move(key)), second(std::move(value)) {}
+  std::string first;
+  Node second;
+};
+
+const Node* Node::Get(std::string_view key) const {
+  for (const auto& [k, v] : entries) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
 
 std::string LongFormOf(std::string_view tag) {
   // "!Ref" -> "Ref", "!Condition" -> "Condition", "!Sub" -> "Fn::Sub".
@@ -368,7 +379,10 @@ Status ApplyProperties(const Node& props, Resolver& resolver, SamFunction* f) {
   const Node* vars = env != nullptr ? env->Get("Variables") : nullptr;
   if (vars == nullptr) return Status::Ok();
   if (!vars->IsMapping()) return Status::InvalidArgument("Environment.Variables must be a mapping");
-  for (const auto& [name, node] : vars->entries) {
+  for (const auto& entry : vars->entries) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::string& name = entry.first;
+    const Node& node = entry.second;
     std::erase_if(f->environment, [&](const auto& e) { return e.first == name; });
     std::erase(f->unresolved, name);
     Result<Value> v = resolver.Resolve(node);
