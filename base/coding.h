@@ -47,7 +47,8 @@ inline uint64_t DecodeFixed64(const char* p) { return DecodeFixed<uint64_t>(p); 
 template <typename T>
 inline void EncodeFixed(char* p, T v) {
   static_assert(std::is_unsigned_v<T>);
-  for (size_t i = 0; i < sizeof v; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+  for (size_t i = 0; i < sizeof v; ++i)
+    p[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFFu);
 }
 
 inline void PutFixed8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
