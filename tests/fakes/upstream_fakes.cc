@@ -42,6 +42,20 @@ std::string_view FaultName(Fault fault) {
       return "huge";
     case Fault::kNoMatch:
       return "no_match";
+    case Fault::kRefused:
+      return "refused";
+    case Fault::kUnresolvable:
+      return "dns_failure";
+    case Fault::kSlowDrip:
+      return "slow_drip";
+    case Fault::kShortBody:
+      return "short_body";
+    case Fault::kEnormous:
+      return "100mb_body";
+    case Fault::kEnormousChunked:
+      return "100mb_chunked";
+    case Fault::kWrongContentType:
+      return "wrong_content_type";
   }
   return "?";
 }
@@ -53,12 +67,19 @@ std::vector<Fault> AllFaults() {
           Fault::kNoMatch};
 }
 
+std::vector<Fault> ExtraFaults() {
+  return {Fault::kRefused,  Fault::kUnresolvable,    Fault::kSlowDrip,        Fault::kShortBody,
+          Fault::kEnormous, Fault::kEnormousChunked, Fault::kWrongContentType};
+}
+
 ExpectedOutcome ExpectedFor(Fault fault, StatusCode no_match, StatusCode not_found) {
   switch (fault) {
     case Fault::kNone:
     case Fault::kSlow:
+    case Fault::kWrongContentType:
       return {true, StatusCode::kOk};
     case Fault::kHang:
+    case Fault::kSlowDrip:
       return {false, StatusCode::kDeadlineExceeded};
     case Fault::kUnauthorized:
       return {false, StatusCode::kPermissionDenied};
@@ -74,6 +95,11 @@ ExpectedOutcome ExpectedFor(Fault fault, StatusCode no_match, StatusCode not_fou
     case Fault::kMalformed:
     case Fault::kWrongTypes:
     case Fault::kHuge:
+    case Fault::kRefused:
+    case Fault::kUnresolvable:
+    case Fault::kShortBody:
+    case Fault::kEnormous:
+    case Fault::kEnormousChunked:
       break;
   }
   return {false, StatusCode::kUnavailable};
@@ -138,10 +164,16 @@ FakeUpstream::FakeUpstream() {
 FakeUpstream::~FakeUpstream() { server_.Stop(); }
 
 std::string FakeUpstream::base_url() const {
-  if (fault_ == Fault::kReset) {
+  const Fault f = fault_.load();
+  if (f == Fault::kReset) {
     auto* self = const_cast<FakeUpstream*>(this);
     if (!self->reset_server_) self->reset_server_ = std::make_unique<RawTcpServer>("", true);
     return reset_server_->base_url();
+  }
+  if (f == Fault::kRefused) return "http://127.0.0.1:" + std::to_string(UnusedLoopbackPort());
+  // .invalid never resolves (RFC 6761 section 6.4): the resolver fails without the network.
+  if (f == Fault::kUnresolvable) {
+    return "http://upstream.invalid:" + std::to_string(server_.port());
   }
   return server_.base_url();
 }
@@ -207,6 +239,35 @@ void FakeUpstream::Route(const std::string& path, Bodies bodies) {
         return send(200, "[" + std::string(3u << 20, ' ') + "]", "application/json");
       case Fault::kNoMatch:
         return send(bodies.no_match_status, bodies.no_match, "application/json");
+      case Fault::kEnormous:
+      case Fault::kEnormousChunked: {
+        // 100 MiB, generated 64 KiB at a time while it is written: never held in memory, and
+        // streamed_bytes() tells how much of it the client read before it gave up.
+        res.status = 200;
+        auto provider = [this](size_t offset, httplib::DataSink& sink) {
+          static const std::string block(64u << 10, ' ');
+          if (offset >= kEnormousBodyBytes) {
+            sink.done();
+            return true;
+          }
+          const size_t n = std::min(block.size(), kEnormousBodyBytes - offset);
+          if (!sink.write(block.data(), n)) return false;
+          streamed_bytes_ += static_cast<int64_t>(n);
+          return true;
+        };
+        if (f == Fault::kEnormous) {
+          res.set_content_provider(kEnormousBodyBytes, "application/json",
+                                   [provider](size_t offset, size_t, httplib::DataSink& sink) {
+                                     return provider(offset, sink);
+                                   });
+        } else {
+          // Not a JSON type: cpp-httplib would compress a chunked JSON body for a client that
+          // accepts br (libcurl does), and its brotli encoder holds the output back for
+          // seconds, which makes this a slow upstream instead of a large one.
+          res.set_chunked_content_provider("application/octet-stream", provider);
+        }
+        return;
+      }
       default:
         break;
     }
@@ -229,6 +290,38 @@ void FakeUpstream::Route(const std::string& path, Bodies bodies) {
       }
     }
     if (f == Fault::kTruncated) body.resize(body.size() / 2);
+    if (f == Fault::kWrongContentType) return send(200, body, "text/html; charset=utf-8");
+    if (f == Fault::kSlowDrip) {
+      // One byte per 200 ms: each read makes progress, so only a deadline on the whole
+      // transfer (not an idle timeout) ends it.
+      res.status = 200;
+      res.set_chunked_content_provider(
+          "application/json", [this, body](size_t offset, httplib::DataSink& sink) {
+            if (offset >= body.size()) {
+              sink.done();
+              return true;
+            }
+            if (server_.SleepUnlessStopped(std::chrono::milliseconds(200))) return false;
+            if (!sink.write(body.data() + offset, 1)) return false;
+            ++streamed_bytes_;
+            return true;
+          });
+      return;
+    }
+    if (f == Fault::kShortBody) {
+      // The header promises the whole body; half of it is sent, then the connection closes.
+      res.status = 200;
+      res.set_content_provider(body.size(), "application/json",
+                               [this, body](size_t offset, size_t, httplib::DataSink& sink) {
+                                 const size_t half = body.size() / 2;
+                                 if (offset >= half)
+                                   return false;  // aborts: cpp-httplib closes the connection
+                                 if (!sink.write(body.data() + offset, half - offset)) return false;
+                                 streamed_bytes_ += static_cast<int64_t>(half - offset);
+                                 return true;
+                               });
+      return;
+    }
     send(200, body, "application/json");
   });
 }
@@ -830,6 +923,93 @@ DarkSkyFake::DarkSkyFake(std::string valid_key, bool ozone_missing) {
   b.rate_limited = "Kong Error API rate limit exceeded.";
   Route(R"(/forecast/(.+))", std::move(b));  // keys may hold an encoded '/'
   Start();
+}
+
+// ---- S3 ----
+
+namespace {
+
+std::string S3ErrorBody(const std::string& code, const std::string& message) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" +
+         message + "</Message><RequestId>FAKE</RequestId></Error>";
+}
+
+}  // namespace
+
+S3Fake::S3Fake(std::string bucket) : bucket_(std::move(bucket)) {
+  server_.server().set_keep_alive_max_count(1);
+  // Answers the fault (true), or leaves a healthy request alone (false).
+  auto fault_answer = [this](httplib::Response& res) {
+    switch (fault_.load()) {
+      case Fault::kDenied:
+        res.status = 403;
+        res.set_content(S3ErrorBody("AccessDenied", "Access Denied"), "application/xml");
+        return true;
+      case Fault::kServerError:
+        res.status = 500;
+        res.set_content(S3ErrorBody("InternalError", "We encountered an internal error."),
+                        "application/xml");
+        return true;
+      case Fault::kSlow:
+        server_.SleepUnlessStopped(std::chrono::milliseconds(30000));
+        res.status = 503;
+        res.set_content(S3ErrorBody("SlowDown", "Please reduce your request rate."),
+                        "application/xml");
+        return true;
+      case Fault::kNone:
+      case Fault::kKeyTaken:
+        break;
+    }
+    return false;
+  };
+  const std::string pattern = "/" + bucket_ + "/(.+)";
+  server_.server().Put(pattern, [this, fault_answer](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    ++puts_;
+    if (fault_answer(res)) return;
+    // The path as sent or already decoded: record keys hold no '%' of their own.
+    const std::string key = httplib::detail::decode_url(req.matches[1], false);
+    const bool conditional = req.get_header_value("If-None-Match") == "*";
+    std::lock_guard lock(mu_);
+    if (fault_.load() == Fault::kKeyTaken && taken_.empty() && objects_.count(key) == 0) {
+      taken_[key] = "another writer's bytes";
+    }
+    if (conditional && (objects_.count(key) != 0 || taken_.count(key) != 0)) {
+      res.status = 412;
+      res.set_content(S3ErrorBody("PreconditionFailed",
+                                  "At least one of the pre-conditions you specified did not hold"),
+                      "application/xml");
+      return;
+    }
+    objects_[key] = req.body;
+    res.status = 200;
+    res.set_header("ETag", "\"fake\"");
+  });
+  server_.server().Get(
+      pattern, [this, fault_answer](const httplib::Request& req, httplib::Response& res) {
+        if (fault_answer(res)) return;
+        // The path as sent or already decoded: record keys hold no '%' of their own.
+        const std::string key = httplib::detail::decode_url(req.matches[1], false);
+        std::lock_guard lock(mu_);
+        for (const auto* held : {&objects_, &taken_}) {
+          if (auto it = held->find(key); it != held->end()) {
+            res.status = 200;
+            res.set_content(it->second, "application/octet-stream");
+            return;
+          }
+        }
+        res.status = 404;
+        res.set_content(S3ErrorBody("NoSuchKey", "The specified key does not exist."),
+                        "application/xml");
+      });
+  server_.Start();
+}
+
+S3Fake::~S3Fake() { server_.Stop(); }
+
+std::map<std::string, std::string> S3Fake::objects() const {
+  std::lock_guard lock(mu_);
+  return objects_;
 }
 
 }  // namespace raincheck::fakes

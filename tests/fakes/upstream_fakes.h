@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -34,15 +35,27 @@ enum class Fault {
   kWrongTypes,    // 200, JSON of the right shape with wrong value types
   kHuge,          // 200, a body of 3 MiB
   kNoMatch,       // the upstream's "nothing found" answer
+  // Not in AllFaults() (ExtraFaults()): the fault matrix (tests/fault_matrix_test.cc) uses them.
+  kRefused,           // nothing listens: base_url() points at a closed loopback port
+  kUnresolvable,      // base_url() names a host under .invalid, which never resolves (RFC 6761)
+  kSlowDrip,          // 200, the healthy body one byte per 200 ms (chunked) until the fake stops
+  kShortBody,         // 200, Content-Length of the healthy body, half of it, connection closed
+  kEnormous,          // 200, Content-Length: 100 MiB, the body generated as it is written
+  kEnormousChunked,   // 200, 100 MiB chunked (no Content-Length; application/octet-stream)
+  kWrongContentType,  // 200, the healthy JSON body labelled text/html
 };
 
 std::string_view FaultName(Fault fault);
-// Every fault, for table-driven tests.
+// Every fault of the provider tests, for table-driven tests.
 std::vector<Fault> AllFaults();
+// The faults after kNoMatch: transport and framing faults the fault matrix adds.
+std::vector<Fault> ExtraFaults();
+// The size of the kEnormous and kEnormousChunked bodies.
+inline constexpr size_t kEnormousBodyBytes = size_t{100} << 20;
 
-// What a provider must report for a fault: kNone and kSlow succeed; a hang is
-// DeadlineExceeded, 401 PermissionDenied, 429 ResourceExhausted, the upstream's "nothing found"
-// `no_match`, a 404 `not_found`, and every other fault Unavailable.
+// What a provider must report for a fault: kNone, kSlow and kWrongContentType succeed; a hang
+// or a slow drip is DeadlineExceeded, 401 PermissionDenied, 429 ResourceExhausted, the upstream's
+// "nothing found" `no_match`, a 404 `not_found`, and every other fault Unavailable.
 struct ExpectedOutcome {
   bool ok;
   StatusCode code;
@@ -77,6 +90,9 @@ class FakeUpstream {
   std::vector<RecordedRequest> requests() const { return server_.requests(); }
   // How many requests reached the handler so far (faults and set_fail_first answers included).
   int hits() const { return hits_.load(); }
+  // Body bytes the generated bodies (kSlowDrip, kShortBody, kEnormous*) handed to the socket:
+  // how far a client read before it gave up.
+  int64_t streamed_bytes() const { return streamed_bytes_.load(); }
 
   // The next `n` requests are answered with HTTP `status` (429: the upstream's rate-limit body;
   // otherwise a JSON error body) whatever the fault, then the fault set (or health) resumes:
@@ -109,6 +125,7 @@ class FakeUpstream {
   std::unique_ptr<RawTcpServer> reset_server_;
   std::atomic<Fault> fault_{Fault::kNone};
   std::atomic<int> hits_{0};
+  std::atomic<int64_t> streamed_bytes_{0};
   mutable std::mutex mu_;
   int fail_first_ = 0;                         // guarded by mu_
   int fail_status_ = 429;                      // guarded by mu_
@@ -189,6 +206,39 @@ class NominatimFake final : public FakeUpstream {
 class DarkSkyFake final : public FakeUpstream {
  public:
   DarkSkyFake(std::string valid_key, bool ozone_missing = false);
+};
+
+// A path-style S3 bucket in memory (PUT / GET /{bucket}/{key}) for record stores: PutObject
+// honours If-None-Match: * (412 when the key exists); signatures are not checked. Faults answer
+// every request as S3 does: kDenied 403 AccessDenied, kServerError 500 InternalError, kSlow
+// after 30 s (or when the fake stops), and kKeyTaken makes the first PUT find its key taken
+// by other bytes (412, and GET answers those), as when another writer got there first.
+class S3Fake {
+ public:
+  enum class Fault { kNone, kDenied, kKeyTaken, kServerError, kSlow };
+
+  explicit S3Fake(std::string bucket);
+  ~S3Fake();
+  S3Fake(const S3Fake&) = delete;
+  S3Fake& operator=(const S3Fake&) = delete;
+
+  void set_fault(Fault fault) { fault_ = fault; }
+  // "http://127.0.0.1:PORT", for AWS_ENDPOINT_URL_S3.
+  std::string endpoint() const { return server_.base_url(); }
+  const std::string& bucket() const { return bucket_; }
+  // Objects stored by successful PUTs (key -> bytes), the occupants kKeyTaken made excluded.
+  std::map<std::string, std::string> objects() const;
+  // PUT requests received, faults included.
+  int puts() const { return puts_.load(); }
+
+ private:
+  std::string bucket_;
+  LoopbackServer server_;
+  std::atomic<Fault> fault_{Fault::kNone};
+  std::atomic<int> puts_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> objects_;  // guarded by mu_
+  std::map<std::string, std::string> taken_;    // guarded by mu_: kKeyTaken's occupants
 };
 
 }  // namespace raincheck::fakes
