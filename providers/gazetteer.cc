@@ -4,61 +4,40 @@
 #include <array>
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <map>
+#include <type_traits>
 #include <unordered_map>
 
+#include "base/checksum.h"
+#include "base/coding.h"
 #include "base/file.h"
 #include "providers/internal/fold.h"
 #include "providers/query.h"
 
 namespace raincheck::providers {
 
-static_assert(std::endian::native == std::endian::little, "the index is little-endian");
-
 namespace {
 
 constexpr char kMagic[4] = {'R', 'C', 'G', 'Z'};
-constexpr uint16_t kMajor = 2;
+// 3: the checksum is XXH64 (base/checksum.h), a u64 at offset 32; 2 had a 32-bit FNV-1a.
+constexpr uint16_t kMajor = 3;
 constexpr uint16_t kMinor = 0;
-constexpr size_t kHeaderSize = 32;
+constexpr size_t kHeaderSize = 40;
 constexpr size_t kCountrySize = 16;
 constexpr size_t kCitySize = 32;
 constexpr size_t kAliasSize = 8;
 constexpr uint16_t kNoCountry = 0xFFFF;
 constexpr size_t kMaxSuggestions = 5;
 
-// FNV-1a (64-bit) over little-endian 8-byte words, the tail zero-padded, folded to 32 bits:
-// fast enough to check the whole index at every cold start (docs/benchmarks.md).
-uint32_t Checksum(std::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, bytes.data() + i, 8);
-    h = (h ^ w) * 1099511628211ull;
-  }
-  if (i < bytes.size()) {
-    uint64_t w = 0;
-    std::memcpy(&w, bytes.data() + i, bytes.size() - i);
-    h = (h ^ w) * 1099511628211ull;
-  }
-  return static_cast<uint32_t>(h ^ (h >> 32));
-}
-
-template <typename T>
-void Put(std::string& out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out.append(buf, sizeof(T));
-}
-
+// A field of the index at a byte offset that Init() has checked lies inside it.
 template <typename T>
 T Get(std::string_view bytes, size_t offset) {
-  T v;
-  std::memcpy(&v, bytes.data() + offset, sizeof(T));
-  return v;
+  if constexpr (std::is_signed_v<T>) {
+    return static_cast<T>(base::DecodeFixed<std::make_unsigned_t<T>>(bytes.data() + offset));
+  } else {
+    return base::DecodeFixed<T>(bytes.data() + offset);
+  }
 }
 
 struct CountryRecord {
@@ -115,10 +94,10 @@ std::string BuildGazetteerIndex(const std::vector<GazetteerCity>& cities,
     for (const auto& a : c.aliases) aliases += "|" + internal::FoldForMatch(a);
     aliases += "|" + internal::FoldForMatch(c.name);
     country_bytes.append(c.code.data(), 2);
-    Put<uint16_t>(country_bytes, 0);
-    Put<uint32_t>(country_bytes, intern(c.name));
-    Put<uint32_t>(country_bytes, intern(aliases));
-    Put<uint32_t>(country_bytes, 0);
+    base::PutFixed16(country_bytes, 0);
+    base::PutFixed32(country_bytes, intern(c.name));
+    base::PutFixed32(country_bytes, intern(aliases));
+    base::PutFixed32(country_bytes, 0);
   }
 
   struct Row {
@@ -166,35 +145,36 @@ std::string BuildGazetteerIndex(const std::vector<GazetteerCity>& cities,
   for (const auto& r : rows) {
     const auto& c = *r.city;
     const auto it = country_index.find(c.country_code);
-    Put<uint32_t>(city_bytes, intern(r.key));
-    Put<uint32_t>(city_bytes, intern(c.name));
-    Put<uint32_t>(city_bytes, intern(c.admin_code));
-    Put<uint32_t>(city_bytes, intern(c.admin_name));
-    Put<int32_t>(city_bytes, static_cast<int32_t>(std::lround(c.latitude * 1e5)));
-    Put<int32_t>(city_bytes, static_cast<int32_t>(std::lround(c.longitude * 1e5)));
-    Put<uint32_t>(city_bytes, static_cast<uint32_t>(std::clamp<int64_t>(
-                                  c.population, 0, std::numeric_limits<uint32_t>::max())));
-    Put<uint16_t>(city_bytes, it == country_index.end() ? kNoCountry : it->second);
-    Put<uint16_t>(city_bytes, 0);
+    base::PutFixed32(city_bytes, intern(r.key));
+    base::PutFixed32(city_bytes, intern(c.name));
+    base::PutFixed32(city_bytes, intern(c.admin_code));
+    base::PutFixed32(city_bytes, intern(c.admin_name));
+    base::PutInt32(city_bytes, static_cast<int32_t>(std::lround(c.latitude * 1e5)));
+    base::PutInt32(city_bytes, static_cast<int32_t>(std::lround(c.longitude * 1e5)));
+    base::PutFixed32(city_bytes, static_cast<uint32_t>(std::clamp<int64_t>(
+                                     c.population, 0, std::numeric_limits<uint32_t>::max())));
+    base::PutFixed16(city_bytes, it == country_index.end() ? kNoCountry : it->second);
+    base::PutFixed16(city_bytes, 0);
   }
 
   std::string alias_bytes;
   alias_bytes.reserve(aliases.size() * kAliasSize);
   for (const Alias& a : aliases) {
-    Put<uint32_t>(alias_bytes, intern(a.key));
-    Put<uint32_t>(alias_bytes, a.row);
+    base::PutFixed32(alias_bytes, intern(a.key));
+    base::PutFixed32(alias_bytes, a.row);
   }
 
   std::string body = country_bytes + city_bytes + alias_bytes + pool;
   std::string out(kMagic, 4);
-  Put<uint16_t>(out, kMajor);
-  Put<uint16_t>(out, kMinor);
-  Put<uint32_t>(out, static_cast<uint32_t>(rows.size()));
-  Put<uint32_t>(out, static_cast<uint32_t>(country_index.size()));
-  Put<uint32_t>(out, static_cast<uint32_t>(pool.size()));
-  Put<uint32_t>(out, Checksum(body));
-  Put<uint32_t>(out, static_cast<uint32_t>(kHeaderSize));
-  Put<uint32_t>(out, static_cast<uint32_t>(aliases.size()));
+  base::PutFixed16(out, kMajor);
+  base::PutFixed16(out, kMinor);
+  base::PutFixed32(out, static_cast<uint32_t>(rows.size()));
+  base::PutFixed32(out, static_cast<uint32_t>(country_index.size()));
+  base::PutFixed32(out, static_cast<uint32_t>(pool.size()));
+  base::PutFixed32(out, static_cast<uint32_t>(kHeaderSize));
+  base::PutFixed32(out, static_cast<uint32_t>(aliases.size()));
+  base::PutFixed32(out, 0);  // flags
+  base::PutFixed64(out, base::Xxh64(body));
   return out + body;
 }
 
@@ -223,34 +203,48 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::FromBytes(std::string bytes) {
 
 Status Gazetteer::Init() {
   const std::string_view bytes = bytes_;
-  if (bytes.size() < kHeaderSize || std::memcmp(bytes.data(), kMagic, 4) != 0) {
+  base::ByteReader header(bytes);
+  std::string_view magic;
+  uint16_t major = 0, minor = 0;
+  if (!header.Bytes(4, magic) || magic != std::string_view(kMagic, 4) || !header.U16(major) ||
+      !header.U16(minor)) {
     return Status::Corruption("not a gazetteer index");
   }
-  const auto major = Get<uint16_t>(bytes, 4);
   if (major != kMajor) {
     return Status::Corruption("gazetteer index version " + std::to_string(major) +
-                              " is not supported (expected " + std::to_string(kMajor) + ")");
+                              " is not supported (this reader reads " + std::to_string(kMajor) +
+                              "); rebuild it: ninja data/gazetteer.bin");
   }
-  city_count_ = Get<uint32_t>(bytes, 8);
-  country_count_ = Get<uint32_t>(bytes, 12);
-  strings_size_ = Get<uint32_t>(bytes, 16);
-  const uint32_t checksum = Get<uint32_t>(bytes, 20);
-  const size_t header = Get<uint32_t>(bytes, 24);
-  alias_count_ = Get<uint32_t>(bytes, 28);
-  if (header < kHeaderSize || header > bytes.size()) return Status::Corruption("bad header size");
-  countries_offset_ = header;
-  cities_offset_ = header + country_count_ * kCountrySize;
+  uint32_t cities = 0, countries = 0, strings = 0, header_size = 0, aliases = 0, flags = 0;
+  uint64_t checksum = 0;
+  if (!header.U32(cities) || !header.U32(countries) || !header.U32(strings) ||
+      !header.U32(header_size) || !header.U32(aliases) || !header.U32(flags) ||
+      !header.U64(checksum)) {
+    return Status::Corruption("gazetteer index is truncated (" + std::to_string(bytes.size()) +
+                              " bytes)");
+  }
+  if (header_size < kHeaderSize || header_size > bytes.size()) {
+    return Status::Corruption("bad header size");
+  }
+  city_count_ = cities;
+  country_count_ = countries;
+  strings_size_ = strings;
+  alias_count_ = aliases;
+  // 64-bit sums of 32-bit counts times small sizes: no overflow.
+  countries_offset_ = header_size;
+  cities_offset_ = countries_offset_ + country_count_ * kCountrySize;
   aliases_offset_ = cities_offset_ + city_count_ * kCitySize;
   strings_offset_ = aliases_offset_ + alias_count_ * kAliasSize;
   if (country_count_ >= kNoCountry || strings_size_ == 0 ||
       strings_offset_ + strings_size_ != bytes.size()) {
     return Status::Corruption("gazetteer index is truncated or has trailing bytes");
   }
-  if (Checksum(bytes.substr(header)) != checksum) {
-    return Status::Corruption("gazetteer index checksum mismatch");
+  if (base::Xxh64(bytes.substr(header_size)) != checksum) {
+    return Status::Corruption("gazetteer index is corrupted (checksum mismatch)");
   }
-  // Reads stay in bounds even for a file that passes the checksum by accident: Str() checks
-  // offsets against the pool, which ends with a NUL; country indexes are checked on use.
+  // Reads stay in bounds even for a file that passes the checksum by accident: every table
+  // lies inside the file (checked above), Str() checks offsets against the pool, which ends
+  // with a NUL, and country and city indexes are checked on use.
   if (bytes.back() != '\0' || bytes[strings_offset_] != '\0') {
     return Status::Corruption("gazetteer string pool is not terminated");
   }

