@@ -99,6 +99,10 @@ class FastForest {
 
   static Status CheckAndBuildImpl(const ForestView& a, size_t positive, const Combination& c,
                                   FastForest& out);
+  // CheckAndBuildImpl's steps besides checking the trees (fast_forest.cc's TreeChecker).
+  void SetCombination(const Combination& c);
+  void AllocateLayout(size_t nodes, size_t trees);
+  void DetectVectorUnits();  // avx512_, avx2_ from the CPU this runs on
 
   size_t n_features_ = 0;
   bool mean_ = true;          // Combination::kMean: divide the sum by the number of trees
