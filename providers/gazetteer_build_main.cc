@@ -5,24 +5,24 @@
 //       --alternates-min-population N] --out gazetteer.bin
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "base/file.h"
 #include "providers/gazetteer.h"
 #include "providers/gazetteer_source.h"
 
 namespace {
 
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  *out = std::move(buf).str();
-  return !in.bad();
+  auto text = raincheck::base::ReadFile(path);
+  if (!text.ok()) {
+    std::fprintf(stderr, "raincheck_gazetteer_build: %s\n", text.status().ToString().c_str());
+    return false;
+  }
+  *out = std::move(*text);
+  return true;
 }
 
 int Fail(const std::string& message) {
@@ -82,16 +82,11 @@ int main(int argc, char** argv) {
   if (!check.ok()) return Fail("built an unreadable index: " + check.status().ToString());
 
   const std::string out = args["--out"];
-  const std::string tmp = out + ".tmp";
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(out).parent_path(), ec);
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f.write(index.data(), static_cast<std::streamsize>(index.size()));
-    if (!f) return Fail("cannot write " + tmp);
-  }
-  std::filesystem::rename(tmp, out, ec);
-  if (ec) return Fail("cannot rename " + tmp + ": " + ec.message());
+  // Renamed into place (a running function keeps the index it mapped), fsynced.
+  const raincheck::Status written = raincheck::base::WriteFileAtomic(out, index);
+  if (!written.ok()) return Fail(written.ToString());
   std::fprintf(stderr,
                "raincheck_gazetteer_build: %zu cities, %zu alternate names (of %zu given), "
                "%zu countries, %zu bytes -> %s\n",
