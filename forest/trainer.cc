@@ -1,6 +1,7 @@
 #include "forest/trainer.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -68,19 +69,34 @@ struct Bin {
 };
 constexpr size_t kBinSlots = 256;  // value bins 0..254 and kMissingBin
 
-// Grows one tree over the local rows (column-major `cols`, m rows; `binned` when histogram
-// search is enabled).
+// A node's rows, for one feature: how many have a value and how many miss it, and their
+// weights per class. Fixed while the boundaries between the node's values are tried.
+struct FeatureTotals {
+  size_t present_n = 0, missing_n = 0;
+  double present_w0 = 0.0, present_w1 = 0.0;
+  double missing_w0 = 0.0, missing_w1 = 0.0;
+};
+
+// The node's present rows left of the boundary being tried: their count and weights per class,
+// summed as the scan moves the boundary right.
+struct LeftSums {
+  size_t n = 0;
+  double w0 = 0.0, w1 = 0.0;
+};
+
+// Grows one tree over the local rows (column-major `cols`, `n_rows` rows; `binned` when
+// histogram search is enabled).
 class TreeGrower {
  public:
   TreeGrower(const std::vector<float>& cols, const BinnedMatrix* binned,
-             const std::vector<uint8_t>& y, size_t m, size_t n_features, const ForestParams& p,
-             size_t max_features)
+             const std::vector<uint8_t>& y, size_t n_rows, size_t n_features,
+             const ForestParams& params, size_t max_features)
       : cols_(cols),
         binned_(binned),
         y_(y),
-        m_(m),
-        nf_(n_features),
-        p_(p),
+        n_rows_(n_rows),
+        n_features_(n_features),
+        params_(params),
         max_features_(max_features),
         rec_size_(binned == nullptr ? 16 : 16 + (n_features + 7) / 8 * 8) {}
 
@@ -88,25 +104,25 @@ class TreeGrower {
     w_ = &weight;
     rng_ = &rng;
     importance_ = &importance;
-    size_t n_rows = 0;
-    for (uint32_t j = 0; j < m_; ++j) n_rows += weight[j] > 0.0 ? 1u : 0u;
-    rec_.resize(n_rows * rec_size_);
+    size_t drawn = 0;  // rows of this tree's sample (weight > 0)
+    for (uint32_t j = 0; j < n_rows_; ++j) drawn += weight[j] > 0.0 ? 1u : 0u;
+    rec_.resize(drawn * rec_size_);
     right_.resize(rec_.size());
     size_t at = 0;
     double w0 = 0.0, w1 = 0.0;  // the root's weight per class
-    for (uint32_t j = 0; j < m_; ++j) {
+    for (uint32_t j = 0; j < n_rows_; ++j) {
       if (weight[j] > 0.0) {
         uint8_t* r = Rec(at++);
         std::memcpy(r, &j, sizeof j);
         r[4] = y_[j];
         std::memcpy(r + 8, &weight[j], sizeof(double));
-        if (binned_ != nullptr) std::memcpy(r + 16, binned_->row(j), nf_);
+        if (binned_ != nullptr) std::memcpy(r + 16, binned_->row(j), n_features_);
         (y_[j] ? w1 : w0) += weight[j];
       }
     }
     tree_ = TreeArrays();
-    features_.resize(nf_);
-    for (size_t f = 0; f < nf_; ++f) features_[f] = static_cast<int32_t>(f);
+    features_.resize(n_features_);
+    for (size_t f = 0; f < n_features_; ++f) features_[f] = static_cast<int32_t>(f);
     // w0, w1: the node's weight per class.
     struct Task {
       size_t begin, end;
@@ -115,14 +131,14 @@ class TreeGrower {
       double w0, w1;
     };
     std::vector<Task> stack;
-    stack.push_back({0, n_rows, 0, tree_.AddNode(), w0, w1});
+    stack.push_back({0, drawn, 0, tree_.AddNode(), w0, w1});
     while (!stack.empty()) {
       const Task t = stack.back();
       stack.pop_back();
       const size_t n = t.end - t.begin;
-      const bool stop = (p_.max_depth >= 0 && t.depth >= p_.max_depth) ||
-                        n < static_cast<size_t>(p_.min_samples_split) ||
-                        n < 2 * static_cast<size_t>(p_.min_samples_leaf) || t.w0 <= 0.0 ||
+      const bool stop = (params_.max_depth >= 0 && t.depth >= params_.max_depth) ||
+                        n < static_cast<size_t>(params_.min_samples_split) ||
+                        n < 2 * static_cast<size_t>(params_.min_samples_leaf) || t.w0 <= 0.0 ||
                         t.w1 <= 0.0;
       Candidate best;
       if (!stop) best = FindSplit(t.begin, t.end, t.w0, t.w1);
@@ -132,9 +148,9 @@ class TreeGrower {
       }
       const Sides sides = Partition(t.begin, t.end, best);
       (*importance_)[static_cast<size_t>(best.feature)] +=
-          (t.w0 + t.w1) * Impurity(p_.criterion, t.w0, t.w1) -
-          (sides.l0 + sides.l1) * Impurity(p_.criterion, sides.l0, sides.l1) -
-          (sides.r0 + sides.r1) * Impurity(p_.criterion, sides.r0, sides.r1);
+          (t.w0 + t.w1) * Impurity(params_.criterion, t.w0, t.w1) -
+          (sides.l0 + sides.l1) * Impurity(params_.criterion, sides.l0, sides.l1) -
+          (sides.r0 + sides.r1) * Impurity(params_.criterion, sides.r0, sides.r1);
       const uint32_t left = tree_.AddNode();
       const uint32_t right = tree_.AddNode();
       tree_.feature[t.node] = best.feature;
@@ -190,7 +206,7 @@ class TreeGrower {
   // Branch-free: every record is copied to both sides and only one side's end advances.
   Sides Partition(size_t begin, size_t end, const Candidate& c) {
     const size_t f = static_cast<size_t>(c.feature);
-    const float* col = cols_.data() + f * m_;
+    const float* col = cols_.data() + f * n_rows_;
     double sum[2][2] = {{0.0, 0.0}, {0.0, 0.0}};  // [went left][label]
     size_t left_end = begin, right_n = 0;
     uint8_t* right = right_.data();
@@ -228,14 +244,14 @@ class TreeGrower {
   // it consumes the same random numbers as drawing them one by one.
   Candidate FindSplit(size_t begin, size_t end, double w0, double w1) {
     Candidate best;
-    const bool histogram = binned_ != nullptr && UsesHistogram(p_.split_search, end - begin);
+    const bool histogram = binned_ != nullptr && UsesHistogram(params_.split_search, end - begin);
     size_t tried = 0;
     size_t k = 0;
-    while (k < nf_ && tried < max_features_) {
-      const size_t want = histogram ? std::min(max_features_ - tried, nf_ - k) : 1;
+    while (k < n_features_ && tried < max_features_) {
+      const size_t want = histogram ? std::min(max_features_ - tried, n_features_ - k) : 1;
       batch_.clear();
       for (size_t i = 0; i < want; ++i, ++k) {
-        const size_t j = k + static_cast<size_t>(rng_->Below(nf_ - k));
+        const size_t j = k + static_cast<size_t>(rng_->Below(n_features_ - k));
         std::swap(features_[k], features_[j]);
         batch_.push_back(features_[k]);
       }
@@ -253,43 +269,45 @@ class TreeGrower {
 
   void Consider(Candidate& best, double lw0, double lw1, double rw0, double rw1, int32_t f,
                 float threshold, bool missing_left, int bin) {
-    const double cost = (lw0 + lw1) * Impurity(p_.criterion, lw0, lw1) +
-                        (rw0 + rw1) * Impurity(p_.criterion, rw0, rw1);
+    const double cost = (lw0 + lw1) * Impurity(params_.criterion, lw0, lw1) +
+                        (rw0 + rw1) * Impurity(params_.criterion, rw0, rw1);
     if (cost < best.cost) {
       best = {true, cost, f, threshold, missing_left, bin};
     }
   }
 
-  // Considers the split "left: present values up to `threshold`" with `left_n` of the node's
-  // `nn` present rows on the left, and `nm` rows missing the feature (weights mw0, mw1) sent
-  // to the lighter side or tried on both.
-  void ConsiderBoundary(Candidate& best, int32_t f, float threshold, int bin, size_t left_n,
-                        size_t nn, size_t nm, double lw0, double lw1, double nw0, double nw1,
-                        double mw0, double mw1) {
-    const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
-    const size_t right_n = nn - left_n;
-    if (nm == 0) {
-      if (left_n < min_leaf || right_n < min_leaf) return;
+  // Considers the split "left: present values up to `threshold`" with `left` of the node's
+  // present rows on the left, and the rows missing the feature sent to the lighter side or
+  // tried on both.
+  void ConsiderBoundary(Candidate& best, int32_t f, float threshold, int bin, const LeftSums& left,
+                        const FeatureTotals& node) {
+    const size_t min_leaf = static_cast<size_t>(params_.min_samples_leaf);
+    const size_t right_n = node.present_n - left.n;
+    const double lw0 = left.w0, lw1 = left.w1;
+    const double nw0 = node.present_w0, nw1 = node.present_w1;
+    const double mw0 = node.missing_w0, mw1 = node.missing_w1;
+    if (node.missing_n == 0) {
+      if (left.n < min_leaf || right_n < min_leaf) return;
       const double rw0 = nw0 - lw0, rw1 = nw1 - lw1;
       // Rows with a missing value at prediction go to the heavier side.
       const bool missing_left = lw0 + lw1 >= rw0 + rw1;
       Consider(best, lw0, lw1, rw0, rw1, f, threshold, missing_left, bin);
       return;
     }
-    if (left_n >= min_leaf && right_n + nm >= min_leaf) {
+    if (left.n >= min_leaf && right_n + node.missing_n >= min_leaf) {
       Consider(best, lw0, lw1, nw0 - lw0 + mw0, nw1 - lw1 + mw1, f, threshold, false, bin);
     }
-    if (left_n + nm >= min_leaf && right_n >= min_leaf) {
+    if (left.n + node.missing_n >= min_leaf && right_n >= min_leaf) {
       Consider(best, lw0 + mw0, lw1 + mw1, nw0 - lw0, nw1 - lw1, f, threshold, true, bin);
     }
   }
 
   // Present values left, missing values right (`bin`: the last value bin, or -1).
-  void ConsiderMissingApart(Candidate& best, int32_t f, int bin, size_t nn, size_t nm, double nw0,
-                            double nw1, double mw0, double mw1) {
-    const size_t min_leaf = static_cast<size_t>(p_.min_samples_leaf);
-    if (nm > 0 && nn >= min_leaf && nm >= min_leaf) {
-      Consider(best, nw0, nw1, mw0, mw1, f, std::numeric_limits<float>::infinity(), false, bin);
+  void ConsiderMissingApart(Candidate& best, int32_t f, int bin, const FeatureTotals& node) {
+    const size_t min_leaf = static_cast<size_t>(params_.min_samples_leaf);
+    if (node.missing_n > 0 && node.present_n >= min_leaf && node.missing_n >= min_leaf) {
+      Consider(best, node.present_w0, node.present_w1, node.missing_w0, node.missing_w1, f,
+               std::numeric_limits<float>::infinity(), false, bin);
     }
   }
 
@@ -297,38 +315,38 @@ class TreeGrower {
   // constant (or entirely missing) in this node.
   bool EvaluateExact(int32_t f, size_t begin, size_t end, double w0, double w1, Candidate& best) {
     const std::vector<double>& w = *w_;
-    const float* col = cols_.data() + static_cast<size_t>(f) * m_;
+    const float* col = cols_.data() + static_cast<size_t>(f) * n_rows_;
     buf_.clear();
-    double mw0 = 0.0, mw1 = 0.0;
-    size_t nm = 0;
+    FeatureTotals node;
     for (size_t i = begin; i < end; ++i) {
       const uint8_t* r = Rec(i);
       const uint32_t s = RowOf(r);
       const float v = col[s];
       if (std::isnan(v)) {
-        (LabelOf(r) != 0 ? mw1 : mw0) += WeightOf(r);
-        ++nm;
+        (LabelOf(r) != 0 ? node.missing_w1 : node.missing_w0) += WeightOf(r);
+        ++node.missing_n;
       } else {
         buf_.push_back({v, s});
       }
     }
-    const size_t nn = buf_.size();
-    if (nn == 0) return false;
+    node.present_n = buf_.size();
+    if (node.present_n == 0) return false;
     std::sort(buf_.begin(), buf_.end(), [](const Entry& a, const Entry& b) {
       return a.v < b.v || (a.v == b.v && a.s < b.s);
     });
-    const double nw0 = w0 - mw0, nw1 = w1 - mw1;  // non-missing totals
-    if (buf_.front().v == buf_.back().v && nm == 0) return false;
-    double lw0 = 0.0, lw1 = 0.0;
-    for (size_t p = 0; p + 1 < nn; ++p) {
+    node.present_w0 = w0 - node.missing_w0;
+    node.present_w1 = w1 - node.missing_w1;
+    if (buf_.front().v == buf_.back().v && node.missing_n == 0) return false;
+    LeftSums left;
+    for (size_t p = 0; p + 1 < node.present_n; ++p) {
       const uint32_t s = buf_[p].s;
-      (y_[s] ? lw1 : lw0) += w[s];
+      (y_[s] ? left.w1 : left.w0) += w[s];
+      left.n = p + 1;
       const float a = buf_[p].v, b = buf_[p + 1].v;
       if (a == b) continue;
-      ConsiderBoundary(best, f, ThresholdBetween(a, b), -1, p + 1, nn, nm, lw0, lw1, nw0, nw1, mw0,
-                       mw1);
+      ConsiderBoundary(best, f, ThresholdBetween(a, b), -1, left, node);
     }
-    ConsiderMissingApart(best, f, -1, nn, nm, nw0, nw1, mw0, mw1);
+    ConsiderMissingApart(best, f, -1, node);
     return true;
   }
 
@@ -358,39 +376,40 @@ class TreeGrower {
     const std::vector<float>& cuts = binned_->cuts[static_cast<size_t>(f)];
     const size_t n_bins = cuts.size() + 1;
     const Bin& missing = h[kMissingBin];
-    const double mw0 = missing.w[0], mw1 = missing.w[1];
-    const size_t nm = missing.n;
-    size_t nn = 0, occupied = 0;
+    FeatureTotals node;
+    node.missing_w0 = missing.w[0];
+    node.missing_w1 = missing.w[1];
+    node.missing_n = missing.n;
+    size_t occupied = 0;
     for (size_t b = 0; b < n_bins; ++b) {
-      nn += h[b].n;
+      node.present_n += h[b].n;
       occupied += h[b].n > 0 ? 1 : 0;
     }
-    if (nn == 0 || (occupied == 1 && nm == 0)) return false;
-    const double nw0 = w0 - mw0, nw1 = w1 - mw1;
-    double lw0 = 0.0, lw1 = 0.0;
-    size_t left_n = 0;
+    if (node.present_n == 0 || (occupied == 1 && node.missing_n == 0)) return false;
+    node.present_w0 = w0 - node.missing_w0;
+    node.present_w1 = w1 - node.missing_w1;
+    LeftSums left;
     size_t b = 0;
     while (h[b].n == 0) ++b;
     for (;;) {
-      lw0 += h[b].w[0];
-      lw1 += h[b].w[1];
-      left_n += h[b].n;
+      left.w0 += h[b].w[0];
+      left.w1 += h[b].w[1];
+      left.n += h[b].n;
       size_t next = b + 1;
       while (next < n_bins && h[next].n == 0) ++next;
       if (next == n_bins) break;
-      ConsiderBoundary(best, f, cuts[(b + next - 1) / 2], static_cast<int>(b), left_n, nn, nm, lw0,
-                       lw1, nw0, nw1, mw0, mw1);
+      ConsiderBoundary(best, f, cuts[(b + next - 1) / 2], static_cast<int>(b), left, node);
       b = next;
     }
-    ConsiderMissingApart(best, f, static_cast<int>(n_bins) - 1, nn, nm, nw0, nw1, mw0, mw1);
+    ConsiderMissingApart(best, f, static_cast<int>(n_bins) - 1, node);
     return true;
   }
 
   const std::vector<float>& cols_;
   const BinnedMatrix* binned_;
   const std::vector<uint8_t>& y_;
-  size_t m_, nf_;
-  const ForestParams& p_;
+  size_t n_rows_, n_features_;
+  const ForestParams& params_;
   size_t max_features_;
   const std::vector<double>* w_ = nullptr;
   Rng* rng_ = nullptr;
@@ -570,6 +589,112 @@ double TreeProba(const TreeArrays& tree, const float* row) {
   return static_cast<double>(tree.leaf_value[2 * static_cast<size_t>(tree.left[node]) + 1]);
 }
 
+namespace {
+
+// The training rows as columns (column-major, feature f's values at [f * n_rows, ...)) and
+// their labels, with the number of positive labels.
+struct TrainingColumns {
+  std::vector<float> cols;
+  std::vector<uint8_t> y;
+  size_t positives = 0;
+};
+
+Result<TrainingColumns> ColumnsOf(const Dataset& data, std::span<const uint32_t> rows) {
+  const size_t m = rows.size();
+  const size_t nf = data.schema.size();
+  TrainingColumns out;
+  out.cols.resize(m * nf);
+  out.y.resize(m);
+  for (size_t j = 0; j < m; ++j) {
+    if (rows[j] >= data.n_rows) return Status::InvalidArgument("training row out of range");
+    const float* r = data.row(rows[j]);
+    for (size_t f = 0; f < nf; ++f) out.cols[f * m + j] = r[f];
+    out.y[j] = data.y[rows[j]];
+    out.positives += out.y[j];
+  }
+  return out;
+}
+
+// Each class's row weight: 1, or with class_weight=balanced n / (2 * the class's count).
+std::array<double, 2> ClassWeights(const ForestParams& params, size_t m, size_t positives) {
+  std::array<double, 2> class_weight = {1.0, 1.0};
+  if (params.class_weight_balanced) {
+    const double counts[2] = {static_cast<double>(m - positives), static_cast<double>(positives)};
+    for (size_t c = 0; c < 2; ++c) {
+      class_weight[c] = counts[c] > 0.0 ? static_cast<double>(m) / (2.0 * counts[c]) : 0.0;
+    }
+  }
+  return class_weight;
+}
+
+// Out-of-bag predictions: each tree predicts the rows it did not draw right after it is grown,
+// while it is in cache. The probabilities are added as fixed-point integers (kScale units), so
+// each row's sum is exact and does not depend on which thread grew which tree; each thread
+// keeps its own sums, added up afterwards (Finish).
+class OutOfBag {
+ public:
+  OutOfBag(bool enabled, size_t threads, size_t m)
+      : sum_(enabled ? threads : 0), seen_(enabled ? threads : 0), m_rows_(m) {}
+
+  // Thread `worker`'s sums, zeroed; called by that thread before its first Add.
+  void Start(size_t worker) {
+    sum_[worker].assign(m_rows_, 0);
+    seen_[worker].assign(m_rows_, 0);
+  }
+  void Add(size_t worker, size_t row, double p) {
+    sum_[worker][row] += static_cast<int64_t>(std::ldexp(p, kScale));
+    ++seen_[worker][row];
+  }
+
+  // Each row's mean out-of-bag probability (NaN for a row every tree drew) into `out`, and the
+  // accuracy at 0.5 over the rows that have one (NaN when none has).
+  void Finish(const std::vector<uint8_t>& y, TrainedForest& out) const {
+    out.oob_proba.assign(m_rows_, std::numeric_limits<double>::quiet_NaN());
+    for (size_t j = 0; j < m_rows_; ++j) {
+      int64_t sum = 0;
+      uint32_t seen = 0;
+      for (size_t w = 0; w < sum_.size(); ++w) {
+        sum += sum_[w][j];
+        seen += seen_[w][j];
+      }
+      if (seen > 0) out.oob_proba[j] = std::ldexp(static_cast<double>(sum), -kScale) / seen;
+    }
+    size_t n = 0, correct = 0;
+    for (size_t j = 0; j < m_rows_; ++j) {
+      if (std::isnan(out.oob_proba[j])) continue;
+      ++n;
+      correct += ((out.oob_proba[j] > 0.5) == (y[j] == 1)) ? 1u : 0u;
+    }
+    if (n > 0) out.oob_accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  }
+
+ private:
+  static constexpr int kScale = 32;        // n_estimators < 2^31 sums of at most 2^32 fit in int64
+  std::vector<std::vector<int64_t>> sum_;  // [thread][row]
+  std::vector<std::vector<uint32_t>> seen_;  // [thread][row]: trees that left the row out
+  size_t m_rows_;
+};
+
+// Impurity importances: each tree's normalised, then averaged and normalised (as
+// scikit-learn).
+std::vector<double> MeanImportance(const std::vector<std::vector<double>>& importances, size_t nf) {
+  std::vector<double> mean(nf, 0.0);
+  for (const std::vector<double>& imp : importances) {
+    double total = 0.0;
+    for (double v : imp) total += v;
+    if (total <= 0.0) continue;
+    for (size_t f = 0; f < nf; ++f) mean[f] += imp[f] / total;
+  }
+  double total = 0.0;
+  for (double v : mean) total += v;
+  if (total > 0.0) {
+    for (double& v : mean) v /= total;
+  }
+  return mean;
+}
+
+}  // namespace
+
 Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t> rows,
                                   const ForestParams& params, int jobs) {
   const size_t m = rows.size();
@@ -578,24 +703,10 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
   if (data.y.size() != data.n_rows) return Status::InvalidArgument("the data has no labels");
   if (params.n_estimators < 1) return Status::InvalidArgument("n_estimators must be >= 1");
   RC_ASSIGN_OR_RETURN(size_t max_features, params.MaxFeatures(nf));
-
-  std::vector<float> cols(m * nf);
-  std::vector<uint8_t> y(m);
-  size_t positives = 0;
-  for (size_t j = 0; j < m; ++j) {
-    if (rows[j] >= data.n_rows) return Status::InvalidArgument("training row out of range");
-    const float* r = data.row(rows[j]);
-    for (size_t f = 0; f < nf; ++f) cols[f * m + j] = r[f];
-    y[j] = data.y[rows[j]];
-    positives += y[j];
-  }
-  double class_weight[2] = {1.0, 1.0};
-  if (params.class_weight_balanced) {
-    const double counts[2] = {static_cast<double>(m - positives), static_cast<double>(positives)};
-    for (int c = 0; c < 2; ++c) {
-      class_weight[c] = counts[c] > 0.0 ? static_cast<double>(m) / (2.0 * counts[c]) : 0.0;
-    }
-  }
+  RC_ASSIGN_OR_RETURN(const TrainingColumns columns, ColumnsOf(data, rows));
+  const std::vector<float>& cols = columns.cols;
+  const std::vector<uint8_t>& y = columns.y;
+  const std::array<double, 2> class_weight = ClassWeights(params, m, columns.positives);
 
   // Histogram search needs the binned matrix; built only when some node will use it.
   BinnedMatrix binned;
@@ -607,23 +718,16 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
   out.trees.resize(n_trees);
   std::vector<std::vector<double>> importances(n_trees, std::vector<double>(nf, 0.0));
   const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(jobs, 1)), 1, n_trees);
-  // Out-of-bag predictions: each tree predicts the rows it did not draw right after it is
-  // grown, while it is in cache. The probabilities are added as fixed-point integers
-  // (kOobScale units), so each row's sum is exact and does not depend on which thread grew
-  // which tree; each thread keeps its own sums, added up afterwards.
-  constexpr int kOobScale = 32;  // n_estimators < 2^31 sums of at most 2^32 fit in int64
-  std::vector<std::vector<int64_t>> oob_sum(params.bootstrap ? threads : 0);
-  std::vector<std::vector<uint32_t>> oob_seen(params.bootstrap ? threads : 0);
-  // One task per thread, each taking the next tree until none is left.
+  OutOfBag oob(params.bootstrap, threads, m);
+  // One task per thread, each taking the next tree until none is left. Tree t's bootstrap
+  // draws and growth take random numbers from stream t only, so the forest does not depend on
+  // which thread grew which tree.
   std::atomic<size_t> next{0};
   ParallelFor(static_cast<int>(threads), threads, [&](size_t worker) {
     TreeGrower grower(cols, histogram ? &binned : nullptr, y, m, nf, params, max_features);
     std::vector<uint32_t> count(m);
     std::vector<double> weight(m);
-    if (params.bootstrap) {
-      oob_sum[worker].assign(m, 0);
-      oob_seen[worker].assign(m, 0);
-    }
+    if (params.bootstrap) oob.Start(worker);
     for (size_t t = next++; t < n_trees; t = next++) {
       Rng rng = Rng::ForStream(params.seed, t);
       DrawBootstrap(params, m, rng, count);
@@ -631,48 +735,14 @@ Result<TrainedForest> TrainForest(const Dataset& data, std::span<const uint32_t>
       out.trees[t] = grower.Grow(weight, rng, importances[t]);
       if (!params.bootstrap) continue;
       for (size_t j = 0; j < m; ++j) {
-        if (count[j] != 0) continue;
-        const double p = TreeProba(out.trees[t], data.row(rows[j]));
-        oob_sum[worker][j] += static_cast<int64_t>(std::ldexp(p, kOobScale));
-        ++oob_seen[worker][j];
+        if (count[j] == 0) oob.Add(worker, j, TreeProba(out.trees[t], data.row(rows[j])));
       }
     }
   });
 
-  // Importances: each tree's normalised, then averaged and normalised (as scikit-learn).
-  out.impurity_importance.assign(nf, 0.0);
-  for (const std::vector<double>& imp : importances) {
-    double total = 0.0;
-    for (double v : imp) total += v;
-    if (total <= 0.0) continue;
-    for (size_t f = 0; f < nf; ++f) out.impurity_importance[f] += imp[f] / total;
-  }
-  double total = 0.0;
-  for (double v : out.impurity_importance) total += v;
-  if (total > 0.0) {
-    for (double& v : out.impurity_importance) v /= total;
-  }
-
+  out.impurity_importance = MeanImportance(importances, nf);
   out.oob_accuracy = std::numeric_limits<double>::quiet_NaN();
-  if (params.bootstrap) {
-    out.oob_proba.assign(m, std::numeric_limits<double>::quiet_NaN());
-    for (size_t j = 0; j < m; ++j) {
-      int64_t sum = 0;
-      uint32_t seen = 0;
-      for (size_t w = 0; w < threads; ++w) {
-        sum += oob_sum[w][j];
-        seen += oob_seen[w][j];
-      }
-      if (seen > 0) out.oob_proba[j] = std::ldexp(static_cast<double>(sum), -kOobScale) / seen;
-    }
-    size_t n = 0, correct = 0;
-    for (size_t j = 0; j < m; ++j) {
-      if (std::isnan(out.oob_proba[j])) continue;
-      ++n;
-      correct += ((out.oob_proba[j] > 0.5) == (y[j] == 1)) ? 1u : 0u;
-    }
-    if (n > 0) out.oob_accuracy = static_cast<double>(correct) / static_cast<double>(n);
-  }
+  if (params.bootstrap) oob.Finish(y, out);
   return out;
 }
 
