@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 
+#include "base/checksum.h"
 #include "base/deadline.h"
 #include "base/file.h"
 #include "base/strings.h"
@@ -65,15 +66,6 @@ std::string CacheCoordinate(double degrees) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4f", rounded);
   return buf;
-}
-
-uint64_t Fnv1a64(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
 }
 
 std::string StripTrailingSlashes(std::string url) {
@@ -315,7 +307,7 @@ class Fetcher {
     char hash[17];
     std::snprintf(
         hash, sizeof hash, "%016llx",
-        static_cast<unsigned long long>(Fnv1a64(base_url_ + "\n" + DailyVariablesParam())));
+        static_cast<unsigned long long>(base::Xxh64(base_url_ + "\n" + DailyVariablesParam())));
     return (std::filesystem::path(options_.cache_dir) /
             ("openmeteo-archive_" + CacheCoordinate(latitude_) + "_" + CacheCoordinate(longitude_) +
              "_" + std::to_string(year) + "_" + hash + ".json"))
