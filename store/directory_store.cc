@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file.h"
 #include "base/strings.h"
 
 namespace raincheck::store {
@@ -48,13 +49,6 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return Status::Ok();
-}
-
-void SyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
 }
 
 Result<std::string> ReadAll(int fd, const std::string& path) {
@@ -224,7 +218,8 @@ Result<std::string> DirectoryStore::Write(const EncodedRecord& object, base::Tim
     const std::string key = n == 0 ? object.key : CollisionKey(object.key, n);
     const std::string path = (fs::path(root_) / key).string();
     if (staged.LinkTo(path)) {
-      SyncDirectory(dir);
+      // The record is published; a failed directory fsync only weakens its durability.
+      (void)base::SyncDirectory(dir);
       return key;
     }
     if (errno != EEXIST) return Errno("cannot publish", path);
