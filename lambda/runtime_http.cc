@@ -441,7 +441,11 @@ Result<http::Response> RuntimeHttpClient::Send(const http::Request& request) {
   for (int attempt = 0;; ++attempt) {
     const bool reused = fd_ >= 0;
     if (!reused) {
-      RC_ASSIGN_OR_RETURN(fd_, Connect(target, request, timer));
+      Result<int> fd = Connect(target, request, timer);
+      if (!fd.ok()) {
+        return Status(fd.status().code(), target.authority + ": " + fd.status().message());
+      }
+      fd_ = *fd;
       authority_ = target.authority;
     }
     // Head and body in one write when the body is small, so that one request is one segment.
