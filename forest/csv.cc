@@ -1,14 +1,15 @@
 #include "forest/csv.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
+#include "base/file.h"
 #include "base/strings.h"
 #include "forest/csv_reader.h"
 
@@ -41,16 +42,13 @@ Result<CsvTable> ParseCsv(std::string_view text) {
 }
 
 Result<std::string> ReadFileToString(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    if (err == ENOENT) return Status::NotFound(path + " does not exist");
-    return Status::IOError("cannot open " + path + ": " + std::strerror(err));
+  // A missing file is NotFound (base::ReadFile says IOError); "-" is a file's name here, as it
+  // always was, not stdin.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
+    return Status::NotFound(path + " does not exist");
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) return Status::IOError("cannot read " + path);
-  return s.str();
+  return base::ReadFile(path == "-" ? "./-" : path);
 }
 
 Result<CsvTable> ReadCsvFile(const std::string& path) {
