@@ -6,6 +6,7 @@
 
 #include "http/curl_client.h"
 #include "providers/features.h"
+#include "providers/internal/upstream.h"
 #include "tests/fakes/upstream_fakes.h"
 
 namespace raincheck::providers {
@@ -120,6 +121,22 @@ TEST_F(OpenMeteoTest, ReadsTomorrowsProbabilityFromIndexOneAndTodayFromIndexZero
   auto fraction = weather.Current(CapeTown(), Ctx());
   ASSERT_TRUE(fraction.ok());
   EXPECT_DOUBLE_EQ(fraction->precipitation_probability_tomorrow.value_or(-1), 0.25);
+}
+
+// Found by fuzz/openmeteo_forecast_fuzz.cc (fuzz/corpus/openmeteo_forecast/crash-year-2926.json):
+// a current time past what base::TimePoint holds overflowed a signed integer (UBSan).
+TEST_F(OpenMeteoTest, RefusesACurrentTimeOutsideTheClocksRange) {
+  OpenMeteoWeather weather(forecast_.base_url(), client_, logger_);
+  for (const char* time : {"2926-11-28T04:15", "1001-01-01T00:00"}) {
+    SCOPED_TRACE(time);
+    forecast_.set_edit([time](nlohmann::json& j) { j["current"]["time"] = time; });
+    auto o = weather.Current(CapeTown(), Ctx());
+    ASSERT_FALSE(o.ok());
+    EXPECT_EQ(o.status().code(), StatusCode::kUnavailable);
+    EXPECT_NE(o.status().message().find("current.time"), std::string::npos) << o.status().message();
+  }
+  EXPECT_EQ(internal::ParseIsoLocalMinutes("2200-12-31T23:59").has_value(), true);
+  EXPECT_EQ(internal::ParseIsoLocalMinutes("2201-01-01T00:00").has_value(), false);
 }
 
 TEST_F(OpenMeteoTest, FeedsTheDefaultModelAndNamesOzoneForTheOriginal) {

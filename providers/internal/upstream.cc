@@ -118,6 +118,11 @@ std::optional<std::chrono::sys_seconds> ParseIsoLocalMinutes(std::string_view s)
   if (s.size() == 19 && (s[16] != ':' || !ParseInt(s.substr(17, 2), &ss) || ss > 60)) {
     return std::nullopt;
   }
+  // base::TimePoint counts nanoseconds in 64 bits (years 1678-2262): a year beyond would
+  // overflow when the time is converted to it.
+  if (date->year() < std::chrono::year(1900) || date->year() > std::chrono::year(2200)) {
+    return std::nullopt;
+  }
   return std::chrono::sys_days(*date) + std::chrono::hours(hh) + std::chrono::minutes(mm) +
          std::chrono::seconds(ss);
 }

@@ -54,7 +54,8 @@ std::optional<std::string> StringAt(const nlohmann::json& obj, std::string_view 
 Status Malformed(const Upstream& up, std::string_view what);
 
 // "2026-11-28T14:15" (optionally ":SS") as a local time -> seconds since the epoch as if it
-// were UTC, or nullopt. Subtract the UTC offset to get the instant.
+// were UTC, or nullopt (also for a year outside 1900-2200, which base::TimePoint may not hold).
+// Subtract the UTC offset to get the instant.
 std::optional<std::chrono::sys_seconds> ParseIsoLocalMinutes(std::string_view s);
 // "%.5f": enough for ~1 m, never exponent notation.
 std::string FormatCoordinate(double degrees);
