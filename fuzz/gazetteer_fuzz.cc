@@ -7,31 +7,22 @@
 #include <string>
 #include <string_view>
 
+#include "base/checksum.h"
 #include "fuzz/fake_http.h"
 #include "providers/gazetteer.h"
 
 namespace {
 
-// The index's checksum (providers/gazetteer.cc): FNV-1a (64-bit) over little-endian 8-byte
-// words of the bytes after the header, the tail zero-padded, folded to 32 bits.
-uint32_t Checksum(std::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (size_t i = 0; i < bytes.size(); i += 8) {
-    uint64_t w = 0;
-    std::memcpy(&w, bytes.data() + i, bytes.size() - i < 8 ? bytes.size() - i : 8);
-    h = (h ^ w) * 1099511628211ull;
-  }
-  return static_cast<uint32_t>(h ^ (h >> 32));
-}
-
+// Rewrites the index's checksum (providers/gazetteer.cc, format 3: XXH64 of the bytes after the
+// header, a u64 at offset 32; the header's size is the u32 at offset 20).
 std::string Reseal(std::string_view input) {
   std::string s(input);
-  if (s.size() < 32) return s;
+  if (s.size() < 40) return s;
   uint32_t header = 0;
-  std::memcpy(&header, s.data() + 24, 4);
-  if (header < 32 || header > s.size()) return s;
-  const uint32_t sum = Checksum(std::string_view(s).substr(header));
-  std::memcpy(s.data() + 20, &sum, 4);
+  std::memcpy(&header, s.data() + 20, 4);
+  if (header < 40 || header > s.size()) return s;
+  const uint64_t sum = raincheck::base::Xxh64(std::string_view(s).substr(header));
+  std::memcpy(s.data() + 32, &sum, 8);
   return s;
 }
 
