@@ -305,101 +305,133 @@ std::string SerializeResponse(const HttpResponse& response, PayloadVersion versi
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+namespace {
+
+// What API Gateway answers 502 to: "function response <what>".
+Status Malformed(std::string_view what) {
+  return Status::InvalidArgument("function response " + std::string(what));
+}
+
+// A header value as API Gateway takes it: a string as is, a number or boolean as its JSON text.
+std::optional<std::string> HeaderValue(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number() || v.is_boolean()) return v.dump();
+  return std::nullopt;
+}
+
+// statusCode: an integer or a string of one, from 100 to 599.
+Result<int> ReadStatusCode(const json& status) {
+  int code = 0;
+  if (status.is_number_integer()) {
+    code = status.get<int>();
+  } else if (status.is_string()) {
+    try {
+      code = std::stoi(status.get<std::string>());
+    } catch (const std::exception&) {
+      return Malformed("statusCode is not a number");
+    }
+  } else {
+    return Malformed("statusCode is not a number");
+  }
+  if (code < 100 || code > 599) return Malformed("statusCode is out of range");
+  return code;
+}
+
+// The member `name` of `in` when present and not null, else nullptr.
+const json* Member(const json& in, const char* name) {
+  const auto it = in.find(name);
+  return it == in.end() || it->is_null() ? nullptr : &*it;
+}
+
+// headers: an object of single values.
+Status ReadHeaders(const json& headers, HttpResponse& out) {
+  if (!headers.is_object()) return Malformed("headers is not an object");
+  for (const auto& [k, v] : headers.items()) {
+    auto value = HeaderValue(v);
+    if (!value) return Malformed("header value is not a string");
+    out.headers.emplace_back(k, *value);
+  }
+  return Status::Ok();
+}
+
+// multiValueHeaders: an object of arrays of values; they replace `headers`' values of the same
+// name, as API Gateway merges them.
+Status ReadMultiValueHeaders(const json& headers, HttpResponse& out) {
+  if (!headers.is_object()) return Malformed("multiValueHeaders is not an object");
+  for (const auto& item : headers.items()) {
+    const std::string& k = item.key();
+    const json& values = item.value();
+    if (!values.is_array()) return Malformed("multiValueHeaders value is not an array");
+    std::erase_if(out.headers,
+                  [&](const auto& e) { return base::EqualsIgnoreAsciiCase(e.first, k); });
+    for (const auto& v : values) {
+      auto value = HeaderValue(v);
+      if (!value) return Malformed("header value is not a string");
+      out.headers.emplace_back(k, *value);
+    }
+  }
+  return Status::Ok();
+}
+
+// cookies: an array of strings.
+Status ReadCookies(const json& cookies, HttpResponse& out) {
+  if (!cookies.is_array()) return Malformed("cookies is not an array");
+  for (const auto& v : cookies) {
+    if (!v.is_string()) return Malformed("cookie is not a string");
+    out.cookies.push_back(v.get<std::string>());
+  }
+  return Status::Ok();
+}
+
+// body: a string, base64 to decode when isBase64Encoded says so. Moves the string out of
+// `body`.
+Status ReadBody(json& body, bool base64, HttpResponse& out) {
+  if (!body.is_string()) return Malformed("body is not a string");
+  if (!base64) {
+    out.body = std::move(body.get_ref<std::string&>());
+    return Status::Ok();
+  }
+  Result<std::string> decoded = base::Base64Decode(body.get_ref<const std::string&>());
+  if (!decoded.ok()) return Malformed("body is not valid base64");
+  out.body = std::move(decoded).value();
+  out.base64 = true;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<HttpResponse> ParseResponse(std::string_view response_json, PayloadVersion version) {
   json in;
   try {
     in = json::parse(response_json);
   } catch (const json::out_of_range&) {
-    return Status::InvalidArgument("function response has a number out of range");
+    return Malformed("has a number out of range");
   } catch (const json::exception&) {
-    return Status::InvalidArgument("function response is not valid JSON");
+    return Malformed("is not valid JSON");
   }
   HttpResponse out;
   if (!in.is_object() || !in.contains("statusCode")) {
-    if (version == PayloadVersion::kV1) {
-      return Status::InvalidArgument("function response has no statusCode");
-    }
+    if (version == PayloadVersion::kV1) return Malformed("has no statusCode");
+    // Payload 2.0's format inference: the JSON itself is the body.
     out.status = 200;
     out.headers.emplace_back("Content-Type", "application/json");
     out.body = std::string(response_json);
     return out;
   }
-  const json& status = in["statusCode"];
-  if (status.is_number_integer()) {
-    out.status = status.get<int>();
-  } else if (status.is_string()) {
-    try {
-      out.status = std::stoi(status.get<std::string>());
-    } catch (const std::exception&) {
-      return Status::InvalidArgument("function response statusCode is not a number");
-    }
-  } else {
-    return Status::InvalidArgument("function response statusCode is not a number");
+  RC_ASSIGN_OR_RETURN(out.status, ReadStatusCode(in["statusCode"]));
+  if (const json* h = Member(in, "headers")) RC_RETURN_IF_ERROR(ReadHeaders(*h, out));
+  if (const json* h = Member(in, "multiValueHeaders")) {
+    RC_RETURN_IF_ERROR(ReadMultiValueHeaders(*h, out));
   }
-  if (out.status < 100 || out.status > 599) {
-    return Status::InvalidArgument("function response statusCode is out of range");
-  }
-  auto string_value = [](const json& v) -> std::optional<std::string> {
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_number() || v.is_boolean()) return v.dump();
-    return std::nullopt;
-  };
-  if (const auto h = in.find("headers"); h != in.end() && !h->is_null()) {
-    if (!h->is_object())
-      return Status::InvalidArgument("function response headers is not an object");
-    for (const auto& [k, v] : h->items()) {
-      auto value = string_value(v);
-      if (!value) return Status::InvalidArgument("function response header value is not a string");
-      out.headers.emplace_back(k, *value);
-    }
-  }
-  if (const auto h = in.find("multiValueHeaders"); h != in.end() && !h->is_null()) {
-    if (!h->is_object()) {
-      return Status::InvalidArgument("function response multiValueHeaders is not an object");
-    }
-    for (const auto& item : h->items()) {
-      const std::string& k = item.key();
-      const json& values = item.value();
-      if (!values.is_array()) {
-        return Status::InvalidArgument("function response multiValueHeaders value is not an array");
-      }
-      // multiValueHeaders wins over headers for the same name, as API Gateway merges them.
-      std::erase_if(out.headers,
-                    [&](const auto& e) { return base::EqualsIgnoreAsciiCase(e.first, k); });
-      for (const auto& v : values) {
-        auto value = string_value(v);
-        if (!value)
-          return Status::InvalidArgument("function response header value is not a string");
-        out.headers.emplace_back(k, *value);
-      }
-    }
-  }
-  if (const auto c = in.find("cookies"); c != in.end() && !c->is_null()) {
-    if (!c->is_array()) return Status::InvalidArgument("function response cookies is not an array");
-    for (const auto& v : *c) {
-      if (!v.is_string())
-        return Status::InvalidArgument("function response cookie is not a string");
-      out.cookies.push_back(v.get<std::string>());
-    }
-  }
+  if (const json* c = Member(in, "cookies")) RC_RETURN_IF_ERROR(ReadCookies(*c, out));
   bool base64 = false;
-  if (const auto b = in.find("isBase64Encoded"); b != in.end() && !b->is_null()) {
-    if (!b->is_boolean()) {
-      return Status::InvalidArgument("function response isBase64Encoded is not a boolean");
-    }
+  if (const json* b = Member(in, "isBase64Encoded")) {
+    if (!b->is_boolean()) return Malformed("isBase64Encoded is not a boolean");
     base64 = b->get<bool>();
   }
+  // `in` is ours and goes away: the body is moved out of it.
   if (const auto b = in.find("body"); b != in.end() && !b->is_null()) {
-    if (!b->is_string()) return Status::InvalidArgument("function response body is not a string");
-    if (base64) {
-      Result<std::string> decoded = base::Base64Decode(b->get_ref<const std::string&>());
-      if (!decoded.ok())
-        return Status::InvalidArgument("function response body is not valid base64");
-      out.body = std::move(decoded).value();
-      out.base64 = true;
-    } else {
-      out.body = std::move(b->get_ref<std::string&>());  // `in` is ours and goes away
-    }
+    RC_RETURN_IF_ERROR(ReadBody(*b, base64, out));
   }
   return out;
 }
