@@ -1,7 +1,9 @@
 #include "lambda/event_builder.h"
 
 #include <gtest/gtest.h>
+#include <time.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace raincheck::lambda {
@@ -206,6 +208,60 @@ TEST(EventBuilderTest, RouteKeyStageAndResourceAreConfigurable) {
   e = json::parse(BuildEvent(Sample(), o));
   EXPECT_EQ(e["resource"], "/{proxy+}");
   EXPECT_EQ(e["requestContext"]["path"], "/dev/forecast");
+}
+
+// This thread's CPU time (not wall time: a loaded machine must not fail the test).
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// A request with `names` distinct headers, each repeated in another case, and as many query
+// pairs over 1,000 keys.
+IncomingRequest ManyHeaders(int names) {
+  // Appended, not "X-H" + std::to_string(i): GCC 12 -O3 warns of a false overlap (-Wrestrict).
+  auto name = [](std::string prefix, int i) { return prefix.append(std::to_string(i)); };
+  IncomingRequest r = Sample();
+  r.headers.clear();
+  for (int i = 0; i < names; ++i) r.headers.emplace_back(name("X-H", i), "a");
+  for (int i = 0; i < names; ++i) r.headers.emplace_back(name("x-h", i), "b");
+  r.raw_query.clear();
+  for (int i = 0; i < names; ++i) r.raw_query += name("k", i % 1000) + "=v&";
+  return r;
+}
+
+// Grouping headers (and query keys) by name is linear: four times the headers cost about four
+// times the CPU, not sixteen. The quadratic grouping this replaces took 8.3 s for 30,000
+// headers and about 150 s for 100,000 (release build).
+TEST(EventBuilderTest, ManyHeadersAreGroupedInLinearTime) {
+  for (PayloadVersion v : {PayloadVersion::kV1, PayloadVersion::kV2}) {
+    double seconds[2] = {0, 0};
+    const int sizes[2] = {10000, 40000};
+    for (int k = 0; k < 2; ++k) {
+      const IncomingRequest r = ManyHeaders(sizes[k]);
+      const double start = ThreadCpuSeconds();
+      const std::string event = BuildEvent(r, Options(v));
+      seconds[k] = ThreadCpuSeconds() - start;
+      const json e = json::parse(event);
+      if (v == PayloadVersion::kV1) {
+        ASSERT_EQ(e["multiValueHeaders"].size(), static_cast<size_t>(sizes[k]));
+        EXPECT_EQ(e["multiValueHeaders"]["X-H7"], (Strings{"a", "b"}));  // the first spelling
+        EXPECT_EQ(e["headers"]["X-H7"], "b");
+        EXPECT_EQ(e["multiValueQueryStringParameters"]["k7"].size(),
+                  static_cast<size_t>(sizes[k] / 1000));
+      } else {
+        ASSERT_EQ(e["headers"].size(), static_cast<size_t>(sizes[k]));
+        EXPECT_EQ(e["headers"]["x-h7"], "a,b");
+        EXPECT_EQ(e["queryStringParameters"].size(), 1000u);
+      }
+    }
+    std::printf("%s event: %d headers %.3f s CPU, %d headers %.3f s CPU (x%.1f)\n",
+                v == PayloadVersion::kV1 ? "1.0" : "2.0", 2 * sizes[0], seconds[0], 2 * sizes[1],
+                seconds[1], seconds[1] / seconds[0]);
+    // Linear: x4 (x4.6 with the JSON object's O(log n) inserts). Quadratic: x16.
+    EXPECT_LT(seconds[1], 8 * seconds[0] + 0.05);
+  }
 }
 
 }  // namespace
