@@ -1,16 +1,14 @@
 #include "local/api_gateway.h"
 
-#include <httplib.h>
-
 #include <algorithm>
-#include <atomic>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
+#include <optional>
 
 #include "base/env.h"
 #include "base/strings.h"
 #include "lambda/event_builder.h"
+#include "local/http_server.h"
 #include "local/sam_template.h"
 
 namespace raincheck::local {
@@ -53,46 +51,30 @@ bool IsHopByHop(std::string_view name) {
   return false;
 }
 
-void WriteResponse(const HttpResponse& from, httplib::Response& to) {
+ServerResponse ToServer(const HttpResponse& from) {
+  ServerResponse to;
   to.status = from.status;
   bool has_type = false;
   for (const auto& [name, value] : from.headers) {
     if (IsHopByHop(name)) continue;
     if (base::EqualsIgnoreAsciiCase(name, "content-type")) has_type = true;
-    to.set_header(name.c_str(), value);  // dropped by httplib when it holds CR or LF
+    to.headers.emplace_back(name, value);  // dropped by the server when it holds CR or LF
   }
-  for (const std::string& cookie : from.cookies) to.set_header("Set-Cookie", cookie);
-  if (!has_type && !from.body.empty()) to.set_header("Content-Type", "application/json");
+  for (const std::string& cookie : from.cookies) to.headers.emplace_back("Set-Cookie", cookie);
+  if (!has_type && !from.body.empty()) to.headers.emplace_back("Content-Type", "application/json");
   to.body = from.body;
+  return to;
 }
 
-// Splits "/path?query" as it came on the request line.
-void SplitTarget(const std::string& target, std::string* path, std::string* query) {
-  const size_t q = target.find('?');
-  *path = target.substr(0, q);
-  *query = q == std::string::npos ? std::string() : target.substr(q + 1);
-}
-
+// API Gateway's wording where it has one (413, 500); the standard reason phrase otherwise.
 std::string_view ReasonFor(int status) {
   switch (status) {
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
     case 413:
       return "Request Entity Too Large";
-    case 414:
-      return "Request-URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
     case 500:
       return "Internal server error";
     default:
-      return status >= 500 ? "Internal server error" : "Bad Request";
+      return ReasonPhrase(status);
   }
 }
 
@@ -123,30 +105,21 @@ HttpResponse MapFunctionResult(const Result<FunctionResult>& result, PayloadVers
 struct ApiGateway::Impl {
   ApiGatewayOptions options;
   FunctionInvoker* invoker = nullptr;
-  httplib::Server server;
-  std::thread thread;
+  std::unique_ptr<HttpServer> server;
   std::mutex mu;
   bool started = false;
   bool stopped = false;
-  std::atomic<bool> loop_ended{false};
-  socket_t listen_socket = INVALID_SOCKET;
 
-  // Invokes the function for `route` (the event's resource and route key).
-  void Function(const httplib::Request& req, httplib::Response& res, const GatewayRoute& route) {
+  // Invokes the function for `route` (the event's resource and route key). On a worker thread.
+  ServerResponse Function(const ServerRequest& req, const GatewayRoute& route) {
     lambda::IncomingRequest in;
     in.method = req.method;
-    SplitTarget(req.target, &in.raw_path, &in.raw_query);
+    in.raw_path = req.path;
+    in.raw_query = req.query;
     in.protocol = req.version;
-    for (const auto& [name, value] : req.headers) {
-      // httplib adds these for its own bookkeeping; they did not come from the client.
-      if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
-          name == "LOCAL_PORT") {
-        continue;
-      }
-      in.headers.emplace_back(name, value);
-    }
+    in.headers = req.headers;
     in.body = req.body;
-    in.source_ip = req.remote_addr;
+    in.source_ip = req.peer_address;
 
     lambda::EventOptions ev;
     ev.version = route.payload.value_or(options.payload_version);
@@ -163,14 +136,14 @@ struct ApiGateway::Impl {
     HttpResponse response = MapFunctionResult(result, ev.version);
     response.headers.emplace_back(
         ev.version == PayloadVersion::kV1 ? "x-amzn-RequestId" : "Apigw-Requestid", ev.request_id);
-    WriteResponse(response, res);
-    if (!result.ok() || result->function_error || res.status >= 500) {
+    if (!result.ok() || result->function_error || response.status >= 500) {
       options.logger->ForRequest(ev.request_id)
           .Warn("function failed",
-                {{"status", res.status},
+                {{"status", response.status},
                  {"reason", result.ok() ? result->error_type
                                         : std::string(StatusCodeName(result.status().code()))}});
     }
+    return ToServer(response);
   }
 
   static bool MethodMatches(const GatewayRoute& route, const std::string& method) {
@@ -179,8 +152,8 @@ struct ApiGateway::Impl {
   }
 
   // The most specific route whose path matches; `allowed` gets the methods of the routes of
-  // that path. Null when no route's path matches.
-  const GatewayRoute* FindRoute(const httplib::Request& req, std::string* allowed) const {
+  // that path when none of them takes `method`. Null when no route's path matches.
+  const GatewayRoute* FindRoute(const ServerRequest& req, std::string* allowed) const {
     const GatewayRoute* best = nullptr;
     const GatewayRoute* path_match = nullptr;
     for (const GatewayRoute& route : options.routes) {
@@ -201,6 +174,13 @@ struct ApiGateway::Impl {
     return path_match;
   }
 
+  const GatewayRoute* DefaultRoute() const {
+    for (const GatewayRoute& route : options.routes) {
+      if (route.path.empty()) return &route;
+    }
+    return nullptr;
+  }
+
   bool IsKnownPath(const std::string& path) const {
     return path == kHealthPath ||
            std::any_of(options.routes.begin(), options.routes.end(),
@@ -211,17 +191,19 @@ struct ApiGateway::Impl {
                        [&](const StaticAsset& a) { return a.path == path; });
   }
 
-  void Dispatch(const httplib::Request& req, httplib::Response& res) {
-    t_routed = true;
+  // On the server's event thread: everything but the function (which may take seconds) is
+  // answered here, so /health answers however busy the function is. nullopt: the function.
+  std::optional<ServerResponse> Quick(const ServerRequest& req) const {
     const bool get = req.method == "GET" || req.method == "HEAD";
     auto not_allowed = [&](const std::string& allow) {
-      WriteResponse(JsonMessage(405, "Method Not Allowed"), res);
-      res.set_header("Allow", allow);
+      ServerResponse r = ToServer(JsonMessage(405, "Method Not Allowed"));
+      r.headers.emplace_back("Allow", allow);
+      return r;
     };
     std::string allowed;
-    if (const GatewayRoute* route = FindRoute(req, &allowed)) {
+    if (FindRoute(req, &allowed) != nullptr) {
       if (!allowed.empty()) return not_allowed(allowed);
-      return Function(req, res, *route);
+      return std::nullopt;
     }
     if (req.path == kHealthPath) {
       if (!get) return not_allowed("GET, HEAD");
@@ -229,7 +211,7 @@ struct ApiGateway::Impl {
       r.SetHeader("Content-Type", "application/json");
       r.SetHeader("Cache-Control", "no-store");
       r.body = R"({"status":"ok"})";
-      return WriteResponse(r, res);
+      return ToServer(r);
     }
     for (const StaticAsset& asset : options.assets) {
       if (req.path != asset.path) continue;
@@ -244,35 +226,36 @@ struct ApiGateway::Impl {
                   "connect-src 'self'; form-action 'self'; base-uri 'none'; "
                   "frame-ancestors 'none'");
       r.body = std::string(asset.body);
-      return WriteResponse(r, res);
+      return ToServer(r);
     }
-    for (const GatewayRoute& route : options.routes) {
-      if (route.path.empty()) return Function(req, res, route);
-    }
-    WriteResponse(JsonMessage(404, "Not Found"), res);
+    if (DefaultRoute() != nullptr) return std::nullopt;
+    return ToServer(JsonMessage(404, "Not Found"));
   }
 
-  // Answers what httplib refused before routing (400, 413, 414, ...) and the methods it has
-  // no handler slot for (TRACE, CONNECT), in API Gateway's JSON. Responses of Dispatch (the
-  // function's 4xx included) are left alone.
-  httplib::Server::HandlerResponse Error(const httplib::Request& req, httplib::Response& res) {
-    if (t_routed) return httplib::Server::HandlerResponse::Unhandled;
-    int status = res.status;
-    if ((status == 400 || status == 404) && (req.method == "TRACE" || req.method == "CONNECT")) {
-      status = 405;
+  // On a worker thread: the requests Quick passed on.
+  ServerResponse Slow(const ServerRequest& req) {
+    std::string allowed;
+    if (const GatewayRoute* route = FindRoute(req, &allowed); route != nullptr && allowed.empty()) {
+      return Function(req, *route);
     }
-    WriteResponse(JsonMessage(status, ReasonFor(status)), res);
-    if (status == 405) res.set_header("Allow", "GET, HEAD");
-    return httplib::Server::HandlerResponse::Handled;
+    if (const GatewayRoute* route = DefaultRoute()) return Function(req, *route);
+    return ToServer(JsonMessage(404, "Not Found"));
   }
 
-  // Whether Dispatch answered the request being served by this worker thread. httplib calls
-  // the pre-routing handler, Dispatch, the error handler and the logger of one request on one
-  // thread, one request at a time.
-  static thread_local bool t_routed;
+  // The server's refusals (400, 405, 408, 413, 414, 431, ...) in API Gateway's JSON.
+  static ServerResponse Error(int status) {
+    return ToServer(JsonMessage(status, ReasonFor(status)));
+  }
+
+  void Log(const ServerRequest& req, int status) const {
+    if (!options.logger->Enabled(base::LogLevel::kDebug)) return;
+    // The path only for known routes: other paths and every query may carry user data.
+    const bool known = !req.path.empty() && IsKnownPath(req.path);
+    options.logger->Debug(
+        "http request",
+        {{"method", req.method}, {"route", known ? req.path : "(other)"}, {"status", status}});
+  }
 };
-
-thread_local bool ApiGateway::Impl::t_routed = false;
 
 std::vector<GatewayRoute> DefaultFunctionRoutes() {
   return {{"GET", "/forecast", std::nullopt},
@@ -295,88 +278,36 @@ Status ApiGateway::Start() {
     return Status::FailedPrecondition("the gateway needs a clock and a logger");
   }
   Impl* impl = impl_.get();
-  httplib::Server& s = impl->server;
   const ApiGatewayOptions& o = impl->options;
-  const size_t threads = std::max<size_t>(o.threads, 1);
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  auto seconds = [](std::chrono::milliseconds ms, auto set) {
-    set(static_cast<time_t>(ms.count() / 1000), static_cast<time_t>((ms.count() % 1000) * 1000));
-  };
-  seconds(o.read_timeout, [&](time_t sec, time_t usec) { s.set_read_timeout(sec, usec); });
-  seconds(o.write_timeout, [&](time_t sec, time_t usec) { s.set_write_timeout(sec, usec); });
-  s.set_keep_alive_timeout(
-      static_cast<time_t>(std::max<int64_t>(1, o.idle_timeout.count() / 1000)));
-  s.set_keep_alive_max_count(o.max_requests_per_connection);
-  s.set_payload_max_length(o.max_body_bytes);
-  s.set_tcp_nodelay(true);
-  auto dispatch = [impl](const httplib::Request& req, httplib::Response& res) {
-    impl->Dispatch(req, res);
-  };
-  s.Get(".*", dispatch);
-  s.Post(".*", dispatch);
-  s.Put(".*", dispatch);
-  s.Patch(".*", dispatch);
-  s.Delete(".*", dispatch);
-  s.Options(".*", dispatch);
-  // Requests without a body are answered here, before httplib matches its handlers' regular
-  // expressions; requests with one go on to the handlers below, after httplib has read the
-  // body (and refused it with 413 when it is too large).
-  s.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
-    Impl::t_routed = false;
-    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    impl->Dispatch(req, res);
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [impl](const httplib::Request& req, httplib::Response& res) {
-        return impl->Error(req, res);
-      }));
-  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which lets a second server bind
-  // a port that is already serving.
-  s.set_socket_options([impl](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    impl->listen_socket = sock;  // the last one tried is the one bound
-  });
-  s.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
-        WriteResponse(JsonMessage(500, "Internal server error"), res);
-      });
-  s.set_logger([impl](const httplib::Request& req, const httplib::Response& res) {
-    Impl::t_routed = false;
-    if (!impl->options.logger->Enabled(base::LogLevel::kDebug)) return;
-    // The path only for known routes: other paths and every query may carry user data.
-    const bool known = impl->IsKnownPath(req.path);
-    impl->options.logger->Debug(
-        "http request",
-        {{"method", req.method}, {"route", known ? req.path : "(other)"}, {"status", res.status}});
-  });
-
-  int port = o.port;
-  if (port == 0) {
-    port = s.bind_to_any_port(o.host);
-    if (port <= 0) return Status::Unavailable("cannot bind " + o.host + " to a free port");
-  } else if (!s.bind_to_port(o.host, port)) {
-    return Status::Unavailable("cannot listen on " + o.host + ":" + std::to_string(port) +
-                               " (in use, or not an address of this machine)");
+  HttpServerOptions h;
+  h.host = o.host;
+  h.port = o.port;
+  // The methods API Gateway takes (ANY is these); others are 405 before routing.
+  h.methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  h.max_body_bytes = o.max_body_bytes;  // GET and HEAD too: their body goes into the event
+  h.max_request_line_bytes = o.max_request_line_bytes;
+  h.max_header_count = o.max_header_count;
+  h.max_header_bytes = o.max_header_bytes;
+  h.header_timeout = o.header_timeout;
+  h.body_timeout = o.body_timeout;
+  h.write_timeout = o.write_timeout;
+  h.idle_timeout = o.idle_timeout;
+  h.max_requests_per_connection = o.max_requests_per_connection;
+  h.max_connections = o.max_connections;
+  h.max_connections_per_client = o.max_connections_per_client;
+  h.threads = std::max<size_t>(o.threads, 1);
+  impl->server = std::make_unique<HttpServer>(
+      std::move(h), [impl](const ServerRequest& req) { return impl->Slow(req); });
+  impl->server->set_quick_handler([impl](const ServerRequest& req) { return impl->Quick(req); });
+  impl->server->set_error_renderer(&Impl::Error);
+  impl->server->set_observer(
+      [impl](const ServerRequest& req, int status) { impl->Log(req, status); });
+  if (Status s = impl->server->Start(); !s.ok()) {
+    impl->server.reset();
+    return s;
   }
-  // Debian's cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into
-  // the library): a burst of new connections overflowed it, and the kernel dropped the
-  // handshakes it had no room for; those clients waited for a retransmission (1 s, then 3 s)
-  // before their first request. listen(2) again on the bound socket raises the backlog.
-  if (impl->listen_socket != INVALID_SOCKET) ::listen(impl->listen_socket, SOMAXCONN);
-  port_ = port;
+  port_ = impl->server->port();
   impl->started = true;
-  impl->thread = std::thread([impl] {
-    impl->server.listen_after_bind();
-    impl->loop_ended = true;
-  });
-  // stop() is a no-op until the loop runs: wait for it so that Stop() cannot be lost.
-  while (!s.is_running() && !impl->loop_ended) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
   return Status::Ok();
 }
 
@@ -393,10 +324,9 @@ void ApiGateway::Stop() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (!impl_->started || impl_->stopped) return;
   impl_->stopped = true;
-  // stop() closes the listening socket; listen_after_bind() then waits for the worker threads,
-  // which finish the requests in flight and close idle keep-alive connections.
-  impl_->server.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  // Closes the listening socket, lets the requests in flight finish and be answered, and
+  // closes the idle keep-alive connections.
+  impl_->server->Stop();
 }
 
 }  // namespace raincheck::local

@@ -1,6 +1,6 @@
-// A local API Gateway: an HTTP/1.1 server (cpp-httplib) that turns requests into API Gateway
-// events, invokes the function through a FunctionInvoker and maps its proxy response back, as
-// API Gateway does. It also serves the web page and a health check. See docs/start_api.md.
+// A local API Gateway: an HTTP/1.1 server (local/http_server.h) that turns requests into API
+// Gateway events, invokes the function through a FunctionInvoker and maps its proxy response back,
+// as API Gateway does. It also serves the web page and a health check. See docs/start_api.md.
 #ifndef RAINCHECK_LOCAL_API_GATEWAY_H_
 #define RAINCHECK_LOCAL_API_GATEWAY_H_
 
@@ -67,16 +67,24 @@ struct ApiGatewayOptions {
   int port = 3000;  // 0: any free port (see ApiGateway::port())
   lambda::PayloadVersion payload_version = lambda::PayloadVersion::kV2;
   std::string stage;  // empty: "Prod" (1.0) / "$default" (2.0)
-  // Larger request bodies are answered 413. 4 MiB keeps a base64-encoded body inside Lambda's
-  // 6 MB synchronous payload limit.
+  // The HTTP limits (local/http_server.h; the table in docs/start_api.md, "HTTP limits").
+  // Larger request bodies, of any method, are answered 413. 4 MiB keeps a base64-encoded body
+  // inside Lambda's 6 MB synchronous payload limit.
   size_t max_body_bytes = 4 * 1024 * 1024;
-  std::chrono::milliseconds read_timeout{5000};   // per read while receiving a request
-  std::chrono::milliseconds write_timeout{5000};  // per write while sending a response
-  std::chrono::milliseconds idle_timeout{5000};   // keep-alive connection with no request
+  size_t max_request_line_bytes = 8 * 1024;         // 414
+  size_t max_header_count = 100;                    // 431
+  size_t max_header_bytes = 32 * 1024;              // 431
+  std::chrono::milliseconds header_timeout{10000};  // 408: the head, from its first byte
+  std::chrono::milliseconds body_timeout{30000};    // 408: the body, from the end of the head
+  std::chrono::milliseconds write_timeout{30000};   // a response not written by then: closed
+  std::chrono::milliseconds idle_timeout{5000};     // keep-alive connection with no request
   size_t max_requests_per_connection = 10000;
-  // Worker threads: each open connection holds one while it is served, so this bounds the
-  // connections (slow ones included) served at once; the rest wait in the accept queue.
-  size_t threads = 128;
+  size_t max_connections = 10000;           // 503 past it
+  size_t max_connections_per_client = 256;  // 503 past it, per peer address
+  // Worker threads for the function's requests. Connections hold none (one event thread reads
+  // and writes them all), and /health, the page's files, 404 and 405 are answered on the
+  // event thread, so a slow function or slow clients cannot hold them up.
+  size_t threads = 64;
   std::vector<GatewayRoute> routes = DefaultFunctionRoutes();
   std::vector<StaticAsset> assets;       // GET-able paths besides the function's and /health
   const base::Clock* clock = nullptr;    // event times; required
@@ -94,7 +102,9 @@ struct ApiGatewayOptions {
 // The event carries the route's path as resource and "METHOD /path" as routeKey.
 // Errors as API Gateway words them: 502 {"message":"Internal server error"} for a function
 // error or a malformed response, 504 {"message":"Endpoint request timed out"} for a timeout,
-// 413 for bodies over max_body_bytes.
+// 413 for bodies over max_body_bytes; the HTTP server's refusals (400, 405 for methods API
+// Gateway does not take, 408, 411, 413, 414, 431, ...) as {"message":"<reason>"} with
+// Connection: close. Range is not interpreted: the function's response goes out whole.
 class ApiGateway {
  public:
   // `invoker` must outlive the gateway.
@@ -103,8 +113,9 @@ class ApiGateway {
   ApiGateway(const ApiGateway&) = delete;
   ApiGateway& operator=(const ApiGateway&) = delete;
 
-  // Binds the listening socket and starts serving on a background thread. Unavailable when
-  // the address cannot be bound; FailedPrecondition when called twice.
+  // Binds and listens, then serves on background threads: the port accepts connections when
+  // this returns. Unavailable when the address cannot be bound; FailedPrecondition when called
+  // twice or without a clock and a logger.
   Status Start();
   // The bound port (after Start).
   int port() const { return port_; }

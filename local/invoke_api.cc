@@ -1,9 +1,7 @@
 #include "local/invoke_api.h"
 
-#include <httplib.h>
-
-#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <utility>
 
 #include "base/env.h"
@@ -16,12 +14,38 @@ constexpr size_t kServerThreads = 16;
 // Anything above the sync limit is refused; this bounds what the HTTP layer buffers first.
 constexpr size_t kMaxBodyBytes = kMaxSyncRequestBytes + (1u << 20);
 
-void AwsError(httplib::Response& res, int status, std::string_view type, std::string_view message) {
+constexpr std::string_view kInvocationsPrefix = "/2015-03-31/functions/";
+constexpr std::string_view kInvocationsSuffix = "/invocations";
+
+ServerResponse AwsError(int status, std::string_view type, std::string_view message) {
+  ServerResponse res;
   res.status = status;
-  res.set_header("X-Amzn-ErrorType", std::string(type));
-  const nlohmann::json body = {{"Type", "User"}, {"message", message}};
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                  "application/json");
+  res.headers.emplace_back("X-Amzn-ErrorType", std::string(type));
+  res.headers.emplace_back("Content-Type", "application/json");
+  const nlohmann::json body = {{"Type", status >= 500 ? "Service" : "User"}, {"message", message}};
+  res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return res;
+}
+
+// The HTTP server's refusals as Lambda error documents.
+ServerResponse HttpError(int status) {
+  switch (status) {
+    case 413:
+      return AwsError(413, "RequestEntityTooLargeException",
+                      "Request must be smaller than " + std::to_string(kMaxSyncRequestBytes) +
+                          " bytes for the InvokeFunction operation");
+    case 404:
+    case 405:
+      return AwsError(status, "UnknownOperationException", "Unknown operation");
+    default:
+      return AwsError(status, status >= 500 ? "ServiceException" : "InvalidRequestContentException",
+                      ReasonPhrase(status));
+  }
+}
+
+std::string Header(const ServerRequest& req, std::string_view name) {
+  const std::string* v = req.Header(name);
+  return v == nullptr ? std::string() : *v;
 }
 
 // "raincheck", "raincheck:$LATEST", "arn:aws:lambda:REGION:ACCOUNT:function:raincheck[:$LATEST]"
@@ -59,42 +83,29 @@ std::string FunctionArn(const EmulatorOptions& function, std::string_view reques
 }  // namespace
 
 InvokeApiServer::InvokeApiServer(Emulator& emulator, InvokeApiOptions options)
-    : emulator_(emulator),
-      options_(std::move(options)),
-      server_(std::make_unique<httplib::Server>()) {}
+    : emulator_(emulator), options_(std::move(options)) {}
 
 InvokeApiServer::~InvokeApiServer() { Stop(); }
 
 Status InvokeApiServer::Start() {
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-  server_->set_payload_max_length(kMaxBodyBytes);
-  // stop() waits for idle keep-alive connections (SDKs keep them): bound that wait.
-  server_->set_keep_alive_timeout(1);
-  server_->set_tcp_nodelay(true);  // no 40 ms Nagle / delayed-ACK stall per answer
-  InstallRoutes();
-  if (options_.port == 0) {
-    port_ = server_->bind_to_any_port(options_.host);
-  } else if (server_->bind_to_port(options_.host, options_.port)) {
-    port_ = options_.port;
+  HttpServerOptions h;
+  h.host = options_.host;
+  h.port = options_.port;
+  h.threads = kServerThreads;
+  h.max_body_bytes = kMaxBodyBytes;
+  server_ = std::make_unique<HttpServer>(std::move(h),
+                                         [this](const ServerRequest& req) { return Handle(req); });
+  server_->set_error_renderer(&HttpError);
+  if (Status s = server_->Start(); !s.ok()) {
+    server_.reset();
+    return s;
   }
-  if (port_ <= 0) {
-    return Status::Unavailable("cannot listen on " + options_.host + ":" +
-                               std::to_string(options_.port) + " (address in use or not local)");
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // stop() is a no-op until the accept loop runs (cpp-httplib 0.11): wait for it.
-  for (int i = 0; i < 100000 && !server_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
-  }
-  if (!server_->is_running()) return Status::Unavailable("the HTTP server did not start");
+  port_ = server_->port();
   return Status::Ok();
 }
 
 void InvokeApiServer::Stop() {
-  if (thread_.joinable()) {
-    server_->stop();
-    thread_.join();
-  }
+  if (server_ != nullptr) server_->Stop();
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return background_ == 0; });
 }
@@ -113,96 +124,89 @@ void InvokeApiServer::Async(std::string payload, InvokeOptions options) {
   }).detach();
 }
 
-void InvokeApiServer::InstallRoutes() {
-  server_->Post(R"(/2015-03-31/functions/([^/]+)/invocations)", [this](const httplib::Request& req,
-                                                                       httplib::Response& res) {
-    const EmulatorOptions& function = emulator_.options();
-    const std::string requested = base::UrlDecode(req.matches[1].str(), false);
-    if (!NamesFunction(requested, req.get_param_value("Qualifier"), function)) {
-      AwsError(res, 404, "ResourceNotFoundException",
-               "Function not found: " + FunctionArn(function, requested));
-      return;
+ServerResponse InvokeApiServer::Handle(const ServerRequest& req) {
+  const std::string& path = req.path;
+  if (req.method != "POST" || !path.starts_with(kInvocationsPrefix) ||
+      !path.ends_with(kInvocationsSuffix) ||
+      path.size() <= kInvocationsPrefix.size() + kInvocationsSuffix.size()) {
+    return AwsError(404, "UnknownOperationException", "Unknown operation");
+  }
+  const std::string_view name_part = std::string_view(path).substr(
+      kInvocationsPrefix.size(),
+      path.size() - kInvocationsPrefix.size() - kInvocationsSuffix.size());
+  if (name_part.find('/') != std::string_view::npos) {
+    return AwsError(404, "UnknownOperationException", "Unknown operation");
+  }
+  const EmulatorOptions& function = emulator_.options();
+  const std::string requested = base::UrlDecode(name_part, false);
+  if (!NamesFunction(requested, req.QueryParameter("Qualifier"), function)) {
+    return AwsError(404, "ResourceNotFoundException",
+                    "Function not found: " + FunctionArn(function, requested));
+  }
+  std::string type = Header(req, "X-Amz-Invocation-Type");
+  if (type.empty()) type = "RequestResponse";
+  if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
+    return AwsError(400, "InvalidParameterValueException",
+                    "X-Amz-Invocation-Type must be RequestResponse, Event or DryRun");
+  }
+  const std::string log_type = Header(req, "X-Amz-Log-Type");
+  if (!log_type.empty() && log_type != "None" && log_type != "Tail") {
+    return AwsError(400, "InvalidParameterValueException", "X-Amz-Log-Type must be None or Tail");
+  }
+  const size_t limit = type == "Event" ? kMaxAsyncRequestBytes : kMaxSyncRequestBytes;
+  if (req.body.size() > limit) {
+    return AwsError(413, "RequestEntityTooLargeException",
+                    "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
+                        (type == "Event" ? "InvokeAsync" : "InvokeFunction") + " operation");
+  }
+  std::string payload = req.body.empty() ? "{}" : req.body;
+  if (!nlohmann::json::accept(payload)) {
+    return AwsError(400, "InvalidRequestContentException",
+                    "Could not parse request body into json");
+  }
+  InvokeOptions options;
+  options.request_id = base::NewUuid();
+  if (const std::string context = Header(req, "X-Amz-Client-Context"); !context.empty()) {
+    auto decoded = base::Base64Decode(context);
+    if (!decoded.ok()) {
+      return AwsError(400, "InvalidParameterValueException",
+                      "X-Amz-Client-Context must be base64-encoded JSON");
     }
-    std::string type = req.get_header_value("X-Amz-Invocation-Type");
-    if (type.empty()) type = "RequestResponse";
-    if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
-      AwsError(res, 400, "InvalidParameterValueException",
-               "X-Amz-Invocation-Type must be RequestResponse, Event or DryRun");
-      return;
+    options.client_context = std::move(decoded).value();
+  }
+  ServerResponse res;
+  res.headers.emplace_back("X-Amzn-RequestId", options.request_id);
+  if (type == "DryRun") {
+    res.status = 204;
+    return res;
+  }
+  if (type == "Event") {
+    Async(std::move(payload), std::move(options));
+    res.status = 202;
+    return res;
+  }
+  Result<InvokeResult> result = emulator_.Invoke(std::move(payload), options);
+  if (!result.ok()) {
+    switch (result.status().code()) {
+      case StatusCode::kResourceExhausted:
+        return AwsError(413, "RequestEntityTooLargeException", result.status().message());
+      case StatusCode::kUnavailable:
+        return AwsError(503, "ServiceException", result.status().message());
+      default:
+        return AwsError(500, "ServiceException", result.status().message());
     }
-    std::string log_type = req.get_header_value("X-Amz-Log-Type");
-    if (!log_type.empty() && log_type != "None" && log_type != "Tail") {
-      AwsError(res, 400, "InvalidParameterValueException", "X-Amz-Log-Type must be None or Tail");
-      return;
-    }
-    const size_t limit = type == "Event" ? kMaxAsyncRequestBytes : kMaxSyncRequestBytes;
-    if (req.body.size() > limit) {
-      AwsError(res, 413, "RequestEntityTooLargeException",
-               "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
-                   (type == "Event" ? "InvokeAsync" : "InvokeFunction") + " operation");
-      return;
-    }
-    std::string payload = req.body.empty() ? "{}" : req.body;
-    if (!nlohmann::json::accept(payload)) {
-      AwsError(res, 400, "InvalidRequestContentException",
-               "Could not parse request body into json");
-      return;
-    }
-    InvokeOptions options;
-    options.request_id = base::NewUuid();
-    if (const std::string context = req.get_header_value("X-Amz-Client-Context");
-        !context.empty()) {
-      auto decoded = base::Base64Decode(context);
-      if (!decoded.ok()) {
-        AwsError(res, 400, "InvalidParameterValueException",
-                 "X-Amz-Client-Context must be base64-encoded JSON");
-        return;
-      }
-      options.client_context = std::move(decoded).value();
-    }
-    res.set_header("X-Amzn-RequestId", options.request_id);
-    if (type == "DryRun") {
-      res.status = 204;
-      return;
-    }
-    if (type == "Event") {
-      Async(std::move(payload), std::move(options));
-      res.status = 202;
-      return;
-    }
-    Result<InvokeResult> result = emulator_.Invoke(std::move(payload), options);
-    if (!result.ok()) {
-      switch (result.status().code()) {
-        case StatusCode::kResourceExhausted:
-          AwsError(res, 413, "RequestEntityTooLargeException", result.status().message());
-          break;
-        case StatusCode::kUnavailable:
-          AwsError(res, 503, "ServiceException", result.status().message());
-          break;
-        default:
-          AwsError(res, 500, "ServiceException", result.status().message());
-      }
-      return;
-    }
-    res.status = 200;
-    res.set_header("X-Amz-Executed-Version", function.function_version);
-    if (!result->function_error.empty()) {
-      res.set_header("X-Amz-Function-Error", result->function_error);
-    }
-    if (log_type == "Tail")
-      res.set_header("X-Amz-Log-Result", base::Base64Encode(result->log_tail));
-    res.set_content(result->payload, "application/json");
-  });
-  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    if (res.status == 413) {
-      AwsError(res, 413, "RequestEntityTooLargeException",
-               "Request must be smaller than " + std::to_string(kMaxSyncRequestBytes) +
-                   " bytes for the InvokeFunction operation");
-    } else if (res.status == 404) {
-      AwsError(res, 404, "UnknownOperationException", "Unknown operation");
-    }
-  });
+  }
+  res.status = 200;
+  res.headers.emplace_back("X-Amz-Executed-Version", function.function_version);
+  if (!result->function_error.empty()) {
+    res.headers.emplace_back("X-Amz-Function-Error", result->function_error);
+  }
+  if (log_type == "Tail") {
+    res.headers.emplace_back("X-Amz-Log-Result", base::Base64Encode(result->log_tail));
+  }
+  res.headers.emplace_back("Content-Type", "application/json");
+  res.body = std::move(result->payload);
+  return res;
 }
 
 }  // namespace raincheck::local

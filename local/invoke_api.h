@@ -8,14 +8,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "base/status.h"
 #include "local/emulator.h"
-
-namespace httplib {
-class Server;
-}
+#include "local/http_server.h"
 
 namespace raincheck::local {
 
@@ -33,7 +29,9 @@ struct InvokeApiOptions {
 // ResourceNotFoundException for another function name or qualifier, 400
 // InvalidRequestContentException for a payload that is not JSON, 400
 // InvalidParameterValueException for a bad invocation or log type, 413
-// RequestEntityTooLargeException, 503 ServiceException while shutting down.
+// RequestEntityTooLargeException, 503 ServiceException while shutting down. Other paths are
+// 404 UnknownOperationException. The HTTP server's refusals (local/http_server.h: 400, 405,
+// 408, 411, 413, 414, 431, ...) come as the same error documents, with Connection: close.
 class InvokeApiServer {
  public:
   // `emulator` must outlive this and be started.
@@ -42,7 +40,8 @@ class InvokeApiServer {
   InvokeApiServer(const InvokeApiServer&) = delete;
   InvokeApiServer& operator=(const InvokeApiServer&) = delete;
 
-  // Binds and starts serving on a background thread. Unavailable when the address is taken.
+  // Binds and listens, then serves on background threads: the port accepts connections when
+  // this returns. Unavailable when the address is taken.
   Status Start();
   int port() const { return port_; }
   // Stops accepting, finishes the requests in progress and waits for background (Event)
@@ -50,13 +49,12 @@ class InvokeApiServer {
   void Stop();
 
  private:
-  void InstallRoutes();
+  ServerResponse Handle(const ServerRequest& req);
   void Async(std::string payload, InvokeOptions options);
 
   Emulator& emulator_;
   InvokeApiOptions options_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<HttpServer> server_;
   int port_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;

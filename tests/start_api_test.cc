@@ -1,10 +1,14 @@
 // Black-box tests of `raincheck start-api` over real HTTP: the binary as a user starts it.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +22,7 @@
 #include <future>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -77,6 +82,8 @@ class StartApi {
 
   const std::string& url() const { return url_; }
   const std::string& printed() const { return printed_; }
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   httplib::Client Client() const {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(30, 0);
@@ -115,6 +122,15 @@ class FunctionUpstreams {
       extra.push_back(kv);
     }
     return extra;
+  }
+  // The records the function wrote so far.
+  size_t RecordCount() const {
+    size_t n = 0;
+    if (!std::filesystem::exists(dir_ / "records")) return 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_ / "records")) {
+      if (e.is_regular_file()) ++n;
+    }
+    return n;
   }
 
  private:
@@ -522,6 +538,299 @@ TEST(StartApiTest, ReloadWhileRequestsAreInFlightLosesNone) {
   EXPECT_EQ(api.Stop(SIGTERM), 0);
   EXPECT_THAT(ReadAll(dir / "stderr.txt"), HasSubstr("reloaded: " + (dir / "models").string()));
   std::filesystem::remove_all(dir);
+}
+
+// --- Hostile HTTP (docs/start_api.md, "HTTP limits") ---------------------------------------
+
+// One answer read off a raw connection.
+struct RawAnswer {
+  int status = 0;
+  std::string head;  // status line and headers
+  std::string body;
+};
+
+// A TCP client that sends bytes no HTTP library would, from `source` (any 127/8 address).
+class RawClient {
+ public:
+  explicit RawClient(int port, const std::string& source = "") {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (!source.empty()) {
+      inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+      if (bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) return;
+    }
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
+  }
+  ~RawClient() { close(fd_); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+  bool connected() const { return connected_; }
+
+  bool Send(std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  // The next answer (HEAD: no body), or nullopt when none is complete within `limit`.
+  std::optional<RawAnswer> Read(std::chrono::milliseconds limit = std::chrono::seconds(30),
+                                bool head = false) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (true) {
+      const size_t blank = buf_.find("\r\n\r\n");
+      if (blank != std::string::npos) {
+        RawAnswer a;
+        a.head = buf_.substr(0, blank + 2);
+        a.status = std::stoi(a.head.substr(9, 3));
+        size_t length = 0;
+        const std::smatch m = Match(a.head, std::regex("\r\nContent-Length: ([0-9]+)\r\n"));
+        if (!head && !m.empty()) length = std::stoul(m[1]);
+        if (buf_.size() >= blank + 4 + length) {
+          a.body = buf_.substr(blank + 4, length);
+          buf_.erase(0, blank + 4 + length);
+          return a;
+        }
+      }
+      if (closed_ || !Fill(end)) return std::nullopt;
+    }
+  }
+  // True when the server closes the connection within `limit`.
+  bool ClosedWithin(std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!closed_ && Fill(end)) {
+    }
+    return closed_;
+  }
+
+ private:
+  static std::smatch Match(const std::string& text, const std::regex& re) {
+    std::smatch m;
+    std::regex_search(text, m, re);
+    return m;
+  }
+  bool Fill(std::chrono::steady_clock::time_point end) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    char chunk[65536];
+    const ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) {
+      closed_ = true;
+      return false;
+    }
+    buf_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_ = false;
+  std::string buf_;
+};
+
+// The hostile test's findings, each against the real binary: the CL.0 desync, pipelining,
+// Range, the lenient syntax, unknown methods, 100,000 headers, and HEAD /forecast.
+TEST(StartApiHostileTest, SmugglingPipeliningRangeAndLenientSyntax) {
+  FunctionUpstreams up;
+  StartApi api(up.Args({"--port", "0", "--log-level", "warn"}));
+  ASSERT_FALSE(api.url().empty()) << api.printed();
+  const std::string host = "Host: 127.0.0.1\r\n";
+
+  // CL.0: a GET whose body is a request. One answer; the body is no request of its own.
+  {
+    RawClient c(api.port());
+    const std::string inner = "GET /nothere HTTP/1.1\r\n" + host + "\r\n";
+    c.Send("GET /health HTTP/1.1\r\n" + host + "Content-Length: " + std::to_string(inner.size()) +
+           "\r\n\r\n" + inner);
+    auto first = c.Read();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->status, 200);
+    c.Send("GET /health HTTP/1.1\r\n" + host + "\r\n");
+    auto next = c.Read();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->status, 200);  // not the smuggled request's 404
+  }
+  // Pipelining: three requests in one segment, three answers in order, at once.
+  {
+    RawClient c(api.port());
+    const auto start = std::chrono::steady_clock::now();
+    c.Send("GET /health HTTP/1.1\r\n" + host + "\r\nGET /nothere HTTP/1.1\r\n" + host +
+           "\r\nGET /forecast?city=Cape%20Town&format=json HTTP/1.1\r\n" + host + "\r\n");
+    std::vector<int> statuses;
+    for (int i = 0; i < 3; ++i) {
+      auto a = c.Read();
+      ASSERT_TRUE(a) << i;
+      statuses.push_back(a->status);
+    }
+    EXPECT_EQ(statuses, (std::vector<int>{200, 404, 200}));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  }
+  // Range: the function's response goes out whole, with its own Content-Type.
+  for (const char* range : {"bytes=0-9", "bytes=0-1,4-5"}) {
+    httplib::Client client = api.Client();
+    auto r = client.Get("/forecast?city=Cape%20Town&format=json", {{"Range", range}});
+    ASSERT_TRUE(r) << range;
+    EXPECT_EQ(r->status, 200) << range;
+    EXPECT_THAT(r->get_header_value("Content-Type"), HasSubstr("application/json")) << range;
+    EXPECT_EQ(json::parse(r->body)["city"], "Cape Town") << range;
+  }
+  // The lenient cases, each refused with its status and Connection: close.
+  struct Case {
+    const char* what;
+    std::string request;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"space before the colon", "GET /health HTTP/1.1\r\nHost : x\r\n\r\n", 400},
+      {"obs-fold", "GET /health HTTP/1.1\r\n" + host + "X-A: a\r\n b\r\n\r\n", 400},
+      {"bare CR", "GET /health HTTP/1.1\r\n" + host + "X-A: a\rb\r\n\r\n", 400},
+      {"NUL", std::string("GET /health HTTP/1.1\r\n") + host + "X-A: a" + '\0' + "b\r\n\r\n", 400},
+      {"two Content-Length",
+       "POST /predict HTTP/1.1\r\n" + host + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+       400},
+      {"Transfer-Encoding with Content-Length",
+       "POST /predict HTTP/1.1\r\n" + host +
+           "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       400},
+      {"chunked",
+       "POST /predict HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411},
+      {"an unknown method", "FOO /forecast HTTP/1.1\r\n" + host + "\r\n", 405},
+      {"a GET body over 4 MiB",
+       "GET /forecast HTTP/1.1\r\n" + host + "Content-Length: 4194305\r\n\r\n", 413},
+      {"a request line over 8 KiB",
+       "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\n" + host + "\r\n", 414},
+  };
+  for (const Case& c : cases) {
+    RawClient client(api.port());
+    client.Send(c.request);
+    auto a = client.Read();
+    ASSERT_TRUE(a) << c.what;
+    EXPECT_EQ(a->status, c.status) << c.what;
+    EXPECT_THAT(a->head, HasSubstr("Connection: close\r\n")) << c.what;
+    EXPECT_TRUE(client.ClosedWithin(std::chrono::seconds(10))) << c.what;
+  }
+  // 100,000 headers: 431 as soon as the 101st arrives.
+  {
+    std::string request = "GET /forecast?city=Lima HTTP/1.1\r\n" + host;
+    for (int i = 0; i < 100000; ++i) {
+      request += "X-Header-";
+      request += std::to_string(i);
+      request += ": v\r\n";
+    }
+    request += "\r\n";
+    RawClient c(api.port());
+    const auto start = std::chrono::steady_clock::now();
+    std::thread sender([&] { c.Send(request); });
+    auto a = c.Read();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    sender.join();
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->status, 431);
+    std::printf("start-api: 100,000 headers (%zu bytes) refused with 431 in %.1f ms\n",
+                request.size(), ms);
+    EXPECT_LT(ms, 10000.0);
+  }
+  // HEAD /forecast answers as GET would, without a body, and stores no record.
+  {
+    auto get = api.Client().Get("/forecast?city=Cape%20Town&format=json");
+    ASSERT_TRUE(get);
+    ASSERT_EQ(get->status, 200);
+    size_t after_get = 0;
+    for (int i = 0; i < 100 && (after_get = up.RecordCount()) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_GT(after_get, 0u);  // a GET does store one
+    auto head = api.Client().Head("/forecast?city=Cape%20Town&format=json");
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->status, 200);
+    EXPECT_EQ(head->body, "");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_EQ(up.RecordCount(), after_get);
+  }
+  EXPECT_EQ(api.Stop(SIGTERM), 0);
+}
+
+// "127.0.3." and i -> "127.0.3.<1 + i % 40>": 40 client addresses.
+std::string Source(std::string prefix, int i) { return prefix.append(std::to_string(1 + i % 40)); }
+
+int ThreadsOf(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+// 1,000 idle connections and 200 that send a header byte every second stay open while a new
+// client asks for /health: it is answered at once (the target is under 100 ms), and the server
+// has no thread per connection.
+TEST(StartApiHostileTest, IdleAndSlowClientsDoNotStarveHealth) {
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_max < 2000) GTEST_SKIP() << "RLIMIT_NOFILE's hard limit is under 2000";
+  if (rl.rlim_cur < 2000) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  StartApi api({"--port", "0", "--log-level", "warn"});
+  ASSERT_FALSE(api.url().empty()) << api.printed();
+  const int threads_before = ThreadsOf(api.pid());
+  // From 40 loopback addresses: 30 connections each, under the per-client limit (256).
+  std::vector<std::unique_ptr<RawClient>> idle;
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_unique<RawClient>(api.port(), Source("127.0.3.", i)));
+    ASSERT_TRUE(idle.back()->connected()) << i;
+  }
+  for (int i = 0; i < 200; ++i) {
+    slow.push_back(std::make_unique<RawClient>(api.port(), Source("127.0.4.", i)));
+    ASSERT_TRUE(slow.back()->connected()) << i;
+  }
+  // A byte every second, for 3 s: well within the idle (5 s) and header (10 s) timeouts.
+  const std::string head = "GET /health HTTP/1.1\r\nHost: x\r\n";
+  for (size_t second = 0; second < 3; ++second) {
+    for (auto& c : slow) c->Send(head.substr(second, 1));
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  std::vector<double> latencies;
+  for (int i = 0; i < 20; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    RawClient c(api.port());
+    c.Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto a = c.Read(std::chrono::seconds(10));  // anti-hang bound
+    latencies.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+    ASSERT_TRUE(a) << i;
+    EXPECT_EQ(a->status, 200);
+  }
+  const int threads_with = ThreadsOf(api.pid());
+  size_t fds = 0;  // the server holds all 1,200 connections open
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(api.pid()) + "/fd")) {
+    ++fds;
+  }
+  EXPECT_GE(fds, 1200u);
+  std::sort(latencies.begin(), latencies.end());
+  std::printf(
+      "start-api: /health with 1,000 idle and 200 slow connections open: median %.2f ms, max "
+      "%.2f ms over 20 (target < 100 ms); server threads %d before, %d with them\n",
+      latencies[latencies.size() / 2], latencies.back(), threads_before, threads_with);
+  EXPECT_LT(threads_with, threads_before + 10);  // no thread per connection
+  idle.clear();
+  slow.clear();
+  EXPECT_EQ(api.Stop(SIGTERM), 0);
 }
 
 }  // namespace

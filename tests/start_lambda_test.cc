@@ -1,11 +1,15 @@
 // `raincheck start-lambda` as a user runs it, driven by the real aws CLI (Debian's awscli).
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -256,6 +260,80 @@ Resources:
   EXPECT_EQ(nlohmann::json::parse(bad.out)["FunctionError"], "Unhandled");
   EXPECT_THAT(ReadFile(out_file_), HasSubstr("RAINCHECK_LOG_LEVEL"));
   std::filesystem::remove_all(dir);
+}
+
+// Sends `request` to 127.0.0.1:port and returns what comes back until the server closes the
+// connection or 10 s pass.
+std::string RawExchange(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string got;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 &&
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    char buf[8192];
+    while (std::chrono::steady_clock::now() < end) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return got;
+}
+
+std::vector<std::string> StatusLines(const std::string& got) {
+  std::vector<std::string> out;
+  for (size_t at = got.find("HTTP/1.1 "); at != std::string::npos;
+       at = got.find("HTTP/1.1 ", at + 1)) {
+    out.push_back(got.substr(at, 12));
+  }
+  return out;
+}
+
+// start-lambda's HTTP server is start-api's (local/http_server.h): pipelined calls are answered
+// in order, a GET's body is never a request, and lenient syntax is refused, each as a Lambda
+// error document with Connection: close. No aws CLI needed.
+TEST(StartLambdaHttpTest, PipeliningSmugglingAndLenientSyntax) {
+  StartLambda server({"--bootstrap", kScriptedRuntime});
+  ASSERT_GT(server.port(), 0) << server.output();
+  const std::string invoke =
+      "POST /2015-03-31/functions/raincheck/invocations HTTP/1.1\r\n"
+      "Host: x\r\nX-Amz-Invocation-Type: DryRun\r\nContent-Length: 2\r\n\r\n{}";
+  const std::string inner = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string got =
+      RawExchange(server.port(), invoke + "GET /other HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                     std::to_string(inner.size()) + "\r\n\r\n" + inner + invoke +
+                                     "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(StatusLines(got), (std::vector<std::string>{"HTTP/1.1 204", "HTTP/1.1 404",
+                                                        "HTTP/1.1 204", "HTTP/1.1 404"}))
+      << got;
+  struct Case {
+    std::string request;
+    const char* status;
+  };
+  for (const Case& c :
+       {Case{"POST /2015-03-31/functions/raincheck/invocations HTTP/1.1\r\nHost : x\r\n\r\n",
+             "HTTP/1.1 400"},
+        Case{"POST /2015-03-31/functions/raincheck/invocations HTTP/1.1\r\nHost: x\r\n"
+             "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+             "HTTP/1.1 400"},
+        Case{"POST /2015-03-31/functions/raincheck/invocations HTTP/1.1\r\nHost: x\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+             "HTTP/1.1 411"},
+        Case{"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 405"}}) {
+    const std::string answer = RawExchange(server.port(), c.request);
+    EXPECT_EQ(StatusLines(answer), (std::vector<std::string>{c.status})) << c.request;
+    EXPECT_THAT(answer, HasSubstr("Connection: close\r\n")) << c.request;
+    EXPECT_THAT(answer, HasSubstr("X-Amzn-ErrorType: ")) << c.request;
+  }
+  EXPECT_EQ(server.Stop().Describe(), "exit status 0");
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "local/httplib_serve.h"
+
 namespace raincheck::fakes {
 
 LoopbackServer::LoopbackServer() : server_(std::make_unique<httplib::Server>()) {
@@ -33,8 +35,9 @@ LoopbackServer::~LoopbackServer() { Stop(); }
 void LoopbackServer::Start() {
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("loopback server: bind failed");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!local::ServeInBackground(*server_, &thread_)) {
+    throw std::runtime_error("loopback server: the accept loop did not start");
+  }
 }
 
 void LoopbackServer::Stop() {
