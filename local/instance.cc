@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/strings.h"
+#include "local/httplib_serve.h"
 
 namespace raincheck::local {
 namespace {
@@ -83,13 +84,10 @@ Status Instance::StartServer() {
   InstallRoutes();
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) return Status::Unavailable("cannot bind the Runtime API server to 127.0.0.1");
-  server_thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // stop() is a no-op until the accept loop runs (cpp-httplib 0.11): wait for it, so that a
-  // quick Shutdown cannot leave the loop running forever.
-  for (int i = 0; i < 100000 && !server_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  // Returns once the accept loop runs, so that a quick Shutdown cannot leave it running forever.
+  if (!ServeInBackground(*server_, &server_thread_)) {
+    return Status::Unavailable("the HTTP server did not start");
   }
-  if (!server_->is_running()) return Status::Unavailable("the HTTP server did not start");
   return Status::Ok();
 }
 
