@@ -16,6 +16,7 @@
 #include "forest/model.h"
 #include "lambda/context.h"
 #include "lambda/event.h"
+#include "lambda/limits.h"
 
 namespace raincheck::app {
 
@@ -26,7 +27,7 @@ struct PredictLimits {
   size_t max_rows = 10000;
   // Lambda refuses larger synchronous payloads before the function runs; the local tools
   // do not, so the function checks too.
-  size_t max_body_bytes = 6 * 1024 * 1024;
+  size_t max_body_bytes = lambda::kMaxSyncRequestBytes;
 };
 
 // What part of the function a request is for, by its path: /predict, /models, or (every

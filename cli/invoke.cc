@@ -137,13 +137,9 @@ int RunInvoke(const InvokeOptions& opts) {
     }
     overrides = std::move(vars).value();
   }
-  for (const std::string& kv : opts.env) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "raincheck invoke: --env takes NAME=VALUE\n");
-      return kExitUsage;
-    }
-    overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
+  if (Status env = ParseEnvFlags(opts.env, &overrides); !env.ok()) {
+    std::fprintf(stderr, "raincheck invoke: %s\n", env.message().c_str());
+    return kExitUsage;
   }
   if (!opts.default_city.empty()) overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
   if (!opts.models.empty()) SetModelsDir(opts.models, &overrides);

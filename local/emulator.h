@@ -19,14 +19,15 @@
 #include <vector>
 
 #include "base/status.h"
+#include "lambda/limits.h"
 #include "local/child_process.h"
 
 namespace raincheck::local {
 
-// Lambda's limits.
-inline constexpr size_t kMaxSyncRequestBytes = 6291456;  // RequestResponse payload (6 MB)
-inline constexpr size_t kMaxAsyncRequestBytes = 262144;  // Event payload (256 KB)
-inline constexpr size_t kMaxFunctionResponseBytes = 6291556;
+// Lambda's limits (lambda/limits.h).
+using lambda::kMaxAsyncRequestBytes;
+using lambda::kMaxFunctionResponseBytes;
+using lambda::kMaxSyncRequestBytes;
 inline constexpr size_t kLogTailBytes = 4096;  // X-Amz-Log-Result
 
 // Whether this is an AddressSanitizer build (RAINCHECK_SANITIZE; GCC defines the macro).
