@@ -222,13 +222,15 @@ Result<std::string> DirectoryStore::Write(const EncodedRecord& object, base::Tim
       (void)base::SyncDirectory(dir);
       return key;
     }
-    if (errno != EEXIST) return Errno("cannot publish", path);
+    // Errors name the partition, never the key: a key holds the city asked about, and errors
+    // reach the function's log.
+    if (errno != EEXIST) return Errno("cannot publish a record in", dir);
     Result<std::string> existing = ReadInside(root_, key, Describe());
     if (existing.ok() && *existing == object.body) {
       return key;  // the same record, written before: nothing to do
     }
   }
-  return Status::ResourceExhausted("more than 1000 records share the key " + object.key);
+  return Status::ResourceExhausted("more than 1000 records share one key in " + dir);
 }
 
 Result<std::vector<std::string>> DirectoryStore::List(std::string_view prefix) {

@@ -131,6 +131,23 @@ TEST_P(DirectoryStoreStagingTest, ConcurrentPutsFromManyThreadsGetUniqueKeysAndL
   EXPECT_EQ(files, static_cast<size_t>(kThreads * kPerThread));
 }
 
+TEST_F(DirectoryStoreTest, EveryCollisionKeyTakenIsAnErrorThatNamesNoCity) {
+  // A key and its 999 collision keys already hold other bytes: the record cannot be published,
+  // and the error, which reaches the function's log, names the partition but not the key.
+  DirectoryStore store(root_, RecordFormat::kCsv);
+  const std::string key = "dt=2026-11-29/20261129T000000.000Z_sao-paulo_req-1.csv";
+  fs::create_directories(fs::path(root_) / "dt=2026-11-29");
+  for (int n = 0; n < 1000; ++n) {
+    std::ofstream(fs::path(root_) / (n == 0 ? key : CollisionKey(key, n))) << "other " << n;
+  }
+  const auto written = store.Write(EncodedRecord{key, "mine", "text/csv"}, deadline_);
+  ASSERT_FALSE(written.ok());
+  EXPECT_EQ(written.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(written.status().message().find("dt=2026-11-29"), std::string::npos);
+  EXPECT_EQ(written.status().message().find("sao-paulo"), std::string::npos)
+      << written.status().message();
+}
+
 TEST_F(DirectoryStoreTest, RefusesUnsafeKeysAndReportsMissingOnes) {
   DirectoryStore store(root_, RecordFormat::kCsv);
   EXPECT_EQ(store.Get("../etc/passwd").status().code(), StatusCode::kInvalidArgument);
