@@ -167,8 +167,8 @@ int RunStartApi(const StartApiOptions& opts) {
   }
 
   local::ApiGatewayOptions gw;
-  gw.host = opts.host;
-  gw.port = opts.port;
+  gw.http.host = opts.host;
+  gw.http.port = opts.port;
   gw.payload_version =
       opts.payload == "1.0" ? lambda::PayloadVersion::kV1 : lambda::PayloadVersion::kV2;
   if (!fn->routes.empty()) {

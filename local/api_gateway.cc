@@ -257,6 +257,14 @@ struct ApiGateway::Impl {
   }
 };
 
+HttpServerOptions GatewayHttpOptions() {
+  HttpServerOptions h;
+  h.port = 3000;
+  h.max_body_bytes = 4 * 1024 * 1024;
+  h.threads = 64;
+  return h;
+}
+
 std::vector<GatewayRoute> DefaultFunctionRoutes() {
   return {{"GET", "/forecast", std::nullopt},
           {"POST", "/predict", std::nullopt},
@@ -279,23 +287,10 @@ Status ApiGateway::Start() {
   }
   Impl* impl = impl_.get();
   const ApiGatewayOptions& o = impl->options;
-  HttpServerOptions h;
-  h.host = o.host;
-  h.port = o.port;
+  HttpServerOptions h = o.http;
   // The methods API Gateway takes (ANY is these); others are 405 before routing.
   h.methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
-  h.max_body_bytes = o.max_body_bytes;  // GET and HEAD too: their body goes into the event
-  h.max_request_line_bytes = o.max_request_line_bytes;
-  h.max_header_count = o.max_header_count;
-  h.max_header_bytes = o.max_header_bytes;
-  h.header_timeout = o.header_timeout;
-  h.body_timeout = o.body_timeout;
-  h.write_timeout = o.write_timeout;
-  h.idle_timeout = o.idle_timeout;
-  h.max_requests_per_connection = o.max_requests_per_connection;
-  h.max_connections = o.max_connections;
-  h.max_connections_per_client = o.max_connections_per_client;
-  h.threads = std::max<size_t>(o.threads, 1);
+  h.threads = std::max<size_t>(h.threads, 1);
   impl->server = std::make_unique<HttpServer>(
       std::move(h), [impl](const ServerRequest& req) { return impl->Slow(req); });
   impl->server->set_quick_handler([impl](const ServerRequest& req) { return impl->Quick(req); });
@@ -312,7 +307,7 @@ Status ApiGateway::Start() {
 }
 
 std::string ApiGateway::Url() const {
-  std::string host = impl_->options.host;
+  std::string host = impl_->options.http.host;
   // Listening on every interface: name the loopback one, which a browser can open.
   if (host == "0.0.0.0") host = "127.0.0.1";
   if (host == "::") host = "::1";

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "lambda/event.h"
+#include "local/http_server.h"
 
 namespace raincheck::local {
 
@@ -62,29 +63,21 @@ struct GatewayRoute {
 // GET /forecast, POST /predict, GET /models.
 std::vector<GatewayRoute> DefaultFunctionRoutes();
 
+// The HTTP server's options as start-api uses them by default: port 3000; 4 MiB bodies of any
+// method (a base64-encoded body stays inside Lambda's 6 MB synchronous payload limit; GET and
+// HEAD bodies go into the event too); 64 worker threads for the function's requests.
+// Connections hold no thread (one event thread reads and writes them all), and /health, the
+// page's files, 404 and 405 are answered on the event thread, so a slow function or slow clients
+// cannot hold them up.
+HttpServerOptions GatewayHttpOptions();
+
 struct ApiGatewayOptions {
-  std::string host = "127.0.0.1";
-  int port = 3000;  // 0: any free port (see ApiGateway::port())
   lambda::PayloadVersion payload_version = lambda::PayloadVersion::kV2;
   std::string stage;  // empty: "Prod" (1.0) / "$default" (2.0)
-  // The HTTP limits (local/http_server.h; the table in docs/start_api.md, "HTTP limits").
-  // Larger request bodies, of any method, are answered 413. 4 MiB keeps a base64-encoded body
-  // inside Lambda's 6 MB synchronous payload limit.
-  size_t max_body_bytes = 4 * 1024 * 1024;
-  size_t max_request_line_bytes = 8 * 1024;         // 414
-  size_t max_header_count = 100;                    // 431
-  size_t max_header_bytes = 32 * 1024;              // 431
-  std::chrono::milliseconds header_timeout{10000};  // 408: the head, from its first byte
-  std::chrono::milliseconds body_timeout{30000};    // 408: the body, from the end of the head
-  std::chrono::milliseconds write_timeout{30000};   // a response not written by then: closed
-  std::chrono::milliseconds idle_timeout{5000};     // keep-alive connection with no request
-  size_t max_requests_per_connection = 10000;
-  size_t max_connections = 10000;           // 503 past it
-  size_t max_connections_per_client = 256;  // 503 past it, per peer address
-  // Worker threads for the function's requests. Connections hold none (one event thread reads
-  // and writes them all), and /health, the page's files, 404 and 405 are answered on the
-  // event thread, so a slow function or slow clients cannot hold them up.
-  size_t threads = 64;
+  // Address, HTTP limits and worker threads (local/http_server.h; the table in docs/start_api.md,
+  // "HTTP limits"), with the gateway's defaults (GatewayHttpOptions). The methods are always
+  // those API Gateway takes.
+  HttpServerOptions http = GatewayHttpOptions();
   std::vector<GatewayRoute> routes = DefaultFunctionRoutes();
   std::vector<StaticAsset> assets;       // GET-able paths besides the function's and /health
   const base::Clock* clock = nullptr;    // event times; required

@@ -81,12 +81,12 @@ class GatewayTest : public ::testing::Test {
 
   ApiGatewayOptions Options(PayloadVersion v = PayloadVersion::kV2) {
     ApiGatewayOptions o;
-    o.port = 0;
+    o.http.port = 0;
     o.payload_version = v;
     o.clock = &clock_;
     o.logger = &logger_;
     o.assets = {{"/", "text/html; charset=utf-8", kPage}};
-    o.threads = 16;
+    o.http.threads = 16;
     return o;
   }
 
@@ -263,7 +263,7 @@ TEST_F(GatewayTest, WrongMethodsAre405) {
 TEST_F(GatewayTest, BodiesOverTheLimitAre413) {
   ScriptedInvoker invoker([](const std::string&) { return Returns("{}"); });
   ApiGatewayOptions o = Options();
-  o.max_body_bytes = 1024;
+  o.http.max_body_bytes = 1024;
   Start(&invoker, o);
   auto r = Client().Post("/forecast", std::string(4096, 'x'), "text/plain");
   ASSERT_TRUE(r);
@@ -480,8 +480,8 @@ class RawConnection {
 TEST_F(GatewayTest, SlowAndIdleClientsAreCutOffWithoutBlockingOthers) {
   HandlerInvoker invoker;
   ApiGatewayOptions o = Options();
-  o.header_timeout = std::chrono::milliseconds(300);
-  o.idle_timeout = std::chrono::milliseconds(1000);
+  o.http.header_timeout = std::chrono::milliseconds(300);
+  o.http.idle_timeout = std::chrono::milliseconds(1000);
   Start(&invoker, o);
   RawConnection slow(gateway_->port());  // sends half a request line and stops
   RawConnection idle(gateway_->port());  // sends nothing
@@ -586,7 +586,7 @@ TEST_F(GatewayTest, HealthAnswersWhileEveryWorkerIsBusy) {
     return Returns(R"({"statusCode": 200, "body": "slow"})");
   });
   ApiGatewayOptions o = Options();
-  o.threads = 2;
+  o.http.threads = 2;
   Start(&invoker, o);
   std::vector<std::future<int>> slow;
   for (int i = 0; i < 4; ++i) {
@@ -646,17 +646,17 @@ TEST_F(GatewayTest, BusyPortIsReported) {
   HandlerInvoker invoker;
   Start(&invoker);
   ApiGatewayOptions o = Options();
-  o.port = gateway_->port();
+  o.http.port = gateway_->port();
   ApiGateway second(o, &invoker);
   const Status s = second.Start();
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
-  EXPECT_THAT(s.message(), HasSubstr(std::to_string(o.port)));
+  EXPECT_THAT(s.message(), HasSubstr(std::to_string(o.http.port)));
 }
 
 TEST_F(GatewayTest, ListensOnEveryInterfaceWhenAsked) {
   HandlerInvoker invoker;
   ApiGatewayOptions o = Options();
-  o.host = "0.0.0.0";
+  o.http.host = "0.0.0.0";
   Start(&invoker, o);
   EXPECT_EQ(gateway_->Url(), "http://127.0.0.1:" + std::to_string(gateway_->port()) + "/");
   auto r = Client().Get("/health");
