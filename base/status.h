@@ -108,9 +108,12 @@ class [[nodiscard]] Result {
 // RC_ASSIGN_OR_RETURN(auto x, ResultExpr()): binds the value or returns the error.
 #define RC_ASSIGN_OR_RETURN(lhs, expr) \
   RC_ASSIGN_OR_RETURN_IMPL(RC_CONCAT(rc_result_, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): `tmp` is a variable's name and `lhs` a declaration
+// (`auto x`); neither may be put in parentheses.
 #define RC_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // RAINCHECK_BASE_STATUS_H_

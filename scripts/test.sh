@@ -10,3 +10,5 @@ for preset in release dev; do
   echo "== $preset: test" >&2
   ctest --preset "$preset"
 done
+echo "== clang-tidy: the .cc files this change touches (docs/lint.md)" >&2
+scripts/tidy.sh -p build
