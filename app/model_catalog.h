@@ -72,8 +72,8 @@ class ModelCatalog {
   // A model's home prepared for base::Haversine, its radius as a haversine value.
   struct PreparedHome {
     base::GeoPoint point;
-    double radius_h;
-    size_t model;
+    double radius_h = 0;
+    size_t model = 0;
   };
 
   std::vector<forest::Model> models_;

@@ -38,10 +38,10 @@ struct Quantity {
 // supply is absent (never a sentinel such as -999).
 struct Observation {
   std::vector<Quantity> quantities;
-  base::TimePoint time;                    // when the current conditions were valid (UTC)
-  std::chrono::year_month_day local_date;  // the calendar date at the place at `time`
-  std::string timezone;                    // IANA name when the source says it
-  std::string source;                      // "openmeteo", "darksky"
+  base::TimePoint time;                      // when the current conditions were valid (UTC)
+  std::chrono::year_month_day local_date{};  // the calendar date at the place at `time`
+  std::string timezone;                      // IANA name when the source says it
+  std::string source;                        // "openmeteo", "darksky"
   // The source's own probability of precipitation for tomorrow (local date + 1), in [0, 1],
   // when it publishes one (Open-Meteo: daily precipitation_probability_max; DarkSky:
   // daily.data[1].precipProbability). The professional forecast the answer is compared with.
