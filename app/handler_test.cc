@@ -134,7 +134,7 @@ TEST_F(HandlerTest, OtherMethodsAre405) {
 TEST_F(HandlerTest, HeadAnswersLikeGetWithoutBodyAndStoresNothing) {
   for (const std::string accept : {"text/html", "application/json"}) {
     for (const std::string city : {"Hong Kong", "   "}) {
-      SCOPED_TRACE(accept + " " + city);
+      SCOPED_TRACE(::testing::Message() << accept << " " << city);
       const size_t before = sink_.records().size();
       const json head = Invoke(HttpApiEvent({{"city", city}}, accept, "HEAD"));
       EXPECT_EQ(sink_.records().size(), before) << "HEAD stored a record";

@@ -634,6 +634,7 @@ lambda::HttpResponse HandlePredict(const lambda::HttpRequest& request,
   // Written by hand: 10,000 predictions are a large JSON tree to build only to print it.
   const std::vector<std::string>& labels = model.class_labels();
   std::vector<std::string> quoted;
+  quoted.reserve(labels.size());
   for (const std::string& label : labels) {
     quoted.push_back(json(label).dump(-1, ' ', false, json::error_handler_t::replace));
   }
