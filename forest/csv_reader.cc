@@ -17,7 +17,7 @@ CsvCursor::CsvCursor(std::string_view text, size_t first_line) : text_(text), li
 
 CsvCursor::Step CsvCursor::Fail(size_t line, std::string what) {
   issue_ = CsvIssue{line, std::move(what)};
-  i_ = text_.size();  // nothing more comes out of a malformed text
+  pos_ = text_.size();  // nothing more comes out of a malformed text
   return Step::kError;
 }
 
@@ -25,35 +25,35 @@ CsvCursor::Step CsvCursor::Next(CsvRecord& record) {
   const char* const t = text_.data();
   const size_t n = text_.size();
   for (;;) {
-    if (i_ >= n) return Step::kEnd;
+    if (pos_ >= n) return Step::kEnd;
     spans_.clear();
     scratch_.clear();
     const size_t record_line = line_;
     for (;;) {
       // Start of a field.
-      if (i_ < n && t[i_] == '"') {
+      if (pos_ < n && t[pos_] == '"') {
         const size_t quote_line = line_;
-        const size_t begin = ++i_;
+        const size_t begin = ++pos_;
         bool escaped = false;
         bool closed = false;
         size_t end = begin;
-        while (i_ < n) {
-          const char c = t[i_];
+        while (pos_ < n) {
+          const char c = t[pos_];
           if (c == '"') {
-            if (i_ + 1 < n && t[i_ + 1] == '"') {
+            if (pos_ + 1 < n && t[pos_ + 1] == '"') {
               escaped = true;
-              i_ += 2;
+              pos_ += 2;
               continue;
             }
-            end = i_++;
+            end = pos_++;
             closed = true;
             break;
           }
-          if (c == '\n' || (c == '\r' && !(i_ + 1 < n && t[i_ + 1] == '\n'))) ++line_;
-          ++i_;
+          if (c == '\n' || (c == '\r' && !(pos_ + 1 < n && t[pos_ + 1] == '\n'))) ++line_;
+          ++pos_;
         }
         if (!closed) return Fail(quote_line, "unterminated quoted field");
-        if (i_ < n && t[i_] != ',' && t[i_] != '\n' && t[i_] != '\r') {
+        if (pos_ < n && t[pos_] != ',' && t[pos_] != '\n' && t[pos_] != '\r') {
           return Fail(line_, "unexpected character after a closing quote");
         }
         if (escaped) {
@@ -67,27 +67,27 @@ CsvCursor::Step CsvCursor::Next(CsvRecord& record) {
           spans_.push_back({begin, end - begin, false});
         }
       } else {
-        const size_t begin = i_;
-        while (i_ < n) {
-          const char c = t[i_];
+        const size_t begin = pos_;
+        while (pos_ < n) {
+          const char c = t[pos_];
           if (c == ',' || c == '\n' || c == '\r') break;
           if (c == '"') return Fail(line_, "quote inside an unquoted field");
-          ++i_;
+          ++pos_;
         }
-        spans_.push_back({begin, i_ - begin, false});
+        spans_.push_back({begin, pos_ - begin, false});
       }
       // End of a field.
-      if (i_ >= n) break;
-      if (t[i_] == ',') {
-        ++i_;
-        if (i_ >= n) {  // "a,b," at the end of the text: the last field is empty
-          spans_.push_back({i_, 0, false});
+      if (pos_ >= n) break;
+      if (t[pos_] == ',') {
+        ++pos_;
+        if (pos_ >= n) {  // "a,b," at the end of the text: the last field is empty
+          spans_.push_back({pos_, 0, false});
           break;
         }
         continue;
       }
-      if (t[i_] == '\r' && i_ + 1 < n && t[i_ + 1] == '\n') ++i_;
-      ++i_;
+      if (t[pos_] == '\r' && pos_ + 1 < n && t[pos_ + 1] == '\n') ++pos_;
+      ++pos_;
       ++line_;
       break;
     }

@@ -50,14 +50,14 @@ class CsvCursor {
   void expect_fields(size_t n) { expected_ = n; }
   const CsvIssue& issue() const { return issue_; }
   // Where the cursor is: the byte offset of the next record, and its line.
-  size_t offset() const { return i_; }
+  size_t offset() const { return pos_; }
   size_t line() const { return line_; }
 
  private:
   Step Fail(size_t line, std::string what);
 
   std::string_view text_;
-  size_t i_ = 0;
+  size_t pos_ = 0;
   size_t line_ = 1;
   size_t expected_ = 0;  // 0: any width
   CsvIssue issue_;

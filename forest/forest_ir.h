@@ -71,27 +71,28 @@ template <typename T>
 class Column {
  public:
   Column() = default;
-  Column(const void* data, size_t size) : p_(static_cast<const unsigned char*>(data)), n_(size) {}
+  Column(const void* data, size_t size)
+      : bytes_(static_cast<const unsigned char*>(data)), size_(size) {}
   explicit Column(const std::vector<T>& v) : Column(v.data(), v.size()) {}
   T operator[](size_t i) const {
     T v;
-    std::memcpy(&v, p_ + i * sizeof(T), sizeof(T));
+    std::memcpy(&v, bytes_ + i * sizeof(T), sizeof(T));
     return v;
   }
-  size_t size() const { return n_; }
-  const void* data() const { return p_; }
-  bool empty() const { return n_ == 0; }
+  size_t size() const { return size_; }
+  const void* data() const { return bytes_; }
+  bool empty() const { return size_ == 0; }
   T front() const { return (*this)[0]; }
-  T back() const { return (*this)[n_ - 1]; }
+  T back() const { return (*this)[size_ - 1]; }
   std::vector<T> ToVector() const {
-    std::vector<T> out(n_);
-    if (n_ != 0) std::memcpy(out.data(), p_, n_ * sizeof(T));
+    std::vector<T> out(size_);
+    if (size_ != 0) std::memcpy(out.data(), bytes_, size_ * sizeof(T));
     return out;
   }
 
  private:
-  const unsigned char* p_ = nullptr;
-  size_t n_ = 0;
+  const unsigned char* bytes_ = nullptr;
+  size_t size_ = 0;
 };
 
 // The same arrays as ForestArrays (same meaning, same invariants once validated), viewed in

@@ -298,17 +298,17 @@ class OutOfBagPredictor {
                                         const FeatureSchema& schema, const LabelSpec& label,
                                         std::span<const uint32_t> sample, size_t m, int jobs) {
     OutOfBagPredictor p;
-    p.nf_ = schema.size();
+    p.feature_count_ = schema.size();
     for (const TreeArrays& t : forest.trees) {
       RC_ASSIGN_OR_RETURN(Model one,
                           ForestModel(schema, label, std::span(&t, 1), nlohmann::json::object()));
       p.trees_.push_back(std::move(one));
     }
-    p.oob_.resize(forest.trees.size());
+    p.out_of_bag_.resize(forest.trees.size());
     ParallelFor(jobs, forest.trees.size(), [&](size_t t) {
       const std::vector<uint32_t> count = InBagCounts(params, t, m);
       for (size_t i = 0; i < sample.size(); ++i) {
-        if (count[sample[i]] == 0) p.oob_[t].push_back(static_cast<uint32_t>(i));
+        if (count[sample[i]] == 0) p.out_of_bag_[t].push_back(static_cast<uint32_t>(i));
       }
     });
     return p;
@@ -316,15 +316,15 @@ class OutOfBagPredictor {
 
   // P(positive) for the sample's rows in `x` (their feature values, possibly shuffled).
   std::vector<double> operator()(const std::vector<float>& x) const {
-    const size_t n = x.size() / nf_;
+    const size_t n = x.size() / feature_count_;
     std::vector<double> sum(n, 0.0), seen(n, 0.0), out;
     std::vector<float> rows;
     for (size_t t = 0; t < trees_.size(); ++t) {
-      const std::vector<uint32_t>& oob = oob_[t];
-      rows.resize(oob.size() * nf_);
+      const std::vector<uint32_t>& oob = out_of_bag_[t];
+      rows.resize(oob.size() * feature_count_);
       for (size_t i = 0; i < oob.size(); ++i) {
-        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(oob[i] * nf_), nf_,
-                    rows.begin() + static_cast<std::ptrdiff_t>(i * nf_));
+        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(oob[i] * feature_count_),
+                    feature_count_, rows.begin() + static_cast<std::ptrdiff_t>(i * feature_count_));
       }
       out.resize(oob.size());
       if (!trees_[t].PredictProbaBatch(rows, out).ok()) continue;  // sizes agree by design
@@ -338,9 +338,9 @@ class OutOfBagPredictor {
   }
 
  private:
-  size_t nf_ = 0;
+  size_t feature_count_ = 0;
   std::vector<Model> trees_;
-  std::vector<std::vector<uint32_t>> oob_;  // per tree: sample positions out of its bag
+  std::vector<std::vector<uint32_t>> out_of_bag_;  // per tree: sample positions out of its bag
 };
 
 // Metrics, ROC curve, reliability and baselines of predictions `p` for rows with labels `y`

@@ -20,7 +20,7 @@ inline uint64_t SplitMix64(uint64_t& state) {
 class Rng {
  public:
   explicit Rng(uint64_t seed) {
-    for (uint64_t& v : s_) v = SplitMix64(seed);
+    for (uint64_t& v : state_) v = SplitMix64(seed);
   }
   // A generator for stream `stream` of `seed` (e.g. one per tree), independent of the others.
   static Rng ForStream(uint64_t seed, uint64_t stream) {
@@ -28,14 +28,14 @@ class Rng {
     return Rng(SplitMix64(s));
   }
   uint64_t Next() {
-    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = Rotl(s_[3], 45);
+    const uint64_t result = Rotl(state_[1] * 5, 7) * 9;
+    const uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = Rotl(state_[3], 45);
     return result;
   }
   // Uniform in [0, n), n > 0, without modulo bias.
@@ -49,7 +49,7 @@ class Rng {
 
  private:
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
+  uint64_t state_[4];
 };
 
 // numpy.random.RandomState(seed).permutation(n): MT19937 seeded with init_genrand(seed) and

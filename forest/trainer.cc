@@ -93,31 +93,31 @@ class TreeGrower {
              const ForestParams& params, size_t max_features)
       : cols_(cols),
         binned_(binned),
-        y_(y),
+        labels_(y),
         n_rows_(n_rows),
         n_features_(n_features),
         params_(params),
         max_features_(max_features),
-        rec_size_(binned == nullptr ? 16 : 16 + (n_features + 7) / 8 * 8) {}
+        record_bytes_(binned == nullptr ? 16 : 16 + (n_features + 7) / 8 * 8) {}
 
   TreeArrays Grow(const std::vector<double>& weight, Rng& rng, std::vector<double>& importance) {
-    w_ = &weight;
+    weights_ = &weight;
     rng_ = &rng;
     importance_ = &importance;
     size_t drawn = 0;  // rows of this tree's sample (weight > 0)
     for (uint32_t j = 0; j < n_rows_; ++j) drawn += weight[j] > 0.0 ? 1u : 0u;
-    rec_.resize(drawn * rec_size_);
-    right_.resize(rec_.size());
+    records_.resize(drawn * record_bytes_);
+    right_.resize(records_.size());
     size_t at = 0;
     double w0 = 0.0, w1 = 0.0;  // the root's weight per class
     for (uint32_t j = 0; j < n_rows_; ++j) {
       if (weight[j] > 0.0) {
         uint8_t* r = Rec(at++);
         std::memcpy(r, &j, sizeof j);
-        r[4] = y_[j];
+        r[4] = labels_[j];
         std::memcpy(r + 8, &weight[j], sizeof(double));
         if (binned_ != nullptr) std::memcpy(r + 16, binned_->row(j), n_features_);
-        (y_[j] ? w1 : w0) += weight[j];
+        (labels_[j] ? w1 : w0) += weight[j];
       }
     }
     tree_ = TreeArrays();
@@ -181,7 +181,7 @@ class TreeGrower {
 
   // The node's rows are records in node order: row index, label, weight and (when binned)
   // the row's bins, so that the passes over a node read and write memory in order.
-  uint8_t* Rec(size_t i) { return rec_.data() + i * rec_size_; }
+  uint8_t* Rec(size_t i) { return records_.data() + i * record_bytes_; }
   static uint32_t RowOf(const uint8_t* r) {
     uint32_t s;
     std::memcpy(&s, r, sizeof s);
@@ -221,18 +221,18 @@ class TreeGrower {
         left = std::isnan(v) ? c.missing_left : v <= c.threshold;
       }
       sum[left ? 1 : 0][LabelOf(r)] += WeightOf(r);
-      CopyRecord(right + right_n * rec_size_, r);
+      CopyRecord(right + right_n * record_bytes_, r);
       CopyRecord(Rec(left_end), r);  // left_end <= i: never ahead of the reading
       left_end += left ? 1 : 0;
       right_n += left ? 0 : 1;
     }
-    std::memcpy(Rec(left_end), right, right_n * rec_size_);
+    std::memcpy(Rec(left_end), right, right_n * record_bytes_);
     return {left_end, sum[1][0], sum[1][1], sum[0][0], sum[0][1]};
   }
 
   // Records are whole 8-byte words, and two records are either the same or disjoint.
   void CopyRecord(uint8_t* to, const uint8_t* from) const {
-    for (size_t k = 0; k < rec_size_; k += 8) {
+    for (size_t k = 0; k < record_bytes_; k += 8) {
       uint64_t word;
       std::memcpy(&word, from + k, sizeof word);
       std::memcpy(to + k, &word, sizeof word);
@@ -314,9 +314,9 @@ class TreeGrower {
   // Every boundary between the node's distinct values. Returns false when the feature is
   // constant (or entirely missing) in this node.
   bool EvaluateExact(int32_t f, size_t begin, size_t end, double w0, double w1, Candidate& best) {
-    const std::vector<double>& w = *w_;
+    const std::vector<double>& w = *weights_;
     const float* col = cols_.data() + static_cast<size_t>(f) * n_rows_;
-    buf_.clear();
+    values_.clear();
     FeatureTotals node;
     for (size_t i = begin; i < end; ++i) {
       const uint8_t* r = Rec(i);
@@ -326,23 +326,23 @@ class TreeGrower {
         (LabelOf(r) != 0 ? node.missing_w1 : node.missing_w0) += WeightOf(r);
         ++node.missing_n;
       } else {
-        buf_.push_back({v, s});
+        values_.push_back({v, s});
       }
     }
-    node.present_n = buf_.size();
+    node.present_n = values_.size();
     if (node.present_n == 0) return false;
-    std::sort(buf_.begin(), buf_.end(), [](const Entry& a, const Entry& b) {
+    std::sort(values_.begin(), values_.end(), [](const Entry& a, const Entry& b) {
       return a.v < b.v || (a.v == b.v && a.s < b.s);
     });
     node.present_w0 = w0 - node.missing_w0;
     node.present_w1 = w1 - node.missing_w1;
-    if (buf_.front().v == buf_.back().v && node.missing_n == 0) return false;
+    if (values_.front().v == values_.back().v && node.missing_n == 0) return false;
     LeftSums left;
     for (size_t p = 0; p + 1 < node.present_n; ++p) {
-      const uint32_t s = buf_[p].s;
-      (y_[s] ? left.w1 : left.w0) += w[s];
+      const uint32_t s = values_[p].s;
+      (labels_[s] ? left.w1 : left.w0) += w[s];
       left.n = p + 1;
-      const float a = buf_[p].v, b = buf_[p + 1].v;
+      const float a = values_[p].v, b = values_[p + 1].v;
       if (a == b) continue;
       ConsiderBoundary(best, f, ThresholdBetween(a, b), -1, left, node);
     }
@@ -353,14 +353,14 @@ class TreeGrower {
   // One pass over the node's rows fills the histograms of every feature in batch_.
   void BuildHistograms(size_t begin, size_t end) {
     const size_t nb = batch_.size();
-    hist_.assign(nb * kBinSlots, Bin{{0.0, 0.0}, 0});
+    histogram_.assign(nb * kBinSlots, Bin{{0.0, 0.0}, 0});
     for (size_t i = begin; i < end; ++i) {
       const uint8_t* r = Rec(i);
       const uint8_t* row = BinsOf(r);
       const double ws = WeightOf(r);
       const size_t c = LabelOf(r);
       for (size_t b = 0; b < nb; ++b) {
-        Bin& h = hist_[b * kBinSlots + row[batch_[b]]];
+        Bin& h = histogram_[b * kBinSlots + row[batch_[b]]];
         h.w[c] += ws;
         ++h.n;
       }
@@ -371,7 +371,7 @@ class TreeGrower {
   // middle of the empty bins between them. Returns false when the node's present values all
   // fall in one bin and none is missing, or all are missing.
   bool EvaluateHistogram(size_t i, double w0, double w1, Candidate& best) {
-    const Bin* h = hist_.data() + i * kBinSlots;
+    const Bin* h = histogram_.data() + i * kBinSlots;
     const int32_t f = batch_[i];
     const std::vector<float>& cuts = binned_->cuts[static_cast<size_t>(f)];
     const size_t n_bins = cuts.size() + 1;
@@ -407,20 +407,20 @@ class TreeGrower {
 
   const std::vector<float>& cols_;
   const BinnedMatrix* binned_;
-  const std::vector<uint8_t>& y_;
+  const std::vector<uint8_t>& labels_;
   size_t n_rows_, n_features_;
   const ForestParams& params_;
   size_t max_features_;
-  const std::vector<double>* w_ = nullptr;
+  const std::vector<double>* weights_ = nullptr;
   Rng* rng_ = nullptr;
   std::vector<double>* importance_ = nullptr;
-  size_t rec_size_;  // bytes per record: 16, and the bins rounded up to 8 bytes
-  std::vector<uint8_t> rec_;
+  size_t record_bytes_;  // bytes per record: 16, and the bins rounded up to 8 bytes
+  std::vector<uint8_t> records_;
   std::vector<uint8_t> right_;
   std::vector<int32_t> features_;
   std::vector<int32_t> batch_;
-  std::vector<Entry> buf_;
-  std::vector<Bin> hist_;
+  std::vector<Entry> values_;
+  std::vector<Bin> histogram_;
   TreeArrays tree_;
 };
 
@@ -634,12 +634,12 @@ std::array<double, 2> ClassWeights(const ForestParams& params, size_t m, size_t 
 class OutOfBag {
  public:
   OutOfBag(bool enabled, size_t threads, size_t m)
-      : sum_(enabled ? threads : 0), seen_(enabled ? threads : 0), m_rows_(m) {}
+      : sum_(enabled ? threads : 0), seen_(enabled ? threads : 0), rows_(m) {}
 
   // Thread `worker`'s sums, zeroed; called by that thread before its first Add.
   void Start(size_t worker) {
-    sum_[worker].assign(m_rows_, 0);
-    seen_[worker].assign(m_rows_, 0);
+    sum_[worker].assign(rows_, 0);
+    seen_[worker].assign(rows_, 0);
   }
   void Add(size_t worker, size_t row, double p) {
     sum_[worker][row] += static_cast<int64_t>(std::ldexp(p, kScale));
@@ -649,8 +649,8 @@ class OutOfBag {
   // Each row's mean out-of-bag probability (NaN for a row every tree drew) into `out`, and the
   // accuracy at 0.5 over the rows that have one (NaN when none has).
   void Finish(const std::vector<uint8_t>& y, TrainedForest& out) const {
-    out.oob_proba.assign(m_rows_, std::numeric_limits<double>::quiet_NaN());
-    for (size_t j = 0; j < m_rows_; ++j) {
+    out.oob_proba.assign(rows_, std::numeric_limits<double>::quiet_NaN());
+    for (size_t j = 0; j < rows_; ++j) {
       int64_t sum = 0;
       uint32_t seen = 0;
       for (size_t w = 0; w < sum_.size(); ++w) {
@@ -660,7 +660,7 @@ class OutOfBag {
       if (seen > 0) out.oob_proba[j] = std::ldexp(static_cast<double>(sum), -kScale) / seen;
     }
     size_t n = 0, correct = 0;
-    for (size_t j = 0; j < m_rows_; ++j) {
+    for (size_t j = 0; j < rows_; ++j) {
       if (std::isnan(out.oob_proba[j])) continue;
       ++n;
       correct += ((out.oob_proba[j] > 0.5) == (y[j] == 1)) ? 1u : 0u;
@@ -672,7 +672,7 @@ class OutOfBag {
   static constexpr int kScale = 32;        // n_estimators < 2^31 sums of at most 2^32 fit in int64
   std::vector<std::vector<int64_t>> sum_;  // [thread][row]
   std::vector<std::vector<uint32_t>> seen_;  // [thread][row]: trees that left the row out
-  size_t m_rows_;
+  size_t rows_;
 };
 
 // Impurity importances: each tree's normalised, then averaged and normalised (as
