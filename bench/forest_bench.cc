@@ -64,7 +64,7 @@ const rf::Model& Forest(int trees, int depth) {
   rf::ModelBuilder b;
   b.SetSchema(train.schema).SetClassLabels({"0", "1"});
   for (const rf::TreeArrays& t : trained->trees) b.AddTree(t);
-  return cache.emplace(std::make_pair(trees, depth), std::move(*b.Build())).first->second;
+  return cache.emplace(std::make_pair(trees, depth), b.Build().value()).first->second;
 }
 
 // One row per iteration, cycling over 1000 rows, through `predict(model, fast_layout, row)`;
