@@ -226,6 +226,7 @@ void RegisterHelp(CLI::App& root, int* exit_code) {
                                      [&](const CLI::App* v) { return v->check_name(word); });
       if (verb == verbs.end()) {
         std::vector<std::string> names;
+        names.reserve(verbs.size());
         for (const CLI::App* v : verbs) names.push_back(v->get_name());
         PrintUnknown(*at, "command", word, names);
         *exit_code = kExitUsage;
