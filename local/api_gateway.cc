@@ -147,8 +147,9 @@ struct ApiGateway::Impl {
   }
 
   static bool MethodMatches(const GatewayRoute& route, const std::string& method) {
-    return route.method == "ANY" || route.method == method ||
-           (route.method == "GET" && method == "HEAD");
+    // As in API Gateway, a route is a method and a path: HEAD takes no GET route, so a HEAD
+    // never invokes the function (nor spends an upstream call) unless a route says HEAD or ANY.
+    return route.method == "ANY" || route.method == method;
   }
 
   // The most specific route whose path matches; `allowed` gets the methods of the routes of
@@ -169,7 +170,7 @@ struct ApiGateway::Impl {
     for (const GatewayRoute& route : options.routes) {
       if (route.path != path_match->path) continue;
       if (!allowed->empty()) *allowed += ", ";
-      *allowed += route.method == "GET" ? "GET, HEAD" : route.method;
+      *allowed += route.method;
     }
     return path_match;
   }

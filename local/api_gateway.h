@@ -50,7 +50,7 @@ struct StaticAsset {
 
 // A route to the function, as a SAM template's HttpApi / Api event declares it.
 struct GatewayRoute {
-  std::string method;  // "GET", "POST", ... or "ANY"; a GET route also takes HEAD
+  std::string method;  // "GET", "POST", ... or "ANY" (HEAD takes only a HEAD or ANY route)
   // "/forecast", "/items/{id}", "/{proxy+}"; empty: the $default route (every request no
   // other route, /health or page file takes).
   std::string path;
@@ -86,7 +86,7 @@ struct ApiGatewayOptions {
 
 // Routing, most specific first:
 //   a function route whose path matches   the function, when the method matches (ANY: every
-//                                         method; GET: HEAD too), else 405 with Allow;
+//                                         method), else 405 with Allow;
 //                                         exact paths beat {param} paths, which beat {proxy+}
 //   GET|HEAD /health                      200 {"status":"ok"}
 //   GET|HEAD <asset path>                 the asset

@@ -243,7 +243,13 @@ TEST_F(GatewayTest, WrongMethodsAre405) {
   auto post = Client().Post("/forecast?city=Lima", "{}", "application/json");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
-  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD");
+  EXPECT_EQ(post->get_header_value("Allow"), "GET");
+  // HEAD is not GET: API Gateway matches a route by method and path, and a HEAD must not spend
+  // the function's upstream calls.
+  auto head = Client().Head("/forecast?city=Lima");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 405);
+  EXPECT_EQ(head->get_header_value("Allow"), "GET");
   EXPECT_EQ(json::parse(post->body)["message"], "Method Not Allowed");
   auto del = Client().Delete("/health");
   ASSERT_TRUE(del);
