@@ -57,6 +57,28 @@ std::string NormalizeError(const httplib::Request& req) {
   return ErrorJson(type, "the runtime reported an error without an error document");
 }
 
+Status ShuttingDown() { return Status::Unavailable("the emulator is shutting down"); }
+
+// The Runtime API's answer to a body over `limit` bytes.
+std::string PayloadTooLarge(size_t limit) {
+  return ErrorJson("RequestEntityTooLarge",
+                   "Exceeded maximum allowed payload size (" + std::to_string(limit) + " bytes).");
+}
+
+// The error document of an invocation whose runtime process ended (`how`: its exit status).
+std::string RuntimeExited(std::string_view type, const std::string& request_id,
+                          const std::string& how) {
+  return ErrorJson(type, "RequestId: " + request_id + " Error: Runtime exited with error: " + how);
+}
+
+// The error document of an invocation that ran out of time; `phase` is "Init" or "Task".
+std::string TimedOut(const std::string& request_id, std::string_view phase,
+                     std::chrono::milliseconds limit) {
+  return ErrorJson("Sandbox.Timedout", "RequestId: " + request_id +
+                                           " Error: " + std::string(phase) + " timed out after " +
+                                           Seconds(limit) + " seconds");
+}
+
 void Reply(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
   res.set_content(body, "application/json");
@@ -109,9 +131,7 @@ void Instance::InstallRoutes() {
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413) {
-      Reply(res, 413,
-            ErrorJson("RequestEntityTooLarge", "Exceeded maximum allowed payload size (" +
-                                                   std::to_string(kMaxBodyBytes) + " bytes)."));
+      Reply(res, 413, PayloadTooLarge(kMaxBodyBytes));
     } else if (res.status == 404) {
       Reply(res, 404, ErrorJson("InvalidURL", "not a Runtime API path"));
     }
@@ -140,10 +160,7 @@ void Instance::HandleNext(const httplib::Request&, httplib::Response& res) {
   DrainOutput();
   {
     std::lock_guard<std::mutex> log_lock(log_mu_);
-    if (log_request_id_ != invocation.request_id) {
-      log_request_id_ = invocation.request_id;
-      invocation_log_.clear();
-    }
+    BeginLogLocked(invocation.request_id);
     if (invocation.report) {
       EmitLocked(
           "START RequestId: " + invocation.request_id + " Version: " + options_.function_version,
@@ -184,10 +201,7 @@ void Instance::HandleResult(const httplib::Request& req, httplib::Response& res,
     return;
   }
   if (req.body.size() > kMaxFunctionResponseBytes) {
-    Reply(res, 413,
-          ErrorJson("RequestEntityTooLarge", "Exceeded maximum allowed payload size (" +
-                                                 std::to_string(kMaxFunctionResponseBytes) +
-                                                 " bytes)."));
+    Reply(res, 413, PayloadTooLarge(kMaxFunctionResponseBytes));
     outcome_ = Outcome{ErrorJson("Function.ResponseSizeTooLarge",
                                  "Response payload size exceeded maximum allowed payload size (" +
                                      std::to_string(kMaxFunctionResponseBytes) + " bytes)."),
@@ -364,111 +378,23 @@ void Instance::KillAndReap() {
   }
 }
 
+// An invocation, step by step: start bootstrap if none runs and hand the event over, wait for
+// the outcome, say how it ended as Lambda would, then log END and REPORT.
 Result<InvokeResult> Instance::Run(const Invocation& invocation) {
+  ReapIfExited();
   InvokeResult result;
   result.request_id = invocation.request_id;
-  const std::string& id = invocation.request_id;
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    const bool dead = child_ != nullptr && exited_;
-    lock.unlock();
-    if (dead) KillAndReap();  // exited between invocations: reap it, start afresh
-  }
   std::unique_lock<std::mutex> lock(mu_);
-  if (shutting_down_) return Status::Unavailable("the emulator is shutting down");
   const auto spawned_at = SteadyClock::now();
-  if (child_ == nullptr) {
-    {
-      // A new process's start-up output belongs to the invocation that started it.
-      std::lock_guard<std::mutex> log_lock(log_mu_);
-      log_request_id_ = id;
-      invocation_log_.clear();
-    }
-    Status spawned = SpawnLocked();
-    if (!spawned.ok()) return spawned;
-    result.cold_start = true;
-  }
-  pending_ = invocation;
-  inflight_id_ = id;
-  delivered_ = false;
-  outcome_.reset();
-  runtime_cv_.notify_all();
-
-  // One wait until the result or a failure. Until the runtime takes the event, the limit is
-  // the init timeout (cold) or the function timeout from now (warm); from the hand-over on, the
-  // function timeout from then. A warm hand-over does not wake this thread: the wake-up at the
-  // first limit finds the event delivered and sleeps on to the second (see HandleNext).
-  const auto phase1_limit = result.cold_start ? options_.init_timeout : options_.timeout;
-  // With the memory limit enforced, the resident memory is looked at every kMemoryPoll too.
-  constexpr auto kMemoryPoll = std::chrono::milliseconds(20);
-  const long memory_limit_kb = options_.enforce_memory ? options_.memory_mb * 1024L : 0;
-  bool out_of_memory = false;
-  while (!outcome_.has_value() && !exited_ && !shutting_down_ &&
-         !(!delivered_ && init_error_.has_value())) {
-    caller_limit_ = delivered_ ? delivered_at_ + options_.timeout : spawned_at + phase1_limit;
-    const auto now = SteadyClock::now();
-    if (now >= caller_limit_) break;
-    if (memory_limit_kb > 0) {
-      if (StatusKb("VmRSS:") > memory_limit_kb) {
-        out_of_memory = true;
-        break;
-      }
-      caller_cv_.wait_until(lock, std::min(caller_limit_, now + kMemoryPoll));
-    } else {
-      caller_cv_.wait_until(lock, caller_limit_);
-    }
-  }
-  // A peak between two looks counts too, as Lambda's cgroup would have stopped it.
-  if (memory_limit_kb > 0 && !exited_ && PeakRssKb() > memory_limit_kb) out_of_memory = true;
-  bool kill = false;
-  std::optional<std::string> failure;
-  if (out_of_memory && !shutting_down_) {
-    pending_.reset();
-    failure = ErrorJson("Runtime.OutOfMemory",
-                        "RequestId: " + id + " Error: Runtime exited with error: signal: killed");
-    kill = true;
-  } else if (!delivered_) {
-    pending_.reset();
-    if (shutting_down_) return Status::Unavailable("the emulator is shutting down");
-    if (init_error_.has_value()) {
-      failure = *init_error_;
-      kill = true;
-    } else if (exited_) {
-      failure =
-          ErrorJson("Runtime.ExitError",
-                    "RequestId: " + id + " Error: Runtime exited with error: " + exit_description_);
-    } else {
-      failure =
-          ErrorJson("Sandbox.Timedout", "RequestId: " + id +
-                                            (result.cold_start ? " Error: Init timed out after "
-                                                               : " Error: Task timed out after ") +
-                                            Seconds(phase1_limit) + " seconds");
-      kill = true;
-    }
-  } else {
-    if (result.cold_start) result.init_ms = MillisSince(spawned_at, delivered_at_);
-    if (outcome_.has_value()) {
-      result.payload = std::move(outcome_->payload);
-      if (outcome_->error) failure = std::move(result.payload);
-    } else if (shutting_down_) {
-      return Status::Unavailable("the emulator is shutting down");
-    } else if (exited_) {
-      failure =
-          ErrorJson("Runtime.ExitError",
-                    "RequestId: " + id + " Error: Runtime exited with error: " + exit_description_);
-    } else {
-      failure = ErrorJson("Sandbox.Timedout", "RequestId: " + id + " Error: Task timed out after " +
-                                                  Seconds(options_.timeout) + " seconds");
-      kill = true;
-    }
-  }
-  const auto finished_at = SteadyClock::now();
-  if (delivered_) result.duration_ms = MillisSince(delivered_at_, finished_at);
-  if (failure.has_value()) {
-    result.function_error = "Unhandled";
-    result.payload = std::move(*failure);
-  }
-  RememberAnsweredLocked(id);
+  RC_ASSIGN_OR_RETURN(result.cold_start, HandOverLocked(invocation));
+  // Until the runtime takes the event, the limit is the init timeout (cold) or the function
+  // timeout from now (warm); from the hand-over on, the function timeout from then.
+  const auto first_limit = result.cold_start ? options_.init_timeout : options_.timeout;
+  const bool out_of_memory = WaitLocked(lock, spawned_at + first_limit);
+  RC_ASSIGN_OR_RETURN(const bool kill,
+                      ConcludeLocked(out_of_memory, spawned_at, first_limit, result));
+  if (delivered_) result.duration_ms = MillisSince(delivered_at_, SteadyClock::now());
+  RememberAnsweredLocked(result.request_id);
   inflight_id_.clear();
   delivered_ = false;
   outcome_.reset();
@@ -477,14 +403,113 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
 
   if (kill) KillAndReap();
   DrainOutput();  // lines written before the result was posted
-  if (!invocation.report) {
-    std::lock_guard<std::mutex> log_lock(log_mu_);
-    if (log_request_id_ != id) {
-      log_request_id_ = id;
+  std::lock_guard<std::mutex> log_lock(log_mu_);
+  BeginLogLocked(result.request_id);  // the event may never have been handed over
+  if (invocation.report) ReportLocked(result);
+  return result;
+}
+
+void Instance::ReapIfExited() {
+  bool dead = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dead = child_ != nullptr && exited_;
+  }
+  if (dead) KillAndReap();
+}
+
+Result<bool> Instance::HandOverLocked(const Invocation& invocation) {
+  if (shutting_down_) return ShuttingDown();
+  bool cold_start = false;
+  if (child_ == nullptr) {
+    {
+      // A new process's start-up output belongs to the invocation that started it.
+      std::lock_guard<std::mutex> log_lock(log_mu_);
+      log_request_id_ = invocation.request_id;
       invocation_log_.clear();
     }
-    return result;
+    RC_RETURN_IF_ERROR(SpawnLocked());
+    cold_start = true;
   }
+  pending_ = invocation;
+  inflight_id_ = invocation.request_id;
+  delivered_ = false;
+  outcome_.reset();
+  runtime_cv_.notify_all();
+  return cold_start;
+}
+
+bool Instance::WaitLocked(std::unique_lock<std::mutex>& lock,
+                          SteadyClock::time_point first_limit_at) {
+  // One wait until the result or a failure. A warm hand-over does not wake this thread: the
+  // wake-up at the first limit finds the event delivered and sleeps on to the second (see
+  // HandleNext). With the memory limit enforced, the resident memory is looked at every
+  // kMemoryPoll too.
+  constexpr auto kMemoryPoll = std::chrono::milliseconds(20);
+  const long memory_limit_kb = options_.enforce_memory ? options_.memory_mb * 1024L : 0;
+  while (!outcome_.has_value() && !exited_ && !shutting_down_ &&
+         !(!delivered_ && init_error_.has_value())) {
+    caller_limit_ = delivered_ ? delivered_at_ + options_.timeout : first_limit_at;
+    const auto now = SteadyClock::now();
+    if (now >= caller_limit_) break;
+    if (memory_limit_kb > 0) {
+      if (StatusKb("VmRSS:") > memory_limit_kb) return true;
+      caller_cv_.wait_until(lock, std::min(caller_limit_, now + kMemoryPoll));
+    } else {
+      caller_cv_.wait_until(lock, caller_limit_);
+    }
+  }
+  // A peak between two looks counts too, as Lambda's cgroup would have stopped it.
+  return memory_limit_kb > 0 && !exited_ && PeakRssKb() > memory_limit_kb;
+}
+
+Result<bool> Instance::ConcludeLocked(bool out_of_memory, SteadyClock::time_point spawned_at,
+                                      std::chrono::milliseconds first_limit, InvokeResult& result) {
+  const std::string& id = result.request_id;
+  const auto fail = [&result](std::string error_document) {
+    result.function_error = "Unhandled";
+    result.payload = std::move(error_document);
+  };
+  if (out_of_memory && !shutting_down_) {
+    pending_.reset();
+    fail(RuntimeExited("Runtime.OutOfMemory", id, "signal: killed"));
+    return true;
+  }
+  if (!delivered_) {
+    pending_.reset();
+  } else {
+    if (result.cold_start) result.init_ms = MillisSince(spawned_at, delivered_at_);
+    if (outcome_.has_value()) {
+      result.payload = std::move(outcome_->payload);
+      if (outcome_->error) result.function_error = "Unhandled";
+      return false;
+    }
+  }
+  if (shutting_down_) return ShuttingDown();
+  if (!delivered_ && init_error_.has_value()) {
+    fail(*init_error_);
+    return true;
+  }
+  if (exited_) {
+    fail(RuntimeExited("Runtime.ExitError", id, exit_description_));
+    return false;
+  }
+  if (delivered_) {
+    fail(TimedOut(id, "Task", options_.timeout));
+  } else {
+    fail(TimedOut(id, result.cold_start ? "Init" : "Task", first_limit));
+  }
+  return true;
+}
+
+void Instance::BeginLogLocked(const std::string& request_id) {
+  if (log_request_id_ == request_id) return;
+  log_request_id_ = request_id;
+  invocation_log_.clear();
+}
+
+void Instance::ReportLocked(InvokeResult& result) {
+  const std::string& id = result.request_id;
   char report[256];
   // Lambda bills whole milliseconds, rounded up.
   std::snprintf(report, sizeof report,
@@ -498,18 +523,10 @@ Result<InvokeResult> Instance::Run(const Invocation& invocation) {
     std::snprintf(init, sizeof init, "\tInit Duration: %.2f ms", result.init_ms);
     report_line += init;
   }
-  {
-    std::lock_guard<std::mutex> log_lock(log_mu_);
-    if (log_request_id_ != id) {  // the event was never handed over
-      log_request_id_ = id;
-      invocation_log_.clear();
-    }
-    EmitLocked("END RequestId: " + id, /*platform=*/true);
-    EmitLocked(report_line, /*platform=*/true);
-    const size_t keep = std::min(invocation_log_.size(), kLogTailBytes);
-    result.log_tail = invocation_log_.substr(invocation_log_.size() - keep);
-  }
-  return result;
+  EmitLocked("END RequestId: " + id, /*platform=*/true);
+  EmitLocked(report_line, /*platform=*/true);
+  const size_t keep = std::min(invocation_log_.size(), kLogTailBytes);
+  result.log_tail = invocation_log_.substr(invocation_log_.size() - keep);
 }
 
 void Instance::BeginShutdown() {

@@ -75,6 +75,26 @@ class Instance {
   void HandleResult(const httplib::Request& req, httplib::Response& res, bool is_error);
   void HandleInitError(const httplib::Request& req, httplib::Response& res);
 
+  // The steps of Run. Kills and reaps a process that exited between invocations.
+  void ReapIfExited();
+  // Starts bootstrap when none runs and queues the invocation for its GET /next; true when
+  // that was a cold start. Unavailable when shutting down or when bootstrap cannot be spawned.
+  Result<bool> HandOverLocked(const Invocation& invocation);
+  // Sleeps until the result, an init error, the process's exit, shutdown, or the limit: until
+  // the hand-over `first_limit_at`, then the function timeout from the hand-over. True when
+  // the process went over the memory limit (EmulatorOptions::enforce_memory).
+  bool WaitLocked(std::unique_lock<std::mutex>& lock,
+                  std::chrono::steady_clock::time_point first_limit_at);
+  // Fills `result` with how the invocation ended (the function's answer, or the error
+  // document Lambda would give) and returns whether the process must be killed. Unavailable
+  // when the emulator is shutting down.
+  Result<bool> ConcludeLocked(bool out_of_memory, std::chrono::steady_clock::time_point spawned_at,
+                              std::chrono::milliseconds first_limit, InvokeResult& result);
+  // log_mu_ held. The per-invocation log now belongs to `request_id` (cleared if it did not).
+  void BeginLogLocked(const std::string& request_id);
+  // log_mu_ held. Emits END and REPORT and copies the log tail into `result`.
+  void ReportLocked(InvokeResult& result);
+
   Status SpawnLocked();
   void KillAndReap();       // without mu_ held
   void ReadOutput(int fd);  // the output thread's body
