@@ -17,10 +17,10 @@ int main() {
   using namespace raincheck;
   // Only for start-up failures before the function's own logger exists.
   const base::Logger startup_log(base::LogLevel::kInfo);
-  std::shared_ptr<cli::Function> function;
+  std::shared_ptr<function::Function> function;
   auto init = [&function]() -> Result<lambda::Handler> {
-    RC_ASSIGN_OR_RETURN(function, cli::Function::Create(base::ProcessEnv()));
-    const cli::Function* f = function.get();
+    RC_ASSIGN_OR_RETURN(function, function::Function::Create(base::ProcessEnv()));
+    const function::Function* f = function.get();
     return lambda::Handler([f](std::string_view event, const lambda::InvocationContext& context) {
       return f->Invoke(event, context);
     });

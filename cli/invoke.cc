@@ -67,8 +67,8 @@ std::string DescribeFunctionError(const std::string& payload) {
 
 int RunInProcess(const InvokeOptions& opts, const std::string& event,
                  std::map<std::string, std::string> overrides) {
-  Result<std::unique_ptr<Function>> function =
-      Function::Create(base::OverlayEnv(std::move(overrides), base::ProcessEnv()));
+  Result<std::unique_ptr<function::Function>> function =
+      function::Function::Create(base::OverlayEnv(std::move(overrides), base::ProcessEnv()));
   if (!function.ok()) {
     std::fprintf(stderr, "raincheck invoke: configuration: %s\n",
                  function.status().message().c_str());
@@ -100,7 +100,8 @@ int RunUnderEmulator(const InvokeOptions& opts, std::string event,
   options.timeout =
       std::chrono::milliseconds(static_cast<int64_t>(opts.function.timeout_seconds * 1000));
   options.environment = local::PassThroughEnvironment();
-  for (const auto& [name, value] : overrides) SetVariable(name, value, &options.environment);
+  for (const auto& [name, value] : overrides)
+    function::SetVariable(name, value, &options.environment);
   options.log_sink = WriteInstanceLine;
 
   local::Emulator emulator(std::move(options));
@@ -130,7 +131,7 @@ int RunInvoke(const InvokeOptions& opts) {
   std::map<std::string, std::string> overrides;
   if (!opts.function.env_vars.empty()) {  // below --env and the flags
     Result<std::map<std::string, std::string>> vars =
-        ReadEnvVarsFile(opts.function.env_vars, "RaincheckFunction");
+        function::ReadEnvVarsFile(opts.function.env_vars, "RaincheckFunction");
     if (!vars.ok()) {
       std::fprintf(stderr, "raincheck invoke: %s\n", vars.status().message().c_str());
       return kExitUsage;
@@ -142,10 +143,10 @@ int RunInvoke(const InvokeOptions& opts) {
     return kExitUsage;
   }
   if (!opts.default_city.empty()) overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
-  if (!opts.models.empty()) SetModelsDir(opts.models, &overrides);
+  if (!opts.models.empty()) function::SetModelsDir(opts.models, &overrides);
   if (!opts.log_level.empty()) overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
   // Records go where `raincheck records` and the other local verbs look, unless set.
-  SetLocalRecordsDefaults(base::OverlayEnv(overrides, base::ProcessEnv()), &overrides);
+  function::SetLocalRecordsDefaults(base::OverlayEnv(overrides, base::ProcessEnv()), &overrides);
 
   Result<std::string> event = base::ReadFile(opts.event_path);
   if (!event.ok()) {

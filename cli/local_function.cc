@@ -95,7 +95,7 @@ Result<LocalFunction> LoadLocalFunction(const LocalFunctionOptions& options) {
   LocalFunction out;
   out.logical_id = options.function_id.empty() ? kDefaultLogicalId : options.function_id;
   out.template_path = options.template_path.empty()
-                          ? DefaultTemplatePath()
+                          ? function::DefaultTemplatePath()
                           : (options.template_path == "none" ? "" : options.template_path);
   if (!out.template_path.empty()) {
     Result<std::string> text = base::ReadFile(out.template_path);
@@ -133,12 +133,14 @@ Result<LocalFunction> LoadLocalFunction(const LocalFunctionOptions& options) {
   }
   for (const auto& [name, value] : local::PassThroughEnvironment()) out.variables[name] = value;
   if (!options.env_vars_path.empty()) {
-    RC_ASSIGN_OR_RETURN(auto vars, ReadEnvVarsFile(options.env_vars_path, out.logical_id));
+    RC_ASSIGN_OR_RETURN(auto vars,
+                        function::ReadEnvVarsFile(options.env_vars_path, out.logical_id));
     for (auto& [name, value] : vars) out.variables[name] = std::move(value);
   }
   for (const auto& [name, value] : options.overrides) out.variables[name] = value;
   std::map<std::string, std::string> defaults;
-  out.records = SetLocalRecordsDefaults(base::OverlayEnv(out.variables, nullptr), &defaults);
+  out.records =
+      function::SetLocalRecordsDefaults(base::OverlayEnv(out.variables, nullptr), &defaults);
   for (auto& [name, value] : defaults) out.variables[name] = std::move(value);
   return out;
 }

@@ -140,7 +140,7 @@ int RunLs(const LsFlags& f) {
   std::string dir = f.dir;
   if (dir.empty()) dir = base::ProcessEnv()("RAINCHECK_MODELS").value_or("");
   if (dir.empty()) {
-    auto found = DefaultModelsDir();
+    auto found = function::DefaultModelsDir();
     if (!found.ok()) {
       std::fprintf(stderr, "raincheck models ls: %s\n", found.status().message().c_str());
       return kExitFailure;

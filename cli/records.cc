@@ -31,7 +31,7 @@ struct RecordsTool {
 // (DefaultLocalRecordsDir); prints why not and returns null on failure.
 std::unique_ptr<RecordsTool> OpenStore(const char* verb) {
   std::map<std::string, std::string> defaults;
-  SetLocalRecordsDefaults(base::ProcessEnv(), &defaults);
+  function::SetLocalRecordsDefaults(base::ProcessEnv(), &defaults);
   Result<store::RecordsConfig> config =
       store::ParseRecordsConfig(base::OverlayEnv(std::move(defaults), base::ProcessEnv()));
   if (!config.ok()) {

@@ -43,7 +43,7 @@ struct StartApiOptions {
 // Runs the function in this process (--in-process): no child processes, no enforced timeout.
 class InProcessInvoker : public local::FunctionInvoker {
  public:
-  InProcessInvoker(const Function* function, std::chrono::milliseconds timeout)
+  InProcessInvoker(const function::Function* function, std::chrono::milliseconds timeout)
       : function_(function), timeout_(timeout) {}
 
   Result<local::FunctionResult> Invoke(std::string event, const std::string& request_id) override {
@@ -62,7 +62,7 @@ class InProcessInvoker : public local::FunctionInvoker {
   }
 
  private:
-  const Function* function_;
+  const function::Function* function_;
   std::chrono::milliseconds timeout_;
 };
 
@@ -92,7 +92,7 @@ sigset_t BlockStopSignals() {
 // loads (as its configuration resolves them).
 std::vector<std::string> WatchedPaths(const std::string& bootstrap, const base::EnvLookup& env) {
   std::vector<std::string> paths = {bootstrap};
-  Result<FunctionConfig> config = LoadFunctionConfig(env);
+  Result<function::FunctionConfig> config = function::LoadFunctionConfig(env);
   if (config.ok()) {
     if (!config->models_dir.empty()) paths.push_back(config->models_dir);
     if (!config->model_path.empty()) paths.push_back(config->model_path);
@@ -110,7 +110,7 @@ int RunStartApi(const StartApiOptions& opts) {
     return kExitUsage;
   }
   if (!opts.default_city.empty()) lo.overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
-  if (!opts.models.empty()) SetModelsDir(opts.models, &lo.overrides);
+  if (!opts.models.empty()) function::SetModelsDir(opts.models, &lo.overrides);
   if (!opts.log_level.empty()) lo.overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
   Result<LocalFunction> fn = LoadLocalFunction(lo);
   if (!fn.ok()) {
@@ -136,10 +136,10 @@ int RunStartApi(const StartApiOptions& opts) {
 
   // The function: bootstrap instances under the Lambda emulator, or this process.
   std::unique_ptr<local::Emulator> emulator;
-  std::unique_ptr<Function> function;
+  std::unique_ptr<function::Function> function;
   std::unique_ptr<local::FunctionInvoker> invoker;
   if (opts.in_process) {
-    Result<std::unique_ptr<Function>> created = Function::Create(env);
+    Result<std::unique_ptr<function::Function>> created = function::Function::Create(env);
     if (!created.ok()) {
       std::fprintf(stderr, "raincheck start-api: configuration: %s\n",
                    created.status().message().c_str());

@@ -39,7 +39,7 @@ int RunStartLambda(const StartLambdaOptions& opts) {
     std::fprintf(stderr, "raincheck start-lambda: %s\n", s.message().c_str());
     return kExitUsage;
   }
-  if (!opts.models.empty()) SetModelsDir(opts.models, &lo.overrides);
+  if (!opts.models.empty()) function::SetModelsDir(opts.models, &lo.overrides);
   Result<LocalFunction> fn = LoadLocalFunction(lo);
   if (!fn.ok()) {
     std::fprintf(stderr, "raincheck start-lambda: %s\n", fn.status().message().c_str());

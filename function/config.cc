@@ -7,7 +7,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 
-namespace raincheck::cli {
+namespace raincheck::function {
 
 namespace {
 
@@ -202,4 +202,4 @@ void SetVariable(const std::string& name, const std::string& value,
   environment->emplace_back(name, value);
 }
 
-}  // namespace raincheck::cli
+}  // namespace raincheck::function

@@ -16,7 +16,7 @@
 #include "providers/config.h"
 #include "store/config.h"
 
-namespace raincheck::cli {
+namespace raincheck::function {
 
 struct FunctionConfig {
   base::LogLevel log_level = base::LogLevel::kInfo;  // RAINCHECK_LOG_LEVEL
@@ -82,6 +82,6 @@ Result<std::map<std::string, std::string>> ReadEnvVarsFile(const std::string& pa
 // InvalidArgument naming the variable when a value is unusable (never echoing secrets).
 Result<FunctionConfig> LoadFunctionConfig(const base::EnvLookup& env);
 
-}  // namespace raincheck::cli
+}  // namespace raincheck::function
 
 #endif  // RAINCHECK_FUNCTION_CONFIG_H_

@@ -15,7 +15,7 @@
 #include "local/emulator.h"
 #include "store/config.h"
 
-namespace raincheck::cli {
+namespace raincheck::function {
 namespace {
 
 base::EnvLookup Env(std::map<std::string, std::string> vars) {
@@ -257,4 +257,4 @@ TEST(ConfigTest, ReadsExactlyTheVariablesTheEmulatorsPassThrough) {
 }
 
 }  // namespace
-}  // namespace raincheck::cli
+}  // namespace raincheck::function

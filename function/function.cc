@@ -1,6 +1,6 @@
 #include "function/function.h"
 
-namespace raincheck::cli {
+namespace raincheck::function {
 
 Function::Function(FunctionConfig config, base::Logger logger)
     : config_(std::move(config)), logger_(std::move(logger)), http_(clock_) {}
@@ -54,4 +54,4 @@ Result<std::string> Function::Invoke(std::string_view event_json,
   return app::HandleEvent(event_json, context, services_);
 }
 
-}  // namespace raincheck::cli
+}  // namespace raincheck::function

@@ -18,7 +18,7 @@
 #include "providers/config.h"
 #include "store/spooling_store.h"
 
-namespace raincheck::cli {
+namespace raincheck::function {
 
 class Function {
  public:
@@ -50,6 +50,6 @@ class Function {
   app::Services services_;
 };
 
-}  // namespace raincheck::cli
+}  // namespace raincheck::function
 
 #endif  // RAINCHECK_FUNCTION_FUNCTION_H_
