@@ -4,70 +4,38 @@
 #include <set>
 #include <unordered_map>
 
+#include "base/coding.h"
+
 namespace raincheck::providers {
 
 namespace {
 
-class PbfReader {
- public:
-  explicit PbfReader(std::string_view bytes) : bytes_(bytes) {}
-  bool done() const { return pos_ >= bytes_.size(); }
-  size_t pos() const { return pos_; }
-
-  bool Varint(uint64_t* out) {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= bytes_.size()) return false;
-      const auto b = static_cast<unsigned char>(bytes_[pos_++]);
-      v |= static_cast<uint64_t>(b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        *out = v;
-        return true;
-      }
-    }
-    return false;
-  }
-  bool Bytes(uint64_t len, std::string_view* out) {
-    if (len > bytes_.size() - pos_) return false;
-    *out = bytes_.substr(pos_, static_cast<size_t>(len));
-    pos_ += static_cast<size_t>(len);
-    return true;
-  }
-  bool Skip(uint64_t len) {
-    std::string_view ignored;
-    return Bytes(len, &ignored);
-  }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
-
+// The signed value of a zigzag-encoded varint (protocol buffers' sint64).
 int64_t ZigZag(uint64_t n) { return static_cast<int64_t>(n >> 1) ^ -static_cast<int64_t>(n & 1); }
 
 }  // namespace
 
 Result<std::vector<GazetteerCity>> ParseAllTheCitiesPbf(std::string_view bytes) {
   std::vector<GazetteerCity> out;
-  PbfReader outer(bytes);
+  base::ByteReader outer(bytes);
   int64_t lon = 0, lat = 0;
   while (!outer.done()) {
     uint64_t len = 0;
     std::string_view message;
-    if (!outer.Varint(&len) || !outer.Bytes(len, &message)) {
+    if (!outer.Varint64(len) || !outer.Bytes(len, message)) {
       return Status::Corruption("cities.pbf: truncated record at byte " +
-                                std::to_string(outer.pos()));
+                                std::to_string(outer.position()));
     }
-    PbfReader r(message);
+    base::ByteReader r(message);
     GazetteerCity city;
     while (!r.done()) {
       uint64_t key = 0;
-      if (!r.Varint(&key)) return Status::Corruption("cities.pbf: bad field key");
+      if (!r.Varint64(key)) return Status::Corruption("cities.pbf: bad field key");
       const uint64_t tag = key >> 3;
       const uint64_t type = key & 7;
       if (type == 0) {
         uint64_t v = 0;
-        if (!r.Varint(&v)) return Status::Corruption("cities.pbf: bad varint");
+        if (!r.Varint64(v)) return Status::Corruption("cities.pbf: bad varint");
         if (tag == 1) city.geoname_id = ZigZag(v);
         if (tag == 9) city.population = static_cast<int64_t>(v);
         if (tag == 10) lon += ZigZag(v);
@@ -75,7 +43,7 @@ Result<std::vector<GazetteerCity>> ParseAllTheCitiesPbf(std::string_view bytes) 
       } else if (type == 2) {
         uint64_t n = 0;
         std::string_view s;
-        if (!r.Varint(&n) || !r.Bytes(n, &s)) return Status::Corruption("cities.pbf: bad string");
+        if (!r.Varint64(n) || !r.Bytes(n, s)) return Status::Corruption("cities.pbf: bad string");
         if (tag == 2) city.name = std::string(s);
         if (tag == 3) city.country_code = std::string(s);
         if (tag == 8) city.admin_code = std::string(s);

