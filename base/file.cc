@@ -21,22 +21,36 @@ Status Errno(const std::string& what, const std::string& path) {
 
 }  // namespace
 
-Result<std::string> ReadFile(const std::string& path) {
-  const int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot read", path);
+Result<std::string> ReadAll(int fd, const std::string& name) {
   std::string out;
   char buf[1 << 16];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = Errno("cannot read", path);
-      if (fd != STDIN_FILENO) ::close(fd);
-      return s;
+      return Errno("cannot read", name);
     }
-    if (n == 0) break;
+    if (n == 0) return out;
     out.append(buf, static_cast<size_t>(n));
   }
+}
+
+Status WriteAll(int fd, std::string_view data, const std::string& name) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot write", name);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  const int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot read", path);
+  Result<std::string> out = ReadAll(fd, path);
   if (fd != STDIN_FILENO) ::close(fd);
   return out;
 }
@@ -108,17 +122,9 @@ Status AtomicFileWriter::Open(const std::string& path) {
 
 Status AtomicFileWriter::Append(std::string_view data) {
   if (fd_ < 0) return Status::Internal("AtomicFileWriter::Append without Open");
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd_, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Errno("cannot write", tmp_);
-      Abort();
-      return s;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
+  Status s = WriteAll(fd_, data, tmp_);
+  if (!s.ok()) Abort();
+  return s;
 }
 
 Status AtomicFileWriter::Commit() {

@@ -13,6 +13,14 @@ namespace raincheck::base {
 // Reads a whole file ("-" is stdin). IOError naming the path and the reason on failure.
 Result<std::string> ReadFile(const std::string& path);
 
+// Reads the open descriptor `fd` to its end (it stays open). IOError "cannot read 'NAME':
+// reason", where `name` says what `fd` is (a path, "stdin").
+Result<std::string> ReadAll(int fd, const std::string& name);
+
+// Writes all of `data` to the open descriptor `fd`, through short writes and interrupted
+// calls. IOError "cannot write 'NAME': reason", where `name` says what `fd` is.
+Status WriteAll(int fd, std::string_view data, const std::string& name);
+
 // A whole file mapped read-only: `bytes` stay valid while a copy of `owner` lives.
 struct MappedFile {
   std::shared_ptr<const void> owner;  // unmaps the file with its last copy

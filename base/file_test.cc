@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <thread>
 
 namespace raincheck::base {
 namespace {
@@ -93,6 +95,37 @@ TEST(FileTest, MissingFileNamesPathAndReason) {
   EXPECT_EQ(r.status().code(), StatusCode::kIOError);
   EXPECT_NE(r.status().message().find("/nonexistent/raincheck/file"), std::string::npos);
   EXPECT_NE(r.status().message().find("No such file"), std::string::npos);
+}
+
+// Whole buffers through a pipe, whose writes and reads come in pieces of at most its capacity.
+TEST(FileTest, WritesAndReadsADescriptorWhole) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::string data(1 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 % 251);
+  std::thread writer([&] {
+    EXPECT_TRUE(WriteAll(fds[1], data, "the pipe").ok());
+    ::close(fds[1]);
+  });
+  const Result<std::string> back = ReadAll(fds[0], "the pipe");
+  writer.join();
+  ::close(fds[0]);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, data);
+}
+
+TEST(FileTest, DescriptorErrorsNameWhatItIs) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  // The read end cannot be written, the write end cannot be read.
+  const Status write = WriteAll(fds[0], "x", "stdout");
+  EXPECT_EQ(write.code(), StatusCode::kIOError);
+  EXPECT_EQ(write.message(), "cannot write 'stdout': Bad file descriptor");
+  const Result<std::string> read = ReadAll(fds[1], "stdin");
+  EXPECT_EQ(read.status().code(), StatusCode::kIOError);
+  EXPECT_EQ(read.status().message(), "cannot read 'stdin': Bad file descriptor");
+  ::close(fds[0]);
+  ::close(fds[1]);
 }
 
 // The mapping outlives a rename over the file (the way files in use are replaced), and ends

@@ -1,14 +1,12 @@
 // `raincheck predict`: batch predictions for CSV rows, streamed in blocks on every core.
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 
 #include "base/env.h"
+#include "base/file.h"
 #include "cli/commands.h"
 #include "forest/batch_predict.h"
 #include "forest/model.h"
@@ -20,18 +18,6 @@ struct PredictFlags {
   std::string model, data, out = "-";
   int jobs = 0;
 };
-
-Status WriteAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOError(std::string("cannot write the predictions: ") + std::strerror(errno));
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "raincheck predict: %s\n", message.c_str());
@@ -49,28 +35,20 @@ int Run(const PredictFlags& f) {
   auto input = forest::CsvInput::Open(f.data);
   if (!input.ok()) return Fail(input.status().message());
 
-  // A file is written beside its final name and renamed into place only when every row was
-  // predicted, so a failed run leaves no partial file; stdout gets the rows as they come.
+  // A file appears under its name only once every row was predicted (base::AtomicFileWriter),
+  // so a failed run leaves no file; stdout gets the rows as they come.
   const bool to_stdout = f.out == "-";
-  const std::string partial = to_stdout ? "" : f.out + ".partial-" + std::to_string(::getpid());
-  int out_fd = STDOUT_FILENO;
+  base::AtomicFileWriter file;
   if (!to_stdout) {
-    out_fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out_fd < 0) return Fail("cannot write " + f.out + ": " + std::strerror(errno));
+    if (Status s = file.Open(f.out); !s.ok()) return Fail(s.message());
   }
   Status s = forest::PredictCsvStream(
-      *model, input->fd(), [&](std::string_view bytes) { return WriteAll(out_fd, bytes); },
+      *model, input->fd(),
+      [&](std::string_view bytes) {
+        return to_stdout ? base::WriteAll(STDOUT_FILENO, bytes, "stdout") : file.Append(bytes);
+      },
       *options);
-  if (!to_stdout) {
-    if (s.ok() && ::fsync(out_fd) != 0)
-      s = Status::IOError("cannot write " + f.out + ": " + std::strerror(errno));
-    if (::close(out_fd) != 0 && s.ok())
-      s = Status::IOError("cannot write " + f.out + ": " + std::strerror(errno));
-    if (s.ok() && ::rename(partial.c_str(), f.out.c_str()) != 0) {
-      s = Status::IOError("cannot write " + f.out + ": " + std::strerror(errno));
-    }
-    if (!s.ok()) ::unlink(partial.c_str());
-  }
+  if (s.ok() && !to_stdout) s = file.Commit();
   if (!s.ok()) return Fail(input->name() + ": " + s.message());
   return kExitOk;
 }

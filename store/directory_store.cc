@@ -39,36 +39,6 @@ std::string TempName() {
   return buf;
 }
 
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("cannot write", path);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Result<std::string> ReadAll(int fd, const std::string& path) {
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Errno("cannot read", path);
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
 // The bytes of `key` under `root`, read only from a regular file reached through real
 // directories: each component is opened with O_NOFOLLOW, so a symbolic link placed in the
 // records directory (to /etc/passwd, or a partition linked elsewhere) is refused, never
@@ -107,7 +77,9 @@ Result<std::string> ReadInside(const std::string& root, std::string_view key,
     ::close(fd);
     return not_regular();
   }
-  return ReadAll(fd, path);
+  Result<std::string> bytes = base::ReadAll(fd, path);
+  ::close(fd);
+  return bytes;
 }
 
 }  // namespace
@@ -209,7 +181,7 @@ Result<std::string> DirectoryStore::Write(const EncodedRecord& object, base::Tim
     OpenStaged(dir, unnamed, &staged);
   }
   if (staged.fd < 0) return Errno("cannot create a file in", dir);
-  Status st = WriteAll(staged.fd, object.body, dir);
+  Status st = base::WriteAll(staged.fd, object.body, dir);
   if (st.ok() && ::fsync(staged.fd) != 0) st = Errno("cannot fsync a new file in", dir);
   if (!st.ok()) return st;
 

@@ -74,6 +74,17 @@ class PredictCliTest : public ::testing::Test {
     return s.str();
   }
 
+  // The names in the test directory that start with `prefix`, sorted.
+  static std::vector<std::string> FilesStartingWith(const std::string& prefix) {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(*dir_)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) == 0) names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
   static testing::ProcessResult Run(const std::vector<std::string>& args,
                                     const std::string& stdin_data = "",
                                     const std::map<std::string, std::string>& env = {}) {
@@ -197,6 +208,8 @@ TEST_F(PredictCliTest, BadInputIsOneLineNamingLineAndColumnAndExit1) {
       const std::string name = source == "-" ? "stdin" : data;
       EXPECT_EQ(r.err, "raincheck predict: " + name + ": " + message + "\n");
       EXPECT_FALSE(std::filesystem::exists(Path("bad.out"))) << "a failed run left its output";
+      EXPECT_EQ(FilesStartingWith("bad.out"), std::vector<std::string>{})
+          << "a failed run left its temporary file";
     }
     const auto e = Run({"evaluate", "--model", Path("m.rcf"), "--data", data, "--label",
                         "cloudCover=1", "--label-ahead", "0"});
@@ -214,6 +227,26 @@ TEST_F(PredictCliTest, BadInputIsOneLineNamingLineAndColumnAndExit1) {
       label.err,
       "raincheck evaluate: " + Path("l.csv") +
           ": CSV line 2: label column 'cloudCover' must be 0 or 1 (or use --label COLUMN=VALUE)\n");
+}
+
+TEST_F(PredictCliTest, AFailedRunLeavesAnEarlierOutAsItWas) {
+  std::ofstream(Path("kept.out")) << "earlier predictions\n";
+  const std::string data = Write("short.csv", "humidity,pressure,cloudCover\n0.5,1000\n");
+  const auto r =
+      Run({"predict", "--model", Path("m.rcf"), "--data", data, "--out", Path("kept.out")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Read(Path("kept.out")), "earlier predictions\n");
+  EXPECT_EQ(FilesStartingWith("kept.out"), std::vector<std::string>{"kept.out"});
+
+  // An --out whose directory does not exist: one line naming where it could not write.
+  const std::string nowhere = Path("no-such-dir") + "/p.csv";
+  const auto missing = Run(
+      {"predict", "--model", Path("m.rcf"), "--data", Write("ok.csv", Rows(10)), "--out", nowhere});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err.rfind("raincheck predict: cannot create '" + nowhere + ".tmp-", 0), 0u)
+      << missing.err;
+  EXPECT_NE(missing.err.find("No such file or directory\n"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(Path("no-such-dir")));
 }
 
 TEST_F(PredictCliTest, BadJobsOrBlockSizeIsAUsageError) {
