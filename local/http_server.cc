@@ -34,7 +34,7 @@ using Clock = std::chrono::steady_clock;
 // Descriptors kept for the rest of the process (instances' pipes and sockets, files, libcurl).
 constexpr size_t kReservedDescriptors = 256;
 // Bytes read from one connection per readiness event before the others get their turn.
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = size_t{64} * 1024;
 constexpr int kReadsPerEvent = 4;
 constexpr size_t kAcceptsPerEvent = 64;
 // Empty lines before a request line are skipped (RFC 9112 section 2.2), a few of them.
@@ -210,11 +210,11 @@ struct HttpServer::Impl {
   };
 
   struct Job {
-    uint64_t conn;
+    uint64_t conn = 0;
     std::shared_ptr<ServerRequest> req;
   };
   struct Done {
-    uint64_t conn;
+    uint64_t conn = 0;
     ServerResponse response;
   };
 
@@ -771,7 +771,7 @@ struct HttpServer::Impl {
       } catch (...) {
         r = RenderError(500);
       }
-      if (r) return Respond(c, std::move(*r));
+      if (r) return Respond(c, *r);
     }
     Watch(c, 0);  // nothing more is read until the answer is written
     {
@@ -789,7 +789,7 @@ struct HttpServer::Impl {
     }
     for (Done& d : ready) {
       Conn* c = Find(d.conn);
-      if (c != nullptr && c->state == State::kHandling) Respond(*c, std::move(d.response));
+      if (c != nullptr && c->state == State::kHandling) Respond(*c, d.response);
     }
   }
 
@@ -798,7 +798,7 @@ struct HttpServer::Impl {
     Respond(c, RenderError(status));
   }
 
-  void Respond(Conn& c, ServerResponse response) {
+  void Respond(Conn& c, const ServerResponse& response) {
     if (stopping) c.close_after = true;
     c.out = Serialize(response, c.req->method == "HEAD", c.close_after);
     c.out_off = 0;

@@ -111,10 +111,10 @@ struct HttpServerOptions {
   // Methods the server takes; any other is 405 before its headers are read to the end.
   std::vector<std::string> methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
 
-  size_t max_request_line_bytes = 8 * 1024;  // 414
-  size_t max_header_count = 100;             // 431
-  size_t max_header_bytes = 32 * 1024;       // 431; the header section, request line excluded
-  size_t max_body_bytes = 1024 * 1024;       // 413, every method unless overridden below
+  size_t max_request_line_bytes = size_t{8} * 1024;  // 414
+  size_t max_header_count = 100;                     // 431
+  size_t max_header_bytes = size_t{32} * 1024;  // 431; the header section, request line excluded
+  size_t max_body_bytes = size_t{1024} * 1024;  // 413, every method unless overridden below
   // Per-method limits that replace max_body_bytes, e.g. {{"GET", 0}}: a GET with a body is 413.
   std::vector<std::pair<std::string, size_t>> method_body_limits;
 

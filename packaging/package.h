@@ -11,7 +11,8 @@
 
 namespace raincheck::packaging {
 
-inline constexpr uint64_t kMaxFunctionZipBytes = 10u * 1024u * 1024u;  // our budget, not Lambda's
+inline constexpr uint64_t kMaxFunctionZipBytes =
+    uint64_t{10} * 1024 * 1024;  // our budget, not Lambda's
 
 struct PackageOptions {
   std::string out_dir = "dist";
