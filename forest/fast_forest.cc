@@ -125,10 +125,9 @@ void CopyRow(const float* row, size_t n, float* copy) {
 // Trees stepped together for one row by the scalar path: enough independent loads to hide
 // their latency (16 measured the same).
 constexpr size_t kTreeGroup = 8;
-// Rows stepped together through one tree in a batch, and the floats of the block's copy
-// (rows with the sentinel NaN appended).
-constexpr size_t kRowBlock = 64;
-constexpr size_t kBlockFloats = 4096;
+// The floats of a batch block's copy (rows with the sentinel NaN appended): 128 KB, so that
+// the rows of a block and the tree they walk stay in L2 together.
+constexpr size_t kBlockFloats = 32768;
 
 // Checks the nodes of a forest one tree at a time (each node reached exactly once from its root
 // through children that lie after their parent; feature indices, thresholds, flags and leaf
@@ -395,23 +394,26 @@ double FastForest::PredictOneScalar(const float* row) const {
   return HasNaN(row, n_features_) ? PredictOneImpl<true>(copy) : PredictOneImpl<false>(copy);
 }
 
-template <bool kMaybeNaN>
+template <bool kMaybeNaN, bool kPrefetch>
 void FastForest::PredictBlock(const float* block, size_t stride, std::span<double> out) const {
   const Node* nodes = nodes_.data();
   const size_t trees = root_.size();
   const size_t n = out.size();
-  double sum[kRowBlock];
-  float fsum[kRowBlock];
+  double sum[kMaxBlockRows];
+  float fsum[kMaxBlockRows];
   for (size_t r = 0; r < n; ++r) {
     sum[r] = base_;
     fsum[r] = static_cast<float>(base_);
   }
-  uint32_t idx[kRowBlock];
+  uint32_t idx[kMaxBlockRows];
   for (size_t t = 0; t < trees; ++t) {
     const uint32_t root = root_[t];
     for (size_t r = 0; r < n; ++r) idx[r] = root;
     for (uint32_t s = 0; s < depth_[t]; ++s) {
-      for (size_t r = 0; r < n; ++r) idx[r] = Step<kMaybeNaN>(nodes, idx[r], block + r * stride);
+      for (size_t r = 0; r < n; ++r) {
+        idx[r] = Step<kMaybeNaN>(nodes, idx[r], block + r * stride);
+        if constexpr (kPrefetch) __builtin_prefetch(nodes + idx[r]);
+      }
     }
     if (float32_sum_) {
       for (size_t r = 0; r < n; ++r) fsum[r] += nodes[idx[r]].value;
@@ -426,11 +428,28 @@ void FastForest::PredictBlock(const float* block, size_t stride, std::span<doubl
   }
 }
 
+FastForest::BatchWalk FastForest::ChosenWalk() const {
+  // Every block reads every tree. A layout that fits L2 (a depth-12 forest of a 100,000-row
+  // fit: 1.4 MB) is read from there: short blocks keep their rows in L1 and prefetching only
+  // adds work. A larger one (depth 20: 5 MB) comes from L3 again for each block: each step
+  // then starts the load of its row's next node while the block's other rows step, and long
+  // blocks reuse more of a tree's nodes while they are in cache (docs/forest.md, "Fast
+  // inference", has the measurements).
+  if (nodes_.size() * sizeof(Node) > kCachedLayoutBytes) return {kMaxBlockRows, true};
+  return {kSmallBlockRows, false};
+}
+
 void FastForest::PredictMany(const float* rows, size_t width, std::span<double> out) const {
+  PredictMany(rows, width, out, ChosenWalk());
+}
+
+void FastForest::PredictMany(const float* rows, size_t width, std::span<double> out,
+                             BatchWalk walk) const {
   // Blocks of rows are copied with the sentinel NaN after each row (stride width + 1).
   float copy[kBlockFloats];
   const size_t stride = width + 1;
-  const size_t block_rows = std::min(kRowBlock, kBlockFloats / stride);
+  const size_t block_rows =
+      std::clamp<size_t>(std::min(walk.block_rows, kBlockFloats / stride), 1, kMaxBlockRows);
   for (size_t r0 = 0; r0 < out.size(); r0 += block_rows) {
     const size_t n = std::min(block_rows, out.size() - r0);
     const float* block = rows + r0 * width;
@@ -438,10 +457,16 @@ void FastForest::PredictMany(const float* rows, size_t width, std::span<double> 
       std::memcpy(copy + r * stride, block + r * width, width * sizeof(float));
       copy[r * stride + width] = kNaN;
     }
-    if (HasNaN(block, n * width)) {
-      PredictBlock<true>(copy, stride, out.subspan(r0, n));
+    const bool nan = HasNaN(block, n * width);
+    const std::span<double> part = out.subspan(r0, n);
+    if (walk.prefetch && nan) {
+      PredictBlock<true, true>(copy, stride, part);
+    } else if (walk.prefetch) {
+      PredictBlock<false, true>(copy, stride, part);
+    } else if (nan) {
+      PredictBlock<true, false>(copy, stride, part);
     } else {
-      PredictBlock<false>(copy, stride, out.subspan(r0, n));
+      PredictBlock<false, false>(copy, stride, part);
     }
   }
 }

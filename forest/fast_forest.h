@@ -73,11 +73,29 @@ class FastForest {
   double PredictOneAvx2(const float* row) const;
   // Row-major rows (out.size() rows of `width` floats) -> out. Allocates nothing.
   void PredictMany(const float* rows, size_t width, std::span<double> out) const;
+  // How the batch walk goes: blocks of `block_rows` rows stepped through each tree together
+  // (clamped to [1, kMaxBlockRows] and to what the block's copy holds), and whether each
+  // step prefetches the node its row goes to next (it is read when the block's other rows
+  // have stepped).
+  struct BatchWalk {
+    size_t block_rows = 64;
+    bool prefetch = false;
+  };
+  // The walk PredictMany takes: short blocks without prefetching for a layout of at most
+  // kCachedLayoutBytes (it stays in L2), long blocks that prefetch for larger ones (read
+  // from L3 or memory).
+  BatchWalk ChosenWalk() const;
+  static constexpr size_t kSmallBlockRows = 64;
+  static constexpr size_t kMaxBlockRows = 2048;
+  static constexpr size_t kCachedLayoutBytes = size_t{2} << 20;
+  // PredictMany with the walk `walk` instead of ChosenWalk(): the result does not depend on
+  // it (tests and benchmarks compare walks).
+  void PredictMany(const float* rows, size_t width, std::span<double> out, BatchWalk walk) const;
 
  private:
   template <bool kMaybeNaN>
   double PredictOneImpl(const float* row) const;
-  template <bool kMaybeNaN>
+  template <bool kMaybeNaN, bool kPrefetch>
   void PredictBlock(const float* block, size_t stride, std::span<double> out) const;
 
   // std::allocator that default-initialises: the layout is written node by node, so the

@@ -22,7 +22,8 @@ float GridValue(Rng& rng) { return static_cast<float>(rng.Below(41)) * 0.25f - 5
 
 // A random tree: each node splits with a probability that falls with depth, up to max_depth;
 // `chain` makes a degenerate one-sided tree of exactly max_depth levels.
-TreeArrays RandomTree(Rng& rng, size_t n_features, int max_depth, bool chain) {
+// `full` makes a complete tree of max_depth levels (2^(max_depth + 1) - 1 nodes).
+TreeArrays RandomTree(Rng& rng, size_t n_features, int max_depth, bool chain, bool full = false) {
   TreeArrays t;
   struct Todo {
     uint32_t node;
@@ -34,7 +35,7 @@ TreeArrays RandomTree(Rng& rng, size_t n_features, int max_depth, bool chain) {
     todo.pop_back();
     const uint64_t percent = d.depth < 8 ? 85 : 45;  // bushy near the root, then thinning
     bool split = d.depth < max_depth && (d.depth == 0 || rng.Below(100) < percent);
-    if (chain) split = d.depth < max_depth;
+    if (chain || full) split = d.depth < max_depth;
     if (!split) {
       // Some leaves tiny, so that the double sum rounds and its order shows in the result.
       float p = static_cast<float>(rng.Below(1001)) / 1000.0f;
@@ -75,12 +76,12 @@ FeatureSchema NumberedFeatures(size_t n_features) {
 }
 
 Model RandomForest(uint64_t seed, size_t n_features, size_t n_trees, int max_depth,
-                   bool chain = false) {
+                   bool chain = false, bool full = false) {
   Rng rng(seed);
   ModelBuilder b;
   b.SetSchema(NumberedFeatures(n_features)).SetClassLabels({"no", "yes"});
   for (size_t t = 0; t < n_trees; ++t) {
-    b.AddTree(RandomTree(rng, n_features, max_depth, chain && t % 2 == 0));
+    b.AddTree(RandomTree(rng, n_features, max_depth, chain && t % 2 == 0, full));
   }
   auto m = b.Build();
   EXPECT_TRUE(m.ok()) << m.status().ToString();
@@ -336,6 +337,52 @@ TEST(FastForestTest, BoostedLeafValuesMustBeFinite) {
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("tree 0 leaf 1: leaf value is not finite"), std::string::npos)
       << m.status().message();
+}
+
+// The batch walk (short blocks for small trees, long prefetching ones for large trees, or any
+// walk asked for) changes no bit of the result: every row's leaves are added in tree order
+// whatever block it is walked in. Rows enough for several long blocks and a partial one.
+TEST(FastForestTest, BatchWalkDoesNotChangeResults) {
+  const Model small = RandomForest(31, 12, 9, 10);
+  // 9 complete trees of 32767 nodes: a layout past kCachedLayoutBytes, so batches take long
+  // prefetching blocks.
+  const Model large = RandomForest(37, 12, 9, 14, /*chain=*/false, /*full=*/true);
+  const Model boosted =
+      RandomBoosted(41, 7, 6, 9, Boosted(Combination::Link::kLogistic, true, 0.2));
+  const FastForest::BatchWalk small_walk =
+      FastForest::Build(small.forest(), small.combination()).ChosenWalk();
+  EXPECT_EQ(small_walk.block_rows, FastForest::kSmallBlockRows);
+  EXPECT_FALSE(small_walk.prefetch);
+  const FastForest::BatchWalk large_walk =
+      FastForest::Build(large.forest(), large.combination()).ChosenWalk();
+  EXPECT_EQ(large_walk.block_rows, FastForest::kMaxBlockRows);
+  EXPECT_TRUE(large_walk.prefetch);
+
+  const size_t n_rows = 2 * FastForest::kMaxBlockRows + 37;
+  for (const Model* m : {&small, &large, &boosted}) {
+    const size_t width = m->schema().size();
+    SCOPED_TRACE(testing::Message() << m->forest().n_nodes() << " nodes");
+    const std::vector<float> rows = RandomRows(53, n_rows, width);
+    std::vector<double> ref(n_rows), batch(n_rows);
+    for (size_t r = 0; r < n_rows; ++r) {
+      ref[r] = m->PredictMarginReference(std::span<const float>(rows.data() + r * width, width));
+    }
+    ASSERT_TRUE(m->PredictMarginBatch(rows, batch).ok());
+    for (size_t r = 0; r < n_rows; ++r) ASSERT_EQ(Bits(batch[r]), Bits(ref[r])) << "row " << r;
+    const FastForest f = FastForest::Build(m->forest(), m->combination());
+    ASSERT_TRUE(f.usable());
+    for (const size_t block : {size_t{0}, size_t{1}, size_t{7}, size_t{64}, size_t{1000},
+                               FastForest::kMaxBlockRows, n_rows}) {
+      for (const bool prefetch : {false, true}) {
+        std::vector<double> out(n_rows, -1.0);
+        f.PredictMany(rows.data(), width, out, {block, prefetch});
+        for (size_t r = 0; r < n_rows; ++r) {
+          ASSERT_EQ(Bits(out[r]), Bits(ref[r]))
+              << "block " << block << " prefetch " << prefetch << " row " << r;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
