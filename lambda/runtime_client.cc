@@ -80,10 +80,12 @@ Result<NextInvocation> RuntimeClient::Next() {
   if (next.context.request_id.empty()) {
     return Status::InvalidArgument("next: the event came without Lambda-Runtime-Aws-Request-Id");
   }
-  // A missing or malformed deadline leaves the epoch: the handler sees no time left.
-  if (auto ms = ParseInt64(HeaderValue(response.headers, "Lambda-Runtime-Deadline-Ms"))) {
-    next.context.deadline = base::FromUnixMillis(*ms);
-  }
+  // A missing or malformed deadline leaves the epoch: the handler sees no time left. So does
+  // one the clock cannot hold (before 1970, or after its nanoseconds overflow in 2262).
+  constexpr int64_t kLastMillis =
+      std::chrono::duration_cast<base::Millis>(base::TimePoint::max().time_since_epoch()).count();
+  const auto ms = ParseInt64(HeaderValue(response.headers, "Lambda-Runtime-Deadline-Ms"));
+  if (ms && *ms >= 0 && *ms <= kLastMillis) next.context.deadline = base::FromUnixMillis(*ms);
   next.context.function_arn = HeaderValue(response.headers, "Lambda-Runtime-Invoked-Function-Arn");
   next.context.trace_id = HeaderValue(response.headers, "Lambda-Runtime-Trace-Id");
   next.client_context = HeaderValue(response.headers, "Lambda-Runtime-Client-Context");

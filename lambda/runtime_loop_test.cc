@@ -36,7 +36,8 @@ class RuntimeLoopTest : public ::testing::Test {
         return;
       }
       res.set_header("Lambda-Runtime-Aws-Request-Id", "id-" + std::to_string(n));
-      res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(kDeadlineMs));
+      res.set_header("Lambda-Runtime-Deadline-Ms",
+                     n < deadlines_.size() ? deadlines_[n] : std::to_string(kDeadlineMs));
       res.set_header("Lambda-Runtime-Invoked-Function-Arn",
                      "arn:aws:lambda:eu-west-1:1:function:f");
       res.set_header("Lambda-Runtime-Trace-Id", "Root=1-trace-" + std::to_string(n));
@@ -75,8 +76,23 @@ class RuntimeLoopTest : public ::testing::Test {
   base::Logger log_{base::LogLevel::kDebug,
                     [this](std::string_view line) { log_lines_.emplace_back(line); }};
   std::vector<std::string> events_;
+  std::vector<std::string> deadlines_;  // of each event in turn; kDeadlineMs after them
   std::atomic<size_t> next_calls_{0};
 };
+
+// Found by the fuzz target runtime_api (fuzz/corpus/runtime_api/crash-deadline-year-6857.txt):
+// a deadline past what the clock holds overflowed converting it to nanoseconds (UBSan). Now it
+// is malformed, as a missing one is: the handler sees the epoch, no time left.
+TEST_F(RuntimeLoopTest, ADeadlineTheClockCannotHoldIsNoTimeLeft) {
+  deadlines_ = {"154224097068888", "9223372036854775807", "-1"};
+  Serve({"a", "b", "c"});
+  std::vector<base::TimePoint> seen;
+  Run([&](std::string_view, const InvocationContext& context) -> Result<std::string> {
+    seen.push_back(context.deadline.at());
+    return std::string("{}");
+  });
+  EXPECT_EQ(seen, std::vector<base::TimePoint>(3, base::TimePoint{}));
+}
 
 TEST_F(RuntimeLoopTest, PassesTheContextAndPostsResponsesUntilThe500) {
   Serve({R"({"n":0})", R"({"n":1})"});
