@@ -113,13 +113,14 @@ std::string XmlText(std::string_view xml, std::string_view tag) {
   return all.empty() ? "" : all.front();
 }
 
-// "2026-11-28T03:16:05Z" or "2026-11-28T03:16:05.000Z" (UTC).
+// "2026-11-28T03:16:05Z" or "2026-11-28T03:16:05.000Z" (UTC). A year outside 1970-2200 is
+// not a time S3 answers with, and past 2262 not one the clock holds: none.
 std::optional<base::TimePoint> ParseIso8601(const std::string& text) {
   std::tm tm{};
   int consumed = 0;
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
-      consumed < 19) {
+      consumed < 19 || tm.tm_year < 1970 || tm.tm_year > 2200) {
     return std::nullopt;
   }
   tm.tm_year -= 1900;

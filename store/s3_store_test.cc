@@ -239,6 +239,22 @@ TEST_F(S3StoreTest, ClockSkewIsCorrectedFromServerTimeOnceThenReported) {
   EXPECT_EQ(client_.requests.size(), 5u);
 }
 
+// Found by the fuzz target s3_xml (fuzz/corpus/s3_xml/crash-server-time-year-4052.xml): a
+// ServerTime past what the clock holds overflowed converting it (UBSan). Now it is no time: the
+// skew is not corrected and the refusal is reported.
+TEST_F(S3StoreTest, AServerTimeTheClockCannotHoldIsNotACorrection) {
+  S3Store store(Options(), client_, clock_);
+  client_.Reply(403,
+                "<Error><Code>RequestTimeTooSkewed</Code><ServerTime>4052-11-28T05:16:05Z"
+                "</ServerTime></Error>");
+  const auto key = store.Put(MakeRecord(), deadline_);
+  EXPECT_EQ(key.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(client_.requests.size(), 1u);
+  client_.Reply(200);
+  ASSERT_TRUE(store.Put(MakeRecord(), deadline_).ok());
+  EXPECT_EQ(Header(client_.requests[1], "X-Amz-Date"), "20261128T021605Z");
+}
+
 TEST_F(S3StoreTest, TransportErrorsPassThrough) {
   S3Store store(Options(), client_, clock_);
   client_.replies.emplace_back(Status::DeadlineExceeded("attempt timed out"));
