@@ -177,12 +177,221 @@ std::string ServerRequest::QueryParameter(std::string_view name) const {
   return {};
 }
 
+void RequestHeadReader::Reset() {
+  head_ = RequestHead{};
+  scan_ = line_start_ = 0;
+  empty_lines_ = 0;
+  got_request_line_ = false;
+  header_bytes_ = 0;
+}
+
+const RequestHead& RequestHeadReader::Read(std::string_view received) {
+  if (head_.outcome != RequestHead::Outcome::kIncomplete) return head_;
+  int status = ScanHead(received);
+  if (status == 0) status = HeadComplete();
+  if (status > 0) {
+    head_.outcome = RequestHead::Outcome::kRefused;
+    head_.status = status;
+    head_.head_bytes = head_.content_length = 0;
+    head_.expect_continue = head_.close = false;
+  } else if (status == 0) {
+    head_.outcome = RequestHead::Outcome::kComplete;
+  }
+  return head_;
+}
+
+// Scans `in` for complete lines of the head. Returns -1 for more to come, 0 when the head is
+// complete (head_bytes set), else the status of a refusal.
+int RequestHeadReader::ScanHead(std::string_view in) {
+  while (scan_ < in.size()) {
+    const char ch = in[scan_];
+    if (ch == '\r') {
+      if (scan_ + 1 == in.size()) break;      // wait for the byte after it
+      if (in[scan_ + 1] != '\n') return 400;  // a bare CR
+      scan_ += 1;
+      continue;
+    }
+    if (ch != '\n') {
+      ++scan_;
+      // A line over its limit is refused at the byte that crosses it, whether or not its end
+      // came yet: the answer does not depend on how the bytes were cut into reads.
+      const size_t length = scan_ - line_start_;
+      if (!got_request_line_ && length > options_->max_request_line_bytes) return 414;
+      if (got_request_line_ && header_bytes_ + length + 2 > options_->max_header_bytes) {
+        return 431;
+      }
+      continue;
+    }
+    if (scan_ == line_start_ || in[scan_ - 1] != '\r') return 400;  // a bare LF
+    const std::string_view line(in.data() + line_start_, scan_ - 1 - line_start_);
+    ++scan_;
+    line_start_ = scan_;
+    const int s = OnLine(line);
+    if (s == 0) {
+      head_.head_bytes = line_start_;
+      return 0;
+    }
+    if (s > 0) return s;
+  }
+  return -1;
+}
+
+// One line of the head, without its CRLF. Returns -1 to go on, 0 at the end of the head, else
+// the status of a refusal.
+int RequestHeadReader::OnLine(std::string_view line) {
+  if (!got_request_line_) {
+    if (line.empty()) return ++empty_lines_ > kMaxLeadingEmptyLines ? 400 : -1;
+    if (line.size() > options_->max_request_line_bytes) return 414;
+    if (const int s = ParseRequestLine(line); s != 0) return s;
+    got_request_line_ = true;
+    return -1;
+  }
+  if (line.empty()) return 0;
+  header_bytes_ += line.size() + 2;
+  if (header_bytes_ > options_->max_header_bytes) return 431;
+  if (head_.request.headers.size() >= options_->max_header_count) return 431;
+  if (line.front() == ' ' || line.front() == '\t') return 400;  // obs-fold
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return 400;
+  const std::string_view name = line.substr(0, colon);
+  if (!IsToken(name)) return 400;  // whitespace before the colon included
+  const std::string_view value = TrimOws(line.substr(colon + 1));
+  if (!IsFieldValue(value)) return 400;  // NUL, other controls
+  head_.request.headers.emplace_back(std::string(name), std::string(value));
+  return -1;
+}
+
+int RequestHeadReader::ParseRequestLine(std::string_view line) {
+  ServerRequest* r = &head_.request;
+  const size_t sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos) return 400;
+  const size_t sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) return 400;
+  const std::string_view method = line.substr(0, sp1);
+  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  const std::string_view version = line.substr(sp2 + 1);
+  if (!IsToken(method) || target.empty()) return 400;
+  if (version.size() != 8 || !version.starts_with("HTTP/") || version[6] != '.' ||
+      !std::isdigit(static_cast<unsigned char>(version[5])) ||
+      !std::isdigit(static_cast<unsigned char>(version[7]))) {
+    return 400;
+  }
+  for (char ch : target) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b <= 0x20 || b >= 0x7F) return 400;
+  }
+  r->method = std::string(method);
+  r->target = std::string(target);
+  r->version = std::string(version);
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") return 505;
+  // Before the target's form: CONNECT's authority-form target is a 405, not a 400.
+  const std::vector<std::string>& methods = options_->methods;
+  if (std::find(methods.begin(), methods.end(), r->method) == methods.end()) return 405;
+  std::string_view path_and_query;
+  if (target.front() == '/') {
+    path_and_query = target;
+  } else if (target == "*") {
+    if (method != "OPTIONS") return 400;
+    path_and_query = target;
+  } else {
+    // absolute-form (RFC 9112 section 3.2.2): http://authority/path?query
+    const size_t scheme_end = target.find("://");
+    if (scheme_end == std::string_view::npos ||
+        (!base::EqualsIgnoreAsciiCase(target.substr(0, scheme_end), "http") &&
+         !base::EqualsIgnoreAsciiCase(target.substr(0, scheme_end), "https"))) {
+      return 400;
+    }
+    const std::string_view rest = target.substr(scheme_end + 3);
+    const size_t path_at = rest.find_first_of("/?");
+    if (path_at == 0) return 400;  // no authority
+    path_and_query =
+        path_at == std::string_view::npos ? std::string_view("/") : rest.substr(path_at);
+    if (path_and_query.front() == '?') {
+      r->path = "/";
+      r->query = std::string(path_and_query.substr(1));
+      path_and_query = {};
+    }
+  }
+  if (!path_and_query.empty()) {
+    const size_t q = path_and_query.find('?');
+    r->path = std::string(path_and_query.substr(0, q));
+    r->query =
+        q == std::string_view::npos ? std::string() : std::string(path_and_query.substr(q + 1));
+  }
+  return 0;
+}
+
+// Checks the head as a whole and sets the body's framing. Returns 0 or a refusal's status.
+int RequestHeadReader::HeadComplete() {
+  const ServerRequest& r = head_.request;
+  const bool http10 = r.version == "HTTP/1.0";
+  int hosts = 0;
+  int lengths = 0;
+  std::string_view length;
+  const std::string* transfer_encoding = nullptr;
+  const std::string* expect = nullptr;
+  for (const auto& [name, value] : r.headers) {
+    if (base::EqualsIgnoreAsciiCase(name, "host")) {
+      ++hosts;
+    } else if (base::EqualsIgnoreAsciiCase(name, "content-length")) {
+      ++lengths;
+      length = value;
+    } else if (base::EqualsIgnoreAsciiCase(name, "transfer-encoding")) {
+      if (transfer_encoding != nullptr) return 400;
+      transfer_encoding = &value;
+    } else if (base::EqualsIgnoreAsciiCase(name, "expect")) {
+      expect = &value;
+    } else if (base::EqualsIgnoreAsciiCase(name, "connection")) {
+      for (const std::string& token : base::Split(value, ',')) {
+        if (base::EqualsIgnoreAsciiCase(base::Trim(token), "close")) head_.close = true;
+      }
+    }
+  }
+  if (hosts > 1 || (!http10 && hosts == 0)) return 400;
+  if (transfer_encoding != nullptr) {
+    if (http10 || lengths > 0) return 400;
+    return base::EqualsIgnoreAsciiCase(*transfer_encoding, "chunked") ? 411 : 501;
+  }
+  if (lengths > 1) return 400;
+  head_.content_length = 0;
+  if (lengths == 1) {
+    if (length.empty()) return 400;
+    for (char ch : length) {
+      if (ch < '0' || ch > '9') return 400;
+    }
+    if (length.size() > 18) return 413;  // more than any limit, and than size_t holds
+    for (char ch : length)
+      head_.content_length = head_.content_length * 10 + static_cast<size_t>(ch - '0');
+  }
+  size_t limit = options_->max_body_bytes;
+  for (const auto& [m, l] : options_->method_body_limits) {
+    if (m == r.method) {
+      limit = l;
+      break;
+    }
+  }
+  if (head_.content_length > limit) return 413;
+  if (expect != nullptr) {
+    if (!base::EqualsIgnoreAsciiCase(*expect, "100-continue")) return 417;
+    head_.expect_continue = !http10;
+  }
+  if (http10) head_.close = true;
+  return 0;
+}
+
+RequestHead ReadRequestHead(std::string_view received, const HttpServerOptions& options) {
+  RequestHeadReader reader(options);
+  reader.Read(received);
+  return std::move(reader.head());
+}
+
 struct HttpServer::Impl {
   enum class State { kHead, kBody, kHandling, kWriting, kLinger };
   // What happens when a connection's deadline passes.
   enum class Deadline { kNone, kIdle, kHead, kBody, kWrite, kLinger };
 
   struct Conn {
+    explicit Conn(const HttpServerOptions& options) : reader(options) {}
     uint64_t id = 0;
     int fd = -1;
     std::string peer;
@@ -191,13 +400,10 @@ struct HttpServer::Impl {
     Clock::time_point deadline;
     uint32_t events = 0;  // registered with epoll
 
-    // The request being read: `in` holds what was received and not consumed.
+    // The request being read: `in` holds what was received and not consumed; the reader
+    // reads its head from there.
     std::string in;
-    size_t scan = 0;        // the head scanner's position in `in`
-    size_t line_start = 0;  // where the current line starts in `in`
-    int empty_lines = 0;
-    bool got_request_line = false;
-    size_t header_bytes = 0;
+    RequestHeadReader reader;
     size_t content_length = 0;
     bool expect_continue = false;
     std::shared_ptr<ServerRequest> req = std::make_shared<ServerRequest>();
@@ -468,7 +674,7 @@ struct HttpServer::Impl {
       ++from_peer;
       const int yes = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-      auto c = std::make_unique<Conn>();
+      auto c = std::make_unique<Conn>(options);
       c->id = next_id++;
       c->fd = fd;
       c->peer = std::move(peer);
@@ -558,10 +764,13 @@ struct HttpServer::Impl {
       if (c.deadline_kind == Deadline::kIdle && !c.in.empty()) {
         SetDeadline(c, Deadline::kHead, options.header_timeout);
       }
-      const int status = ScanHead(c);
-      if (status > 0) return Refuse(c, status);
-      if (status < 0) return;  // more to come
-      if (const int s = HeadComplete(c); s != 0) return Refuse(c, s);
+      const RequestHead& head = c.reader.Read(c.in);
+      if (head.outcome == RequestHead::Outcome::kIncomplete) return;  // more to come
+      if (head.outcome == RequestHead::Outcome::kRefused) return Refuse(c, head.status);
+      const size_t head_bytes = head.head_bytes;
+      *c.req = std::move(c.reader.head().request);
+      c.in.erase(0, head_bytes);
+      HeadComplete(c);
     }
     if (c.state == State::kBody) {
       if (c.in.size() < c.content_length) return;
@@ -571,184 +780,14 @@ struct HttpServer::Impl {
     }
   }
 
-  // Scans `in` for complete lines of the head. Returns -1 for more to come, 0 when the head is
-  // complete (it is then consumed from `in`), else the status of a refusal.
-  int ScanHead(Conn& c) {
-    const std::string& in = c.in;
-    while (c.scan < in.size()) {
-      const char ch = in[c.scan];
-      if (ch == '\r') {
-        if (c.scan + 1 == in.size()) break;      // wait for the byte after it
-        if (in[c.scan + 1] != '\n') return 400;  // a bare CR
-        c.scan += 1;
-        continue;
-      }
-      if (ch != '\n') {
-        ++c.scan;
-        continue;
-      }
-      if (c.scan == c.line_start || in[c.scan - 1] != '\r') return 400;  // a bare LF
-      const std::string_view line(in.data() + c.line_start, c.scan - 1 - c.line_start);
-      ++c.scan;
-      c.line_start = c.scan;
-      const int s = OnLine(c, line);
-      if (s == 0) {
-        c.in.erase(0, c.line_start);
-        c.scan = c.line_start = 0;
-        return 0;
-      }
-      if (s > 0) return s;
-    }
-    const size_t partial = in.size() - c.line_start;
-    if (!c.got_request_line && partial > options.max_request_line_bytes) return 414;
-    if (c.got_request_line && c.header_bytes + partial > options.max_header_bytes) return 431;
-    return -1;
-  }
-
-  // One line of the head, without its CRLF. Returns -1 to go on, 0 at the end of the head,
-  // else the status of a refusal.
-  int OnLine(Conn& c, std::string_view line) {
-    ServerRequest& r = *c.req;
-    if (!c.got_request_line) {
-      if (line.empty()) return ++c.empty_lines > kMaxLeadingEmptyLines ? 400 : -1;
-      if (line.size() > options.max_request_line_bytes) return 414;
-      if (const int s = ParseRequestLine(line, &r); s != 0) return s;
-      c.got_request_line = true;
-      return -1;
-    }
-    if (line.empty()) return 0;
-    c.header_bytes += line.size() + 2;
-    if (c.header_bytes > options.max_header_bytes) return 431;
-    if (r.headers.size() >= options.max_header_count) return 431;
-    if (line.front() == ' ' || line.front() == '\t') return 400;  // obs-fold
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return 400;
-    const std::string_view name = line.substr(0, colon);
-    if (!IsToken(name)) return 400;  // whitespace before the colon included
-    const std::string_view value = TrimOws(line.substr(colon + 1));
-    if (!IsFieldValue(value)) return 400;  // NUL, other controls
-    r.headers.emplace_back(std::string(name), std::string(value));
-    return -1;
-  }
-
-  int ParseRequestLine(std::string_view line, ServerRequest* r) const {
-    const size_t sp1 = line.find(' ');
-    if (sp1 == std::string_view::npos) return 400;
-    const size_t sp2 = line.find(' ', sp1 + 1);
-    if (sp2 == std::string_view::npos) return 400;
-    const std::string_view method = line.substr(0, sp1);
-    const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    const std::string_view version = line.substr(sp2 + 1);
-    if (!IsToken(method) || target.empty()) return 400;
-    if (version.size() != 8 || !version.starts_with("HTTP/") || version[6] != '.' ||
-        !std::isdigit(static_cast<unsigned char>(version[5])) ||
-        !std::isdigit(static_cast<unsigned char>(version[7]))) {
-      return 400;
-    }
-    for (char ch : target) {
-      const auto b = static_cast<unsigned char>(ch);
-      if (b <= 0x20 || b >= 0x7F) return 400;
-    }
-    r->method = std::string(method);
-    r->target = std::string(target);
-    r->version = std::string(version);
-    if (version != "HTTP/1.1" && version != "HTTP/1.0") return 505;
-    // Before the target's form: CONNECT's authority-form target is a 405, not a 400.
-    if (std::find(options.methods.begin(), options.methods.end(), r->method) ==
-        options.methods.end()) {
-      return 405;
-    }
-    std::string_view path_and_query;
-    if (target.front() == '/') {
-      path_and_query = target;
-    } else if (target == "*") {
-      if (method != "OPTIONS") return 400;
-      path_and_query = target;
-    } else {
-      // absolute-form (RFC 9112 section 3.2.2): http://authority/path?query
-      const size_t scheme_end = target.find("://");
-      if (scheme_end == std::string_view::npos ||
-          (!base::EqualsIgnoreAsciiCase(target.substr(0, scheme_end), "http") &&
-           !base::EqualsIgnoreAsciiCase(target.substr(0, scheme_end), "https"))) {
-        return 400;
-      }
-      const std::string_view rest = target.substr(scheme_end + 3);
-      const size_t path_at = rest.find_first_of("/?");
-      if (path_at == 0) return 400;  // no authority
-      path_and_query =
-          path_at == std::string_view::npos ? std::string_view("/") : rest.substr(path_at);
-      if (path_and_query.front() == '?') {
-        r->path = "/";
-        r->query = std::string(path_and_query.substr(1));
-        path_and_query = {};
-      }
-    }
-    if (!path_and_query.empty()) {
-      const size_t q = path_and_query.find('?');
-      r->path = std::string(path_and_query.substr(0, q));
-      r->query =
-          q == std::string_view::npos ? std::string() : std::string(path_and_query.substr(q + 1));
-    }
-    return 0;
-  }
-
-  size_t BodyLimit(const std::string& method) const {
-    for (const auto& [m, limit] : options.method_body_limits) {
-      if (m == method) return limit;
-    }
-    return options.max_body_bytes;
-  }
-
-  // Checks the head as a whole and sets up reading the body. Returns 0 or a refusal's status.
-  int HeadComplete(Conn& c) {
-    ServerRequest& r = *c.req;
-    const bool http10 = r.version == "HTTP/1.0";
-    int hosts = 0;
-    int lengths = 0;
-    std::string_view length;
-    const std::string* transfer_encoding = nullptr;
-    const std::string* expect = nullptr;
-    for (const auto& [name, value] : r.headers) {
-      if (base::EqualsIgnoreAsciiCase(name, "host")) {
-        ++hosts;
-      } else if (base::EqualsIgnoreAsciiCase(name, "content-length")) {
-        ++lengths;
-        length = value;
-      } else if (base::EqualsIgnoreAsciiCase(name, "transfer-encoding")) {
-        if (transfer_encoding != nullptr) return 400;
-        transfer_encoding = &value;
-      } else if (base::EqualsIgnoreAsciiCase(name, "expect")) {
-        expect = &value;
-      } else if (base::EqualsIgnoreAsciiCase(name, "connection")) {
-        for (const std::string& token : base::Split(value, ',')) {
-          if (base::EqualsIgnoreAsciiCase(base::Trim(token), "close")) c.close_after = true;
-        }
-      }
-    }
-    if (hosts > 1 || (!http10 && hosts == 0)) return 400;
-    if (transfer_encoding != nullptr) {
-      if (http10 || lengths > 0) return 400;
-      return base::EqualsIgnoreAsciiCase(*transfer_encoding, "chunked") ? 411 : 501;
-    }
-    if (lengths > 1) return 400;
-    c.content_length = 0;
-    if (lengths == 1) {
-      if (length.empty()) return 400;
-      for (char ch : length) {
-        if (ch < '0' || ch > '9') return 400;
-      }
-      if (length.size() > 18) return 413;  // more than any limit, and than size_t holds
-      for (char ch : length)
-        c.content_length = c.content_length * 10 + static_cast<size_t>(ch - '0');
-    }
-    if (c.content_length > BodyLimit(r.method)) return 413;
-    if (expect != nullptr) {
-      if (!base::EqualsIgnoreAsciiCase(*expect, "100-continue")) return 417;
-      c.expect_continue = !http10;
-    }
-    if (http10) c.close_after = true;
+  // The head is complete and acceptable: sets up reading the body.
+  void HeadComplete(Conn& c) {
+    const RequestHead& head = c.reader.head();
+    c.content_length = head.content_length;
+    c.expect_continue = head.expect_continue;
+    if (head.close) c.close_after = true;
     if (c.answered + 1 >= options.max_requests_per_connection) c.close_after = true;
-    r.peer_address = c.peer;
+    c.req->peer_address = c.peer;
     c.state = State::kBody;
     SetDeadline(c, Deadline::kBody, options.body_timeout);
     if (c.content_length > 0 && c.expect_continue && c.in.size() < c.content_length) {
@@ -758,7 +797,6 @@ struct HttpServer::Impl {
         c.close_after = true;  // the client may wait for it in vain; it sends the body anyway
       }
     }
-    return 0;
   }
 
   void Dispatch(Conn& c) {
@@ -794,6 +832,8 @@ struct HttpServer::Impl {
   }
 
   void Refuse(Conn& c, int status) {
+    // What was read of the head, for the observer (and HEAD's answer without a body).
+    if (c.state == State::kHead) *c.req = std::move(c.reader.head().request);
     c.close_after = true;
     Respond(c, RenderError(status));
   }
@@ -846,12 +886,9 @@ struct HttpServer::Impl {
     }
     c.state = State::kHead;
     c.req = std::make_shared<ServerRequest>();
-    c.got_request_line = false;
-    c.empty_lines = 0;
-    c.header_bytes = 0;
+    c.reader.Reset();
     c.content_length = 0;
     c.expect_continue = false;
-    c.scan = c.line_start = 0;
     SetDeadline(c, Deadline::kIdle, options.idle_timeout);
     Watch(c, EPOLLIN);
     // A pipelined request: taken up by the loop, not from here, so that a long pipeline of

@@ -139,6 +139,62 @@ struct HttpServerOptions {
   size_t threads = 16;  // worker threads for `handler`
 };
 
+// The server's request reader without the sockets: from the bytes a connection received,
+// the head of its next request (with the framing of its body), more to wait for, or the status
+// it is refused with. Pure (no I/O, no clock, no allocation beyond the request it builds); the
+// server reads every request through it, and the unit tests and the fuzz target `http_request`
+// call it with bytes.
+struct RequestHead {
+  enum class Outcome { kIncomplete, kComplete, kRefused };
+  Outcome outcome = Outcome::kIncomplete;
+  // kRefused: 400, 405, 411, 413, 414, 417, 431, 501 or 505, as the table above says (the
+  // reader never answers 408, 500 or 503: those are the server's).
+  int status = 0;
+  // kComplete: the bytes of the head (empty lines before it, the request line, the header
+  // lines and the empty line that ends them); the body's `content_length` bytes follow.
+  size_t head_bytes = 0;
+  size_t content_length = 0;
+  bool expect_continue = false;  // Expect: 100-continue in HTTP/1.1
+  bool close = false;            // Connection: close, or HTTP/1.0
+  // method, target, path, query, version and headers as read: all of them when complete, what
+  // was read before the refusal otherwise (body and peer_address stay empty).
+  ServerRequest request;
+};
+
+class RequestHeadReader {
+ public:
+  // Takes the limits of `options` (methods, request line, header count and bytes, body per
+  // method); `options` must outlive the reader.
+  explicit RequestHeadReader(const HttpServerOptions& options) : options_(&options) {}
+
+  // `received` holds the connection's bytes from the first byte of this request on: those of
+  // the previous call, unchanged, and what came since. The reader resumes where the previous
+  // call stopped, so a head that trickles in is scanned once. Once complete or refused, the
+  // result stays until Reset().
+  const RequestHead& Read(std::string_view received);
+  const RequestHead& head() const { return head_; }
+  RequestHead& head() { return head_; }
+  // For the next request of the connection (its bytes start the next `received`).
+  void Reset();
+
+ private:
+  int ScanHead(std::string_view in);
+  int OnLine(std::string_view line);
+  int ParseRequestLine(std::string_view line);
+  int HeadComplete();
+
+  const HttpServerOptions* options_;
+  RequestHead head_;
+  size_t scan_ = 0;        // the scanner's position in `received`
+  size_t line_start_ = 0;  // where the current line starts
+  int empty_lines_ = 0;
+  bool got_request_line_ = false;
+  size_t header_bytes_ = 0;
+};
+
+// RequestHeadReader in one call: the head of the request at the start of `received`.
+RequestHead ReadRequestHead(std::string_view received, const HttpServerOptions& options);
+
 class HttpServer {
  public:
   using Handler = std::function<ServerResponse(const ServerRequest&)>;

@@ -765,5 +765,93 @@ TEST_F(HttpServerTest, StartReportsABusyPortAndTwice) {
   never.Stop();  // not started: nothing to do
 }
 
+// --- The request reader on bytes (RequestHeadReader, ReadRequestHead) ----------------------------
+
+HttpServerOptions ReaderLimits() {
+  HttpServerOptions o;
+  o.max_request_line_bytes = 40;
+  o.max_header_count = 3;
+  o.max_header_bytes = 60;
+  o.max_body_bytes = 100;
+  o.method_body_limits = {{"GET", 0}};
+  return o;
+}
+
+TEST(RequestHeadReaderTest, ACompleteHeadWithItsBodysFraming) {
+  const HttpServerOptions o = ReaderLimits();
+  const std::string bytes =
+      "\r\nPOST /f?city=Lima HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+      "GET / HTTP/1.1\r\n";
+  const RequestHead head = ReadRequestHead(bytes, o);
+  ASSERT_EQ(head.outcome, RequestHead::Outcome::kComplete);
+  EXPECT_EQ(bytes.substr(head.head_bytes, head.content_length), "hello");
+  EXPECT_EQ(head.request.method, "POST");
+  EXPECT_EQ(head.request.path, "/f");
+  EXPECT_EQ(head.request.query, "city=Lima");
+  EXPECT_EQ(head.request.headers.size(), 2u);
+  EXPECT_FALSE(head.close);
+  // The pipelined request after the body: its head is not complete yet.
+  const std::string_view next = std::string_view(bytes).substr(head.head_bytes + 5);
+  EXPECT_EQ(ReadRequestHead(next, o).outcome, RequestHead::Outcome::kIncomplete);
+  EXPECT_TRUE(ReadRequestHead("GET / HTTP/1.0\r\n\r\n", o).close);
+  EXPECT_TRUE(ReadRequestHead("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", o).close);
+}
+
+TEST(RequestHeadReaderTest, RefusalsKeepWhatWasRead) {
+  const HttpServerOptions o = ReaderLimits();
+  const auto refused = [&o](std::string_view bytes) {
+    const RequestHead head = ReadRequestHead(bytes, o);
+    EXPECT_EQ(head.outcome, RequestHead::Outcome::kRefused) << bytes;
+    EXPECT_EQ(head.head_bytes, 0u);
+    return head.status;
+  };
+  EXPECT_EQ(refused("BREW /pot HTTP/1.1\r\n"), 405);
+  EXPECT_EQ(ReadRequestHead("BREW /pot HTTP/1.1\r\n", o).request.method, "BREW");
+  EXPECT_EQ(refused("GET / HTTP/2.0\r\n"), 505);
+  EXPECT_EQ(refused("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
+            400);
+  EXPECT_EQ(refused("POST / HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n\r\n"), 400);  // folded
+  EXPECT_EQ(refused("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"), 411);
+  EXPECT_EQ(refused("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"), 501);
+  EXPECT_EQ(refused("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n"), 413);  // GET: 0
+  EXPECT_EQ(refused("POST / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n"), 417);
+  EXPECT_EQ(refused("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n"), 431);
+  const RequestHead cut = ReadRequestHead("GET / HTTP/1.1\r\nHost: x\r\nX\r\n\r\n", o);
+  EXPECT_EQ(cut.status, 400);
+  ASSERT_EQ(cut.request.headers.size(), 1u);  // Host, read before the line without a colon
+}
+
+// A line over its limit is refused at the byte that crosses it, so the answer is the same
+// whether the bytes come at once or one by one (here a bare CR after the limit: 414, not 400).
+TEST(RequestHeadReaderTest, TheAnswerDoesNotDependOnHowTheBytesAreCut) {
+  const HttpServerOptions o = ReaderLimits();
+  for (const std::string& bytes : {
+           "GET /" + std::string(50, 'a') + "\rb HTTP/1.1\r\n\r\n",      // 414
+           "GET / HTTP/1.1\r\nX: " + std::string(60, 'v') + "\r\n\r\n",  // 431
+           "GET /" + std::string(35, 'a') + "\r\nHost: x\r\n\r\n",       // 400: no version
+           // The header section at its limit, 60 bytes with the CRLFs.
+           "GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(46, 'v') + "\r\n\r\n",
+       }) {
+    const RequestHead whole = ReadRequestHead(bytes, o);
+    ASSERT_NE(whole.outcome, RequestHead::Outcome::kIncomplete) << bytes;
+    RequestHeadReader reader(o);
+    size_t have = 0;
+    while (reader.Read(std::string_view(bytes).substr(0, ++have)).outcome ==
+           RequestHead::Outcome::kIncomplete) {
+      ASSERT_LT(have, bytes.size()) << bytes;
+    }
+    EXPECT_EQ(reader.head().outcome, whole.outcome) << bytes;
+    EXPECT_EQ(reader.head().status, whole.status) << bytes;
+    EXPECT_EQ(reader.head().head_bytes, whole.head_bytes) << bytes;
+  }
+  EXPECT_EQ(ReadRequestHead("GET /" + std::string(50, 'a') + "\rb", o).status, 414);
+  EXPECT_EQ(
+      ReadRequestHead("GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(46, 'v') + "\r\n\r\n", o)
+          .outcome,
+      RequestHead::Outcome::kComplete);
+  EXPECT_EQ(ReadRequestHead("GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(47, 'v'), o).status,
+            431);
+}
+
 }  // namespace
 }  // namespace raincheck::local
