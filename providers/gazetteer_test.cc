@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string_view>
+
 #include "base/checksum.h"
 #include "base/coding.h"
+#include "base/file.h"
 #include "providers/gazetteer_source.h"
 #include "providers/internal/fold.h"
 
@@ -164,6 +168,34 @@ std::vector<GazetteerCity> CitiesWithAlternates() {
   town.alternate_names = {"Paris"};
   cities.push_back(town);
   return cities;
+}
+
+// The fuzz target gazetteer's seed (fuzz/corpus/gazetteer/six-cities.bin) is this index, as
+// the builder writes it today: a change of the format fails here until the seed is written
+// again with RAINCHECK_WRITE_FUZZ_SEED=1 (docs/fuzzing.md).
+TEST(GazetteerTest, TheFuzzSeedIsWhatTheBuilderWrites) {
+  std::vector<GazetteerCity> cities = Cities();
+  cities.resize(6);
+  GazetteerCity munich{"Munich", "DE", "02", "Bavaria", 48.13743, 11.57549, 1260391};
+  munich.alternate_names = {"München", "Muenchen", "Мюнхен"};
+  cities.push_back(munich);
+  std::vector<GazetteerCountry> countries = Countries();
+  countries.push_back({"DE", "Germany", {"DEU", "Deutschland"}});
+  cities.erase(cities.begin() + 3);  // Portland, Maine: six cities in all, with Munich
+  const std::string index = BuildGazetteerIndex(cities, countries);
+  const std::string path = RAINCHECK_SOURCE_DIR "/fuzz/corpus/gazetteer/six-cities.bin";
+  if (const char* write = std::getenv("RAINCHECK_WRITE_FUZZ_SEED");
+      write != nullptr && std::string_view(write) == "1") {
+    ASSERT_TRUE(base::WriteFileAtomic(path, index).ok());
+  }
+  const auto seed = base::ReadFile(path);
+  ASSERT_TRUE(seed.ok()) << seed.status().ToString();
+  EXPECT_TRUE(*seed == index) << path << " is stale: write it again (docs/fuzzing.md)";
+  auto g = Gazetteer::FromBytes(*seed);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ((*g)->size(), 6u);
+  EXPECT_EQ((*g)->Lookup("München")->name, "Munich");
+  EXPECT_EQ((*g)->Lookup("Cape Town")->country, "South Africa");
 }
 
 TEST(GazetteerTest, AlternateNamesFindTheCity) {
