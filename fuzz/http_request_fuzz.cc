@@ -71,7 +71,8 @@ void CheckHead(const RequestHead& head, std::string_view received) {
   switch (head.outcome) {
     case RequestHead::Outcome::kIncomplete:
       // At most 8 empty lines, a request line and a header section, each with its CRLF.
-      Check(received.size() <= 8 * 2 + o.max_request_line_bytes + 2 + o.max_header_bytes + 2);
+      Check(received.size() <=
+            size_t{8} * 2 + o.max_request_line_bytes + 2 + o.max_header_bytes + 2);
       return;
     case RequestHead::Outcome::kRefused:
       for (int s : {400, 405, 411, 413, 414, 417, 431, 501, 505}) {
