@@ -39,6 +39,9 @@ class Deadline {
   // The same deadline moved `margin` earlier (later when `margin` is negative).
   Deadline Earlier(Millis margin) const { return at_ - margin; }
 
+  // clang-tidy 14 takes the 0 a defaulted <=> is compared with for a null pointer
+  // (llvm/llvm-project#53961).
+  // NOLINTNEXTLINE(modernize-use-nullptr)
   friend constexpr auto operator<=>(const Deadline&, const Deadline&) = default;
 
  private:

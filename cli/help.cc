@@ -177,6 +177,7 @@ bool ReportUnknownWord(const CLI::App& root, int argc, const char* const* argv) 
     }
     if (!verbs.empty() && !HasPositionals(*at)) {
       std::vector<std::string> names;
+      names.reserve(verbs.size());
       for (const CLI::App* v : verbs) names.push_back(v->get_name());
       PrintUnknown(*at, "command", arg, names);
       return true;
