@@ -237,7 +237,7 @@ TEST(CsvTest, AgreesWithTheReferenceParserOnRandomTexts) {
 // ParseCsv over the chunks of `text` as a stream would read them with `target` bytes per
 // chunk: the header from the first chunk(s), then each chunk on its own, lines carried over.
 std::string WriteText(const std::string& text) {
-  const std::string path = std::string(RAINCHECK_BINARY_DIR) + "/csv_chunks_test.csv";
+  std::string path = std::string(RAINCHECK_BINARY_DIR) + "/csv_chunks_test.csv";
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   return path;
