@@ -27,12 +27,9 @@ namespace {
 
 struct InvokeOptions {
   std::string event_path;
-  std::string default_city;
-  std::string models;
-  std::string log_level;
-  std::vector<std::string> env;
   bool in_process = false;
   FunctionFlags function;  // no template: RaincheckFunction's --env-vars
+  ConfigFlags config;
 };
 
 std::string EventName(const std::string& path) { return path == "-" ? "stdin" : path; }
@@ -138,13 +135,10 @@ int RunInvoke(const InvokeOptions& opts) {
     }
     overrides = std::move(vars).value();
   }
-  if (Status env = ParseEnvFlags(opts.env, &overrides); !env.ok()) {
-    std::fprintf(stderr, "raincheck invoke: %s\n", env.message().c_str());
+  if (Status s = ApplyConfigFlags(opts.config, &overrides); !s.ok()) {
+    std::fprintf(stderr, "raincheck invoke: %s\n", s.message().c_str());
     return kExitUsage;
   }
-  if (!opts.default_city.empty()) overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
-  if (!opts.models.empty()) function::SetModelsDir(opts.models, &overrides);
-  if (!opts.log_level.empty()) overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
   // Records go where `raincheck records` and the other local verbs look, unless set.
   function::SetLocalRecordsDefaults(base::OverlayEnv(overrides, base::ProcessEnv()), &overrides);
 
@@ -179,13 +173,7 @@ void RegisterInvoke(CLI::App& root, int* exit_code) {
   cmd->add_flag("--in-process", opts->in_process,
                 "Run the handler inside this process instead (for debugging; no timeout "
                 "enforcement, no REPORT line)");
-  cmd->add_option("--models", opts->models,
-                  "Directory of models to choose from by place (RAINCHECK_MODELS)");
-  cmd->add_option("--default-city", opts->default_city,
-                  "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
-  cmd->add_option("--log-level", opts->log_level,
-                  "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
-  cmd->add_option("--env", opts->env, "Set a configuration variable NAME=VALUE (repeatable)");
+  AddConfigFlags(cmd, &opts->config, /*city_and_log_level=*/true);
   cmd->callback([opts, exit_code] { *exit_code = RunInvoke(*opts); });
 }
 

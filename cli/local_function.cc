@@ -80,15 +80,38 @@ int FunctionFlags::MemoryMb(const std::optional<int>& from_template) const {
   return memory_given || !from_template ? memory_mb : *from_template;
 }
 
-Status ParseEnvFlags(const std::vector<std::string>& items,
-                     std::map<std::string, std::string>* overrides) {
-  for (const std::string& kv : items) {
+void AddConfigFlags(CLI::App* cmd, ConfigFlags* flags, bool city_and_log_level) {
+  cmd->add_option("--models", flags->models,
+                  "Directory of models to choose from by place (RAINCHECK_MODELS)");
+  if (city_and_log_level) {
+    cmd->add_option("--default-city", flags->default_city,
+                    "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
+    cmd->add_option("--log-level", flags->log_level,
+                    "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
+  }
+  cmd->add_option("--env", flags->env, "Set a configuration variable NAME=VALUE (repeatable)");
+}
+
+Status ApplyConfigFlags(const ConfigFlags& flags, std::map<std::string, std::string>* overrides) {
+  for (const std::string& kv : flags.env) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
       return Status::InvalidArgument("--env takes NAME=VALUE");
     (*overrides)[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
+  if (!flags.default_city.empty()) (*overrides)["RAINCHECK_DEFAULT_CITY"] = flags.default_city;
+  if (!flags.models.empty()) function::SetModelsDir(flags.models, overrides);
+  if (!flags.log_level.empty()) (*overrides)["RAINCHECK_LOG_LEVEL"] = flags.log_level;
   return Status::Ok();
+}
+
+Result<LocalFunction> LoadLocalFunction(const FunctionFlags& function, const ConfigFlags& config) {
+  LocalFunctionOptions options;
+  options.template_path = function.template_path;
+  options.function_id = function.function_id;
+  options.env_vars_path = function.env_vars;
+  RC_RETURN_IF_ERROR(ApplyConfigFlags(config, &options.overrides));
+  return LoadLocalFunction(options);
 }
 
 Result<LocalFunction> LoadLocalFunction(const LocalFunctionOptions& options) {

@@ -86,9 +86,25 @@ struct LocalFunction {
 // be used.
 Result<LocalFunction> LoadLocalFunction(const LocalFunctionOptions& options);
 
-// Parses --env NAME=VALUE items into `overrides`; InvalidArgument on an item without a name.
-Status ParseEnvFlags(const std::vector<std::string>& items,
-                     std::map<std::string, std::string>* overrides);
+// The flags that set the function's variables, in every verb that runs it.
+struct ConfigFlags {
+  std::string models;            // --models: RAINCHECK_MODELS (function::SetModelsDir)
+  std::string default_city;      // --default-city: RAINCHECK_DEFAULT_CITY
+  std::string log_level;         // --log-level: RAINCHECK_LOG_LEVEL
+  std::vector<std::string> env;  // --env NAME=VALUE, repeatable
+};
+
+// Registers --models, then --default-city and --log-level when `city_and_log_level`, then
+// --env on `cmd`, into `*flags` (which must outlive `cmd`).
+void AddConfigFlags(CLI::App* cmd, ConfigFlags* flags, bool city_and_log_level);
+
+// Sets the variables the flags give in `overrides`, over what is there: --env's, then the
+// named flags'. InvalidArgument ("--env takes NAME=VALUE") for an --env item without a name.
+Status ApplyConfigFlags(const ConfigFlags& flags, std::map<std::string, std::string>* overrides);
+
+// LoadLocalFunction with what the flags give: the template, --function, --env-vars, and the
+// variables of ApplyConfigFlags. InvalidArgument for flags or files that cannot be used.
+Result<LocalFunction> LoadLocalFunction(const FunctionFlags& function, const ConfigFlags& config);
 
 }  // namespace raincheck::cli
 

@@ -32,12 +32,9 @@ struct StartApiOptions {
   int max_concurrency = 4;
   bool in_process = false;
   bool watch = true;
-  std::string default_city;
-  std::string models;
-  std::string log_level;
-  std::vector<std::string> env;
   bool payload_given = false;
   FunctionFlags function;
+  ConfigFlags config;
 };
 
 // Runs the function in this process (--in-process): no child processes, no enforced timeout.
@@ -101,18 +98,7 @@ std::vector<std::string> WatchedPaths(const std::string& bootstrap, const base::
 }
 
 int RunStartApi(const StartApiOptions& opts) {
-  LocalFunctionOptions lo;
-  lo.template_path = opts.function.template_path;
-  lo.function_id = opts.function.function_id;
-  lo.env_vars_path = opts.function.env_vars;
-  if (Status s = ParseEnvFlags(opts.env, &lo.overrides); !s.ok()) {
-    std::fprintf(stderr, "raincheck start-api: %s\n", s.message().c_str());
-    return kExitUsage;
-  }
-  if (!opts.default_city.empty()) lo.overrides["RAINCHECK_DEFAULT_CITY"] = opts.default_city;
-  if (!opts.models.empty()) function::SetModelsDir(opts.models, &lo.overrides);
-  if (!opts.log_level.empty()) lo.overrides["RAINCHECK_LOG_LEVEL"] = opts.log_level;
-  Result<LocalFunction> fn = LoadLocalFunction(lo);
+  Result<LocalFunction> fn = LoadLocalFunction(opts.function, opts.config);
   if (!fn.ok()) {
     std::fprintf(stderr, "raincheck start-api: %s\n", fn.status().message().c_str());
     return kExitUsage;
@@ -270,13 +256,7 @@ void RegisterStartApi(CLI::App& root, int* exit_code) {
   cmd->add_flag("--in-process", opts->in_process,
                 "Run the function inside this process instead of bootstrap instances (no timeout "
                 "enforcement)");
-  cmd->add_option("--models", opts->models,
-                  "Directory of models to choose from by place (RAINCHECK_MODELS)");
-  cmd->add_option("--default-city", opts->default_city,
-                  "City used when the request names none (RAINCHECK_DEFAULT_CITY)");
-  cmd->add_option("--log-level", opts->log_level,
-                  "debug, info, warn, error, off (RAINCHECK_LOG_LEVEL)");
-  cmd->add_option("--env", opts->env, "Set a configuration variable NAME=VALUE (repeatable)");
+  AddConfigFlags(cmd, &opts->config, /*city_and_log_level=*/true);
   cmd->callback([opts, exit_code] { *exit_code = RunStartApi(*opts); });
 }
 

@@ -13,7 +13,6 @@
 
 #include "cli/commands.h"
 #include "cli/local_function.h"
-#include "function/config.h"
 #include "local/emulator.h"
 #include "local/invoke_api.h"
 
@@ -25,22 +24,12 @@ struct StartLambdaOptions {
   int port = 3001;
   int max_concurrency = 4;
   std::string function_name = "raincheck";
-  std::vector<std::string> env;
-  std::string models;
   FunctionFlags function;
+  ConfigFlags config;  // --models and --env
 };
 
 int RunStartLambda(const StartLambdaOptions& opts) {
-  LocalFunctionOptions lo;
-  lo.template_path = opts.function.template_path;
-  lo.function_id = opts.function.function_id;
-  lo.env_vars_path = opts.function.env_vars;
-  if (Status s = ParseEnvFlags(opts.env, &lo.overrides); !s.ok()) {
-    std::fprintf(stderr, "raincheck start-lambda: %s\n", s.message().c_str());
-    return kExitUsage;
-  }
-  if (!opts.models.empty()) function::SetModelsDir(opts.models, &lo.overrides);
-  Result<LocalFunction> fn = LoadLocalFunction(lo);
+  Result<LocalFunction> fn = LoadLocalFunction(opts.function, opts.config);
   if (!fn.ok()) {
     std::fprintf(stderr, "raincheck start-lambda: %s\n", fn.status().message().c_str());
     return kExitUsage;
@@ -121,9 +110,7 @@ void RegisterStartLambda(CLI::App& root, int* exit_code) {
                       "MemorySize, else 128)"});
   cmd->add_option("--function-name", opts->function_name, "The function's name")
       ->default_val("raincheck");
-  cmd->add_option("--env", opts->env, "Set a function variable NAME=VALUE (repeatable)");
-  cmd->add_option("--models", opts->models,
-                  "Directory of models to choose from by place (RAINCHECK_MODELS)");
+  AddConfigFlags(cmd, &opts->config, /*city_and_log_level=*/false);
   cmd->callback([opts, exit_code] { *exit_code = RunStartLambda(*opts); });
 }
 

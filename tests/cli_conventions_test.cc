@@ -98,6 +98,24 @@ TEST(CliHelpTest, TheVerbsThatRunTheFunctionShareItsOptions) {
     EXPECT_EQ(!HelpLine(help.out, "--function").empty(), reads_template) << help.out;
     EXPECT_EQ(help.out.find("the template's Timeout") != std::string::npos, reads_template)
         << help.out;
+    EXPECT_NE(HelpLine(help.out, "--models").find("(RAINCHECK_MODELS)"), std::string::npos)
+        << help.out;
+    EXPECT_NE(HelpLine(help.out, "--env").find("Set a configuration variable NAME=VALUE"),
+              std::string::npos)
+        << help.out;
+    // start-lambda takes no --default-city or --log-level.
+    const bool city_and_log_level = verb != "start-lambda";
+    EXPECT_EQ(!HelpLine(help.out, "--default-city").empty(), city_and_log_level) << help.out;
+    EXPECT_EQ(!HelpLine(help.out, "--log-level").empty(), city_and_log_level) << help.out;
+
+    // An --env item that is not NAME=VALUE is a usage error, said before anything starts.
+    std::vector<std::string> args = {verb, "--env", "NO_VALUE", "--bootstrap", "/nonexistent"};
+    if (verb == "invoke")
+      args.insert(args.end(),
+                  {"-e", kAwsSamples + "aws-lambda-go__events__testdata__apigw-request.json"});
+    const auto bad_env = Raincheck(args);
+    EXPECT_EQ(bad_env.exit_code, 2) << bad_env.err;
+    EXPECT_EQ(bad_env.err, "raincheck " + verb + ": --env takes NAME=VALUE\n");
   }
 }
 
