@@ -213,12 +213,7 @@ class RowsReader {
         return true;
       case At::kRowValue: {
         float v = kMissing;
-        if (t == Token::kNumber) {
-          if (!ToFeature(number, &v))
-            return Fail(FieldPath() + ": not a finite number a float can hold");
-        } else if (t != Token::kNull) {
-          return Fail(FieldPath() + ": not a number");
-        }
+        if (!FeatureValue(t, number, &v)) return false;
         (*rows_)[(n_rows_ - 1) * n_ + feature_] = v;
         at_ = At::kRow;
         return true;
@@ -251,12 +246,7 @@ class RowsReader {
         return true;
       case At::kDataRow: {
         float v = kMissing;
-        if (t == Token::kNumber) {
-          if (!ToFeature(number, &v))
-            return Fail(CellPath() + ": not a finite number a float can hold");
-        } else if (t != Token::kNull) {
-          return Fail(CellPath() + ": not a number");
-        }
+        if (!FeatureValue(t, number, &v)) return false;
         data_.push_back(v);
         ++row_length_;
         return true;
@@ -349,10 +339,8 @@ class RowsReader {
   }
 
   void Error(size_t position, bool overflow) {
-    if (overflow && at_ == At::kRowValue) {
-      status_ = Status::InvalidArgument(FieldPath() + ": not a finite number a float can hold");
-    } else if (overflow && at_ == At::kDataRow) {
-      status_ = Status::InvalidArgument(CellPath() + ": not a finite number a float can hold");
+    if (overflow && (at_ == At::kRowValue || at_ == At::kDataRow)) {
+      status_ = Status::InvalidArgument(ValuePath() + kNotAFloat);
     } else {
       status_ = NotJson(position);
     }
@@ -411,6 +399,21 @@ class RowsReader {
     if (hint < n_ && schema_[hint].name == name) return hint;
     return schema_.IndexOf(name);
   }
+
+  static constexpr const char* kNotAFloat = ": not a finite number a float can hold";
+
+  // A row's value (an object row's field or an array row's cell) as a model input: a number a
+  // float can hold, or null for missing (`*v` left as it is). False after Fail naming it.
+  bool FeatureValue(Token t, double number, float* v) {
+    if (t == Token::kNumber) {
+      if (!ToFeature(number, v)) return Fail(ValuePath() + kNotAFloat);
+    } else if (t != Token::kNull) {
+      return Fail(ValuePath() + ": not a number");
+    }
+    return true;
+  }
+  // Where the value being read is: FieldPath in an object row, CellPath in an array row.
+  std::string ValuePath() const { return at_ == At::kRowValue ? FieldPath() : CellPath(); }
 
   bool Fail(std::string message) {
     if (status_.ok()) status_ = Status::InvalidArgument(std::move(message));
