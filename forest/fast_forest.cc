@@ -62,7 +62,7 @@ Status CheckMargins(const ForestView& a) {
   size_t s = 0;
   while (std::isfinite(v[s])) ++s;
   size_t t = 0;
-  while (a.leaf_begin[t + 1] * a.n_classes <= s) ++t;
+  while (size_t{a.leaf_begin[t + 1]} * a.n_classes <= s) ++t;
   return Status::Corruption("tree " + std::to_string(t) + " leaf " +
                             std::to_string(s / a.n_classes - a.leaf_begin[t]) +
                             ": leaf value is not finite");

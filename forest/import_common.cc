@@ -114,6 +114,7 @@ Result<FeatureSchema> ImportedSchema(const std::vector<std::string>& model_names
     }
   }
   std::vector<Feature> features;
+  features.reserve(names.size());
   for (std::string& name : names) features.push_back({std::move(name), ""});
   return FeatureSchema(std::move(features));
 }
