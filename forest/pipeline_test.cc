@@ -109,7 +109,7 @@ double WalkTree(const ForestView& f, size_t t, const float* row) {
     const bool left = std::isnan(x) ? f.missing_left[node] != 0 : x <= f.threshold[node];
     node = left ? f.left[node] : f.right[node];
   }
-  return f.leaf_value[static_cast<size_t>(f.left[node]) * f.n_classes + 1];
+  return static_cast<double>(f.leaf_value[static_cast<size_t>(f.left[node]) * f.n_classes + 1]);
 }
 
 // Without a test set the card's evaluation is the out-of-bag one: recomputed here from the

@@ -131,7 +131,7 @@ TEST(ConfigTest, EnvVarsFileInSamFormat) {
       std::filesystem::temp_directory_path() / ("raincheck-env-vars-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto write = [&](const std::string& name, const std::string& text) {
-    const std::string path = (dir / name).string();
+    std::string path = (dir / name).string();
     FILE* f = std::fopen(path.c_str(), "w");
     std::fputs(text.c_str(), f);
     std::fclose(f);
