@@ -64,7 +64,8 @@ Result<Observation> DarkSkyWeather::Current(const Place& place, const base::Call
   }
   const nlohmann::json& currently = *currently_it;
   const auto time = NumberAt(currently, "time");
-  if (!time || *time < 0 || *time > 1e11)
+  // Up to 2200 (7,258,118,400 s): later ones overflow the clock's nanoseconds after 2262.
+  if (!time || *time < 0 || *time > 7258118400.0)
     return internal::Malformed(up, "'currently.time' missing");
   const double offset_hours = NumberAt(body, "offset").value_or(0.0);
   if (std::fabs(offset_hours) > 18) return internal::Malformed(up, "'offset' out of range");

@@ -151,6 +151,26 @@ TEST_F(DarkSkyTest, Faults) {
   EXPECT_EQ(log_.find("-33.92"), std::string::npos) << "locations must never be logged";
 }
 
+// Found by the fuzz target darksky: a currently.time in the year 2529 overflowed converting it
+// to the clock's nanoseconds (UBSan); it is malformed now, as one past 1e11 was.
+TEST_F(DarkSkyTest, ACurrentTimeAfter2200IsMalformed) {
+  struct Canned final : http::Client {
+    Result<http::Response> Send(const http::Request&) override {
+      http::Response r;
+      r.status = 200;
+      r.headers.emplace_back("Content-Type", "application/json");
+      r.body = R"({"latitude":-33.92,"longitude":18.42,"offset":2,)"
+               R"("currently":{"time":17642961040,"humidity":0.67},"daily":{"data":[]}})";
+      return r;
+    }
+  } canned;
+  DarkSkyWeather source("http://127.0.0.1:9", std::make_shared<StaticApiKey>(kKey), canned,
+                        logger_);
+  const auto obs = source.Current(CapeTown(), Ctx());
+  ASSERT_FALSE(obs.ok());
+  EXPECT_EQ(obs.status().code(), StatusCode::kUnavailable) << obs.status().ToString();
+}
+
 // An upstream body with a number no double holds is a malformed answer (502), not an
 // exception out of the provider.
 TEST_F(DarkSkyTest, NumbersOutOfRangeInAnUpstreamBodyAreMalformed) {
