@@ -24,8 +24,8 @@ namespace {
 using std::chrono::milliseconds;
 
 // A status line and headers longer than this are not an HTTP answer the Runtime API sends.
-constexpr size_t kMaxHeadBytes = 64 * 1024;
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kMaxHeadBytes = size_t{64} * 1024;
+constexpr size_t kReadChunk = size_t{64} * 1024;
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
@@ -450,7 +450,7 @@ Result<http::Response> RuntimeHttpClient::Send(const http::Request& request) {
     }
     // Head and body in one write when the body is small, so that one request is one segment.
     Status sent;
-    if (request.body.size() <= 16 * 1024) {
+    if (request.body.size() <= size_t{16} * 1024) {
       sent = WriteAll(fd_, head + request.body, timer);
     } else {
       sent = WriteAll(fd_, head, timer);

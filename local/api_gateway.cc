@@ -261,7 +261,7 @@ struct ApiGateway::Impl {
 HttpServerOptions GatewayHttpOptions() {
   HttpServerOptions h;
   h.port = 3000;
-  h.max_body_bytes = 4 * 1024 * 1024;
+  h.max_body_bytes = size_t{4} * 1024 * 1024;
   h.threads = 64;
   return h;
 }

@@ -550,7 +550,7 @@ TEST_F(GatewayTest, GetBodiesReachTheFunctionAndRangeIsIgnored) {
   ASSERT_TRUE(multi);
   EXPECT_EQ(multi->status, 200);
   EXPECT_EQ(multi->get_header_value("Content-Type"), "application/json");
-  EXPECT_NO_THROW(json::parse(multi->body));
+  EXPECT_TRUE(json::accept(multi->body)) << multi->body;
   ASSERT_EQ(invoker.events().size(), 2u);
 }
 
@@ -595,6 +595,7 @@ TEST_F(GatewayTest, HealthAnswersWhileEveryWorkerIsBusy) {
   o.http.threads = 2;
   Start(&invoker, o);
   std::vector<std::future<int>> slow;
+  slow.reserve(4);
   for (int i = 0; i < 4; ++i) {
     slow.push_back(std::async(std::launch::async, [&] {
       auto r = Client().Get("/forecast");

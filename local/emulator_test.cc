@@ -79,7 +79,7 @@ class EmulatorTest : public ::testing::Test {
 // Sets variables of this process for one test and restores them after.
 class ScopedEnv {
  public:
-  explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars) {
+  explicit ScopedEnv(const std::vector<std::pair<std::string, std::string>>& vars) {
     for (auto& [name, value] : vars) {
       const char* old = std::getenv(name.c_str());
       saved_.push_back({name, old ? std::optional<std::string>(old) : std::nullopt});
