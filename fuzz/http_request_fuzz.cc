@@ -132,7 +132,7 @@ RequestHead ReadInPieces(std::string_view bytes, std::string_view cuts) {
   size_t i = 0;
   while (true) {
     const size_t step =
-        cuts.empty() ? 1 : 1 + static_cast<unsigned char>(cuts[i++ % cuts.size()]) % 16;
+        cuts.empty() ? 1 : 1 + size_t{static_cast<unsigned char>(cuts[i++ % cuts.size()])} % 16;
     have = std::min(bytes.size(), have + step);
     const RequestHead& head = reader.Read(bytes.substr(0, have));
     if (head.outcome != RequestHead::Outcome::kIncomplete || have == bytes.size()) {
