@@ -241,14 +241,13 @@ int RequestHeadReader::ScanHead(std::string_view in) {
 int RequestHeadReader::OnLine(std::string_view line) {
   if (!got_request_line_) {
     if (line.empty()) return ++empty_lines_ > kMaxLeadingEmptyLines ? 400 : -1;
-    if (line.size() > options_->max_request_line_bytes) return 414;
+    // Its length was held to max_request_line_bytes byte by byte (ScanHead).
     if (const int s = ParseRequestLine(line); s != 0) return s;
     got_request_line_ = true;
     return -1;
   }
   if (line.empty()) return 0;
-  header_bytes_ += line.size() + 2;
-  if (header_bytes_ > options_->max_header_bytes) return 431;
+  header_bytes_ += line.size() + 2;  // held to max_header_bytes byte by byte (ScanHead)
   if (head_.request.headers.size() >= options_->max_header_count) return 431;
   if (line.front() == ' ' || line.front() == '\t') return 400;  // obs-fold
   const size_t colon = line.find(':');
