@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 
@@ -110,7 +111,21 @@ AtomicFileWriter::~AtomicFileWriter() { Abort(); }
 Status AtomicFileWriter::Open(const std::string& path) {
   Abort();
   path_ = path;
-  tmp_ = path + ".tmp-" + NewUuid();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    // A device, a FIFO, a socket: there is nothing to replace, only something to write to.
+    fd_ = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd_ < 0) return Errno("cannot open", path);
+    in_place_ = true;
+    return Status::Ok();
+  }
+  char resolved[PATH_MAX];
+  struct stat lst {};
+  if (::lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode) &&
+      ::realpath(path.c_str(), resolved) != nullptr) {
+    path_ = resolved;
+  }
+  tmp_ = path_ + ".tmp-" + NewUuid();
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     Status s = Errno("cannot create", tmp_);
@@ -122,13 +137,20 @@ Status AtomicFileWriter::Open(const std::string& path) {
 
 Status AtomicFileWriter::Append(std::string_view data) {
   if (fd_ < 0) return Status::Internal("AtomicFileWriter::Append without Open");
-  Status s = WriteAll(fd_, data, tmp_);
+  Status s = WriteAll(fd_, data, in_place_ ? path_ : tmp_);
   if (!s.ok()) Abort();
   return s;
 }
 
 Status AtomicFileWriter::Commit() {
   if (fd_ < 0) return Status::Internal("AtomicFileWriter::Commit without Open");
+  if (in_place_) {
+    const int fd = fd_;
+    fd_ = -1;
+    in_place_ = false;
+    if (::close(fd) != 0) return Errno("cannot write", path_);
+    return Status::Ok();
+  }
   if (::fsync(fd_) != 0) {
     Status s = Errno("cannot flush", tmp_);
     Abort();
@@ -155,6 +177,7 @@ void AtomicFileWriter::Abort() {
     ::close(fd_);
     fd_ = -1;
   }
+  in_place_ = false;
   if (!tmp_.empty()) {
     ::unlink(tmp_.c_str());
     tmp_.clear();

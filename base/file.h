@@ -41,6 +41,11 @@ Result<MappedFile> MapFile(const std::string& path, bool populate);
 // reason ("cannot create '<dir>/x.tmp-...': Permission denied").
 Status WriteFileAtomic(const std::string& path, std::string_view data);
 
+// Only a regular file (or a path that does not exist yet) is replaced this way. A path that
+// names something else, such as /dev/null, /dev/stdout or a FIFO, is opened and written in
+// place: renaming over it would replace a device with a plain file. A symbolic link to a regular
+// file is followed, and the file it names is replaced, not the link.
+//
 // WriteFileAtomic in pieces, for outputs too large to hold in memory:
 //   AtomicFileWriter w;
 //   RC_RETURN_IF_ERROR(w.Open(path));
@@ -64,7 +69,8 @@ class AtomicFileWriter {
  private:
   int fd_ = -1;
   std::string path_;
-  std::string tmp_;
+  std::string tmp_;  // empty when writing in place
+  bool in_place_ = false;
 };
 
 // fsyncs the directory `dir` so that a rename or link in it survives a crash. IOError naming

@@ -1,5 +1,6 @@
 #include "base/file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,6 +59,43 @@ TEST(FileTest, AtomicWriterStreamsAndAbortsOnDestruction) {
   AtomicFileWriter unopened;
   EXPECT_EQ(unopened.Append("x").code(), StatusCode::kInternal);
   EXPECT_EQ(unopened.Commit().code(), StatusCode::kInternal);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(FileTest, ANonRegularFileIsWrittenInPlaceNotReplaced) {
+  // Renaming over /dev/null as root would leave a plain file there for every later process; a
+  // FIFO shows the same without root: it must still be a FIFO afterwards, holding the bytes.
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("rc-fifo-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string fifo = (dir / "out").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // The read end is opened first, without blocking, so that the writer's open returns at once;
+  // the bytes fit in the pipe's buffer, so nothing waits on anything.
+  const int read_end = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(read_end, 0);
+  AtomicFileWriter w;
+  ASSERT_TRUE(w.Open(fifo).ok());
+  ASSERT_TRUE(w.Append("prediction,probability\n").ok());
+  ASSERT_TRUE(w.Append("1,0.75\n").ok());
+  ASSERT_TRUE(w.Commit().ok());
+  char buf[256];
+  const ssize_t n = ::read(read_end, buf, sizeof buf);
+  ::close(read_end);
+  const std::string received = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  EXPECT_EQ(received, "prediction,probability\n1,0.75\n");
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_EQ(EntriesIn(dir), 1u);  // no temporary file beside it
+
+  // A symbolic link to a regular file: the file it names gets the new bytes, the link stays.
+  const std::string target = (dir / "model.rcf").string();
+  const std::string link = (dir / "current.rcf").string();
+  ASSERT_TRUE(WriteFileAtomic(target, "old").ok());
+  std::filesystem::create_symlink(target, link);
+  ASSERT_TRUE(WriteFileAtomic(link, "new").ok());
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_EQ(*ReadFile(target), "new");
+  EXPECT_EQ(EntriesIn(dir), 3u);
   std::filesystem::remove_all(dir);
 }
 

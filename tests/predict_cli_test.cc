@@ -249,6 +249,19 @@ TEST_F(PredictCliTest, AFailedRunLeavesAnEarlierOutAsItWas) {
   EXPECT_FALSE(std::filesystem::exists(Path("no-such-dir")));
 }
 
+TEST_F(PredictCliTest, OutToADeviceWritesThroughIt) {
+  // --out /dev/stdout (here a pipe) or /dev/null is written in place: a rename over it would
+  // swap the device for a plain file, for every process after this one when run as root.
+  const std::string data = Write("dev.csv", Rows(50));
+  const auto plain = Run({"predict", "--model", Path("m.rcf"), "--data", data});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const auto through =
+      Run({"predict", "--model", Path("m.rcf"), "--data", data, "--out", "/dev/stdout"});
+  ASSERT_EQ(through.exit_code, 0) << through.err;
+  EXPECT_EQ(through.out, plain.out);
+  EXPECT_EQ(plain.out.rfind("prediction,probability\n", 0), 0u) << plain.out;
+}
+
 TEST_F(PredictCliTest, BadJobsOrBlockSizeIsAUsageError) {
   const std::string data = Write("ok.csv", Rows(10));
   EXPECT_EQ(Run({"predict", "--model", Path("m.rcf"), "--data", data, "--jobs", "-1"}).exit_code,

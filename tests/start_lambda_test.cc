@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -111,6 +112,16 @@ class StartLambdaTest : public ::testing::Test {
                       "scripts/debian-packages.txt)";
     }
     out_file_ = ::testing::TempDir() + "start_lambda_out_" + std::to_string(::getpid()) + ".json";
+    // The CLI must read no user's configuration, and an empty file of its own is the only
+    // certain "nothing": /dev/null is a plain file with text in it on a machine where something
+    // has renamed over it.
+    empty_config_ = ::testing::TempDir() + "start_lambda_aws_config_" + std::to_string(::getpid());
+    std::ofstream(empty_config_, std::ios::trunc).flush();
+  }
+
+  void TearDown() override {
+    if (!empty_config_.empty()) std::remove(empty_config_.c_str());
+    if (!out_file_.empty()) std::remove(out_file_.c_str());
   }
 
   // aws lambda invoke ... out_file_; returns the CLI's result with its JSON output parsed.
@@ -135,12 +146,13 @@ class StartLambdaTest : public ::testing::Test {
                                 {"AWS_SECRET_ACCESS_KEY", "test"},
                                 {"AWS_DEFAULT_REGION", "us-east-1"},
                                 {"AWS_EC2_METADATA_DISABLED", "true"},
-                                {"AWS_CONFIG_FILE", "/dev/null"},
-                                {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
+                                {"AWS_CONFIG_FILE", empty_config_},
+                                {"AWS_SHARED_CREDENTIALS_FILE", empty_config_},
                                 {"AWS_PAGER", ""}});
   }
 
   std::string out_file_;
+  std::string empty_config_;
 };
 
 TEST_F(StartLambdaTest, AwsCliInvokesTheRealBootstrap) {
