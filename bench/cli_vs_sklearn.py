@@ -224,7 +224,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=1, help="best of this many runs per command")
     ap.add_argument("--skip-cv", action="store_true", help="leave out the --cv 5 / GridSearchCV row")
     ap.add_argument("--quick", action="store_true", help="20000 rows, depth 12")
-    ap.add_argument("--workdir", default="", help="keep the data and models here")
+    ap.add_argument("--workdir", default="", help="keep the data and models here (with --train-rows "
+                    "excluding a size, the models of that size already there are reused)")
     ap.add_argument("--big-copies", type=int, default=0,
                     help="also predict over this many copies of the largest test.csv (peak RSS)")
     ap.add_argument("--big-dir", default="/tmp", help="where the --big-copies file is written")
@@ -286,10 +287,13 @@ def main():
                                     str(a.trees), str(depth), str(a.jobs)], a.repeat)
                     results.append((n, depth, "train --cv 5, one grid point / GridSearchCV(cv=5) + pickle", t_r5, t_s5, None))
                     print(results[-1], flush=True)
-            else:  # models for predict, untimed
-                run(base + ["--cv", "0", "--test-fraction", "0", "--out", rcf])
-                run([PY, "-c", SKLEARN_FIT, train_csv, pkl, str(a.trees), str(depth), str(a.jobs)])
-            train_xgb_rf(train_csv, xgbm, a.trees, depth, a.jobs)
+            else:  # models for predict, untimed; those a --workdir already holds are reused
+                if not os.path.exists(rcf):
+                    run(base + ["--cv", "0", "--test-fraction", "0", "--out", rcf])
+                if not os.path.exists(pkl):
+                    run([PY, "-c", SKLEARN_FIT, train_csv, pkl, str(a.trees), str(depth), str(a.jobs)])
+            if n in train_rows or not os.path.exists(xgbm):
+                train_xgb_rf(train_csv, xgbm, a.trees, depth, a.jobs)
 
             p_rc, p_sk, p_xg = (os.path.join(work, "p%s_%s.csv" % (tag, w)) for w in ("rc", "sk", "xgb"))
             t_r, _ = best([rc, "predict", "--model", rcf, "--data", test_csv, "--out", p_rc, "--jobs", str(a.jobs)], a.repeat)

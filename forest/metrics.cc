@@ -80,6 +80,18 @@ std::vector<RocPoint> RocCurve(std::span<const uint8_t> y, std::span<const doubl
   return curve;
 }
 
+std::vector<RocPoint> ThinRocCurve(const std::vector<RocPoint>& curve, double resolution) {
+  std::vector<RocPoint> kept;
+  for (size_t i = 0; i < curve.size(); ++i) {
+    const bool ends = i == 0 || i + 1 == curve.size();
+    if (ends || std::max(std::abs(curve[i].fpr - kept.back().fpr),
+                         std::abs(curve[i].tpr - kept.back().tpr)) >= resolution) {
+      kept.push_back(curve[i]);
+    }
+  }
+  return kept;
+}
+
 double RocAuc(std::span<const uint8_t> y, std::span<const double> p) {
   return AreaUnder(RocCurve(y, p));
 }

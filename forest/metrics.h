@@ -44,6 +44,11 @@ double RocAuc(std::span<const uint8_t> y, std::span<const double> p);
 // One point per distinct score, from (0, 0) to (1, 1); just (0, 0) when only one class is
 // present. O(n log n): one sort of the scores.
 std::vector<RocPoint> RocCurve(std::span<const uint8_t> y, std::span<const double> p);
+// `curve` with the points a plot cannot tell apart dropped: the first and last points, and each
+// point at least `resolution` (in fpr or tpr) from the last one kept. Every dropped point is
+// within `resolution` of a kept one, and at most 2 / resolution + 2 points are kept whatever the
+// number of rows (RocCurve has one point per distinct score: up to one per row).
+std::vector<RocPoint> ThinRocCurve(const std::vector<RocPoint>& curve, double resolution);
 // The trapezoidal area under a RocCurve; NaN for a curve of one point.
 double AreaUnder(const std::vector<RocPoint>& curve);
 std::vector<ReliabilityBin> Reliability(std::span<const uint8_t> y, std::span<const double> p,

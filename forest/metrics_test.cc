@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 namespace raincheck::forest {
 namespace {
@@ -65,6 +68,40 @@ TEST(MetricsTest, ScoreAndCurveAgreeWithComputeMetrics) {
   EXPECT_EQ(curve[1].tpr, 0.5);
   EXPECT_EQ(AreaUnder(curve), m.roc_auc);
   EXPECT_TRUE(std::isnan(AreaUnder({{0.0, 0.0}})));
+}
+
+TEST(MetricsTest, ThinnedRocCurveIsBoundedAndStaysWithinItsResolution) {
+  // 200,000 rows of distinct scores: a curve of 200,001 points.
+  std::vector<uint8_t> y(200000);
+  std::vector<double> p(y.size());
+  uint64_t s = 42;
+  for (size_t i = 0; i < y.size(); ++i) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    p[i] = static_cast<double>(i) / static_cast<double>(y.size());
+    y[i] = static_cast<double>(s >> 11) / 9007199254740992.0 < 0.3 + 0.4 * p[i] ? 1 : 0;
+  }
+  const std::vector<RocPoint> full = RocCurve(y, p);
+  ASSERT_EQ(full.size(), y.size() + 1);
+  const std::vector<RocPoint> thin = ThinRocCurve(full, 1e-3);
+  EXPECT_LE(thin.size(), 2002u);
+  EXPECT_GT(thin.size(), 500u);
+  EXPECT_EQ(thin.front().fpr, 0.0);
+  EXPECT_EQ(thin.front().tpr, 0.0);
+  EXPECT_EQ(thin.back().fpr, 1.0);
+  EXPECT_EQ(thin.back().tpr, 1.0);
+  // Every point of the full curve is within the resolution of the last kept point at or before
+  // it (both run in the same order), and the area barely moves.
+  size_t k = 0;
+  for (const RocPoint& r : full) {
+    if (k + 1 < thin.size() && thin[k + 1].fpr == r.fpr && thin[k + 1].tpr == r.tpr) ++k;
+    EXPECT_LT(std::max(r.fpr - thin[k].fpr, r.tpr - thin[k].tpr), 1e-3);
+  }
+  EXPECT_EQ(k + 1, thin.size());  // the kept points are the full curve's, in its order
+  EXPECT_NEAR(AreaUnder(thin), AreaUnder(full), 1e-3);
+  // A curve already coarser than the resolution is kept whole.
+  const std::vector<RocPoint> small =
+      RocCurve(std::vector<uint8_t>{0, 1, 0, 1}, std::vector<double>{0.1, 0.4, 0.35, 0.8});
+  EXPECT_EQ(ThinRocCurve(small, 1e-3).size(), small.size());
 }
 
 TEST(MetricsTest, ParseMetric) {

@@ -129,9 +129,14 @@ nlohmann::json Baselines(const std::vector<uint8_t>& y, const std::vector<int>& 
   return out;
 }
 
+// The card's ROC curve, to a thousandth: the full curve has a point per distinct score, up to
+// one per evaluated row, and the card travels inside the model file, which every load parses (a
+// million out-of-bag rows made a 43 MB curve and a 0.8 s load). The AUC is the full curve's.
+constexpr double kCardRocResolution = 1e-3;
+
 nlohmann::json RocJson(const std::vector<RocPoint>& curve) {
   nlohmann::json roc = nlohmann::json::array();
-  for (const RocPoint& r : curve) roc.push_back({r.fpr, r.tpr});
+  for (const RocPoint& r : ThinRocCurve(curve, kCardRocResolution)) roc.push_back({r.fpr, r.tpr});
   return roc;
 }
 
