@@ -187,7 +187,10 @@ Result<Place> OpenMeteoGeocoder::Geocode(std::string_view query, const base::Cal
     p.admin_area = StringAt(r, "admin1").value_or("");
     p.country = StringAt(r, "country").value_or("");
     p.country_code = StringAt(r, "country_code").value_or("");
-    p.population = static_cast<int64_t>(NumberAt(r, "population").value_or(0));
+    // A population no place has (negative, or past 10^10) is not known: 0, as when absent. Past
+    // 2^63 the conversion itself would be undefined.
+    const double population = NumberAt(r, "population").value_or(0);
+    p.population = population >= 0 && population <= 1e10 ? static_cast<int64_t>(population) : 0;
     p.timezone = StringAt(r, "timezone").value_or("");
     p.source = "openmeteo";
     places.push_back(std::move(p));

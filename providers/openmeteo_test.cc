@@ -217,6 +217,23 @@ TEST_F(OpenMeteoTest, GeocodesWithCountryQualifiers) {
   EXPECT_EQ(geocoder.Geocode("a\x01", Ctx()).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(OpenMeteoTest, APopulationNoPlaceHasIsUnknown) {
+  OpenMeteoGeocoder geocoder(geocoding_.base_url(), client_, logger_);
+  for (const double population : {3.43344e45, -5.0, 2e10}) {
+    SCOPED_TRACE(population);
+    geocoding_.set_edit(
+        [population](nlohmann::json& j) { j["results"][0]["population"] = population; });
+    auto place = geocoder.Geocode("Paris", Ctx());
+    ASSERT_TRUE(place.ok()) << place.status().ToString();
+    EXPECT_EQ(place->country_code, "FR");
+    EXPECT_EQ(place->population, 0);
+  }
+  geocoding_.set_edit([](nlohmann::json& j) { j["results"][0]["population"] = 2138551; });
+  auto paris = geocoder.Geocode("Paris", Ctx());
+  ASSERT_TRUE(paris.ok()) << paris.status().ToString();
+  EXPECT_EQ(paris->population, 2138551);
+}
+
 TEST_F(OpenMeteoTest, QueryValuesAreUrlEncoded) {
   OpenMeteoGeocoder geocoder(geocoding_.base_url(), client_, logger_);
   (void)geocoder.Geocode("x&count=1&name=Paris#frag", Ctx());
