@@ -180,7 +180,7 @@ TEST_F(PredictCliTest, PeakMemoryDoesNotGrowWithTheInput) {
   ASSERT_GT(small_kb, 0);
   ASSERT_GT(large_kb, 0);
   // Reading the 20 MB input whole (or keeping its 8 MB of predictions) would add that much.
-  EXPECT_LT(large_kb, small_kb + 12 * 1024)
+  EXPECT_LT(large_kb, small_kb + 12L * 1024)
       << "small " << small_kb << " kB, large " << large_kb << " kB";
   EXPECT_EQ(std::filesystem::file_size(Path("large.out")), Read(Path("large.out")).size());
   const std::string predictions = Read(Path("large.out"));
