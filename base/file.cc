@@ -116,7 +116,6 @@ Status AtomicFileWriter::Open(const std::string& path) {
     // A device, a FIFO, a socket: there is nothing to replace, only something to write to.
     fd_ = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd_ < 0) return Errno("cannot open", path);
-    in_place_ = true;
     return Status::Ok();
   }
   char resolved[PATH_MAX];
@@ -137,17 +136,16 @@ Status AtomicFileWriter::Open(const std::string& path) {
 
 Status AtomicFileWriter::Append(std::string_view data) {
   if (fd_ < 0) return Status::Internal("AtomicFileWriter::Append without Open");
-  Status s = WriteAll(fd_, data, in_place_ ? path_ : tmp_);
+  Status s = WriteAll(fd_, data, tmp_.empty() ? path_ : tmp_);
   if (!s.ok()) Abort();
   return s;
 }
 
 Status AtomicFileWriter::Commit() {
   if (fd_ < 0) return Status::Internal("AtomicFileWriter::Commit without Open");
-  if (in_place_) {
+  if (tmp_.empty()) {
     const int fd = fd_;
     fd_ = -1;
-    in_place_ = false;
     if (::close(fd) != 0) return Errno("cannot write", path_);
     return Status::Ok();
   }
@@ -177,7 +175,6 @@ void AtomicFileWriter::Abort() {
     ::close(fd_);
     fd_ = -1;
   }
-  in_place_ = false;
   if (!tmp_.empty()) {
     ::unlink(tmp_.c_str());
     tmp_.clear();

@@ -69,8 +69,7 @@ class AtomicFileWriter {
  private:
   int fd_ = -1;
   std::string path_;
-  std::string tmp_;  // empty when writing in place
-  bool in_place_ = false;
+  std::string tmp_;  // empty when writing `path_` in place (a device, a FIFO)
 };
 
 // fsyncs the directory `dir` so that a rename or link in it survives a crash. IOError naming
