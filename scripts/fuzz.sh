@@ -90,9 +90,13 @@ wait || true
 echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), $budget per target, $jobs at a time)"
 failed=()
 for t in "${targets[@]}"; do
-  cat "$out/$t/summary" 2>/dev/null || echo "$t: no summary (see $out/$t/fuzz.log)"
-  grep -q "FAILED" "$out/$t/summary" 2>/dev/null && failed+=("$t")
-  [ -f "$out/$t/summary" ] || failed+=("$t")
+  if [ -f "$out/$t/summary" ]; then
+    cat "$out/$t/summary"
+    if grep -q "FAILED" "$out/$t/summary"; then failed+=("$t"); fi
+  else
+    echo "$t: no summary (see $out/$t/fuzz.log)"
+    failed+=("$t")
+  fi
 done
 if ((${#failed[@]})); then
   echo "failing inputs in $out/<target>/: ${failed[*]} (see docs/fuzzing.md)" >&2
